@@ -1,0 +1,166 @@
+import express from 'express';
+import helmet from 'helmet';
+import { existsSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { Server as IoServer } from 'socket.io';
+import { Lesson } from '../shared/lesson/schema.ts';
+import { randomShortCode } from './lib/ids.ts';
+import { Rooms } from './rooms/registry.ts';
+import type { Store } from './store/store.ts';
+import { Auth } from './transport/auth.ts';
+import { apiRouter, sameOrigin } from './transport/http.ts';
+import { attachSockets, socketBroadcaster } from './transport/sockets.ts';
+import { readdir, readFile } from 'node:fs/promises';
+
+export interface Config {
+  /** Built client (vite build output). */
+  clientDir: string;
+  /** Starter lessons (*.json) and their images. */
+  lessonsDir: string;
+  /** Base URL for join links when the LAN address is not the right one (e.g. behind a router name). */
+  publicUrl?: string;
+  coalesceMs: number;
+}
+
+export interface AppDeps {
+  store: Store;
+  log: Logger;
+  now?: () => number;
+  config: Config;
+}
+
+export interface App {
+  http: HttpServer;
+  io: IoServer;
+  rooms: Rooms;
+  /** Set while no instructor account exists. */
+  setupCode: string | null;
+  listen(port: number, host?: string): Promise<{ port: number; urls: string[] }>;
+  close(): Promise<void>;
+}
+
+/** Wire the classroom: store → rooms → HTTP + Socket.IO. Tests build the same thing on port 0. */
+export async function createApp({ store, log, now = Date.now, config }: AppDeps): Promise<App> {
+  await seedLessons(store, config.lessonsDir, now(), log);
+  let port = 0;
+  const lanUrls = (): string[] => {
+    const urls = config.publicUrl ? [config.publicUrl.replace(/\/$/, '')] : [];
+    for (const list of Object.values(networkInterfaces())) {
+      for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) urls.push(`http://${a.address}:${port}`);
+    }
+    urls.push(`http://localhost:${port}`);
+    return urls;
+  };
+  const joinUrl = (code: string) => `${lanUrls()[0]}/?code=${code}`;
+
+  const app = express();
+  const http = createHttpServer(app);
+  const io = new IoServer(http, {
+    maxHttpBufferSize: 64 * 1024,
+    pingInterval: 10_000,
+    pingTimeout: 10_000,
+    // Browsers send Origin; a page from another site may not drive our sockets.
+    allowRequest: (req, callback) => {
+      const origin = req.headers.origin;
+      callback(null, origin === undefined || sameOrigin(origin, req.headers.host));
+    },
+  });
+  const rooms = new Rooms({ store, broadcaster: socketBroadcaster(io), now, joinUrl, coalesceMs: config.coalesceMs });
+  const restored = await rooms.restore();
+  if (restored > 0) log.info({ restored }, 'open sessions restored from storage');
+  const auth = new Auth(store, now);
+  const setup = { code: (await store.countUsers()) === 0 ? randomShortCode(8) : null };
+
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(
+    helmet({
+      // Plain HTTP on a LAN: HSTS and upgrade-insecure-requests would send tablets to an HTTPS that is not there.
+      strictTransportSecurity: false,
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          // Older Safari does not count ws:// of our own host as 'self'.
+          connectSrc: ["'self'", (req) => `ws://${safeHost(req.headers.host)}`],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'self'"],
+        },
+      },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use(
+    '/api',
+    apiRouter({
+      store,
+      rooms,
+      auth,
+      log,
+      now,
+      setupCode: () => setup.code,
+      spendSetupCode: () => (setup.code = null),
+      lanUrls,
+    }),
+  );
+  app.use('/media', express.static(join(config.lessonsDir, 'images'), { maxAge: '1d', fallthrough: false }));
+  if (existsSync(join(config.clientDir, 'index.html'))) {
+    app.use(express.static(config.clientDir, { maxAge: 0, index: 'index.html' }));
+  } else {
+    app.get('/', (_req, res) => {
+      res.status(503).type('text/plain').send('The client is not built: run `npm run build` (npm start does it).');
+    });
+  }
+
+  attachSockets(io, { rooms, auth, log });
+
+  return {
+    http,
+    io,
+    rooms,
+    get setupCode() {
+      return setup.code;
+    },
+    listen: (p, host = '0.0.0.0') =>
+      new Promise((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(p, host, () => {
+          port = (http.address() as AddressInfo).port;
+          resolve({ port, urls: lanUrls() });
+        });
+      }),
+    close: async () => {
+      rooms.close();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
+      await store.close();
+    },
+  };
+}
+
+function safeHost(host: string | undefined): string {
+  return host && /^[A-Za-z0-9.:[\]-]+$/.test(host) ? host : 'localhost';
+}
+
+/** Load lessons/*.json into the store on start; an invalid file is refused loudly, never half-loaded. */
+async function seedLessons(store: Store, dir: string, now: number, log: Logger): Promise<void> {
+  if (!existsSync(dir)) return;
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.json')).sort()) {
+    const parsed = Lesson.safeParse(JSON.parse(await readFile(join(dir, file), 'utf8')));
+    if (!parsed.success) {
+      log.error({ file, issues: parsed.error.issues.slice(0, 5) }, 'starter lesson is invalid; skipped');
+      continue;
+    }
+    if (await store.seedLesson(parsed.data, now)) log.info({ lesson: parsed.data.id }, 'lesson seeded');
+  }
+}

@@ -1,0 +1,239 @@
+import type { Lesson } from '../../shared/lesson/schema.ts';
+import type { Pacing } from '../../shared/protocol/commands.ts';
+import type { ErrorCode } from '../../shared/protocol/errors.ts';
+import type { SessionEvent, SessionStarted } from './events.ts';
+import { learnerStep, type Ctx, type LearnerState, type SessionState } from './state.ts';
+
+/** Commands the engine decides on, after the transport parsed and authenticated them. */
+export type Command =
+  | { type: 'learner:join'; learnerId: string; name: string; seat: string; tokenHash: string }
+  | { type: 'learner:navigate'; step: number }
+  | { type: 'learner:done'; step: number; done: boolean }
+  | { type: 'learner:help'; active: boolean }
+  | { type: 'learner:leave' }
+  | { type: 'step:push'; step: number }
+  | { type: 'pacing:set'; pacing: Pacing }
+  | { type: 'session:end' };
+
+/** A decision: the events to append (possibly none: an idempotent repeat), or a domain error. */
+export type Decision = { events: SessionEvent[] } | { error: ErrorCode };
+
+const none: Decision = { events: [] };
+
+/** The first event of every session. */
+export function startSession(input: {
+  sessionId: string;
+  code: string;
+  helperCode: string;
+  instructorId: string;
+  lesson: Lesson;
+  now: number;
+}): SessionStarted {
+  return {
+    type: 'session:started',
+    at: input.now,
+    sessionId: input.sessionId,
+    code: input.code,
+    helperCode: input.helperCode,
+    instructorId: input.instructorId,
+    lesson: input.lesson,
+  };
+}
+
+/** Decide what a command does to a session. Pure: reads state, never changes it. */
+export function decide(state: SessionState, command: Command, ctx: Ctx): Decision {
+  const { actor, now } = ctx;
+  if (state.status === 'ended') {
+    // Ending twice is a harmless repeat; anything else is too late.
+    return command.type === 'session:end' && actor.role === 'instructor' ? none : { error: 'session_ended' };
+  }
+  const stepCount = state.lesson.steps.length;
+  const validStep = (step: number) => Number.isInteger(step) && step >= 0 && step < stepCount;
+
+  switch (command.type) {
+    case 'learner:join': {
+      if (actor.role !== 'guest') return { error: 'forbidden' };
+      const existing = state.byToken.get(command.tokenHash);
+      if (existing !== undefined) {
+        // A retried join (same client token) is the same learner.
+        return state.learners.get(existing)?.left ? { error: 'learner_left' } : none;
+      }
+      const { learnerId, name, seat, tokenHash } = command;
+      return { events: [{ type: 'learner:joined', at: now, learnerId, name, seat, tokenHash }] };
+    }
+    case 'step:push': {
+      if (actor.role !== 'instructor') return { error: 'forbidden' };
+      if (!validStep(command.step)) return { error: 'step_out_of_range' };
+      if (state.current === command.step && state.pacing.mode === 'instructor') return none;
+      return { events: [{ type: 'step:pushed', at: now, step: command.step }] };
+    }
+    case 'pacing:set': {
+      if (actor.role !== 'instructor') return { error: 'forbidden' };
+      const { pacing } = command;
+      if (pacing.mode === 'instructor') {
+        if (state.pacing.mode === 'instructor') return none;
+        return { events: [{ type: 'pacing:changed', at: now, pacing }] };
+      }
+      if (!validStep(pacing.from) || !validStep(pacing.to) || pacing.from > pacing.to) {
+        return { error: 'step_out_of_range' };
+      }
+      if (state.pacing.mode === 'self' && state.pacing.from === pacing.from && state.pacing.to === pacing.to) {
+        return none;
+      }
+      return { events: [{ type: 'pacing:changed', at: now, pacing }] };
+    }
+    case 'session:end': {
+      if (actor.role !== 'instructor') return { error: 'forbidden' };
+      return { events: [{ type: 'session:ended', at: now }] };
+    }
+    case 'learner:navigate':
+    case 'learner:done':
+    case 'learner:help':
+    case 'learner:leave': {
+      if (actor.role !== 'learner') return { error: 'forbidden' };
+      const learner = state.learners.get(actor.learnerId);
+      if (!learner) return { error: 'unknown_token' };
+      if (learner.left) return { error: 'learner_left' };
+      return decideForLearner(state, learner, command, now);
+    }
+    default:
+      return assertNever(command);
+  }
+}
+
+function decideForLearner(
+  state: SessionState,
+  learner: LearnerState,
+  command: Extract<Command, { type: 'learner:navigate' | 'learner:done' | 'learner:help' | 'learner:leave' }>,
+  now: number,
+): Decision {
+  const learnerId = learner.id;
+  switch (command.type) {
+    case 'learner:navigate': {
+      if (state.pacing.mode !== 'self') return { error: 'not_self_paced' };
+      if (command.step < state.pacing.from || command.step > state.pacing.to) return { error: 'step_out_of_range' };
+      if (learnerStep(state, learner) === command.step) return none;
+      return { events: [{ type: 'learner:moved', at: now, learnerId, step: command.step }] };
+    }
+    case 'learner:done': {
+      if (state.current === null) return { error: 'not_started' };
+      if (!Number.isInteger(command.step) || command.step < 0 || command.step >= state.lesson.steps.length) {
+        return { error: 'step_out_of_range' };
+      }
+      if (learner.done.has(command.step) === command.done) return none;
+      return { events: [{ type: 'learner:marked-done', at: now, learnerId, step: command.step, done: command.done }] };
+    }
+    case 'learner:help': {
+      if ((learner.help !== null) === command.active) return none;
+      return command.active
+        ? { events: [{ type: 'help:requested', at: now, learnerId, step: learnerStep(state, learner) }] }
+        : { events: [{ type: 'help:withdrawn', at: now, learnerId }] };
+    }
+    case 'learner:leave':
+      return { events: [{ type: 'learner:left', at: now, learnerId }] };
+    default:
+      return assertNever(command);
+  }
+}
+
+/** The state of a session right after it started. */
+export function initialState(started: SessionStarted): SessionState {
+  return {
+    id: started.sessionId,
+    code: started.code,
+    helperCode: started.helperCode,
+    instructorId: started.instructorId,
+    lesson: started.lesson,
+    status: 'open',
+    startedAt: started.at,
+    endedAt: null,
+    current: null,
+    pacing: { mode: 'instructor' },
+    seq: 1,
+    learners: new Map(),
+    byToken: new Map(),
+  };
+}
+
+/**
+ * Apply one event. The room owns exactly one state per session and folds events into it in place:
+ * copying the roster on every event would make each answer O(class size). Only evolve mutates.
+ */
+export function evolve(state: SessionState, event: SessionEvent): SessionState {
+  state.seq += 1;
+  switch (event.type) {
+    case 'session:started':
+      throw new Error('session:started only starts a fold (initialState)');
+    case 'step:pushed':
+      state.current = event.step;
+      state.pacing = { mode: 'instructor' };
+      return state;
+    case 'pacing:changed':
+      state.pacing = event.pacing;
+      for (const learner of state.learners.values()) learner.ownStep = null;
+      if (event.pacing.mode === 'self') {
+        const { from, to } = event.pacing;
+        if (state.current === null || state.current < from || state.current > to) state.current = from;
+      }
+      return state;
+    case 'learner:joined': {
+      const learner: LearnerState = {
+        id: event.learnerId,
+        name: event.name,
+        seat: event.seat,
+        tokenHash: event.tokenHash,
+        joinedAt: event.at,
+        ownStep: null,
+        done: new Set(),
+        help: null,
+        left: false,
+      };
+      state.learners.set(learner.id, learner);
+      state.byToken.set(learner.tokenHash, learner.id);
+      return state;
+    }
+    case 'learner:moved':
+      withLearner(state, event.learnerId, (l) => (l.ownStep = event.step));
+      return state;
+    case 'learner:marked-done':
+      withLearner(state, event.learnerId, (l) => (event.done ? l.done.add(event.step) : l.done.delete(event.step)));
+      return state;
+    case 'help:requested':
+      withLearner(state, event.learnerId, (l) => (l.help = { since: event.at, step: event.step }));
+      return state;
+    case 'help:withdrawn':
+      withLearner(state, event.learnerId, (l) => (l.help = null));
+      return state;
+    case 'learner:left':
+      withLearner(state, event.learnerId, (l) => {
+        l.left = true;
+        l.help = null;
+      });
+      return state;
+    case 'session:ended':
+      state.status = 'ended';
+      state.endedAt = event.at;
+      return state;
+    default:
+      return assertNever(event);
+  }
+}
+
+/** Rebuild a session from its stored events. */
+export function fold(events: readonly SessionEvent[]): SessionState {
+  const [first, ...rest] = events;
+  if (first?.type !== 'session:started') throw new Error('a session begins with session:started');
+  const state = initialState(first);
+  for (const event of rest) evolve(state, event);
+  return state;
+}
+
+function withLearner(state: SessionState, learnerId: string, apply: (l: LearnerState) => void): void {
+  const learner = state.learners.get(learnerId);
+  if (!learner) throw new Error(`event for unknown learner ${learnerId}`);
+  apply(learner);
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected ${JSON.stringify(value)}`);
+}

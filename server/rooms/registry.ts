@@ -1,0 +1,85 @@
+import type { Lesson } from '../../shared/lesson/schema.ts';
+import type { StaffView } from '../../shared/protocol/views.ts';
+import { fold, startSession } from '../engine/engine.ts';
+import { renderSteps } from './render.ts';
+import { staffView } from '../engine/views.ts';
+import { randomClassCode, randomId, randomShortCode } from '../lib/ids.ts';
+import { Room, type RoomDeps } from './room.ts';
+
+/** The live sessions this process owns, found by id, class code or learner token. */
+export class Rooms {
+  readonly #byId = new Map<string, Room>();
+  readonly #byCode = new Map<string, Room>();
+  readonly #deps: RoomDeps;
+
+  constructor(deps: RoomDeps) {
+    this.#deps = deps;
+  }
+
+  /** Rebuild every open session from its stored events (after a restart). */
+  async restore(): Promise<number> {
+    const ids = await this.#deps.store.listOpenSessionIds();
+    for (const id of ids) this.#add(new Room(fold(await this.#deps.store.loadEvents(id)), this.#deps));
+    return ids.length;
+  }
+
+  async start(lesson: Lesson, instructorId: string): Promise<Room> {
+    let code = randomClassCode();
+    while (this.#byCode.has(code)) code = randomClassCode();
+    const started = startSession({
+      sessionId: randomId(9),
+      code,
+      helperCode: randomShortCode(6),
+      instructorId,
+      lesson,
+      now: this.#deps.now(),
+    });
+    await this.#deps.store.createSession(started);
+    const room = new Room(fold([started]), this.#deps);
+    this.#add(room);
+    return room;
+  }
+
+  get(sessionId: string): Room | undefined {
+    return this.#byId.get(sessionId);
+  }
+
+  byCode(code: string): Room | undefined {
+    return this.#byCode.get(code);
+  }
+
+  /** The open room and learner a resume token belongs to. */
+  byToken(tokenHash: string): { room: Room; learnerId: string } | undefined {
+    for (const room of this.#byId.values()) {
+      const learnerId = room.learnerIdForToken(tokenHash);
+      if (learnerId !== undefined) return { room, learnerId };
+    }
+    return undefined;
+  }
+
+  /** Forget a room whose session ended; its history stays in the store. */
+  retire(room: Room): void {
+    room.close();
+    if (this.#byId.get(room.id) === room) this.#byId.delete(room.id);
+    if (this.#byCode.get(room.code) === room) this.#byCode.delete(room.code);
+  }
+
+  /** A staff view of an ended session, rebuilt from the store. */
+  async archivedStaffView(sessionId: string): Promise<StaffView | undefined> {
+    const events = await this.#deps.store.loadEvents(sessionId);
+    if (events.length === 0) return undefined;
+    const state = fold(events);
+    return staffView(state, renderSteps(state.lesson), () => undefined, this.#deps.joinUrl(state.code));
+  }
+
+  close(): void {
+    for (const room of this.#byId.values()) room.close();
+    this.#byId.clear();
+    this.#byCode.clear();
+  }
+
+  #add(room: Room): void {
+    this.#byId.set(room.id, room);
+    this.#byCode.set(room.code, room);
+  }
+}

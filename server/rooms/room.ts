@@ -1,0 +1,208 @@
+import type { ErrorBody } from '../../shared/protocol/errors.ts';
+import { errorMessages } from '../../shared/protocol/errors.ts';
+import type {
+  ClassView,
+  DisplayView,
+  LearnerSnapshot,
+  MeView,
+  StaffView,
+  StepView,
+} from '../../shared/protocol/views.ts';
+import { decide, evolve, type Command } from '../engine/engine.ts';
+import type { SessionEvent } from '../engine/events.ts';
+import type { Actor, SessionState } from '../engine/state.ts';
+import { classView, displayView, meView, staffView, type Presence } from '../engine/views.ts';
+import type { Store } from '../store/store.ts';
+import { renderSteps } from './render.ts';
+
+/**
+ * Where a room's views go. Addressed by session and learner id (Socket.IO rooms), never by local
+ * sockets, so that a broadcast adapter can carry them between processes later.
+ */
+export interface Broadcaster {
+  toClass(sessionId: string, view: ClassView): void;
+  toLearner(learnerId: string, view: MeView): void;
+  /** The learner's presence in the class is over (left, or the session ended). */
+  endLearner(learnerId: string): void;
+  endClass(sessionId: string): void;
+  toStaff(sessionId: string, view: StaffView): void;
+  toDisplay(sessionId: string, view: DisplayView): void;
+}
+
+export interface RoomDeps {
+  store: Store;
+  broadcaster: Broadcaster;
+  now: () => number;
+  joinUrl: (code: string) => string;
+  /** Staff and projector updates are coalesced over this window. */
+  coalesceMs: number;
+}
+
+export type DispatchResult = { ok: true; events: SessionEvent[] } | { ok: false; error: ErrorBody };
+
+/** One live session: owns its state and timers, runs commands one at a time, sends views. */
+export class Room {
+  readonly #state: SessionState;
+  readonly #steps: StepView[];
+  readonly #deps: RoomDeps;
+  readonly #presence = new Map<string, Presence & { sockets: number }>();
+  #queue: Promise<unknown> = Promise.resolve();
+  #staffTimer: NodeJS.Timeout | null = null;
+  #displayTimer: NodeJS.Timeout | null = null;
+
+  constructor(state: SessionState, deps: RoomDeps) {
+    this.#state = state;
+    this.#deps = deps;
+    this.#steps = renderSteps(state.lesson);
+  }
+
+  get id(): string {
+    return this.#state.id;
+  }
+  get code(): string {
+    return this.#state.code;
+  }
+  get isOpen(): boolean {
+    return this.#state.status === 'open';
+  }
+  get joinUrl(): string {
+    return this.#deps.joinUrl(this.#state.code);
+  }
+
+  learnerIdForToken(tokenHash: string): string | undefined {
+    const id = this.#state.byToken.get(tokenHash);
+    return id !== undefined && !this.#state.learners.get(id)?.left ? id : undefined;
+  }
+
+  /** Run a command: decide, store (durable), fold, publish. Commands of one room never interleave. */
+  dispatch(command: Command, actor: Actor): Promise<DispatchResult> {
+    const run = async (): Promise<DispatchResult> => {
+      const decision = decide(this.#state, command, { now: this.#deps.now(), actor });
+      if ('error' in decision) {
+        return { ok: false, error: { code: decision.error, message: errorMessages[decision.error] } };
+      }
+      if (decision.events.length > 0) {
+        await this.#deps.store.appendEvents(this.#state.id, this.#state.seq, decision.events);
+        for (const event of decision.events) evolve(this.#state, event);
+        this.#publish(decision.events);
+      }
+      return { ok: true, events: decision.events };
+    };
+    const result = this.#queue.then(run, run);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  learnerSnapshot(learnerId: string): LearnerSnapshot | undefined {
+    const learner = this.#state.learners.get(learnerId);
+    if (!learner || learner.left) return undefined;
+    return { class: classView(this.#state, this.#steps), me: meView(this.#state, learner) };
+  }
+
+  meView(learnerId: string): MeView | undefined {
+    const learner = this.#state.learners.get(learnerId);
+    return learner && meView(this.#state, learner);
+  }
+
+  staffView(): StaffView {
+    return staffView(this.#state, this.#steps, (id) => this.#presence.get(id), this.joinUrl);
+  }
+
+  displayView(): DisplayView {
+    return displayView(this.#state, this.#steps, this.joinUrl);
+  }
+
+  /** A socket of this learner connected. */
+  connect(learnerId: string): void {
+    const p = this.#presence.get(learnerId) ?? { sockets: 0, connected: false, lastSeen: 0 };
+    p.sockets += 1;
+    p.connected = true;
+    p.lastSeen = this.#deps.now();
+    this.#presence.set(learnerId, p);
+    this.#scheduleStaff();
+  }
+
+  /** A socket of this learner went away. */
+  disconnect(learnerId: string): void {
+    const p = this.#presence.get(learnerId);
+    if (!p) return;
+    p.sockets = Math.max(0, p.sockets - 1);
+    p.connected = p.sockets > 0;
+    p.lastSeen = this.#deps.now();
+    this.#scheduleStaff();
+  }
+
+  /** Stop timers. The room is gone from memory after this; its events stay in the store. */
+  close(): void {
+    if (this.#staffTimer) clearTimeout(this.#staffTimer);
+    if (this.#displayTimer) clearTimeout(this.#displayTimer);
+    this.#staffTimer = this.#displayTimer = null;
+  }
+
+  #publish(events: readonly SessionEvent[]): void {
+    const b = this.#deps.broadcaster;
+    let classChanged = false;
+    let everyoneMoved = false;
+    let ended = false;
+    const touched = new Set<string>();
+    for (const event of events) {
+      switch (event.type) {
+        case 'step:pushed':
+          classChanged = true;
+          break;
+        case 'pacing:changed':
+          classChanged = everyoneMoved = true;
+          break;
+        case 'session:ended':
+          classChanged = ended = true;
+          break;
+        case 'learner:left':
+          b.endLearner(event.learnerId);
+          break;
+        case 'learner:moved':
+        case 'learner:marked-done':
+        case 'help:requested':
+        case 'help:withdrawn':
+          touched.add(event.learnerId);
+          break;
+        case 'learner:joined':
+        case 'session:started':
+          break;
+      }
+    }
+    if (classChanged) b.toClass(this.id, classView(this.#state, this.#steps));
+    if (everyoneMoved) {
+      // A pacing change moves every learner; rare, so one own-view each is fine.
+      for (const learner of this.#state.learners.values()) {
+        if (!learner.left) b.toLearner(learner.id, meView(this.#state, learner));
+      }
+    } else {
+      for (const id of touched) b.toLearner(id, meView(this.#state, this.#state.learners.get(id)!));
+    }
+    if (ended) {
+      b.endClass(this.id);
+      this.close();
+      b.toStaff(this.id, this.staffView());
+      b.toDisplay(this.id, this.displayView());
+      return;
+    }
+    this.#scheduleStaff();
+    this.#scheduleDisplay();
+  }
+
+  #scheduleStaff(): void {
+    if (!this.isOpen) return;
+    this.#staffTimer ??= setTimeout(() => {
+      this.#staffTimer = null;
+      this.#deps.broadcaster.toStaff(this.id, this.staffView());
+    }, this.#deps.coalesceMs);
+  }
+
+  #scheduleDisplay(): void {
+    if (!this.isOpen) return;
+    this.#displayTimer ??= setTimeout(() => {
+      this.#displayTimer = null;
+      this.#deps.broadcaster.toDisplay(this.id, this.displayView());
+    }, this.#deps.coalesceMs);
+  }
+}

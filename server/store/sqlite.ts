@@ -1,0 +1,212 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Lesson } from '../../shared/lesson/schema.ts';
+import type { LessonSummary, SessionSummary } from '../../shared/protocol/views.ts';
+import { SessionEvent, type SessionStarted } from '../engine/events.ts';
+import type { Store, UserRecord } from './store.ts';
+
+/** Schema migrations, applied in order; PRAGMA user_version records how many ran. */
+const migrations: string[] = [
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE auth_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE lessons (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    archived INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    code TEXT NOT NULL,
+    lesson_id TEXT NOT NULL,
+    lesson_title TEXT NOT NULL,
+    instructor_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'ended')),
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    learner_count INTEGER NOT NULL DEFAULT 0,
+    last_seq INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_status ON sessions(status);
+  CREATE TABLE session_events (
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (session_id, seq)
+  ) WITHOUT ROWID;
+  `,
+];
+
+interface SessionRow {
+  id: string;
+  code: string;
+  lesson_id: string;
+  lesson_title: string;
+  status: 'open' | 'ended';
+  started_at: number;
+  ended_at: number | null;
+  learner_count: number;
+}
+
+const toSummary = (r: SessionRow): SessionSummary => ({
+  id: r.id,
+  code: r.code,
+  lessonId: r.lesson_id,
+  lessonTitle: r.lesson_title,
+  status: r.status,
+  startedAt: r.started_at,
+  endedAt: r.ended_at,
+  learnerCount: r.learner_count,
+});
+
+/** The embedded default store: one SQLite file in the data folder, WAL, fsync on every commit. */
+export function openSqliteStore(dataDir: string): Store {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, 'cunghoc.sqlite'));
+  db.pragma('journal_mode = WAL');
+  // FULL: a commit survives a power cut, so an acknowledged action is never lost.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+
+  const q = {
+    countUsers: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users'),
+    insertUser: db.prepare(
+      'INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    userByName: db.prepare<[string], Record<string, never>>('SELECT * FROM users WHERE username = ?'),
+    userById: db.prepare<[string], Record<string, never>>('SELECT * FROM users WHERE id = ?'),
+    insertAuth: db.prepare('INSERT INTO auth_sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?)'),
+    findAuth: db.prepare<[string, number], { user_id: string }>(
+      'SELECT user_id FROM auth_sessions WHERE token_hash = ? AND expires_at > ?',
+    ),
+    deleteAuth: db.prepare('DELETE FROM auth_sessions WHERE token_hash = ?'),
+    seedLesson: db.prepare(
+      'INSERT OR IGNORE INTO lessons (id, title, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    listLessons: db.prepare<[], { doc: string }>('SELECT doc FROM lessons WHERE archived = 0 ORDER BY title'),
+    getLesson: db.prepare<[string], { doc: string }>('SELECT doc FROM lessons WHERE id = ?'),
+    insertSession: db.prepare(
+      `INSERT INTO sessions (id, code, lesson_id, lesson_title, instructor_id, status, started_at, last_seq)
+       VALUES (?, ?, ?, ?, ?, 'open', ?, 1)`,
+    ),
+    insertEvent: db.prepare('INSERT INTO session_events (session_id, seq, type, at, data) VALUES (?, ?, ?, ?, ?)'),
+    advanceSession: db.prepare(
+      'UPDATE sessions SET last_seq = ?, learner_count = learner_count + ? WHERE id = ? AND last_seq = ?',
+    ),
+    endSession: db.prepare("UPDATE sessions SET status = 'ended', ended_at = ? WHERE id = ?"),
+    loadEvents: db.prepare<[string], { data: string }>(
+      'SELECT data FROM session_events WHERE session_id = ? ORDER BY seq',
+    ),
+    openSessions: db.prepare<[], { id: string }>("SELECT id FROM sessions WHERE status = 'open' ORDER BY started_at"),
+    listSessions: db.prepare<[], SessionRow>('SELECT * FROM sessions ORDER BY started_at DESC LIMIT 500'),
+    getSession: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
+  };
+
+  const toUser = (r: Record<string, unknown> | undefined): UserRecord | undefined =>
+    r && {
+      id: r.id as string,
+      username: r.username as string,
+      displayName: r.display_name as string,
+      passwordHash: r.password_hash as string,
+      createdAt: r.created_at as number,
+    };
+
+  const createSession = db.transaction((started: SessionStarted) => {
+    q.insertSession.run(
+      started.sessionId,
+      started.code,
+      started.lesson.id,
+      started.lesson.title,
+      started.instructorId,
+      started.at,
+    );
+    q.insertEvent.run(started.sessionId, 1, started.type, started.at, JSON.stringify(started));
+  });
+
+  const append = db.transaction((sessionId: string, afterSeq: number, events: readonly SessionEvent[]) => {
+    let seq = afterSeq;
+    let joined = 0;
+    for (const event of events) {
+      seq += 1;
+      q.insertEvent.run(sessionId, seq, event.type, event.at, JSON.stringify(event));
+      if (event.type === 'learner:joined') joined += 1;
+      if (event.type === 'session:ended') q.endSession.run(event.at, sessionId);
+    }
+    const { changes } = q.advanceSession.run(seq, joined, sessionId, afterSeq);
+    if (changes !== 1) throw new Error(`session ${sessionId} is not at seq ${afterSeq}: another writer?`);
+  });
+
+  return {
+    countUsers: async () => q.countUsers.get()!.n,
+    createUser: async (u) => {
+      q.insertUser.run(u.id, u.username, u.displayName, u.passwordHash, u.createdAt);
+    },
+    findUserByUsername: async (username) => toUser(q.userByName.get(username)),
+    findUserById: async (id) => toUser(q.userById.get(id)),
+    createAuthSession: async (tokenHash, userId, expiresAt) => {
+      q.insertAuth.run(tokenHash, userId, expiresAt);
+    },
+    findAuthSession: async (tokenHash, now) => {
+      const row = q.findAuth.get(tokenHash, now);
+      return row && { userId: row.user_id };
+    },
+    deleteAuthSession: async (tokenHash) => {
+      q.deleteAuth.run(tokenHash);
+    },
+    seedLesson: async (lesson, now) =>
+      q.seedLesson.run(lesson.id, lesson.title, JSON.stringify(lesson), now, now).changes === 1,
+    listLessons: async () =>
+      q.listLessons.all().map(({ doc }): LessonSummary => {
+        const lesson = Lesson.parse(JSON.parse(doc));
+        return { id: lesson.id, title: lesson.title, summary: lesson.summary, stepCount: lesson.steps.length };
+      }),
+    getLesson: async (id) => {
+      const row = q.getLesson.get(id);
+      return row && Lesson.parse(JSON.parse(row.doc));
+    },
+    createSession: async (started) => {
+      createSession(started);
+    },
+    appendEvents: async (sessionId, afterSeq, events) => {
+      if (events.length > 0) append(sessionId, afterSeq, events);
+    },
+    loadEvents: async (sessionId) => q.loadEvents.all(sessionId).map(({ data }) => SessionEvent.parse(JSON.parse(data))),
+    listOpenSessionIds: async () => q.openSessions.all().map((r) => r.id),
+    listSessions: async () => q.listSessions.all().map(toSummary),
+    getSessionSummary: async (id) => {
+      const row = q.getSession.get(id);
+      return row && toSummary(row);
+    },
+    close: async () => {
+      if (db.open) db.close();
+    },
+  };
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let v = version; v < migrations.length; v++) {
+    db.transaction(() => {
+      db.exec(migrations[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

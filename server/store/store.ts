@@ -1,0 +1,42 @@
+import type { Lesson } from '../../shared/lesson/schema.ts';
+import type { LessonSummary, SessionSummary } from '../../shared/protocol/views.ts';
+import type { SessionEvent, SessionStarted } from '../engine/events.ts';
+
+export interface UserRecord {
+  id: string;
+  username: string;
+  displayName: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+/**
+ * The storage port. Async so that a PostgreSQL implementation can fill it in; the SQLite one
+ * answers synchronously underneath. Events are durable once `appendEvents` resolves.
+ */
+export interface Store {
+  countUsers(): Promise<number>;
+  createUser(user: UserRecord): Promise<void>;
+  findUserByUsername(username: string): Promise<UserRecord | undefined>;
+  findUserById(id: string): Promise<UserRecord | undefined>;
+
+  createAuthSession(tokenHash: string, userId: string, expiresAt: number): Promise<void>;
+  findAuthSession(tokenHash: string, now: number): Promise<{ userId: string } | undefined>;
+  deleteAuthSession(tokenHash: string): Promise<void>;
+
+  /** Insert the lesson unless one with its id exists; true when inserted. */
+  seedLesson(lesson: Lesson, now: number): Promise<boolean>;
+  listLessons(): Promise<LessonSummary[]>;
+  getLesson(id: string): Promise<Lesson | undefined>;
+
+  /** Create a session with its first event. */
+  createSession(started: SessionStarted): Promise<void>;
+  /** Append events after `afterSeq`; fails if another writer got there first. */
+  appendEvents(sessionId: string, afterSeq: number, events: readonly SessionEvent[]): Promise<void>;
+  loadEvents(sessionId: string): Promise<SessionEvent[]>;
+  listOpenSessionIds(): Promise<string[]>;
+  listSessions(): Promise<SessionSummary[]>;
+  getSessionSummary(id: string): Promise<SessionSummary | undefined>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,219 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import QRCode from 'qrcode';
+import { ClassCode, CreateUserBody, LoginBody, SetupBody, StartSessionBody } from '../../shared/protocol/commands.ts';
+import { fail, type Ack, type ErrorCode } from '../../shared/protocol/errors.ts';
+import type { Me, ServerInfo, SessionSummary } from '../../shared/protocol/views.ts';
+import { randomId } from '../lib/ids.ts';
+import type { Rooms } from '../rooms/registry.ts';
+import type { Store } from '../store/store.ts';
+import { Auth, hashPassword, isLoopback, verifyPassword } from './auth.ts';
+import { badRequest } from './respond.ts';
+
+export interface HttpDeps {
+  store: Store;
+  rooms: Rooms;
+  auth: Auth;
+  log: Logger;
+  now: () => number;
+  /** The one-time code that allows setup from another machine; null once an account exists. */
+  setupCode: () => string | null;
+  /** Called once the first account exists: the setup code is spent. */
+  spendSetupCode: () => void;
+  lanUrls: () => string[];
+}
+
+const status: Partial<Record<ErrorCode, number>> = {
+  bad_request: 400,
+  unauthorized: 401,
+  bad_credentials: 401,
+  forbidden: 403,
+  setup_code_required: 403,
+  not_found: 404,
+  unknown_code: 404,
+  setup_done: 409,
+  username_taken: 409,
+  rate_limited: 429,
+  internal: 500,
+};
+
+function send<T>(res: Response, ack: Ack<T>, okStatus = 200): void {
+  res.status(ack.ok ? okStatus : (status[ack.error.code] ?? 400)).json(ack);
+}
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+const wrap = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => fn(req, res).catch(next);
+
+/** The JSON API under /api. Every answer is an Ack; state-changing routes need JSON from our own origin. */
+export function apiRouter(deps: HttpDeps): express.Router {
+  const { store, rooms, auth } = deps;
+  const api = express.Router();
+
+  // CSRF: a cross-site form cannot send application/json, and a browser's Origin must be ours.
+  api.use((req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    const origin = req.headers.origin;
+    if (origin !== undefined && !sameOrigin(origin, req.headers.host)) {
+      return send(res, fail('forbidden', 'Cross-origin request refused.'));
+    }
+    if (!req.is('application/json')) return send(res, fail('bad_request', 'Send JSON.'));
+    next();
+  });
+  api.use(express.json({ limit: '64kb', strict: true }));
+
+  const requireUser = async (req: Request, res: Response): Promise<Me | undefined> => {
+    const user = await auth.user(req);
+    if (!user) send(res, fail('unauthorized'));
+    return user;
+  };
+
+  api.get(
+    '/info',
+    wrap(async (req, res) => {
+      const info: ServerInfo = {
+        lanUrls: deps.lanUrls(),
+        setupNeeded: (await store.countUsers()) === 0,
+        local: isLoopback(req.socket.remoteAddress),
+      };
+      send(res, { ok: true, data: info });
+    }),
+  );
+
+  api.post(
+    '/setup',
+    wrap(async (req, res) => {
+      const body = SetupBody.safeParse(req.body);
+      if (!body.success) return send(res, badRequest(body.error));
+      if ((await store.countUsers()) > 0) return send(res, fail('setup_done'));
+      const code = deps.setupCode();
+      const codeOk = code !== null && body.data.setupCode?.trim().toUpperCase() === code;
+      if (!isLoopback(req.socket.remoteAddress) && !codeOk) return send(res, fail('setup_code_required'));
+      const me = await createUser(store, body.data, deps.now());
+      deps.spendSetupCode();
+      res.setHeader('Set-Cookie', (await auth.signIn(me.id)).cookie);
+      send(res, { ok: true, data: me }, 201);
+    }),
+  );
+
+  api.post(
+    '/auth/login',
+    wrap(async (req, res) => {
+      const body = LoginBody.safeParse(req.body);
+      if (!body.success) return send(res, badRequest(body.error));
+      const user = await store.findUserByUsername(body.data.username.trim());
+      // Hash even for an unknown user, so timing does not tell which usernames exist.
+      const ok = await verifyPassword(body.data.password, user?.passwordHash ?? DUMMY_HASH);
+      if (!user || !ok) return send(res, fail('bad_credentials'));
+      res.setHeader('Set-Cookie', (await auth.signIn(user.id)).cookie);
+      send(res, { ok: true, data: { id: user.id, username: user.username, displayName: user.displayName } });
+    }),
+  );
+
+  api.post(
+    '/auth/logout',
+    wrap(async (req, res) => {
+      res.setHeader('Set-Cookie', await auth.signOut(req));
+      send(res, { ok: true, data: null });
+    }),
+  );
+
+  api.get(
+    '/auth/me',
+    wrap(async (req, res) => {
+      const user = await requireUser(req, res);
+      if (user) send(res, { ok: true, data: user });
+    }),
+  );
+
+  api.post(
+    '/users',
+    wrap(async (req, res) => {
+      if (!(await requireUser(req, res))) return;
+      const body = CreateUserBody.safeParse(req.body);
+      if (!body.success) return send(res, badRequest(body.error));
+      if (await store.findUserByUsername(body.data.username)) return send(res, fail('username_taken'));
+      send(res, { ok: true, data: await createUser(store, body.data, deps.now()) }, 201);
+    }),
+  );
+
+  api.get(
+    '/lessons',
+    wrap(async (req, res) => {
+      if (!(await requireUser(req, res))) return;
+      send(res, { ok: true, data: await store.listLessons() });
+    }),
+  );
+
+  api.get(
+    '/sessions',
+    wrap(async (req, res) => {
+      if (!(await requireUser(req, res))) return;
+      send(res, { ok: true, data: await store.listSessions() });
+    }),
+  );
+
+  api.post(
+    '/sessions',
+    wrap(async (req, res) => {
+      const user = await requireUser(req, res);
+      if (!user) return;
+      const body = StartSessionBody.safeParse(req.body);
+      if (!body.success) return send(res, badRequest(body.error));
+      const lesson = await store.getLesson(body.data.lessonId);
+      if (!lesson) return send(res, fail('not_found', 'No such lesson.'));
+      const room = await rooms.start(lesson, user.id);
+      const summary: SessionSummary | undefined = await store.getSessionSummary(room.id);
+      send(res, { ok: true, data: summary! }, 201);
+    }),
+  );
+
+  // The join QR of an open class: public, like the code itself, which the projector shows anyway.
+  api.get(
+    '/join-qr/:file',
+    wrap(async (req, res) => {
+      const code = ClassCode.safeParse(String(req.params.file).replace(/\.svg$/, ''));
+      const room = code.success ? rooms.byCode(code.data) : undefined;
+      if (!room) return send(res, fail('unknown_code'));
+      const svg = await QRCode.toString(room.joinUrl, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
+      res.type('image/svg+xml').setHeader('Cache-Control', 'no-store');
+      res.send(svg);
+    }),
+  );
+
+  api.use((_req, res) => send(res, fail('not_found')));
+  // Body parser errors (bad JSON, too large) and bugs: a clear code, never a stack trace.
+  api.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const type = (err as { type?: string }).type;
+    if (type === 'entity.parse.failed') return send(res, fail('bad_request', 'Malformed JSON.'));
+    if (type === 'entity.too.large') return send(res, fail('bad_request', 'Body too large.'));
+    deps.log.error({ err }, 'request failed');
+    send(res, fail('internal'));
+  });
+  return api;
+}
+
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+async function createUser(
+  store: Store,
+  input: { username: string; displayName: string; password: string },
+  now: number,
+): Promise<Me> {
+  const id = randomId(9);
+  await store.createUser({
+    id,
+    username: input.username,
+    displayName: input.displayName,
+    passwordHash: await hashPassword(input.password),
+    createdAt: now,
+  });
+  return { id, username: input.username, displayName: input.displayName };
+}
+
+export function sameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}

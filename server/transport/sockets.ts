@@ -1,0 +1,234 @@
+import type { Server, Socket } from 'socket.io';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import {
+  displayCommands,
+  learnerCommands,
+  Namespaces,
+  staffCommands,
+  type DisplayAcks,
+  type DisplayClientEvents,
+  type DisplayServerEvents,
+  type LearnerAcks,
+  type LearnerClientEvents,
+  type LearnerServerEvents,
+  type StaffAcks,
+  type StaffClientEvents,
+  type StaffServerEvents,
+} from '../../shared/protocol/events.ts';
+import { fail, type Ack } from '../../shared/protocol/errors.ts';
+import type { Me } from '../../shared/protocol/views.ts';
+import type { Command } from '../engine/engine.ts';
+import { randomId, sha256 } from '../lib/ids.ts';
+import type { Broadcaster, Room } from '../rooms/room.ts';
+import type { Rooms } from '../rooms/registry.ts';
+import type { Auth } from './auth.ts';
+import { badRequest } from './respond.ts';
+
+// Socket.IO room names: every broadcast is addressed by session or learner, never by local socket.
+const classRoom = (sessionId: string) => `class:${sessionId}`;
+const learnerRoom = (learnerId: string) => `learner:${learnerId}`;
+const staffRoom = (sessionId: string) => `staff:${sessionId}`;
+const displayRoom = (sessionId: string) => `display:${sessionId}`;
+
+type Handlers<S extends Record<string, z.ZodType>, A extends { [K in keyof S]: unknown }> = {
+  [K in keyof S]: (payload: z.output<S[K]>) => Promise<Ack<A[K]>>;
+};
+
+/** Parse, run, acknowledge: the same for every command of every namespace. */
+function bind<S extends Record<string, z.ZodType>, A extends { [K in keyof S]: unknown }>(
+  socket: Socket,
+  schemas: S,
+  handlers: Handlers<S, A>,
+  log: Logger,
+): void {
+  // Payloads arrive untyped: the schema, not the event map, is what checks them.
+  const on = socket.on.bind(socket) as (event: string, listener: (payload: unknown, ack: unknown) => void) => void;
+  // A command this namespace does not take (a learner sending step:push) is refused, not ignored.
+  const known = new Set(Object.keys(schemas));
+  const everyCommand = new Set([learnerCommands, staffCommands, displayCommands].flatMap((m) => Object.keys(m)));
+  socket.onAny((event: string, ...args: unknown[]) => {
+    const ack = args.at(-1);
+    if (known.has(event) || typeof ack !== 'function') return;
+    ack(everyCommand.has(event) ? fail('forbidden') : fail('bad_request', 'Unknown command.'));
+  });
+  for (const name of Object.keys(schemas) as (keyof S & string)[]) {
+    on(name, async (payload, ack) => {
+      if (typeof ack !== 'function') return; // every command asks for an ack; others are ignored
+      const parsed = schemas[name].safeParse(payload);
+      if (!parsed.success) return ack(badRequest(parsed.error));
+      try {
+        ack(await handlers[name](parsed.data));
+      } catch (err) {
+        log.error({ err, event: name }, 'command failed');
+        ack(fail('internal'));
+      }
+    });
+  }
+}
+
+export function socketBroadcaster(io: Server): Broadcaster {
+  const learners = io.of(Namespaces.learner);
+  return {
+    toClass: (sessionId, view) => learners.to(classRoom(sessionId)).emit('class', view),
+    toLearner: (learnerId, view) => learners.to(learnerRoom(learnerId)).emit('me', view),
+    endLearner: (learnerId) => {
+      learners.to(learnerRoom(learnerId)).emit('session:ended');
+      learners.in(learnerRoom(learnerId)).socketsLeave(learnerRoom(learnerId));
+    },
+    endClass: (sessionId) => {
+      learners.to(classRoom(sessionId)).emit('session:ended');
+      learners.in(classRoom(sessionId)).socketsLeave(classRoom(sessionId));
+    },
+    toStaff: (sessionId, view) => io.of(Namespaces.staff).to(staffRoom(sessionId)).emit('staff:view', view),
+    toDisplay: (sessionId, view) => io.of(Namespaces.display).to(displayRoom(sessionId)).emit('display:view', view),
+  };
+}
+
+export interface SocketDeps {
+  rooms: Rooms;
+  auth: Auth;
+  log: Logger;
+}
+
+export function attachSockets(io: Server, deps: SocketDeps): void {
+  attachLearners(io, deps);
+  attachStaff(io, deps);
+  attachDisplay(io, deps);
+}
+
+function attachLearners(io: Server, { rooms, log }: SocketDeps): void {
+  io.of(Namespaces.learner).on('connection', (raw) => {
+    const socket = raw as Socket<LearnerClientEvents, LearnerServerEvents>;
+    let bound: { room: Room; learnerId: string } | null = null;
+
+    const bindTo = async (room: Room, learnerId: string) => {
+      if (bound) unbind();
+      bound = { room, learnerId };
+      await socket.join([classRoom(room.id), learnerRoom(learnerId)]);
+      room.connect(learnerId);
+    };
+    const unbind = () => {
+      if (!bound) return;
+      void socket.leave(classRoom(bound.room.id));
+      void socket.leave(learnerRoom(bound.learnerId));
+      bound.room.disconnect(bound.learnerId);
+      bound = null;
+    };
+    socket.on('disconnect', unbind);
+
+    const asLearner = async <T>(
+      command: Command,
+      done: (room: Room, learnerId: string) => T,
+    ): Promise<Ack<T>> => {
+      if (!bound) return fail('unauthorized', 'Join a class first.');
+      const { room, learnerId } = bound;
+      const result = await room.dispatch(command, { role: 'learner', learnerId });
+      return result.ok ? { ok: true, data: done(room, learnerId) } : result;
+    };
+    const me = (room: Room, learnerId: string) => room.meView(learnerId)!;
+
+    bind<typeof learnerCommands, LearnerAcks>(
+      socket,
+      learnerCommands,
+      {
+        'learner:join': async ({ code, name, seat, token }) => {
+          const room = rooms.byCode(code);
+          if (!room?.isOpen) return fail('unknown_code');
+          const tokenHash = sha256(token);
+          const learnerId = room.learnerIdForToken(tokenHash) ?? randomId(8);
+          const result = await room.dispatch(
+            { type: 'learner:join', learnerId, name, seat: seat ?? '', tokenHash },
+            { role: 'guest' },
+          );
+          if (!result.ok) return result;
+          const id = room.learnerIdForToken(tokenHash)!;
+          await bindTo(room, id);
+          return { ok: true, data: room.learnerSnapshot(id)! };
+        },
+        'learner:resume': async ({ token }) => {
+          const found = rooms.byToken(sha256(token));
+          if (!found) return fail('unknown_token');
+          await bindTo(found.room, found.learnerId);
+          return { ok: true, data: found.room.learnerSnapshot(found.learnerId)! };
+        },
+        'learner:done': ({ step, done }) => asLearner({ type: 'learner:done', step, done }, me),
+        'learner:help': ({ active }) => asLearner({ type: 'learner:help', active }, me),
+        'learner:navigate': ({ step }) => asLearner({ type: 'learner:navigate', step }, me),
+        'learner:leave': async () => {
+          const result = await asLearner({ type: 'learner:leave' }, () => null);
+          if (result.ok) unbind();
+          return result;
+        },
+      },
+      log,
+    );
+  });
+}
+
+function attachStaff(io: Server, { rooms, auth, log }: SocketDeps): void {
+  const staff = io.of(Namespaces.staff);
+  staff.use((socket, next) => {
+    auth.user(socket.request).then(
+      (user) => {
+        if (!user) return next(new Error('unauthorized'));
+        socket.data.user = user;
+        next();
+      },
+      (err: unknown) => next(err instanceof Error ? err : new Error('internal')),
+    );
+  });
+  staff.on('connection', (raw) => {
+    const socket = raw as Socket<StaffClientEvents, StaffServerEvents>;
+    const user = socket.data.user as Me;
+    const actor = { role: 'instructor', userId: user.id } as const;
+
+    const control = async (sessionId: string, command: Command): Promise<Ack<null>> => {
+      const room = rooms.get(sessionId);
+      if (!room) return fail('not_found');
+      const result = await room.dispatch(command, actor);
+      if (!result.ok) return result;
+      if (!room.isOpen) rooms.retire(room);
+      return { ok: true, data: null };
+    };
+
+    bind<typeof staffCommands, StaffAcks>(
+      socket,
+      staffCommands,
+      {
+        'staff:watch': async ({ sessionId }) => {
+          const room = rooms.get(sessionId);
+          const view = room ? room.staffView() : await rooms.archivedStaffView(sessionId);
+          if (!view) return fail('not_found');
+          for (const joined of socket.rooms) if (joined !== socket.id) await socket.leave(joined);
+          await socket.join(staffRoom(sessionId));
+          return { ok: true, data: view };
+        },
+        'step:push': ({ sessionId, step }) => control(sessionId, { type: 'step:push', step }),
+        'pacing:set': ({ sessionId, pacing }) => control(sessionId, { type: 'pacing:set', pacing }),
+        'session:end': ({ sessionId }) => control(sessionId, { type: 'session:end' }),
+      },
+      log,
+    );
+  });
+}
+
+function attachDisplay(io: Server, { rooms, log }: SocketDeps): void {
+  io.of(Namespaces.display).on('connection', (raw) => {
+    const socket = raw as Socket<DisplayClientEvents, DisplayServerEvents>;
+    bind<typeof displayCommands, DisplayAcks>(
+      socket,
+      displayCommands,
+      {
+        'display:watch': async ({ code }) => {
+          const room = rooms.byCode(code);
+          if (!room) return fail('unknown_code');
+          for (const joined of socket.rooms) if (joined !== socket.id) await socket.leave(joined);
+          await socket.join(displayRoom(room.id));
+          return { ok: true, data: room.displayView() };
+        },
+      },
+      log,
+    );
+  });
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/** A client-generated secret: 128 bits or more, base64url. Doubles as the learner's resume token. */
+export const Token = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, 'must be 22–64 base64url characters');
+export const ClassCode = z.string().regex(/^\d{6}$/, 'must be 6 digits');
+export const SessionId = z.string().regex(/^[A-Za-z0-9_-]{8,40}$/);
+export const StepIndex = z.number().int().min(0).max(999);
+
+/** A first name: trimmed, inner spaces folded, NFC, 1–40 characters, no control characters. */
+export const LearnerName = z
+  .string()
+  .max(200)
+  .transform((s) => s.normalize('NFC').replace(/\s+/g, ' ').trim())
+  .pipe(
+    z
+      .string()
+      .min(1)
+      .max(40)
+      .regex(/^[^\p{Cc}\p{Cf}<>]+$/u, 'must be plain text'),
+  );
+export const SeatLabel = z
+  .string()
+  .max(200)
+  .transform((s) => s.normalize('NFC').replace(/\s+/g, ' ').trim())
+  .pipe(z.string().max(40).regex(/^[^\p{Cc}\p{Cf}<>]*$/u, 'must be plain text'));
+
+// ---- learner namespace (/learner) ----
+
+export const LearnerJoin = z.strictObject({
+  code: ClassCode,
+  name: LearnerName,
+  seat: SeatLabel.optional(),
+  token: Token,
+});
+export type LearnerJoin = z.infer<typeof LearnerJoin>;
+
+export const LearnerResume = z.strictObject({ token: Token });
+export type LearnerResume = z.infer<typeof LearnerResume>;
+
+/** Mark a step done (or not). Carries the step so a late tap counts for the step it was made on. */
+export const LearnerDone = z.strictObject({ step: StepIndex, done: z.boolean() });
+export type LearnerDone = z.infer<typeof LearnerDone>;
+
+/** Raise or withdraw the learner's help request. */
+export const LearnerHelp = z.strictObject({ active: z.boolean() });
+export type LearnerHelp = z.infer<typeof LearnerHelp>;
+
+/** Move within the self-paced range. */
+export const LearnerNavigate = z.strictObject({ step: StepIndex });
+export type LearnerNavigate = z.infer<typeof LearnerNavigate>;
+
+export const LearnerLeave = z.strictObject({});
+export type LearnerLeave = z.infer<typeof LearnerLeave>;
+
+// ---- staff namespace (/staff) ----
+
+export const StaffWatch = z.strictObject({ sessionId: SessionId });
+export type StaffWatch = z.infer<typeof StaffWatch>;
+
+export const StepPush = z.strictObject({ sessionId: SessionId, step: StepIndex });
+export type StepPush = z.infer<typeof StepPush>;
+
+export const Pacing = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('instructor') }),
+  z.strictObject({ mode: z.literal('self'), from: StepIndex, to: StepIndex }),
+]);
+export type Pacing = z.infer<typeof Pacing>;
+
+export const PacingSet = z.strictObject({ sessionId: SessionId, pacing: Pacing });
+export type PacingSet = z.infer<typeof PacingSet>;
+
+export const SessionEnd = z.strictObject({ sessionId: SessionId });
+export type SessionEnd = z.infer<typeof SessionEnd>;
+
+// ---- display namespace (/display) ----
+
+export const DisplayWatch = z.strictObject({ code: ClassCode });
+export type DisplayWatch = z.infer<typeof DisplayWatch>;
+
+// ---- HTTP bodies ----
+
+export const Username = z
+  .string()
+  .trim()
+  .min(3)
+  .max(40)
+  .regex(/^[a-zA-Z0-9._-]+$/, 'letters, digits, dot, dash, underscore');
+export const Password = z.string().min(8).max(200);
+
+export const SetupBody = z.strictObject({
+  username: Username,
+  displayName: LearnerName,
+  password: Password,
+  setupCode: z.string().max(20).optional(),
+});
+export const LoginBody = z.strictObject({ username: z.string().max(40), password: z.string().max(200) });
+export const CreateUserBody = z.strictObject({ username: Username, displayName: LearnerName, password: Password });
+export const StartSessionBody = z.strictObject({ lessonId: z.string().max(64) });

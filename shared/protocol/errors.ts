@@ -1,0 +1,54 @@
+/** Stable error codes: the only error strings that reach clients. */
+export const ErrorCode = {
+  bad_request: 'bad_request',
+  unauthorized: 'unauthorized',
+  forbidden: 'forbidden',
+  not_found: 'not_found',
+  unknown_code: 'unknown_code',
+  unknown_token: 'unknown_token',
+  session_ended: 'session_ended',
+  step_out_of_range: 'step_out_of_range',
+  not_self_paced: 'not_self_paced',
+  not_started: 'not_started',
+  learner_left: 'learner_left',
+  setup_done: 'setup_done',
+  setup_code_required: 'setup_code_required',
+  username_taken: 'username_taken',
+  bad_credentials: 'bad_credentials',
+  rate_limited: 'rate_limited',
+  internal: 'internal',
+} as const;
+export type ErrorCode = keyof typeof ErrorCode;
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+}
+
+/** Every command's acknowledgement. */
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+
+/** Default English messages; user-facing text comes from the client dictionaries by code. */
+export const errorMessages: Record<ErrorCode, string> = {
+  bad_request: 'The request is malformed.',
+  unauthorized: 'Sign in first.',
+  forbidden: 'This role may not do that.',
+  not_found: 'Not found.',
+  unknown_code: 'No open class has this code.',
+  unknown_token: 'This learner is not in an open class.',
+  session_ended: 'The class has ended.',
+  step_out_of_range: 'No such step.',
+  not_self_paced: 'Learners cannot move on their own now.',
+  not_started: 'The class has not started a step yet.',
+  learner_left: 'This learner has left the class.',
+  setup_done: 'The first account already exists.',
+  setup_code_required: 'Setup from another machine needs the setup code printed on the server console.',
+  username_taken: 'That username is taken.',
+  bad_credentials: 'Wrong username or password.',
+  rate_limited: 'Too many attempts; wait a moment.',
+  internal: 'Something went wrong on the server.',
+};
+
+export function fail(code: ErrorCode, message: string = errorMessages[code]): { ok: false; error: ErrorBody } {
+  return { ok: false, error: { code, message } };
+}

@@ -1,0 +1,80 @@
+import type { z } from 'zod';
+import {
+  DisplayWatch,
+  LearnerDone,
+  LearnerHelp,
+  LearnerJoin,
+  LearnerLeave,
+  LearnerNavigate,
+  LearnerResume,
+  PacingSet,
+  SessionEnd,
+  StaffWatch,
+  StepPush,
+} from './commands.ts';
+import type { Ack } from './errors.ts';
+import type { ClassView, DisplayView, LearnerSnapshot, MeView, StaffView } from './views.ts';
+
+/** Socket.IO namespaces, one per role. */
+export const Namespaces = { learner: '/learner', staff: '/staff', display: '/display' } as const;
+
+/** Each namespace's commands: name → [payload schema, ack data]. The one source of the typed maps. */
+export const learnerCommands = {
+  'learner:join': LearnerJoin,
+  'learner:resume': LearnerResume,
+  'learner:done': LearnerDone,
+  'learner:help': LearnerHelp,
+  'learner:navigate': LearnerNavigate,
+  'learner:leave': LearnerLeave,
+} as const;
+export const staffCommands = {
+  'staff:watch': StaffWatch,
+  'step:push': StepPush,
+  'pacing:set': PacingSet,
+  'session:end': SessionEnd,
+} as const;
+export const displayCommands = {
+  'display:watch': DisplayWatch,
+} as const;
+
+/** What each command's ack carries on success. */
+export interface LearnerAcks {
+  'learner:join': LearnerSnapshot;
+  'learner:resume': LearnerSnapshot;
+  'learner:done': MeView;
+  'learner:help': MeView;
+  'learner:navigate': MeView;
+  'learner:leave': null;
+}
+export interface StaffAcks {
+  'staff:watch': StaffView;
+  'step:push': null;
+  'pacing:set': null;
+  'session:end': null;
+}
+export interface DisplayAcks {
+  'display:watch': DisplayView;
+}
+
+type CommandMap<S extends Record<string, z.ZodType>, A extends { [K in keyof S]: unknown }> = {
+  [K in keyof S & string]: (payload: z.input<S[K]>, ack: (res: Ack<A[K]>) => void) => void;
+};
+
+export type LearnerClientEvents = CommandMap<typeof learnerCommands, LearnerAcks>;
+export type StaffClientEvents = CommandMap<typeof staffCommands, StaffAcks>;
+export type DisplayClientEvents = CommandMap<typeof displayCommands, DisplayAcks>;
+
+export interface LearnerServerEvents {
+  /** The class-wide view changed (step pushed, pacing changed). */
+  class: (view: ClassView) => void;
+  /** This learner's own status changed. */
+  me: (view: MeView) => void;
+  /** The session ended, or this learner left: go back to the join screen and forget the learner. */
+  'session:ended': () => void;
+}
+export interface StaffServerEvents {
+  'staff:view': (view: StaffView) => void;
+}
+export interface DisplayServerEvents {
+  'display:view': (view: DisplayView) => void;
+}

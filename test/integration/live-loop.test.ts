@@ -1,0 +1,240 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ClassView, LearnerSnapshot, MeView, StaffView } from '../../shared/protocol/views.ts';
+import {
+  api,
+  call,
+  closeSockets,
+  displaySocket,
+  learnerSocket,
+  removeDir,
+  setupInstructor,
+  staffSocket,
+  startServer,
+  startSession,
+  token,
+  unwrap,
+  waitFor,
+  type LearnerSocket,
+  type TestServer,
+} from '../support/server.ts';
+
+let servers: TestServer[] = [];
+afterEach(async () => {
+  closeSockets();
+  for (const s of servers) await s.stop().catch(() => undefined);
+  for (const s of servers) removeDir(s.dataDir);
+  servers = [];
+});
+
+async function classroom() {
+  const server = await startServer();
+  servers.push(server);
+  const { cookie } = await setupInstructor(server.url);
+  const session = await startSession(server.url, cookie);
+  const staff = staffSocket(server.url, cookie);
+  const first = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
+  return { server, cookie, session, staff, first };
+}
+
+async function joinLearners(url: string, code: string, n: number, offset = 0) {
+  const learners: { socket: LearnerSocket; snap: LearnerSnapshot; token: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    const socket = learnerSocket(url);
+    const t = token(offset + i);
+    const snap = unwrap(
+      await call<LearnerSnapshot>(socket, 'learner:join', { code, name: `Học viên ${offset + i}`, token: t }),
+    );
+    learners.push({ socket, snap, token: t });
+  }
+  return learners;
+}
+
+describe('the live lesson loop', () => {
+  it('30 learners join and every pushed step reaches every learner, in order', async () => {
+    const { server, session, staff } = await classroom();
+    const learners = await joinLearners(server.url, session.code, 30);
+    expect(new Set(learners.map((l) => l.snap.me.learnerId)).size).toBe(30);
+    expect(learners[0].snap.class.current).toBeNull();
+
+    const received = learners.map(() => [] as number[]);
+    learners.forEach((l, i) => l.socket.on('class', (v: ClassView) => received[i].push(v.current!)));
+    const allGot = (step: number) =>
+      Promise.all(learners.map((l) => waitFor<ClassView>(l.socket, 'class', (v) => v.current === step)));
+
+    for (const step of [0, 1, 2, 3, 4]) {
+      const arrived = allGot(step);
+      unwrap(await call(staff, 'step:push', { sessionId: session.id, step }));
+      const views = await arrived;
+      expect(views.every((v) => v.steps.length === 1 && v.steps[0].index === step)).toBe(true);
+    }
+    for (const r of received) expect(r).toEqual([0, 1, 2, 3, 4]);
+
+    const roster = await waitFor<StaffView>(staff, 'staff:view', (v) => v.counts.total === 30 && v.current === 4);
+    expect(roster.roster).toHaveLength(30);
+    expect(roster.roster.every((r) => r.step === 4 && r.connected)).toBe(true);
+  });
+
+  it('done and help show on the instructor roster, and help can be withdrawn', async () => {
+    const { server, session, staff } = await classroom();
+    const [a, b] = await joinLearners(server.url, session.code, 2);
+    unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 0 }));
+
+    const me = unwrap(await call<MeView>(a.socket, 'learner:done', { step: 0, done: true }));
+    expect(me.done).toEqual([0]);
+    unwrap(await call<MeView>(b.socket, 'learner:help', { active: true }));
+    const view = await waitFor<StaffView>(staff, 'staff:view', (v) => v.counts.done === 1 && v.counts.help === 1);
+    const rowA = view.roster.find((r) => r.id === a.snap.me.learnerId)!;
+    const rowB = view.roster.find((r) => r.id === b.snap.me.learnerId)!;
+    expect(rowA).toMatchObject({ done: true, helpSince: null });
+    expect(rowB.done).toBe(false);
+    expect(rowB.helpSince).toBeTypeOf('number');
+
+    unwrap(await call<MeView>(b.socket, 'learner:help', { active: false }));
+    await waitFor<StaffView>(staff, 'staff:view', (v) => v.counts.help === 0);
+  });
+
+  it('a learner socket sending staff commands gets an error ack and nothing changes', async () => {
+    const { server, session, staff } = await classroom();
+    const [a] = await joinLearners(server.url, session.code, 1);
+    const before = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
+
+    for (const [event, payload] of [
+      ['step:push', { sessionId: session.id, step: 2 }],
+      ['pacing:set', { sessionId: session.id, pacing: { mode: 'self', from: 0, to: 3 } }],
+      ['session:end', { sessionId: session.id }],
+      ['staff:watch', { sessionId: session.id }],
+    ] as const) {
+      const ack = await call(a.socket, event, payload);
+      expect(ack, event).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    }
+    const unknown = await call(a.socket, 'not:a-command', {});
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    const bad = await call(a.socket, 'learner:done', { step: 'one', done: true });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+
+    // Without an instructor cookie the staff namespace refuses the connection outright.
+    const intruder = staffSocket(server.url, 'ch_sid=forged');
+    const err = await new Promise<Error>((resolve) => intruder.on('connect_error', resolve));
+    expect(err.message).toBe('unauthorized');
+
+    const after = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
+    expect({ ...after, roster: after.roster.map((r) => ({ ...r, lastSeen: 0 })) }).toEqual({
+      ...before,
+      roster: before.roster.map((r) => ({ ...r, lastSeen: 0 })),
+    });
+    expect(after.status).toBe('open');
+    expect(after.current).toBeNull();
+  });
+
+  it('a learner who reconnects with the resume token is the same learner on the same step', async () => {
+    const { server, session, staff } = await classroom();
+    const [a] = await joinLearners(server.url, session.code, 1);
+    unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 2 }));
+    unwrap(await call(a.socket, 'learner:done', { step: 2, done: true }));
+    a.socket.disconnect();
+    await waitFor<StaffView>(staff, 'staff:view', (v) => v.counts.disconnected === 1);
+
+    const again = learnerSocket(server.url);
+    const snap = unwrap(await call<LearnerSnapshot>(again, 'learner:resume', { token: a.token }));
+    expect(snap.me.learnerId).toBe(a.snap.me.learnerId);
+    expect(snap.me.name).toBe('Học viên 0');
+    expect(snap.me.done).toEqual([2]);
+    expect(snap.class.current).toBe(2);
+    expect(snap.class.steps[0].index).toBe(2);
+    const view = await waitFor<StaffView>(staff, 'staff:view', (v) => v.counts.connected === 1);
+    expect(view.counts.total).toBe(1);
+
+    // A retried join with the same token is the same learner too, not a second one.
+    const retry = unwrap(
+      await call<LearnerSnapshot>(learnerSocket(server.url), 'learner:join', {
+        code: session.code,
+        name: 'Học viên 0',
+        token: a.token,
+      }),
+    );
+    expect(retry.me.learnerId).toBe(a.snap.me.learnerId);
+    expect(unknownTokenAck(await call(learnerSocket(server.url), 'learner:resume', { token: token(999) }))).toBe(true);
+  });
+
+  it('a server restarted on the same data folder serves the same session to reconnecting clients', async () => {
+    const { server, cookie, session, staff } = await classroom();
+    const [a, b] = await joinLearners(server.url, session.code, 2);
+    unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 3 }));
+    unwrap(await call(a.socket, 'learner:done', { step: 3, done: true }));
+    unwrap(await call(b.socket, 'learner:help', { active: true }));
+    closeSockets();
+    await server.stop();
+
+    const again = await startServer({ dataDir: server.dataDir });
+    servers.push(again);
+    const snapA = unwrap(await call<LearnerSnapshot>(learnerSocket(again.url), 'learner:resume', { token: a.token }));
+    expect(snapA.class.current).toBe(3);
+    expect(snapA.me).toMatchObject({ learnerId: a.snap.me.learnerId, done: [3], help: false });
+    const snapB = unwrap(await call<LearnerSnapshot>(learnerSocket(again.url), 'learner:resume', { token: b.token }));
+    expect(snapB.me.help).toBe(true);
+
+    // The sign-in survives too, and so does the class code.
+    const staff2 = staffSocket(again.url, cookie);
+    const view = unwrap(await call<StaffView>(staff2, 'staff:watch', { sessionId: session.id }));
+    expect(view).toMatchObject({ code: session.code, current: 3, counts: { total: 2, done: 1, help: 1 } });
+    const display = displaySocket(again.url);
+    const dv = unwrap(await call<{ current: number; joined: number }>(display, 'display:watch', { code: session.code }));
+    expect(dv).toMatchObject({ current: 3, joined: 2 });
+  });
+
+  it('ending the session sends every learner back and closes the code', async () => {
+    const { server, cookie, session, staff } = await classroom();
+    const learners = await joinLearners(server.url, session.code, 3);
+    const ended = Promise.all(learners.map((l) => new Promise<void>((r) => l.socket.once('session:ended', r))));
+    unwrap(await call(staff, 'session:end', { sessionId: session.id }));
+    await ended;
+    const late = await call(learnerSocket(server.url), 'learner:join', {
+      code: session.code,
+      name: 'Muộn',
+      token: token(500),
+    });
+    expect(late).toMatchObject({ ok: false, error: { code: 'unknown_code' } });
+    expect(unknownTokenAck(await call(learners[0].socket, 'learner:resume', { token: learners[0].token }))).toBe(true);
+    const list = await api<{ id: string; status: string; learnerCount: number }[]>(
+      server.url,
+      'GET',
+      '/api/sessions',
+      undefined,
+      cookie,
+    );
+    expect(list.ack.ok && list.ack.data.find((s) => s.id === session.id)).toMatchObject({
+      status: 'ended',
+      learnerCount: 3,
+    });
+  });
+
+  it('self-paced range: learners move on their own within it, and are called back', async () => {
+    const { server, session, staff } = await classroom();
+    const [a, b] = await joinLearners(server.url, session.code, 2);
+    unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 1 }));
+    const moved = waitFor<MeView>(a.socket, 'me', (m) => m.step === 1);
+    unwrap(await call(staff, 'pacing:set', { sessionId: session.id, pacing: { mode: 'self', from: 1, to: 3 } }));
+    await moved;
+    expect(unwrap(await call<MeView>(a.socket, 'learner:navigate', { step: 3 })).step).toBe(3);
+    expect(await call(a.socket, 'learner:navigate', { step: 4 })).toMatchObject({
+      ok: false,
+      error: { code: 'step_out_of_range' },
+    });
+    const view = await waitFor<StaffView>(staff, 'staff:view', (v) =>
+      v.roster.some((r) => r.id === a.snap.me.learnerId && r.step === 3),
+    );
+    expect(view.roster.find((r) => r.id === b.snap.me.learnerId)!.step).toBe(1);
+
+    const back = waitFor<ClassView>(b.socket, 'class', (c) => c.pacing.mode === 'instructor' && c.current === 2);
+    unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 2 }));
+    await back;
+    expect(await call(a.socket, 'learner:navigate', { step: 3 })).toMatchObject({
+      ok: false,
+      error: { code: 'not_self_paced' },
+    });
+  });
+});
+
+function unknownTokenAck(ack: unknown): boolean {
+  return (ack as { ok: boolean; error?: { code: string } }).error?.code === 'unknown_token';
+}

@@ -1,0 +1,141 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pino } from 'pino';
+import { io as connect, type Socket } from 'socket.io-client';
+import { createApp, type App } from '../../server/app.ts';
+import { openSqliteStore } from '../../server/store/sqlite.ts';
+import type { Ack } from '../../shared/protocol/errors.ts';
+import type {
+  DisplayClientEvents,
+  DisplayServerEvents,
+  LearnerClientEvents,
+  LearnerServerEvents,
+  StaffClientEvents,
+  StaffServerEvents,
+} from '../../shared/protocol/events.ts';
+import type { Me, SessionSummary } from '../../shared/protocol/views.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+
+export interface TestServer {
+  app: App;
+  url: string;
+  port: number;
+  dataDir: string;
+  /** Stop the server, keep the data folder (for restart tests). */
+  stop(): Promise<void>;
+}
+
+/** A real server on port 0 with its own data folder; call stop() (and cleanup()) in teardown. */
+export async function startServer(opts: { dataDir?: string; port?: number } = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cunghoc-test-'));
+  const app = await createApp({
+    store: openSqliteStore(dataDir),
+    log: pino({ level: 'silent' }),
+    config: {
+      clientDir: join(root, 'dist/client'),
+      lessonsDir: join(root, 'lessons'),
+      coalesceMs: 20,
+    },
+  });
+  const { port } = await app.listen(opts.port ?? 0, '127.0.0.1');
+  return { app, url: `http://127.0.0.1:${port}`, port, dataDir, stop: () => app.close() };
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** JSON call to the API with an optional cookie; returns the Ack and any Set-Cookie. */
+export async function api<T>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  cookie?: string,
+): Promise<{ status: number; ack: Ack<T>; cookie?: string }> {
+  const res = await fetch(base + path, {
+    method,
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(cookie ? { cookie } : {}),
+    },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const setCookie = res.headers.get('set-cookie')?.split(';')[0];
+  return { status: res.status, ack: (await res.json()) as Ack<T>, cookie: setCookie };
+}
+
+/** Create the first instructor (from loopback) and return the sign-in cookie. */
+export async function setupInstructor(base: string): Promise<{ cookie: string; me: Me }> {
+  const r = await api<Me>(base, 'POST', '/api/setup', {
+    username: 'giangvien',
+    displayName: 'Cô Hạnh',
+    password: 'mat-khau-du-dai',
+  });
+  if (!r.ack.ok || !r.cookie) throw new Error(`setup failed: ${JSON.stringify(r.ack)}`);
+  return { cookie: r.cookie, me: r.ack.data };
+}
+
+export async function startSession(base: string, cookie: string, lessonId = 'thanh-toan-qr'): Promise<SessionSummary> {
+  const r = await api<SessionSummary>(base, 'POST', '/api/sessions', { lessonId }, cookie);
+  if (!r.ack.ok) throw new Error(`start failed: ${JSON.stringify(r.ack)}`);
+  return r.ack.data;
+}
+
+export type LearnerSocket = Socket<LearnerServerEvents, LearnerClientEvents>;
+export type StaffSocket = Socket<StaffServerEvents, StaffClientEvents>;
+export type DisplaySocket = Socket<DisplayServerEvents, DisplayClientEvents>;
+
+const opened: Socket[] = [];
+
+function open<S extends Socket>(url: string, ns: string, extraHeaders?: Record<string, string>): S {
+  const socket = connect(url + ns, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnectionDelay: 50,
+    reconnectionDelayMax: 200,
+    extraHeaders,
+  }) as unknown as S;
+  opened.push(socket as unknown as Socket);
+  return socket;
+}
+
+export const learnerSocket = (url: string) => open<LearnerSocket>(url, '/learner');
+export const staffSocket = (url: string, cookie: string) => open<StaffSocket>(url, '/staff', { cookie });
+export const displaySocket = (url: string) => open<DisplaySocket>(url, '/display');
+
+/** Close every socket a test opened. */
+export function closeSockets(): void {
+  for (const s of opened.splice(0)) s.disconnect();
+}
+
+/** Send a command and wait for its ack. */
+export function call<T>(socket: Socket, event: string, payload: unknown): Promise<Ack<T>> {
+  return socket.timeout(5000).emitWithAck(event, payload) as Promise<Ack<T>>;
+}
+
+export function unwrap<T>(ack: Ack<T>): T {
+  if (!ack.ok) throw new Error(`expected ok, got ${ack.error.code}: ${ack.error.message}`);
+  return ack.data;
+}
+
+/** Resolve when `predicate` holds for a value emitted on `event` (checks nothing already received). */
+export function waitFor<T>(socket: Socket, event: string, predicate: (v: T) => boolean, ms = 5000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, handler);
+      reject(new Error(`timed out waiting for ${event}`));
+    }, ms);
+    const handler = (v: T) => {
+      if (!predicate(v)) return;
+      clearTimeout(timer);
+      socket.off(event, handler);
+      resolve(v);
+    };
+    socket.on(event, handler);
+  });
+}
+
+export const token = (n: number): string => `tok-${String(n).padStart(4, '0')}-${'x'.repeat(20)}`;
