@@ -11,7 +11,7 @@ import { Lesson } from '../shared/lesson/schema.ts';
 import { randomShortCode } from './lib/ids.ts';
 import { Rooms } from './rooms/registry.ts';
 import type { Store } from './store/store.ts';
-import { Auth } from './transport/auth.ts';
+import { Auth, isLoopback } from './transport/auth.ts';
 import { apiRouter, sameOrigin } from './transport/http.ts';
 import { attachSockets, socketBroadcaster } from './transport/sockets.ts';
 import { readdir, readFile } from 'node:fs/promises';
@@ -31,6 +31,8 @@ export interface AppDeps {
   log: Logger;
   now?: () => number;
   config: Config;
+  /** Is a peer address the server machine itself? Tests replace it to play a remote machine. */
+  isLocal?: (address: string | undefined) => boolean;
 }
 
 export interface App {
@@ -44,7 +46,7 @@ export interface App {
 }
 
 /** Wire the classroom: store → rooms → HTTP + Socket.IO. Tests build the same thing on port 0. */
-export async function createApp({ store, log, now = Date.now, config }: AppDeps): Promise<App> {
+export async function createApp({ store, log, now = Date.now, config, isLocal = isLoopback }: AppDeps): Promise<App> {
   await seedLessons(store, config.lessonsDir, now(), log);
   let port = 0;
   const lanUrls = (): string[] => {
@@ -111,6 +113,7 @@ export async function createApp({ store, log, now = Date.now, config }: AppDeps)
       setupCode: () => setup.code,
       spendSetupCode: () => (setup.code = null),
       lanUrls,
+      isLocal,
     }),
   );
   app.use('/media', express.static(join(config.lessonsDir, 'images'), { maxAge: '1d', fallthrough: false }));

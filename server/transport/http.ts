@@ -7,7 +7,7 @@ import type { Me, ServerInfo, SessionSummary } from '../../shared/protocol/views
 import { randomId } from '../lib/ids.ts';
 import type { Rooms } from '../rooms/registry.ts';
 import type { Store } from '../store/store.ts';
-import { Auth, hashPassword, isLoopback, verifyPassword } from './auth.ts';
+import { Auth, hashPassword, verifyPassword } from './auth.ts';
 import { badRequest } from './respond.ts';
 
 export interface HttpDeps {
@@ -21,6 +21,7 @@ export interface HttpDeps {
   /** Called once the first account exists: the setup code is spent. */
   spendSetupCode: () => void;
   lanUrls: () => string[];
+  isLocal: (address: string | undefined) => boolean;
 }
 
 const status: Partial<Record<ErrorCode, number>> = {
@@ -73,7 +74,7 @@ export function apiRouter(deps: HttpDeps): express.Router {
       const info: ServerInfo = {
         lanUrls: deps.lanUrls(),
         setupNeeded: (await store.countUsers()) === 0,
-        local: isLoopback(req.socket.remoteAddress),
+        local: deps.isLocal(req.socket.remoteAddress),
       };
       send(res, { ok: true, data: info });
     }),
@@ -87,7 +88,7 @@ export function apiRouter(deps: HttpDeps): express.Router {
       if ((await store.countUsers()) > 0) return send(res, fail('setup_done'));
       const code = deps.setupCode();
       const codeOk = code !== null && body.data.setupCode?.trim().toUpperCase() === code;
-      if (!isLoopback(req.socket.remoteAddress) && !codeOk) return send(res, fail('setup_code_required'));
+      if (!deps.isLocal(req.socket.remoteAddress) && !codeOk) return send(res, fail('setup_code_required'));
       const me = await createUser(store, body.data, deps.now());
       deps.spendSetupCode();
       res.setHeader('Set-Cookie', (await auth.signIn(me.id)).cookie);

@@ -28,11 +28,14 @@ export interface TestServer {
 }
 
 /** A real server on port 0 with its own data folder; call stop() (and cleanup()) in teardown. */
-export async function startServer(opts: { dataDir?: string; port?: number } = {}): Promise<TestServer> {
+export async function startServer(
+  opts: { dataDir?: string; port?: number; remote?: boolean } = {},
+): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cunghoc-test-'));
   const app = await createApp({
     store: openSqliteStore(dataDir),
     log: pino({ level: 'silent' }),
+    ...(opts.remote ? { isLocal: () => false } : {}),
     config: {
       clientDir: join(root, 'dist/client'),
       lessonsDir: join(root, 'lessons'),
