@@ -1,8 +1,10 @@
 import type { Lesson } from '../../shared/lesson/schema.ts';
+import type { AnswerValue, Question } from '../../shared/lesson/question.ts';
+import { answerFits, scoreAnswer } from './scoring.ts';
 import type { Pacing } from '../../shared/protocol/commands.ts';
 import type { ErrorCode } from '../../shared/protocol/errors.ts';
 import type { SessionEvent, SessionStarted } from './events.ts';
-import { learnerStep, type Ctx, type LearnerState, type SessionState } from './state.ts';
+import { learnerStep, type Ctx, type LearnerState, type QuizRun, type SessionState } from './state.ts';
 
 /** Commands the engine decides on, after the transport parsed and authenticated them. */
 export type Command =
@@ -13,7 +15,19 @@ export type Command =
   | { type: 'learner:leave' }
   | { type: 'step:push'; step: number }
   | { type: 'pacing:set'; pacing: Pacing }
-  | { type: 'session:end' };
+  | { type: 'session:end' }
+  | {
+      type: 'quiz:open';
+      runId: string;
+      source: { step: number; questionId: string } | { question: Question };
+      /** Seconds, or null for no limit (the default: these learners read slowly). */
+      timeLimit: number | null;
+    }
+  | { type: 'quiz:answer'; runId: string; answerId: string; value: AnswerValue }
+  | { type: 'quiz:close'; runId: string }
+  | { type: 'quiz:show-results'; runId: string; show: boolean }
+  | { type: 'quiz:reveal'; runId: string }
+  | { type: 'quiz:dismiss'; runId: string };
 
 /** A decision: the events to append (possibly none: an idempotent repeat), or a domain error. */
 export type Decision = { events: SessionEvent[] } | { error: ErrorCode };
@@ -64,8 +78,9 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
     case 'step:push': {
       if (actor.role !== 'instructor') return { error: 'forbidden' };
       if (!validStep(command.step)) return { error: 'step_out_of_range' };
-      if (state.current === command.step && state.pacing.mode === 'instructor') return none;
-      return { events: [{ type: 'step:pushed', at: now, step: command.step }] };
+      if (state.current === command.step && state.pacing.mode === 'instructor' && state.activeRun === null) return none;
+      // Moving on takes the question off the screens (closing it first if still open).
+      return { events: [...putAwayQuiz(state, now), { type: 'step:pushed', at: now, step: command.step }] };
     }
     case 'pacing:set': {
       if (actor.role !== 'instructor') return { error: 'forbidden' };
@@ -84,7 +99,83 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
     }
     case 'session:end': {
       if (actor.role !== 'instructor') return { error: 'forbidden' };
-      return { events: [{ type: 'session:ended', at: now }] };
+      return { events: [...putAwayQuiz(state, now), { type: 'session:ended', at: now }] };
+    }
+    case 'quiz:open': {
+      if (actor.role !== 'instructor') return { error: 'forbidden' };
+      if (state.quizzes.has(command.runId)) return none;
+      let question: Question;
+      let source: { step: number; questionId: string } | null = null;
+      if ('question' in command.source) {
+        question = command.source.question;
+      } else {
+        const { step, questionId } = command.source;
+        const found = state.lesson.steps[step]?.questions.find((q) => q.id === questionId);
+        if (!found) return { error: 'question_not_found' };
+        question = found;
+        source = { step, questionId };
+      }
+      const deadline = command.timeLimit === null ? null : now + command.timeLimit * 1000;
+      return {
+        events: [
+          ...putAwayQuiz(state, now),
+          { type: 'quiz:opened', at: now, runId: command.runId, question, source, deadline },
+        ],
+      };
+    }
+    case 'quiz:answer': {
+      if (actor.role !== 'learner') return { error: 'forbidden' };
+      const learner = state.learners.get(actor.learnerId);
+      if (!learner) return { error: 'unknown_token' };
+      if (learner.left) return { error: 'learner_left' };
+      const run = state.quizzes.get(command.runId);
+      if (!run) return { error: 'question_not_found' };
+      // A resend of an answer already taken is acknowledged again, never counted twice.
+      if (run.answerIds.has(command.answerId)) return none;
+      if (run.status !== 'open' || (run.deadline !== null && now > run.deadline)) return { error: 'quiz_closed' };
+      if (!answerFits(run.question, command.value)) return { error: 'invalid_answer' };
+      return {
+        events: [
+          {
+            type: 'quiz:answered',
+            at: now,
+            runId: run.runId,
+            learnerId: learner.id,
+            answerId: command.answerId,
+            value: command.value,
+            score: scoreAnswer(run.question, command.value),
+          },
+        ],
+      };
+    }
+    case 'quiz:close': {
+      if (actor.role !== 'instructor' && actor.role !== 'system') return { error: 'forbidden' };
+      const run = state.quizzes.get(command.runId);
+      if (!run) return { error: 'question_not_found' };
+      return run.status === 'open' ? { events: [{ type: 'quiz:closed', at: now, runId: run.runId }] } : none;
+    }
+    case 'quiz:reveal': {
+      if (actor.role !== 'instructor') return { error: 'forbidden' };
+      const run = state.quizzes.get(command.runId);
+      if (!run) return { error: 'question_not_found' };
+      if (run.status === 'revealed') return none;
+      const events: SessionEvent[] = [];
+      if (run.status === 'open') events.push({ type: 'quiz:closed', at: now, runId: run.runId });
+      events.push({ type: 'quiz:revealed', at: now, runId: run.runId });
+      return { events };
+    }
+    case 'quiz:show-results': {
+      if (actor.role !== 'instructor') return { error: 'forbidden' };
+      const run = state.quizzes.get(command.runId);
+      if (!run) return { error: 'question_not_found' };
+      if (run.showResults === command.show) return none;
+      return { events: [{ type: 'quiz:results-shown', at: now, runId: run.runId, show: command.show }] };
+    }
+    case 'quiz:dismiss': {
+      if (actor.role !== 'instructor') return { error: 'forbidden' };
+      if (!state.quizzes.has(command.runId)) return { error: 'question_not_found' };
+      if (state.activeRun !== command.runId) return none;
+      return { events: putAwayQuiz(state, now) };
     }
     case 'learner:navigate':
     case 'learner:done':
@@ -101,6 +192,16 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
   }
 }
 
+/** Close the question on screen if still open, and take it off the screens. */
+function putAwayQuiz(state: SessionState, now: number): SessionEvent[] {
+  const run = state.activeRun === null ? undefined : state.quizzes.get(state.activeRun);
+  if (!run) return [];
+  const events: SessionEvent[] = [];
+  if (run.status === 'open') events.push({ type: 'quiz:closed', at: now, runId: run.runId });
+  events.push({ type: 'quiz:dismissed', at: now, runId: run.runId });
+  return events;
+}
+
 function decideForLearner(
   state: SessionState,
   learner: LearnerState,
@@ -111,7 +212,9 @@ function decideForLearner(
   switch (command.type) {
     case 'learner:navigate': {
       if (state.pacing.mode !== 'self') return { error: 'not_self_paced' };
-      if (command.step < state.pacing.from || command.step > state.pacing.to) return { error: 'step_out_of_range' };
+      if (!Number.isInteger(command.step) || command.step < state.pacing.from || command.step > state.pacing.to) {
+        return { error: 'step_out_of_range' };
+      }
       if (learnerStep(state, learner) === command.step) return none;
       return { events: [{ type: 'learner:moved', at: now, learnerId, step: command.step }] };
     }
@@ -152,6 +255,8 @@ export function initialState(started: SessionStarted): SessionState {
     seq: 1,
     learners: new Map(),
     byToken: new Map(),
+    quizzes: new Map(),
+    activeRun: null,
   };
 }
 
@@ -214,6 +319,38 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
       state.status = 'ended';
       state.endedAt = event.at;
       return state;
+    case 'quiz:opened':
+      state.quizzes.set(event.runId, {
+        runId: event.runId,
+        question: event.question,
+        source: event.source,
+        openedAt: event.at,
+        deadline: event.deadline,
+        status: 'open',
+        showResults: false,
+        answers: new Map(),
+        answerIds: new Set(),
+      });
+      state.activeRun = event.runId;
+      return state;
+    case 'quiz:answered':
+      withRun(state, event.runId, (run) => {
+        run.answers.set(event.learnerId, { answerId: event.answerId, value: event.value, score: event.score, at: event.at });
+        run.answerIds.add(event.answerId);
+      });
+      return state;
+    case 'quiz:closed':
+      withRun(state, event.runId, (run) => (run.status = 'closed'));
+      return state;
+    case 'quiz:revealed':
+      withRun(state, event.runId, (run) => (run.status = 'revealed'));
+      return state;
+    case 'quiz:results-shown':
+      withRun(state, event.runId, (run) => (run.showResults = event.show));
+      return state;
+    case 'quiz:dismissed':
+      if (state.activeRun === event.runId) state.activeRun = null;
+      return state;
     default:
       return assertNever(event);
   }
@@ -232,6 +369,12 @@ function withLearner(state: SessionState, learnerId: string, apply: (l: LearnerS
   const learner = state.learners.get(learnerId);
   if (!learner) throw new Error(`event for unknown learner ${learnerId}`);
   apply(learner);
+}
+
+function withRun(state: SessionState, runId: string, apply: (run: QuizRun) => void): void {
+  const run = state.quizzes.get(runId);
+  if (!run) throw new Error(`event for unknown question run ${runId}`);
+  apply(run);
 }
 
 export function assertNever(value: never): never {

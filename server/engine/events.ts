@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Pacing } from '../../shared/protocol/commands.ts';
 import { Lesson } from '../../shared/lesson/schema.ts';
+import { AnswerValue, Question } from '../../shared/lesson/question.ts';
 
 /** Domain events: what happened in a session, past tense. A session is the fold of its events. */
 export const SessionStarted = z.object({
@@ -47,7 +48,44 @@ export const HelpWithdrawn = z.object({ type: z.literal('help:withdrawn'), at: z
 export const LearnerLeft = z.object({ type: z.literal('learner:left'), at: z.number(), learnerId: z.string() });
 export const SessionEnded = z.object({ type: z.literal('session:ended'), at: z.number() });
 
+/** A question opened to the class: a frozen copy, from a lesson step or typed during class. */
+export const QuizOpened = z.object({
+  type: z.literal('quiz:opened'),
+  at: z.number(),
+  runId: z.string(),
+  question: Question,
+  /** Where it came from: a step's question, or null for a quick question. */
+  source: z.object({ step: z.number(), questionId: z.string() }).nullable(),
+  /** Server-enforced deadline (ms epoch), or null: no time limit. */
+  deadline: z.number().nullable(),
+});
+export const QuizAnswered = z.object({
+  type: z.literal('quiz:answered'),
+  at: z.number(),
+  runId: z.string(),
+  learnerId: z.string(),
+  /** Client-generated: a resend of the same answer is recognised and not counted again. */
+  answerId: z.string(),
+  value: AnswerValue,
+  score: z.number().nullable(),
+});
+export const QuizClosed = z.object({ type: z.literal('quiz:closed'), at: z.number(), runId: z.string() });
+export const QuizResultsShown = z.object({
+  type: z.literal('quiz:results-shown'),
+  at: z.number(),
+  runId: z.string(),
+  show: z.boolean(),
+});
+export const QuizRevealed = z.object({ type: z.literal('quiz:revealed'), at: z.number(), runId: z.string() });
+export const QuizDismissed = z.object({ type: z.literal('quiz:dismissed'), at: z.number(), runId: z.string() });
+
 export const SessionEvent = z.discriminatedUnion('type', [
+  QuizOpened,
+  QuizAnswered,
+  QuizClosed,
+  QuizResultsShown,
+  QuizRevealed,
+  QuizDismissed,
   SessionStarted,
   StepPushed,
   PacingChanged,

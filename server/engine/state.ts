@@ -1,4 +1,5 @@
 import type { Lesson } from '../../shared/lesson/schema.ts';
+import type { AnswerValue, Question } from '../../shared/lesson/question.ts';
 import type { Pacing } from '../../shared/protocol/commands.ts';
 import type { SessionStatus } from '../../shared/protocol/views.ts';
 
@@ -14,6 +15,31 @@ export interface LearnerState {
   done: Set<number>;
   help: { since: number; step: number | null } | null;
   left: boolean;
+}
+
+/** Quiz lifecycle: open → closed → revealed. */
+export type QuizStatus = 'open' | 'closed' | 'revealed';
+
+export interface AnswerRecord {
+  answerId: string;
+  value: AnswerValue;
+  score: number | null;
+  at: number;
+}
+
+/** One opening of a question: its answers and its place in the lifecycle. */
+export interface QuizRun {
+  runId: string;
+  question: Question;
+  source: { step: number; questionId: string } | null;
+  openedAt: number;
+  deadline: number | null;
+  status: QuizStatus;
+  showResults: boolean;
+  /** The latest answer of each learner. */
+  answers: Map<string, AnswerRecord>;
+  /** Every answer id seen, so that a resent old answer never overwrites a newer one. */
+  answerIds: Set<string>;
 }
 
 export interface SessionState {
@@ -33,6 +59,10 @@ export interface SessionState {
   learners: Map<string, LearnerState>;
   /** tokenHash → learnerId, for resume. */
   byToken: Map<string, string>;
+  /** Every question run of the session, in the order they were opened. */
+  quizzes: Map<string, QuizRun>;
+  /** The run on the learners' screens, if any. */
+  activeRun: string | null;
 }
 
 /** Who is acting: the transport authenticates, the engine decides what each role may do. */
@@ -41,7 +71,9 @@ export type Actor =
   | { role: 'helper'; name: string }
   | { role: 'learner'; learnerId: string }
   /** A socket that has not joined yet: may only join. */
-  | { role: 'guest' };
+  | { role: 'guest' }
+  /** The room's own timers (a quiz deadline). */
+  | { role: 'system' };
 
 export interface Ctx {
   now: number;

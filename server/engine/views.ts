@@ -7,7 +7,11 @@ import type {
   StaffView,
   StepView,
 } from '../../shared/protocol/views.ts';
-import { learnerStep, type LearnerState, type SessionState } from './state.ts';
+import { learnerStep, type LearnerState, type QuizRun, type SessionState } from './state.ts';
+import { displayQuiz, publicQuiz, staffQuiz } from './quiz-views.ts';
+
+const activeRun = (state: SessionState): QuizRun | undefined =>
+  state.activeRun === null ? undefined : state.quizzes.get(state.activeRun);
 
 /** Presence is not part of the event log: the realtime layer knows who is connected right now. */
 export interface Presence {
@@ -30,10 +34,13 @@ export function classView(state: SessionState, steps: readonly StepView[]): Clas
     pacing: state.pacing,
     steps: state.status === 'open' ? visible : [],
     status: state.status,
+    quiz: mapOr(activeRun(state), publicQuiz),
   };
 }
 
 export function meView(state: SessionState, learner: LearnerState): MeView {
+  const run = activeRun(state);
+  const answer = run?.answers.get(learner.id);
   return {
     seq: state.seq,
     learnerId: learner.id,
@@ -42,6 +49,10 @@ export function meView(state: SessionState, learner: LearnerState): MeView {
     step: learnerStep(state, learner),
     done: [...learner.done].sort((a, b) => a - b),
     help: learner.help !== null,
+    answer:
+      run && answer
+        ? { runId: run.runId, value: answer.value, score: run.status === 'revealed' ? answer.score : null }
+        : null,
   };
 }
 
@@ -97,6 +108,13 @@ export function staffView(
     roster,
     counts,
     step: state.current === null ? null : steps[state.current],
+    quiz: mapOr(activeRun(state), (run) => staffQuiz(state, run)),
+    runs: [...state.quizzes.values()].map((run) => ({
+      runId: run.runId,
+      prompt: run.question.prompt,
+      status: run.status,
+      answered: run.answers.size,
+    })),
   };
 }
 
@@ -121,5 +139,10 @@ export function displayView(state: SessionState, steps: readonly StepView[], joi
     step: state.current === null || state.status === 'ended' ? null : steps[state.current],
     joined,
     done,
+    quiz: state.status === 'ended' ? null : mapOr(activeRun(state), (run) => displayQuiz(state, run)),
   };
+}
+
+function mapOr<T, U>(value: T | undefined, f: (v: T) => U): U | null {
+  return value === undefined ? null : f(value);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Question } from './question.ts';
 
 /** Ids of lessons, steps and skills: lowercase ASCII slugs, stable across edits. */
 export const Slug = z
@@ -27,6 +28,8 @@ export const Step = z.strictObject({
   /** Minutes a typical learner needs; feeds stuck detection. */
   expectedMinutes: z.number().positive().max(120).optional(),
   skills: z.array(Slug).max(10).default([]),
+  /** Practice questions the instructor can open during this step. */
+  questions: z.array(Question).max(10).default([]),
 });
 export type Step = z.infer<typeof Step>;
 
@@ -43,11 +46,18 @@ export const Lesson = z
   })
   .superRefine((lesson, ctx) => {
     const seen = new Set<string>();
+    const questionIds = new Set<string>();
     lesson.steps.forEach((step, i) => {
       if (seen.has(step.id)) {
         ctx.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `duplicate step id "${step.id}"` });
       }
       seen.add(step.id);
+      step.questions.forEach((q, j) => {
+        if (questionIds.has(q.id)) {
+          ctx.addIssue({ code: 'custom', path: ['steps', i, 'questions', j, 'id'], message: `duplicate question id "${q.id}"` });
+        }
+        questionIds.add(q.id);
+      });
     });
   });
 export type Lesson = z.infer<typeof Lesson>;

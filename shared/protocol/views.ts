@@ -1,4 +1,5 @@
 import type { Pacing } from './commands.ts';
+import type { AnswerValue, Question, QuestionKind } from '../lesson/question.ts';
 
 /** A step as every screen shows it: markdown already rendered (raw HTML disabled) on the server. */
 export interface StepView {
@@ -10,6 +11,68 @@ export interface StepView {
 }
 
 export type SessionStatus = 'open' | 'ended';
+
+export type QuizStatus = 'open' | 'closed' | 'revealed';
+
+export interface QuizChoiceView {
+  id: string;
+  text: string;
+  image: { url: string; alt: string } | null;
+}
+
+/** The right answer, sent only after the reveal. Null for a poll. */
+export type CorrectAnswer =
+  | { kind: 'options'; options: string[] }
+  | { kind: 'truefalse'; value: boolean }
+  | { kind: 'text'; accepted: string[] }
+  | { kind: 'number'; value: number; tolerance: number }
+  | { kind: 'ordering'; order: string[] }
+  | null;
+
+/** A question as learners and the projector see it: no answer key, no explanation before the reveal. */
+export interface QuizPublicView {
+  runId: string;
+  kind: QuestionKind;
+  prompt: string;
+  /** Options, or the ordering items shuffled the same way for everyone; empty for true/false, text, number. */
+  choices: QuizChoiceView[];
+  unit: string | null;
+  status: QuizStatus;
+  /** Server deadline (ms epoch), or null: no time limit. */
+  deadline: number | null;
+  reveal: { explanation: string | null; correct: CorrectAnswer } | null;
+}
+
+export interface HistogramBar {
+  key: string;
+  label: string;
+  count: number;
+  /** Whether this answer is right; null before the reveal (public views) or for a poll. */
+  correct: boolean | null;
+}
+
+/** The instructor's view of the question on screen: with the key, who answered and who not. */
+export interface StaffQuizView {
+  runId: string;
+  question: Question;
+  source: { step: number; questionId: string } | null;
+  status: QuizStatus;
+  deadline: number | null;
+  showResults: boolean;
+  answered: number;
+  total: number;
+  missing: { id: string; name: string; seat: string }[];
+  histogram: HistogramBar[];
+  /** Learners with a fully right answer; null for a poll. */
+  correct: number | null;
+}
+
+/** The projector: the question and the count; the histogram only when the instructor shows it. */
+export interface DisplayQuizView extends QuizPublicView {
+  answered: number;
+  total: number;
+  histogram: HistogramBar[] | null;
+}
 
 /** What every learner of a class sees alike; sent once to the class room, never per learner. */
 export interface ClassView {
@@ -24,6 +87,8 @@ export interface ClassView {
   /** The steps a learner may show now: the current one, or the whole self-paced range. */
   steps: StepView[];
   status: SessionStatus;
+  /** The question on the learners' screens, if any. */
+  quiz: QuizPublicView | null;
 }
 
 /** One learner's own status: sent only to that learner's sockets. */
@@ -37,6 +102,8 @@ export interface MeView {
   /** Indices of the steps this learner marked done. */
   done: number[];
   help: boolean;
+  /** This learner's answer to the question on screen; the score only after the reveal. */
+  answer: { runId: string; value: AnswerValue; score: number | null } | null;
 }
 
 export interface LearnerSnapshot {
@@ -86,6 +153,9 @@ export interface StaffView {
   counts: ClassCounts;
   /** The current step's content, for the console's preview. */
   step: StepView | null;
+  quiz: StaffQuizView | null;
+  /** Every question run so far, newest last. */
+  runs: { runId: string; prompt: string; status: QuizStatus; answered: number }[];
 }
 
 /** The projector: class code, current step and aggregates only — no personal data. */
@@ -100,6 +170,7 @@ export interface DisplayView {
   step: StepView | null;
   joined: number;
   done: number;
+  quiz: DisplayQuizView | null;
 }
 
 /** Lists and summaries served over HTTP. */

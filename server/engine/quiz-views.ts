@@ -1,0 +1,148 @@
+import type { Choice, Question } from '../../shared/lesson/question.ts';
+import type {
+  CorrectAnswer,
+  DisplayQuizView,
+  HistogramBar,
+  QuizChoiceView,
+  QuizPublicView,
+  StaffQuizView,
+} from '../../shared/protocol/views.ts';
+import { answerKeys, normalizeText } from './scoring.ts';
+import type { QuizRun, SessionState } from './state.ts';
+
+const choiceView = (c: Choice): QuizChoiceView => ({
+  id: c.id,
+  text: c.text,
+  image: c.image ? { url: `/media/${c.image.src}`, alt: c.image.alt } : null,
+});
+
+/** A shuffle that is the same for everyone and on every reload (seeded by the run), never the right order. */
+export function shuffledItems<T>(items: readonly T[], seed: string): T[] {
+  let h = 2166136261;
+  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619) >>> 0;
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    h = Math.imul(h ^ (h >>> 15), 2246822507) >>> 0;
+    const j = h % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  if (out.every((item, i) => item === items[i])) out.push(out.shift()!);
+  return out;
+}
+
+export function correctAnswer(q: Question): CorrectAnswer {
+  switch (q.kind) {
+    case 'single':
+      return { kind: 'options', options: [q.correct] };
+    case 'multiple':
+      return { kind: 'options', options: q.correct };
+    case 'truefalse':
+      return { kind: 'truefalse', value: q.correct };
+    case 'text':
+      return { kind: 'text', accepted: q.accepted };
+    case 'number':
+      return { kind: 'number', value: q.correct, tolerance: q.tolerance };
+    case 'ordering':
+      return { kind: 'ordering', order: q.items.map((i) => i.id) };
+    case 'poll':
+      return null;
+  }
+}
+
+/** What learners and the projector may see of a run: the key and explanation only once revealed. */
+export function publicQuiz(run: QuizRun): QuizPublicView {
+  const q = run.question;
+  const choices =
+    q.kind === 'ordering' ? shuffledItems(q.items, run.runId) : 'options' in q ? q.options : ([] as Choice[]);
+  return {
+    runId: run.runId,
+    kind: q.kind,
+    prompt: q.prompt,
+    choices: choices.map(choiceView),
+    unit: q.kind === 'number' ? (q.unit ?? null) : null,
+    status: run.status,
+    deadline: run.deadline,
+    reveal: run.status === 'revealed' ? { explanation: q.explanation ?? null, correct: correctAnswer(q) } : null,
+  };
+}
+
+/** Answers grouped for a histogram; `withKey` marks the right ones. Options keep their order. */
+export function histogram(run: QuizRun, withKey: boolean): HistogramBar[] {
+  const q = run.question;
+  const counts = new Map<string, number>();
+  const scoreOf = new Map<string, number | null>();
+  for (const answer of run.answers.values()) {
+    for (const key of answerKeys(q, answer.value)) {
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      scoreOf.set(key, answer.score);
+    }
+  }
+  const isRight = (key: string): boolean | null => {
+    if (!withKey || q.kind === 'poll') return null;
+    switch (q.kind) {
+      case 'single':
+        return key === q.correct;
+      case 'multiple':
+        return q.correct.includes(key);
+      case 'truefalse':
+        return key === String(q.correct);
+      case 'text':
+        return q.accepted.some((a) => normalizeText(a, q.ignoreDiacritics) === key);
+      case 'number':
+      case 'ordering':
+        return scoreOf.get(key) === 1;
+    }
+  };
+  let bars: Omit<HistogramBar, 'correct'>[];
+  if ('options' in q) {
+    bars = q.options.map((o) => ({ key: o.id, label: o.text, count: counts.get(o.id) ?? 0 }));
+  } else if (q.kind === 'truefalse') {
+    bars = ['true', 'false'].map((key) => ({ key, label: key, count: counts.get(key) ?? 0 }));
+  } else {
+    const label = (key: string) =>
+      q.kind === 'ordering'
+        ? key
+            .split('>')
+            .map((id) => q.items.find((i) => i.id === id)?.text ?? id)
+            .join(' → ')
+        : key;
+    bars = [...counts]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, 8)
+      .map(([key, count]) => ({ key, label: label(key), count }));
+  }
+  return bars.map((b) => ({ ...b, correct: isRight(b.key) }));
+}
+
+function activeLearners(state: SessionState) {
+  return [...state.learners.values()].filter((l) => !l.left);
+}
+
+export function staffQuiz(state: SessionState, run: QuizRun): StaffQuizView {
+  const learners = activeLearners(state);
+  let correct = 0;
+  for (const a of run.answers.values()) if (a.score === 1) correct += 1;
+  return {
+    runId: run.runId,
+    question: run.question,
+    source: run.source,
+    status: run.status,
+    deadline: run.deadline,
+    showResults: run.showResults,
+    answered: learners.filter((l) => run.answers.has(l.id)).length,
+    total: learners.length,
+    missing: learners.filter((l) => !run.answers.has(l.id)).map(({ id, name, seat }) => ({ id, name, seat })),
+    histogram: histogram(run, true),
+    correct: run.question.kind === 'poll' ? null : correct,
+  };
+}
+
+export function displayQuiz(state: SessionState, run: QuizRun): DisplayQuizView {
+  const learners = activeLearners(state);
+  return {
+    ...publicQuiz(run),
+    answered: learners.filter((l) => run.answers.has(l.id)).length,
+    total: learners.length,
+    histogram: run.showResults ? histogram(run, run.status === 'revealed') : null,
+  };
+}
