@@ -71,7 +71,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       callback(null, origin === undefined || sameOrigin(origin, req.headers.host));
     },
   });
-  const rooms = new Rooms({ store, broadcaster: socketBroadcaster(io), now, joinUrl, coalesceMs: config.coalesceMs });
+  const rooms = new Rooms({ store, broadcaster: socketBroadcaster(io), now, joinUrl, coalesceMs: config.coalesceMs, log });
   const restored = await rooms.restore();
   if (restored > 0) log.info({ restored }, 'open sessions restored from storage');
   const auth = new Auth(store, now);

@@ -1,5 +1,6 @@
 import type { Lesson } from '../../shared/lesson/schema.ts';
-import type { StaffView } from '../../shared/protocol/views.ts';
+import type { SessionResults, StaffView } from '../../shared/protocol/views.ts';
+import { sessionResults } from '../engine/results.ts';
 import { fold, startSession } from '../engine/engine.ts';
 import { renderSteps } from './render.ts';
 import { staffView } from '../engine/views.ts';
@@ -12,8 +13,24 @@ export class Rooms {
   readonly #byCode = new Map<string, Room>();
   readonly #deps: RoomDeps;
 
-  constructor(deps: RoomDeps) {
-    this.#deps = deps;
+  constructor(deps: Omit<RoomDeps, 'onStoreFailure'> & { log: { error: (obj: object, msg: string) => void } }) {
+    this.#deps = {
+      ...deps,
+      onStoreFailure: (room, err) => {
+        deps.log.error({ err, sessionId: room.id }, 'event append failed; rebuilding the session from storage');
+        void this.#rebuild(room);
+      },
+    };
+  }
+
+  async #rebuild(room: Room): Promise<void> {
+    try {
+      room.resetTo(fold(await this.#deps.store.loadEvents(room.id)));
+    } catch (err) {
+      // Storage is unreadable too: stop rather than serve a class from state nobody can trust.
+      console.error('cannot rebuild session', room.id, err);
+      process.exit(1);
+    }
   }
 
   /** Rebuild every open session from its stored events (after a restart). */
@@ -70,6 +87,14 @@ export class Rooms {
     if (events.length === 0) return undefined;
     const state = fold(events);
     return staffView(state, renderSteps(state.lesson), () => undefined, this.#deps.joinUrl(state.code));
+  }
+
+  /** Results of a live or past session. */
+  async results(sessionId: string): Promise<SessionResults | undefined> {
+    const room = this.#byId.get(sessionId);
+    if (room) return room.results();
+    const events = await this.#deps.store.loadEvents(sessionId);
+    return events.length === 0 ? undefined : sessionResults(fold(events));
   }
 
   close(): void {

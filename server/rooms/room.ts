@@ -5,6 +5,7 @@ import type {
   DisplayView,
   LearnerSnapshot,
   MeView,
+  SessionResults,
   StaffView,
   StepView,
 } from '../../shared/protocol/views.ts';
@@ -14,6 +15,7 @@ import type { Actor, SessionState } from '../engine/state.ts';
 import { classView, displayView, meView, staffView, type Presence } from '../engine/views.ts';
 import type { Store } from '../store/store.ts';
 import { renderSteps } from './render.ts';
+import { sessionResults } from '../engine/results.ts';
 
 /**
  * Where a room's views go. Addressed by session and learner id (Socket.IO rooms), never by local
@@ -36,24 +38,27 @@ export interface RoomDeps {
   joinUrl: (code: string) => string;
   /** Staff and projector updates are coalesced over this window. */
   coalesceMs: number;
+  /** A write failed: memory is ahead of storage, and must be rebuilt from it. */
+  onStoreFailure: (room: Room, err: unknown) => void;
 }
 
 export type DispatchResult = { ok: true; events: SessionEvent[] } | { ok: false; error: ErrorBody };
 
 /** One live session: owns its state and timers, runs commands one at a time, sends views. */
 export class Room {
-  readonly #state: SessionState;
+  #state: SessionState;
   readonly #steps: StepView[];
   readonly #deps: RoomDeps;
   readonly #presence = new Map<string, Presence & { sockets: number }>();
-  #queue: Promise<unknown> = Promise.resolve();
   #staffTimer: NodeJS.Timeout | null = null;
   #displayTimer: NodeJS.Timeout | null = null;
+  #deadlineTimer: NodeJS.Timeout | null = null;
 
   constructor(state: SessionState, deps: RoomDeps) {
     this.#state = state;
     this.#deps = deps;
     this.#steps = renderSteps(state.lesson);
+    this.#armDeadline(); // a restored session keeps its question's deadline
   }
 
   get id(): string {
@@ -74,23 +79,38 @@ export class Room {
     return id !== undefined && !this.#state.learners.get(id)?.left ? id : undefined;
   }
 
-  /** Run a command: decide, store (durable), fold, publish. Commands of one room never interleave. */
+  /**
+   * Run a command: decide and fold at once (in memory, in arrival order), append the events to the
+   * store's next group commit, and only once they are durable acknowledge and publish. Deciding does
+   * not wait for the disk, so a burst of answers shares a handful of fsyncs instead of one each.
+   */
   dispatch(command: Command, actor: Actor): Promise<DispatchResult> {
-    const run = async (): Promise<DispatchResult> => {
-      const decision = decide(this.#state, command, { now: this.#deps.now(), actor });
-      if ('error' in decision) {
-        return { ok: false, error: { code: decision.error, message: errorMessages[decision.error] } };
-      }
-      if (decision.events.length > 0) {
-        await this.#deps.store.appendEvents(this.#state.id, this.#state.seq, decision.events);
-        for (const event of decision.events) evolve(this.#state, event);
-        this.#publish(decision.events);
-      }
-      return { ok: true, events: decision.events };
-    };
-    const result = this.#queue.then(run, run);
-    this.#queue = result.catch(() => undefined);
-    return result;
+    const decision = decide(this.#state, command, { now: this.#deps.now(), actor });
+    if ('error' in decision) {
+      return Promise.resolve({ ok: false, error: { code: decision.error, message: errorMessages[decision.error] } });
+    }
+    const { events } = decision;
+    const afterSeq = this.#state.seq;
+    for (const event of events) evolve(this.#state, event);
+    // An idempotent repeat still waits for what it repeats to be durable before it is acknowledged.
+    const write = this.#deps.store.appendEvents(this.#state.id, afterSeq, events);
+    return write.then(
+      (): DispatchResult => {
+        if (events.length > 0) this.#publish(events);
+        return { ok: true, events };
+      },
+      (err: unknown): DispatchResult => {
+        this.#deps.onStoreFailure(this, err);
+        return { ok: false, error: { code: 'internal', message: errorMessages.internal } };
+      },
+    );
+  }
+
+  /** Replace the in-memory state by the fold of what storage holds (after a failed write). */
+  resetTo(state: SessionState): void {
+    this.#state = state;
+    this.#armDeadline();
+    this.#scheduleStaff();
   }
 
   learnerSnapshot(learnerId: string): LearnerSnapshot | undefined {
@@ -106,6 +126,10 @@ export class Room {
 
   staffView(): StaffView {
     return staffView(this.#state, this.#steps, (id) => this.#presence.get(id), this.joinUrl);
+  }
+
+  results(): SessionResults {
+    return sessionResults(this.#state);
   }
 
   displayView(): DisplayView {
@@ -134,9 +158,24 @@ export class Room {
 
   /** Stop timers. The room is gone from memory after this; its events stay in the store. */
   close(): void {
-    if (this.#staffTimer) clearTimeout(this.#staffTimer);
-    if (this.#displayTimer) clearTimeout(this.#displayTimer);
-    this.#staffTimer = this.#displayTimer = null;
+    for (const timer of [this.#staffTimer, this.#displayTimer, this.#deadlineTimer]) if (timer) clearTimeout(timer);
+    this.#staffTimer = this.#displayTimer = this.#deadlineTimer = null;
+  }
+
+  /** The server enforces a question's time limit: at the deadline the room closes it itself. */
+  #armDeadline(): void {
+    if (this.#deadlineTimer) clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = null;
+    const run = this.#state.activeRun === null ? undefined : this.#state.quizzes.get(this.#state.activeRun);
+    if (!run || run.status !== 'open' || run.deadline === null || !this.isOpen) return;
+    const runId = run.runId;
+    this.#deadlineTimer = setTimeout(
+      () => {
+        this.#deadlineTimer = null;
+        void this.dispatch({ type: 'quiz:close', runId }, { role: 'system' });
+      },
+      Math.max(0, run.deadline - this.#deps.now()),
+    );
   }
 
   #publish(events: readonly SessionEvent[]): void {
@@ -144,6 +183,7 @@ export class Room {
     let classChanged = false;
     let everyoneMoved = false;
     let ended = false;
+    let quizChanged = false;
     const touched = new Set<string>();
     for (const event of events) {
       switch (event.type) {
@@ -165,11 +205,28 @@ export class Room {
         case 'help:withdrawn':
           touched.add(event.learnerId);
           break;
+        case 'quiz:opened':
+        case 'quiz:closed':
+        case 'quiz:dismissed':
+          classChanged = quizChanged = true;
+          break;
+        case 'quiz:revealed': {
+          classChanged = quizChanged = true;
+          // Each learner who answered learns their own result.
+          const run = this.#state.quizzes.get(event.runId);
+          for (const id of run?.answers.keys() ?? []) touched.add(id);
+          break;
+        }
+        case 'quiz:answered':
+          touched.add(event.learnerId);
+          break;
+        case 'quiz:results-shown':
         case 'learner:joined':
         case 'session:started':
           break;
       }
     }
+    if (quizChanged) this.#armDeadline();
     if (classChanged) b.toClass(this.id, classView(this.#state, this.#steps));
     if (everyoneMoved) {
       // A pacing change moves every learner; rare, so one own-view each is fine.

@@ -141,7 +141,7 @@ export function openSqliteStore(dataDir: string): Store {
     q.insertEvent.run(started.sessionId, 1, started.type, started.at, JSON.stringify(started));
   });
 
-  const append = db.transaction((sessionId: string, afterSeq: number, events: readonly SessionEvent[]) => {
+  const appendOne = db.transaction((sessionId: string, afterSeq: number, events: readonly SessionEvent[]) => {
     let seq = afterSeq;
     let joined = 0;
     for (const event of events) {
@@ -153,6 +153,35 @@ export function openSqliteStore(dataDir: string): Store {
     const { changes } = q.advanceSession.run(seq, joined, sessionId, afterSeq);
     if (changes !== 1) throw new Error(`session ${sessionId} is not at seq ${afterSeq}: another writer?`);
   });
+
+  // Group commit: every append made in one turn of the event loop shares one transaction and one
+  // fsync. Each append is its own savepoint, so one bad append fails alone.
+  type Pending = { sessionId: string; afterSeq: number; events: readonly SessionEvent[]; done: (err?: unknown) => void };
+  let pending: Pending[] = [];
+  const flush = db.transaction((batch: Pending[]) => {
+    const failures = new Map<Pending, unknown>();
+    for (const item of batch) {
+      if (item.events.length === 0) continue;
+      try {
+        appendOne(item.sessionId, item.afterSeq, item.events);
+      } catch (err) {
+        failures.set(item, err);
+      }
+    }
+    return failures;
+  });
+  const flushPending = () => {
+    const batch = pending;
+    pending = [];
+    let failures: Map<Pending, unknown>;
+    try {
+      failures = flush(batch);
+    } catch (err) {
+      for (const item of batch) item.done(err);
+      return;
+    }
+    for (const item of batch) item.done(failures.get(item));
+  };
 
   return {
     countUsers: async () => q.countUsers.get()!.n,
@@ -185,9 +214,11 @@ export function openSqliteStore(dataDir: string): Store {
     createSession: async (started) => {
       createSession(started);
     },
-    appendEvents: async (sessionId, afterSeq, events) => {
-      if (events.length > 0) append(sessionId, afterSeq, events);
-    },
+    appendEvents: (sessionId, afterSeq, events) =>
+      new Promise<void>((resolve, reject) => {
+        if (pending.length === 0) setImmediate(flushPending);
+        pending.push({ sessionId, afterSeq, events, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      }),
     loadEvents: async (sessionId) => q.loadEvents.all(sessionId).map(({ data }) => SessionEvent.parse(JSON.parse(data))),
     listOpenSessionIds: async () => q.openSessions.all().map((r) => r.id),
     listSessions: async () => q.listSessions.all().map(toSummary),
@@ -196,6 +227,7 @@ export function openSqliteStore(dataDir: string): Store {
       return row && toSummary(row);
     },
     close: async () => {
+      if (pending.length > 0) flushPending();
       if (db.open) db.close();
     },
   };

@@ -31,7 +31,10 @@ export interface Store {
 
   /** Create a session with its first event. */
   createSession(started: SessionStarted): Promise<void>;
-  /** Append events after `afterSeq`; fails if another writer got there first. */
+  /**
+   * Append events after `afterSeq`; fails if another writer got there first. Resolves once durable.
+   * Calls are applied in call order; an empty append resolves once every earlier append is durable.
+   */
   appendEvents(sessionId: string, afterSeq: number, events: readonly SessionEvent[]): Promise<void>;
   loadEvents(sessionId: string): Promise<SessionEvent[]>;
   listOpenSessionIds(): Promise<string[]>;

@@ -5,6 +5,8 @@ import { ClassCode, CreateUserBody, LoginBody, SetupBody, StartSessionBody } fro
 import { fail, type Ack, type ErrorCode } from '../../shared/protocol/errors.ts';
 import type { Me, ServerInfo, SessionSummary } from '../../shared/protocol/views.ts';
 import { randomId } from '../lib/ids.ts';
+import { learnersCsv, questionsCsv } from '../lib/csv.ts';
+import type { ExportLang } from '../../shared/i18n/export.ts';
 import type { Rooms } from '../rooms/registry.ts';
 import type { Store } from '../store/store.ts';
 import { Auth, hashPassword, verifyPassword } from './auth.ts';
@@ -165,6 +167,29 @@ export function apiRouter(deps: HttpDeps): express.Router {
       const room = await rooms.start(lesson, user.id);
       const summary: SessionSummary | undefined = await store.getSessionSummary(room.id);
       send(res, { ok: true, data: summary! }, 201);
+    }),
+  );
+
+  // Results, during and after class: JSON, or CSV (a table per learner, or per question).
+  api.get(
+    '/sessions/:file',
+    wrap(async (req, res) => {
+      if (!(await requireUser(req, res))) return;
+      const match = /^([A-Za-z0-9_-]{8,40})\.(json|csv)$/.exec(String(req.params.file));
+      if (!match) return send(res, fail('not_found'));
+      const [, id, format] = match;
+      const results = await rooms.results(id);
+      if (!results) return send(res, fail('not_found'));
+      const lang: ExportLang = req.query.lang === 'en' ? 'en' : 'vi';
+      const base = `ket-qua-${results.code}-${new Date(results.startedAt).toISOString().slice(0, 10)}`;
+      if (format === 'json') {
+        if (req.query.download !== undefined) res.attachment(`${base}.json`);
+        return send(res, { ok: true, data: results });
+      }
+      const table = req.query.table === 'questions' ? 'questions' : 'learners';
+      res.attachment(`${base}-${table === 'questions' ? 'cau-hoi' : 'hoc-vien'}.csv`);
+      res.type('text/csv; charset=utf-8');
+      res.send(table === 'questions' ? questionsCsv(results, lang) : learnersCsv(results, lang));
     }),
   );
 

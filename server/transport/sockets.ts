@@ -155,6 +155,7 @@ function attachLearners(io: Server, { rooms, log }: SocketDeps): void {
         'learner:done': ({ step, done }) => asLearner({ type: 'learner:done', step, done }, me),
         'learner:help': ({ active }) => asLearner({ type: 'learner:help', active }, me),
         'learner:navigate': ({ step }) => asLearner({ type: 'learner:navigate', step }, me),
+        'quiz:answer': ({ runId, answerId, value }) => asLearner({ type: 'quiz:answer', runId, answerId, value }, me),
         'learner:leave': async () => {
           const result = await asLearner({ type: 'learner:leave' }, () => null);
           if (result.ok) unbind();
@@ -207,6 +208,16 @@ function attachStaff(io: Server, { rooms, auth, log }: SocketDeps): void {
         'step:push': ({ sessionId, step }) => control(sessionId, { type: 'step:push', step }),
         'pacing:set': ({ sessionId, pacing }) => control(sessionId, { type: 'pacing:set', pacing }),
         'session:end': ({ sessionId }) => control(sessionId, { type: 'session:end' }),
+        'quiz:open': async ({ sessionId, source, timeLimit }) => {
+          const runId = randomId(9);
+          const ack = await control(sessionId, { type: 'quiz:open', runId, source, timeLimit });
+          return ack.ok ? { ok: true, data: { runId } } : ack;
+        },
+        'quiz:close': ({ sessionId, runId }) => control(sessionId, { type: 'quiz:close', runId }),
+        'quiz:reveal': ({ sessionId, runId }) => control(sessionId, { type: 'quiz:reveal', runId }),
+        'quiz:show-results': ({ sessionId, runId, show }) =>
+          control(sessionId, { type: 'quiz:show-results', runId, show }),
+        'quiz:dismiss': ({ sessionId, runId }) => control(sessionId, { type: 'quiz:dismiss', runId }),
       },
       log,
     );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AnswerValue, Question } from '../lesson/question.ts';
 
 /** A client-generated secret: 128 bits or more, base64url. Doubles as the learner's resume token. */
 export const Token = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, 'must be 22–64 base64url characters');
@@ -52,6 +53,14 @@ export type LearnerNavigate = z.infer<typeof LearnerNavigate>;
 export const LearnerLeave = z.strictObject({});
 export type LearnerLeave = z.infer<typeof LearnerLeave>;
 
+/** Answer the question on screen; `answerId` is client-generated so a resend is counted once. */
+export const QuizAnswer = z.strictObject({
+  runId: z.string().regex(/^[A-Za-z0-9_-]{8,40}$/),
+  answerId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+  value: AnswerValue,
+});
+export type QuizAnswer = z.infer<typeof QuizAnswer>;
+
 // ---- staff namespace (/staff) ----
 
 export const StaffWatch = z.strictObject({ sessionId: SessionId });
@@ -71,6 +80,23 @@ export type PacingSet = z.infer<typeof PacingSet>;
 
 export const SessionEnd = z.strictObject({ sessionId: SessionId });
 export type SessionEnd = z.infer<typeof SessionEnd>;
+
+const RunId = z.string().regex(/^[A-Za-z0-9_-]{8,40}$/);
+
+/** Open a question: one of the lesson's (by step and id) or a quick one typed during class. */
+export const QuizOpen = z.strictObject({
+  sessionId: SessionId,
+  source: z.union([z.strictObject({ step: StepIndex, questionId: z.string().max(64) }), z.strictObject({ question: Question })]),
+  /** Seconds (the console offers 30, 60, 120), or null: no time limit. */
+  timeLimit: z.number().int().min(10).max(1800).nullable().default(null),
+});
+export type QuizOpen = z.infer<typeof QuizOpen>;
+
+export const QuizRunRef = z.strictObject({ sessionId: SessionId, runId: RunId });
+export type QuizRunRef = z.infer<typeof QuizRunRef>;
+
+export const QuizShowResults = z.strictObject({ sessionId: SessionId, runId: RunId, show: z.boolean() });
+export type QuizShowResults = z.infer<typeof QuizShowResults>;
 
 // ---- display namespace (/display) ----
 

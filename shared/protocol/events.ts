@@ -8,6 +8,10 @@ import {
   LearnerNavigate,
   LearnerResume,
   PacingSet,
+  QuizAnswer,
+  QuizOpen,
+  QuizRunRef,
+  QuizShowResults,
   SessionEnd,
   StaffWatch,
   StepPush,
@@ -26,12 +30,18 @@ export const learnerCommands = {
   'learner:help': LearnerHelp,
   'learner:navigate': LearnerNavigate,
   'learner:leave': LearnerLeave,
+  'quiz:answer': QuizAnswer,
 } as const;
 export const staffCommands = {
   'staff:watch': StaffWatch,
   'step:push': StepPush,
   'pacing:set': PacingSet,
   'session:end': SessionEnd,
+  'quiz:open': QuizOpen,
+  'quiz:close': QuizRunRef,
+  'quiz:reveal': QuizRunRef,
+  'quiz:show-results': QuizShowResults,
+  'quiz:dismiss': QuizRunRef,
 } as const;
 export const displayCommands = {
   'display:watch': DisplayWatch,
@@ -45,12 +55,18 @@ export interface LearnerAcks {
   'learner:help': MeView;
   'learner:navigate': MeView;
   'learner:leave': null;
+  'quiz:answer': MeView;
 }
 export interface StaffAcks {
   'staff:watch': StaffView;
   'step:push': null;
   'pacing:set': null;
   'session:end': null;
+  'quiz:open': { runId: string };
+  'quiz:close': null;
+  'quiz:reveal': null;
+  'quiz:show-results': null;
+  'quiz:dismiss': null;
 }
 export interface DisplayAcks {
   'display:watch': DisplayView;

@@ -205,3 +205,43 @@ export interface ServerInfo {
   /** True when this request came from the server machine itself. */
   local: boolean;
 }
+
+/** Results of one session: participation, item analysis per question, and each learner's tally. */
+export interface SessionResults {
+  sessionId: string;
+  code: string;
+  lessonTitle: string;
+  status: SessionStatus;
+  startedAt: number;
+  endedAt: number | null;
+  participation: {
+    learners: number;
+    /** Learners who answered at least one question. */
+    answeredAny: number;
+    questions: number;
+  };
+  questions: {
+    runId: string;
+    prompt: string;
+    kind: QuestionKind;
+    openedAt: number;
+    answered: number;
+    total: number;
+    /** Share of answers fully right, 0–100; null for a poll or with no answers. */
+    correctPct: number | null;
+    /** The wrong answer chosen most (item analysis); null when none. */
+    mostChosenWrong: { label: string; count: number } | null;
+  }[];
+  learners: {
+    id: string;
+    name: string;
+    seat: string;
+    answered: number;
+    /** Questions answered fully right. */
+    correct: number;
+    /** Sum of scores, partial credit included. */
+    score: number;
+    /** Per question run: the answer given, and its score (null for a poll). */
+    answers: Record<string, { label: string; score: number | null }>;
+  }[];
+}

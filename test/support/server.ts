@@ -92,6 +92,8 @@ export type StaffSocket = Socket<StaffServerEvents, StaffClientEvents>;
 export type DisplaySocket = Socket<DisplayServerEvents, DisplayClientEvents>;
 
 const opened: Socket[] = [];
+/** The last payload of each event each socket received, so a wait never misses one that came early. */
+const latest = new WeakMap<Socket, Map<string, unknown>>();
 
 function open<S extends Socket>(url: string, ns: string, extraHeaders?: Record<string, string>): S {
   const socket = connect(url + ns, {
@@ -102,6 +104,9 @@ function open<S extends Socket>(url: string, ns: string, extraHeaders?: Record<s
     extraHeaders,
   }) as unknown as S;
   opened.push(socket as unknown as Socket);
+  const last = new Map<string, unknown>();
+  latest.set(socket as unknown as Socket, last);
+  (socket as unknown as Socket).onAny((event: string, payload: unknown) => last.set(event, payload));
   return socket;
 }
 
@@ -124,8 +129,10 @@ export function unwrap<T>(ack: Ack<T>): T {
   return ack.data;
 }
 
-/** Resolve when `predicate` holds for a value emitted on `event` (checks nothing already received). */
+/** Resolve when `predicate` holds for the last value received on `event`, or for the next ones. */
 export function waitFor<T>(socket: Socket, event: string, predicate: (v: T) => boolean, ms = 5000): Promise<T> {
+  const last = latest.get(socket)?.get(event) as T | undefined;
+  if (last !== undefined && predicate(last)) return Promise.resolve(last);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.off(event, handler);

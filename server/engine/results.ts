@@ -1,0 +1,84 @@
+import type { SessionResults } from '../../shared/protocol/views.ts';
+import { histogram } from './quiz-views.ts';
+import type { QuizRun, SessionState } from './state.ts';
+
+/** A readable label for an answer: option texts rather than ids. */
+function answerLabel(run: QuizRun, learnerId: string): string {
+  const record = run.answers.get(learnerId)!;
+  const q = run.question;
+  const text = (id: string) =>
+    ('options' in q ? q.options : q.kind === 'ordering' ? q.items : []).find((c) => c.id === id)?.text ?? id;
+  const v = record.value;
+  switch (v.kind) {
+    case 'single':
+    case 'poll':
+      return text(v.option);
+    case 'multiple':
+      return v.options.map(text).join('; ');
+    case 'ordering':
+      return v.order.map(text).join(' → ');
+    case 'truefalse':
+      return String(v.value);
+    case 'text':
+      return v.text.replace(/\s+/g, ' ').trim();
+    case 'number':
+      return String(v.value);
+  }
+}
+
+/** Results as a projection of the session's events: the same during class and after. */
+export function sessionResults(state: SessionState): SessionResults {
+  const runs = [...state.quizzes.values()];
+  const learners = [...state.learners.values()];
+  const present = learners.filter((l) => !l.left || runs.some((r) => r.answers.has(l.id)));
+
+  const questions = runs.map((run) => {
+    const answers = [...run.answers.values()];
+    const scored = run.question.kind !== 'poll' && answers.length > 0;
+    const wrong = histogram(run, true)
+      .filter((b) => b.correct === false && b.count > 0)
+      .sort((a, b) => b.count - a.count)[0];
+    return {
+      runId: run.runId,
+      prompt: run.question.prompt,
+      kind: run.question.kind,
+      openedAt: run.openedAt,
+      answered: answers.length,
+      total: present.length,
+      correctPct: scored ? Math.round((answers.filter((a) => a.score === 1).length / answers.length) * 1000) / 10 : null,
+      mostChosenWrong: wrong ? { label: wrong.label, count: wrong.count } : null,
+    };
+  });
+
+  const byLearner = present.map((l) => {
+    let answered = 0;
+    let correct = 0;
+    let score = 0;
+    const answers: Record<string, { label: string; score: number | null }> = {};
+    for (const run of runs) {
+      const a = run.answers.get(l.id);
+      if (!a) continue;
+      answered += 1;
+      if (a.score === 1) correct += 1;
+      score += a.score ?? 0;
+      answers[run.runId] = { label: answerLabel(run, l.id), score: a.score };
+    }
+    return { id: l.id, name: l.name, seat: l.seat, answered, correct, score: Math.round(score * 100) / 100, answers };
+  });
+
+  return {
+    sessionId: state.id,
+    code: state.code,
+    lessonTitle: state.lesson.title,
+    status: state.status,
+    startedAt: state.startedAt,
+    endedAt: state.endedAt,
+    participation: {
+      learners: present.length,
+      answeredAny: byLearner.filter((l) => l.answered > 0).length,
+      questions: runs.length,
+    },
+    questions,
+    learners: byLearner.sort((a, b) => a.name.localeCompare(b.name, 'vi')),
+  };
+}

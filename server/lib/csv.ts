@@ -1,0 +1,49 @@
+import { exportHeadings, type ExportLang } from '../../shared/i18n/export.ts';
+import type { SessionResults } from '../../shared/protocol/views.ts';
+
+/** One CSV cell: quoted; text that a spreadsheet would run as a formula is defused with a leading '. */
+export function csvCell(value: string | number | null): string {
+  if (value === null) return '';
+  if (typeof value === 'number') return String(value);
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return `"${safe.replace(/"/g, '""')}"`;
+}
+
+/** UTF-8 with a BOM and CRLF, so Excel opens Vietnamese intact. */
+export function toCsv(rows: (string | number | null)[][]): string {
+  return '\uFEFF' + rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+/** One row per learner, a column per question (the answer and its score). */
+export function learnersCsv(results: SessionResults, lang: ExportLang): string {
+  const h = exportHeadings[lang];
+  const label = (l: string) => (l === 'true' ? h.true : l === 'false' ? h.false : l);
+  const head: string[] = [h.name, h.seat, h.answered, h.correct, h.score];
+  results.questions.forEach((q, i) => head.push(`${h.q} ${i + 1}: ${q.prompt}`, `${h.q} ${i + 1}: ${h.score}`));
+  const rows = results.learners.map((l) => {
+    const row: (string | number | null)[] = [l.name, l.seat, l.answered, l.correct, l.score];
+    for (const q of results.questions) {
+      const a = l.answers[q.runId];
+      row.push(a ? label(a.label) : null, a?.score ?? null);
+    }
+    return row;
+  });
+  return toCsv([head, ...rows]);
+}
+
+/** Item analysis: one row per question. */
+export function questionsCsv(results: SessionResults, lang: ExportLang): string {
+  const h = exportHeadings[lang];
+  const head = [h.q, h.question, h.kind, h.answeredCount, h.total, h.correctPct, h.mostWrong, h.mostWrongCount];
+  const rows = results.questions.map((q, i) => [
+    i + 1,
+    q.prompt,
+    q.kind,
+    q.answered,
+    q.total,
+    q.correctPct,
+    q.mostChosenWrong?.label ?? null,
+    q.mostChosenWrong?.count ?? null,
+  ]);
+  return toCsv([head, ...rows]);
+}

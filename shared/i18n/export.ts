@@ -1,0 +1,38 @@
+/** Column headings of the results export, Vietnamese first. */
+export const exportHeadings = {
+  vi: {
+    name: 'Tên',
+    seat: 'Chỗ ngồi',
+    answered: 'Số câu đã trả lời',
+    correct: 'Số câu đúng',
+    score: 'Điểm (tính cả đúng một phần)',
+    question: 'Câu hỏi',
+    kind: 'Loại',
+    answeredCount: 'Số người trả lời',
+    total: 'Số người trong lớp',
+    correctPct: '% đúng',
+    mostWrong: 'Đáp án sai được chọn nhiều nhất',
+    mostWrongCount: 'Số người chọn',
+    q: 'Câu',
+    true: 'Đúng',
+    false: 'Sai',
+  },
+  en: {
+    name: 'Name',
+    seat: 'Seat',
+    answered: 'Questions answered',
+    correct: 'Questions right',
+    score: 'Score (partial credit included)',
+    question: 'Question',
+    kind: 'Kind',
+    answeredCount: 'Answers',
+    total: 'Learners in class',
+    correctPct: '% right',
+    mostWrong: 'Most chosen wrong answer',
+    mostWrongCount: 'Chosen by',
+    q: 'Q',
+    true: 'True',
+    false: 'False',
+  },
+} as const;
+export type ExportLang = keyof typeof exportHeadings;
