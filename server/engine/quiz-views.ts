@@ -26,7 +26,7 @@ export function shuffledItems<T>(items: readonly T[], seed: string): T[] {
     const j = h % (i + 1);
     [out[i], out[j]] = [out[j], out[i]];
   }
-  if (out.every((item, i) => item === items[i])) out.push(out.shift()!);
+  if (out.length > 1 && out.every((item, i) => item === items[i])) out.push(out.shift()!);
   return out;
 }
 
@@ -66,12 +66,16 @@ export function publicQuiz(run: QuizRun): QuizPublicView {
   };
 }
 
-/** Answers grouped for a histogram; `withKey` marks the right ones. Options keep their order. */
-export function histogram(run: QuizRun, withKey: boolean): HistogramBar[] {
+/**
+ * Answers grouped for a histogram; `withKey` marks the right ones; `counts` says whose answers count
+ * (live views leave out learners who left). Options keep their order.
+ */
+export function histogram(run: QuizRun, withKey: boolean, counts_?: (learnerId: string) => boolean): HistogramBar[] {
   const q = run.question;
   const counts = new Map<string, number>();
   const scoreOf = new Map<string, number | null>();
-  for (const answer of run.answers.values()) {
+  for (const [learnerId, answer] of run.answers) {
+    if (counts_ && !counts_(learnerId)) continue;
     for (const key of answerKeys(q, answer.value)) {
       counts.set(key, (counts.get(key) ?? 0) + 1);
       scoreOf.set(key, answer.score);
@@ -118,10 +122,12 @@ function activeLearners(state: SessionState) {
   return [...state.learners.values()].filter((l) => !l.left);
 }
 
+const isActive = (state: SessionState) => (learnerId: string) => state.learners.get(learnerId)?.left === false;
+
 export function staffQuiz(state: SessionState, run: QuizRun): StaffQuizView {
   const learners = activeLearners(state);
   let correct = 0;
-  for (const a of run.answers.values()) if (a.score === 1) correct += 1;
+  for (const l of learners) if (run.answers.get(l.id)?.score === 1) correct += 1;
   return {
     runId: run.runId,
     question: run.question,
@@ -132,7 +138,7 @@ export function staffQuiz(state: SessionState, run: QuizRun): StaffQuizView {
     answered: learners.filter((l) => run.answers.has(l.id)).length,
     total: learners.length,
     missing: learners.filter((l) => !run.answers.has(l.id)).map(({ id, name, seat }) => ({ id, name, seat })),
-    histogram: histogram(run, true),
+    histogram: histogram(run, true, isActive(state)),
     correct: run.question.kind === 'poll' ? null : correct,
   };
 }
@@ -143,6 +149,6 @@ export function displayQuiz(state: SessionState, run: QuizRun): DisplayQuizView 
     ...publicQuiz(run),
     answered: learners.filter((l) => run.answers.has(l.id)).length,
     total: learners.length,
-    histogram: run.showResults ? histogram(run, run.status === 'revealed') : null,
+    histogram: run.showResults ? histogram(run, run.status === 'revealed', isActive(state)) : null,
   };
 }

@@ -1,5 +1,6 @@
 import { exportHeadings, type ExportLang } from '../../shared/i18n/export.ts';
 import type { SessionResults } from '../../shared/protocol/views.ts';
+import type { QuestionKind } from '../../shared/lesson/question.ts';
 
 /** One CSV cell: quoted; text that a spreadsheet would run as a formula is defused with a leading '. */
 export function csvCell(value: string | number | null): string {
@@ -14,17 +15,22 @@ export function toCsv(rows: (string | number | null)[][]): string {
   return '\uFEFF' + rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
+/** True/false answers read as words; every other answer as given. */
+function answerText(kind: QuestionKind, label: string, lang: ExportLang): string {
+  if (kind !== 'truefalse') return label;
+  return label === 'true' ? exportHeadings[lang].true : exportHeadings[lang].false;
+}
+
 /** One row per learner, a column per question (the answer and its score). */
 export function learnersCsv(results: SessionResults, lang: ExportLang): string {
   const h = exportHeadings[lang];
-  const label = (l: string) => (l === 'true' ? h.true : l === 'false' ? h.false : l);
   const head: string[] = [h.name, h.seat, h.answered, h.correct, h.score];
   results.questions.forEach((q, i) => head.push(`${h.q} ${i + 1}: ${q.prompt}`, `${h.q} ${i + 1}: ${h.score}`));
   const rows = results.learners.map((l) => {
     const row: (string | number | null)[] = [l.name, l.seat, l.answered, l.correct, l.score];
     for (const q of results.questions) {
       const a = l.answers[q.runId];
-      row.push(a ? label(a.label) : null, a?.score ?? null);
+      row.push(a ? answerText(q.kind, a.label, lang) : null, a?.score ?? null);
     }
     return row;
   });
@@ -42,7 +48,7 @@ export function questionsCsv(results: SessionResults, lang: ExportLang): string 
     q.answered,
     q.total,
     q.correctPct,
-    q.mostChosenWrong?.label ?? null,
+    q.mostChosenWrong ? answerText(q.kind, q.mostChosenWrong.label, lang) : null,
     q.mostChosenWrong?.count ?? null,
   ]);
   return toCsv([head, ...rows]);

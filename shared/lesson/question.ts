@@ -63,10 +63,11 @@ export const Question = z
     PollQuestion,
   ])
   .superRefine((q, ctx) => {
+    const field = q.kind === 'ordering' ? 'items' : 'options';
     const list = 'options' in q ? q.options : 'items' in q ? q.items : [];
     const ids = new Set<string>();
     list.forEach((c, i) => {
-      if (ids.has(c.id)) ctx.addIssue({ code: 'custom', path: ['options', i, 'id'], message: `duplicate id "${c.id}"` });
+      if (ids.has(c.id)) ctx.addIssue({ code: 'custom', path: [field, i, 'id'], message: `duplicate id "${c.id}"` });
       ids.add(c.id);
     });
     const correct = q.kind === 'single' ? [q.correct] : q.kind === 'multiple' ? q.correct : [];
