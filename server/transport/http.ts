@@ -120,11 +120,11 @@ export function apiRouter(deps: HttpDeps): express.Router {
     }),
   );
 
+  // Who is signed in: null when nobody (a normal answer, not an error, so pages load quietly).
   api.get(
     '/auth/me',
     wrap(async (req, res) => {
-      const user = await requireUser(req, res);
-      if (user) send(res, { ok: true, data: user });
+      send(res, { ok: true, data: (await auth.user(req)) ?? null });
     }),
   );
 

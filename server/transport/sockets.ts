@@ -73,11 +73,11 @@ export function socketBroadcaster(io: Server): Broadcaster {
     toClass: (sessionId, view) => learners.to(classRoom(sessionId)).emit('class', view),
     toLearner: (learnerId, view) => learners.to(learnerRoom(learnerId)).emit('me', view),
     endLearner: (learnerId) => {
-      learners.to(learnerRoom(learnerId)).emit('session:ended');
+      learners.to(learnerRoom(learnerId)).emit('session:ended', { reason: 'left' });
       learners.in(learnerRoom(learnerId)).socketsLeave(learnerRoom(learnerId));
     },
     endClass: (sessionId) => {
-      learners.to(classRoom(sessionId)).emit('session:ended');
+      learners.to(classRoom(sessionId)).emit('session:ended', { reason: 'ended' });
       learners.in(classRoom(sessionId)).socketsLeave(classRoom(sessionId));
     },
     toStaff: (sessionId, view) => io.of(Namespaces.staff).to(staffRoom(sessionId)).emit('staff:view', view),

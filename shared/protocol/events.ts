@@ -19,8 +19,7 @@ import {
 import type { Ack } from './errors.ts';
 import type { ClassView, DisplayView, LearnerSnapshot, MeView, StaffView } from './views.ts';
 
-/** Socket.IO namespaces, one per role. */
-export const Namespaces = { learner: '/learner', staff: '/staff', display: '/display' } as const;
+export { Namespaces } from './namespaces.ts';
 
 /** Each namespace's commands: name → [payload schema, ack data]. The one source of the typed maps. */
 export const learnerCommands = {
@@ -86,7 +85,7 @@ export interface LearnerServerEvents {
   /** This learner's own status changed. */
   me: (view: MeView) => void;
   /** The session ended, or this learner left: go back to the join screen and forget the learner. */
-  'session:ended': () => void;
+  'session:ended': (info: { reason: 'ended' | 'left' }) => void;
 }
 export interface StaffServerEvents {
   'staff:view': (view: StaffView) => void;

@@ -185,9 +185,11 @@ describe('the live lesson loop', () => {
   it('ending the session sends every learner back and closes the code', async () => {
     const { server, cookie, session, staff } = await classroom();
     const learners = await joinLearners(server.url, session.code, 3);
-    const ended = Promise.all(learners.map((l) => new Promise<void>((r) => l.socket.once('session:ended', r))));
+    const ended = Promise.all(
+      learners.map((l) => new Promise<{ reason: string }>((r) => l.socket.once('session:ended', r))),
+    );
     unwrap(await call(staff, 'session:end', { sessionId: session.id }));
-    await ended;
+    expect((await ended).map((e) => e.reason)).toEqual(['ended', 'ended', 'ended']);
     const late = await call(learnerSocket(server.url), 'learner:join', {
       code: session.code,
       name: 'Muộn',

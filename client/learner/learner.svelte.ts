@@ -1,0 +1,245 @@
+import type { LearnerClientEvents, LearnerServerEvents } from '../../shared/protocol/events.ts';
+import type { ClassView, LearnerSnapshot, MeView, StepView } from '../../shared/protocol/views.ts';
+import type { ClientError, Result } from '../lib/api.ts';
+import { Channel } from '../lib/channel.svelte.ts';
+import { liteWire } from '../lib/wire-lite.ts';
+import type { Key } from '../lib/i18n/i18n.svelte.ts';
+import { forgetToken, newToken, saveSeat, saveToken, storedSeat, storedToken } from '../lib/token.ts';
+
+export type Screen = 'join' | 'resuming' | 'class';
+
+/** The learner's side of the class: join, resume on every reconnect, done/help/navigate, leave. */
+export class Learner {
+  // The small wire, not socket.io-client: this page's JS + CSS budget is 30 KB gzipped.
+  readonly channel = new Channel<LearnerServerEvents, LearnerClientEvents>(liteWire('/learner'));
+  #token = $state.raw<string | null>(storedToken());
+  #class = $state.raw<ClassView | null>(null);
+  #me = $state.raw<MeView | null>(null);
+  /** A done/help change tapped but not yet acknowledged; re-sent after a reconnect. */
+  #pendingDone = $state.raw<{ step: number; done: boolean } | null>(null);
+  #pendingHelp = $state<boolean | null>(null);
+  #navigating = $state(false);
+  #error = $state.raw<ClientError | null>(null);
+  #notice = $state<Key | null>(null);
+  #prefillCode: string;
+  #seat = storedSeat();
+  /** The token a joining learner will own; fresh for each new learner on this device. */
+  #joinToken = newToken();
+
+  constructor() {
+    const params = new URLSearchParams(location.search);
+    this.#prefillCode = /^\d{6}$/.test(params.get('code') ?? '') ? params.get('code')! : '';
+    // A seat label is given to a tablet once, e.g. /?seat=Bàn 1 – Máy 1, and kept across learners.
+    const seat = params.get('seat');
+    if (seat !== null) saveSeat((this.#seat = seat.trim().slice(0, 40)));
+
+    const channel = this.channel;
+    channel.on('connect', () => void this.#resume());
+    channel.on('class', (view) => this.#applyClass(view));
+    channel.on('me', (view) => this.#applyMe(view));
+    channel.on('session:ended', () => {
+      if (this.#token) this.#forget('join.ended');
+    });
+  }
+
+  get screen(): Screen {
+    if (this.#class && this.#me) return 'class';
+    return this.#token ? 'resuming' : 'join';
+  }
+  get classView(): ClassView | null {
+    return this.#class;
+  }
+  get me(): MeView | null {
+    return this.#me;
+  }
+  get seat(): string {
+    return this.#seat;
+  }
+  get prefillCode(): string {
+    return this.#prefillCode;
+  }
+  get error(): ClientError | null {
+    return this.#error;
+  }
+  get notice(): Key | null {
+    return this.#notice;
+  }
+
+  /** The step on screen: the pushed one, or the learner's own within a self-paced range. */
+  get step(): StepView | null {
+    const view = this.#class;
+    if (!view) return null;
+    const pacing = view.pacing;
+    // A push reaches the class room only, so MeView.step may lag: the class view leads
+    // unless the learners move on their own.
+    const index =
+      pacing.mode === 'self'
+        ? Math.min(pacing.to, Math.max(pacing.from, this.#me?.step ?? view.current ?? pacing.from))
+        : view.current;
+    return view.steps.find((s) => s.index === index) ?? null;
+  }
+
+  /** The self-paced range, or null when the instructor leads. */
+  get range(): { from: number; to: number } | null {
+    const pacing = this.#class?.pacing;
+    return pacing?.mode === 'self' ? { from: pacing.from, to: pacing.to } : null;
+  }
+
+  get done(): boolean {
+    const step = this.step;
+    return !!step && !!this.#me?.done.includes(step.index);
+  }
+  get help(): boolean {
+    return !!this.#me?.help;
+  }
+  get donePending(): boolean {
+    return this.#pendingDone !== null;
+  }
+  get helpPending(): boolean {
+    return this.#pendingHelp !== null;
+  }
+  get navigating(): boolean {
+    return this.#navigating;
+  }
+
+  async join(code: string, name: string): Promise<Result<LearnerSnapshot>> {
+    this.#notice = null;
+    const token = this.#joinToken;
+    const res = await this.channel.send('learner:join', {
+      code,
+      name,
+      token,
+      ...(this.#seat ? { seat: this.#seat } : {}),
+    });
+    if (res.ok) {
+      saveToken(token);
+      this.#token = token;
+      this.#prefillCode = '';
+      this.#setSnapshot(res.data);
+      // A reload after this class should not offer its code again.
+      const url = new URL(location.href);
+      if (url.searchParams.has('code')) {
+        url.searchParams.delete('code');
+        history.replaceState(history.state, '', url);
+      }
+    }
+    return res;
+  }
+
+  toggleDone(): void {
+    const step = this.step;
+    if (!step || this.#pendingDone) return;
+    this.#pendingDone = { step: step.index, done: !this.done };
+    void this.#flushDone();
+  }
+
+  toggleHelp(): void {
+    if (this.#pendingHelp !== null || !this.#me) return;
+    this.#pendingHelp = !this.#me.help;
+    void this.#flushHelp();
+  }
+
+  async navigate(delta: -1 | 1): Promise<void> {
+    const range = this.range;
+    const current = this.step?.index;
+    if (!range || current === undefined || this.#navigating) return;
+    const target = current + delta;
+    if (target < range.from || target > range.to) return;
+    this.#navigating = true;
+    const res = await this.channel.send('learner:navigate', { step: target });
+    this.#navigating = false;
+    this.#settle(res);
+  }
+
+  /** Leave the class and wipe the learner from this device at once: the tablet is shared. */
+  leave(): void {
+    if (this.#token) void this.channel.send('learner:leave', {});
+    this.#forget('join.left');
+  }
+
+  clearError(): void {
+    this.#error = null;
+  }
+
+  async #resume(): Promise<void> {
+    const token = this.#token;
+    if (!token) return;
+    const res = await this.channel.send('learner:resume', { token });
+    if (token !== this.#token) return; // the learner left or changed meanwhile
+    if (res.ok) {
+      this.#setSnapshot(res.data);
+      void this.#flushDone();
+      void this.#flushHelp();
+    } else if (res.error.code === 'unknown_token' || res.error.code === 'session_ended' || res.error.code === 'learner_left') {
+      this.#forget(res.error.code === 'session_ended' ? 'join.ended' : null);
+    } else if (res.error.code === 'timeout' && this.channel.connected) {
+      void this.#resume();
+    }
+  }
+
+  async #flushDone(): Promise<void> {
+    const pending = this.#pendingDone;
+    if (!pending || !this.channel.connected) return;
+    const res = await this.channel.send('learner:done', pending);
+    if (this.#pendingDone !== pending) return;
+    if (!res.ok && res.error.code === 'timeout' && !this.channel.connected) return; // resent after resume
+    this.#pendingDone = null;
+    this.#settle(res);
+  }
+
+  async #flushHelp(): Promise<void> {
+    const active = this.#pendingHelp;
+    if (active === null || !this.channel.connected) return;
+    const res = await this.channel.send('learner:help', { active });
+    if (this.#pendingHelp !== active) return;
+    if (!res.ok && res.error.code === 'timeout' && !this.channel.connected) return;
+    this.#pendingHelp = null;
+    this.#settle(res);
+  }
+
+  #settle(res: Result<MeView>): void {
+    if (res.ok) {
+      this.#error = null;
+      this.#applyMe(res.data);
+    } else if (res.error.code === 'session_ended' || res.error.code === 'unknown_token' || res.error.code === 'learner_left') {
+      this.#forget(res.error.code === 'session_ended' ? 'join.ended' : null);
+    } else {
+      this.#error = res.error;
+    }
+  }
+
+  #setSnapshot(snapshot: LearnerSnapshot): void {
+    // A different session or learner: start over rather than compare sequence numbers across them.
+    if (this.#class && this.#class.sessionId !== snapshot.class.sessionId) this.#class = null;
+    if (this.#me && this.#me.learnerId !== snapshot.me.learnerId) this.#me = null;
+    this.#applyClass(snapshot.class);
+    this.#applyMe(snapshot.me);
+  }
+
+  #applyClass(view: ClassView): void {
+    if (!this.#token) return;
+    const have = this.#class;
+    if (have && (have.sessionId !== view.sessionId || view.seq < have.seq)) return;
+    this.#class = view;
+  }
+
+  #applyMe(view: MeView): void {
+    if (!this.#token) return;
+    const have = this.#me;
+    if (have && (have.learnerId !== view.learnerId || view.seq < have.seq)) return;
+    this.#me = view;
+  }
+
+  #forget(notice: Key | null): void {
+    forgetToken();
+    this.#token = null;
+    this.#class = null;
+    this.#me = null;
+    this.#pendingDone = null;
+    this.#pendingHelp = null;
+    this.#error = null;
+    this.#notice = notice;
+    this.#prefillCode = '';
+    this.#joinToken = newToken();
+  }
+}

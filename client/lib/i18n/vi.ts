@@ -1,0 +1,18 @@
+/*
+ * Vietnamese, the default language: every visible string, one section per page (vi/*.ts), so a
+ * page ships only its own words — the learner page has a 30 KB budget. `{name}` marks a parameter.
+ */
+import type { common } from './vi/common.ts';
+import type { display } from './vi/display.ts';
+import type { learner } from './vi/learner.ts';
+import type { teach } from './vi/teach.ts';
+
+export { common } from './vi/common.ts';
+export { learner } from './vi/learner.ts';
+export { teach } from './vi/teach.ts';
+export { display } from './vi/display.ts';
+
+/** The shape another language must fill for a section: a missing or extra key fails type checking. */
+export type Shape<T> = Record<keyof T, string>;
+export type Key = keyof typeof common | keyof typeof learner | keyof typeof teach | keyof typeof display;
+export type Dict = Partial<Record<Key, string>>;

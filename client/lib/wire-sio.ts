@@ -1,0 +1,36 @@
+import { io, type Socket } from 'socket.io-client';
+import type { Namespace, Wire } from './wire.ts';
+
+/** A Wire over socket.io-client. */
+export function sioWire(namespace: Namespace): Wire {
+  const socket: Socket = io(namespace, { transports: ['websocket', 'polling'], tryAllTransports: true });
+  let closed = false;
+  const listeners: Record<string, ((...args: unknown[]) => void)[]> = {};
+  const fire = (event: string, ...args: unknown[]): void => listeners[event]?.forEach((fn) => fn(...args));
+
+  socket.on('disconnect', (reason) => {
+    // socket.io gives up after a server-side disconnect; a classroom screen should not.
+    if (reason === 'io server disconnect') setTimeout(() => closed || socket.connect(), 2000);
+  });
+  socket.on('connect_error', (err) => {
+    // No longer active: the server refused the namespace (e.g. auth), rather than the network failing.
+    if (!socket.active) fire('refused', err.message);
+  });
+
+  return {
+    get connected() {
+      return socket.connected;
+    },
+    on(event, listener) {
+      if (event === 'refused') (listeners[event] ??= []).push(listener);
+      else socket.on(event, listener);
+    },
+    request(event, payload, timeoutMs, done) {
+      socket.timeout(timeoutMs).emit(event, payload, done);
+    },
+    close() {
+      closed = true;
+      socket.disconnect();
+    },
+  };
+}

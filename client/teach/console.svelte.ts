@@ -1,0 +1,86 @@
+import type { StaffClientEvents, StaffServerEvents } from '../../shared/protocol/events.ts';
+import type { StaffView } from '../../shared/protocol/views.ts';
+import type { ClientError, Result } from '../lib/api.ts';
+import { Channel } from '../lib/channel.svelte.ts';
+import { sioWire } from '../lib/wire-sio.ts';
+
+/** One session's console: watches the staff view (again on every reconnect) and sends commands. */
+export class Console {
+  readonly sessionId: string;
+  readonly channel = new Channel<StaffServerEvents, StaffClientEvents>(sioWire('/staff'));
+  #view = $state.raw<StaffView | null>(null);
+  #error = $state.raw<ClientError | null>(null);
+  #busy = $state(false);
+  #unauthorized = $state(false);
+
+  constructor(sessionId: string) {
+    this.sessionId = sessionId;
+    this.channel.on('connect', () => void this.#watch());
+    this.channel.on('staff:view', (view) => this.#apply(view));
+  }
+
+  get view(): StaffView | null {
+    return this.#view;
+  }
+  get error(): ClientError | null {
+    return this.#error;
+  }
+  /** A command is waiting for its ack. */
+  get busy(): boolean {
+    return this.#busy;
+  }
+  /** The server does not accept us as staff: sign in again. */
+  get unauthorized(): boolean {
+    return this.#unauthorized || this.channel.refused !== null;
+  }
+
+  push(step: number): Promise<boolean> {
+    return this.#command(() => this.channel.send('step:push', { sessionId: this.sessionId, step }));
+  }
+
+  selfPaced(from: number, to: number): Promise<boolean> {
+    return this.#command(() =>
+      this.channel.send('pacing:set', { sessionId: this.sessionId, pacing: { mode: 'self', from, to } }),
+    );
+  }
+
+  end(): Promise<boolean> {
+    return this.#command(() => this.channel.send('session:end', { sessionId: this.sessionId }));
+  }
+
+  clearError(): void {
+    this.#error = null;
+  }
+
+  close(): void {
+    this.channel.close();
+  }
+
+  async #watch(): Promise<void> {
+    const res = await this.channel.send('staff:watch', { sessionId: this.sessionId });
+    if (res.ok) {
+      this.#error = null;
+      this.#apply(res.data);
+    } else if (res.error.code === 'unauthorized' || res.error.code === 'forbidden') {
+      this.#unauthorized = true;
+    } else {
+      this.#error = res.error;
+      if (res.error.code === 'timeout' && this.channel.connected) void this.#watch();
+    }
+  }
+
+  async #command(run: () => Promise<Result<null>>): Promise<boolean> {
+    this.#busy = true;
+    const res = await run();
+    this.#busy = false;
+    this.#error = res.ok ? null : res.error;
+    if (!res.ok && res.error.code === 'unauthorized') this.#unauthorized = true;
+    return res.ok;
+  }
+
+  #apply(view: StaffView): void {
+    if (view.sessionId !== this.sessionId) return;
+    if (this.#view && view.seq < this.#view.seq) return;
+    this.#view = view;
+  }
+}
