@@ -109,6 +109,7 @@ export function staffView(
     counts,
     step: state.current === null ? null : steps[state.current],
     quiz: mapOr(activeRun(state), (run) => staffQuiz(state, run)),
+    stepQuestions: state.lesson.steps.flatMap((step, i) => (step.questions.length ? [{ step: i, questions: step.questions }] : [])),
     runs: [...state.quizzes.values()].map((run) => ({
       runId: run.runId,
       prompt: run.question.prompt,

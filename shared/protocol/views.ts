@@ -154,6 +154,8 @@ export interface StaffView {
   /** The current step's content, for the console's preview. */
   step: StepView | null;
   quiz: StaffQuizView | null;
+  /** The practice questions of each step that has some, with their keys (staff only). */
+  stepQuestions: { step: number; questions: Question[] }[];
   /** Every question run so far, newest last. */
   runs: { runId: string; prompt: string; status: QuizStatus; answered: number }[];
 }

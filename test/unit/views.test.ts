@@ -331,6 +331,7 @@ describe('staffView', () => {
       endedAt: null,
       step: steps[1],
       quiz: null,
+      stepQuestions: [],
       runs: [],
     });
   });
