@@ -24,6 +24,8 @@ export interface Config {
   /** Base URL for join links when the LAN address is not the right one (e.g. behind a router name). */
   publicUrl?: string;
   coalesceMs: number;
+  /** Staff view refresh when idle (stuck flags age with time); default 10 s. */
+  refreshMs?: number;
 }
 
 export interface AppDeps {
@@ -71,7 +73,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       callback(null, origin === undefined || sameOrigin(origin, req.headers.host));
     },
   });
-  const rooms = new Rooms({ store, broadcaster: socketBroadcaster(io), now, joinUrl, coalesceMs: config.coalesceMs, log });
+  const rooms = new Rooms({ store, broadcaster: socketBroadcaster(io), now, joinUrl, coalesceMs: config.coalesceMs, refreshMs: config.refreshMs ?? 10_000, log });
   const restored = await rooms.restore();
   if (restored > 0) log.info({ restored }, 'open sessions restored from storage');
   const auth = new Auth(store, now);

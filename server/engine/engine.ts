@@ -1,17 +1,19 @@
 import type { Lesson } from '../../shared/lesson/schema.ts';
 import type { AnswerValue, Question } from '../../shared/lesson/question.ts';
 import { answerFits, scoreAnswer } from './scoring.ts';
+import { closeOpenRequest, decideHelp, decideLearnerHelp, evolveHelp, type HelpCommand } from './help.ts';
+import { defaultStuckConfig, type HelpReason } from '../../shared/protocol/commands.ts';
 import type { Pacing } from '../../shared/protocol/commands.ts';
 import type { ErrorCode } from '../../shared/protocol/errors.ts';
 import type { SessionEvent, SessionStarted } from './events.ts';
-import { learnerStep, type Ctx, type LearnerState, type QuizRun, type SessionState } from './state.ts';
+import { arrivedAt, learnerStep, type Ctx, type LearnerState, type QuizRun, type SessionState } from './state.ts';
 
 /** Commands the engine decides on, after the transport parsed and authenticated them. */
 export type Command =
   | { type: 'learner:join'; learnerId: string; name: string; seat: string; tokenHash: string }
   | { type: 'learner:navigate'; step: number }
   | { type: 'learner:done'; step: number; done: boolean }
-  | { type: 'learner:help'; active: boolean }
+  | { type: 'learner:help'; active: boolean; requestId: string; reason?: HelpReason }
   | { type: 'learner:leave' }
   | { type: 'step:push'; step: number }
   | { type: 'pacing:set'; pacing: Pacing }
@@ -27,7 +29,8 @@ export type Command =
   | { type: 'quiz:close'; runId: string }
   | { type: 'quiz:show-results'; runId: string; show: boolean }
   | { type: 'quiz:reveal'; runId: string }
-  | { type: 'quiz:dismiss'; runId: string };
+  | { type: 'quiz:dismiss'; runId: string }
+  | HelpCommand;
 
 /** A decision: the events to append (possibly none: an idempotent repeat), or a domain error. */
 export type Decision = { events: SessionEvent[] } | { error: ErrorCode };
@@ -177,6 +180,14 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
       if (state.activeRun !== command.runId) return none;
       return { events: putAwayQuiz(state, now) };
     }
+    case 'help:claim':
+    case 'help:release':
+    case 'help:resolve':
+    case 'stuck:dismiss':
+    case 'stuck:configure':
+    case 'seatmap:set':
+    case 'seat:place':
+      return decideHelp(state, command, actor, now);
     case 'learner:navigate':
     case 'learner:done':
     case 'learner:help':
@@ -226,12 +237,8 @@ function decideForLearner(
       if (learner.done.has(command.step) === command.done) return none;
       return { events: [{ type: 'learner:marked-done', at: now, learnerId, step: command.step, done: command.done }] };
     }
-    case 'learner:help': {
-      if ((learner.help !== null) === command.active) return none;
-      return command.active
-        ? { events: [{ type: 'help:requested', at: now, learnerId, step: learnerStep(state, learner) }] }
-        : { events: [{ type: 'help:withdrawn', at: now, learnerId }] };
-    }
+    case 'learner:help':
+      return decideLearnerHelp(state, learner, command, now);
     case 'learner:leave':
       return { events: [{ type: 'learner:left', at: now, learnerId }] };
     default:
@@ -257,6 +264,11 @@ export function initialState(started: SessionStarted): SessionState {
     byToken: new Map(),
     quizzes: new Map(),
     activeRun: null,
+    currentSince: null,
+    helpRequests: new Map(),
+    stuckConfig: defaultStuckConfig,
+    stuckDismissed: new Map(),
+    seatMap: { rows: 4, cols: 6 },
   };
 }
 
@@ -271,11 +283,16 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
       throw new Error('session:started only starts a fold (initialState)');
     case 'step:pushed':
       state.current = event.step;
+      state.currentSince = event.at;
       state.pacing = { mode: 'instructor' };
       return state;
     case 'pacing:changed':
       state.pacing = event.pacing;
-      for (const learner of state.learners.values()) learner.ownStep = null;
+      state.currentSince = event.at;
+      for (const learner of state.learners.values()) {
+        learner.ownStep = null;
+        learner.movedAt = null;
+      }
       if (event.pacing.mode === 'self') {
         const { from, to } = event.pacing;
         if (state.current === null || state.current < from || state.current > to) state.current = from;
@@ -290,7 +307,12 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
         joinedAt: event.at,
         ownStep: null,
         done: new Set(),
+        doneIn: new Map(),
+        movedAt: null,
+        wrong: new Map(),
         help: null,
+        lastHelp: null,
+        place: null,
         left: false,
       };
       state.learners.set(learner.id, learner);
@@ -298,22 +320,41 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
       return state;
     }
     case 'learner:moved':
-      withLearner(state, event.learnerId, (l) => (l.ownStep = event.step));
+      withLearner(state, event.learnerId, (l) => {
+        l.ownStep = event.step;
+        l.movedAt = event.at;
+      });
       return state;
     case 'learner:marked-done':
-      withLearner(state, event.learnerId, (l) => (event.done ? l.done.add(event.step) : l.done.delete(event.step)));
+      withLearner(state, event.learnerId, (l) => {
+        if (!event.done) {
+          l.done.delete(event.step);
+          return;
+        }
+        l.done.add(event.step);
+        // Time-to-done counts when the learner marks the step they are on (not a late tap on an old one).
+        if (learnerStep(state, l) === event.step && !l.doneIn.has(event.step)) {
+          l.doneIn.set(event.step, Math.max(0, event.at - arrivedAt(state, l)));
+        }
+      });
       return state;
     case 'help:requested':
-      withLearner(state, event.learnerId, (l) => (l.help = { since: event.at, step: event.step }));
-      return state;
     case 'help:withdrawn':
-      withLearner(state, event.learnerId, (l) => (l.help = null));
+    case 'help:claimed':
+    case 'help:released':
+    case 'help:resolved':
+    case 'stuck:dismissed':
+    case 'stuck:configured':
+    case 'seatmap:set':
+    case 'seat:placed':
+      if ('learnerId' in event && !state.learners.has(event.learnerId)) {
+        throw new Error(`event for unknown learner ${event.learnerId}`);
+      }
+      evolveHelp(state, event);
       return state;
     case 'learner:left':
-      withLearner(state, event.learnerId, (l) => {
-        l.left = true;
-        l.help = null;
-      });
+      closeOpenRequest(state, event.learnerId, 'withdrawn', event.at);
+      withLearner(state, event.learnerId, (l) => (l.left = true));
       return state;
     case 'session:ended':
       state.status = 'ended';
@@ -337,6 +378,11 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
       withRun(state, event.runId, (run) => {
         run.answers.set(event.learnerId, { answerId: event.answerId, value: event.value, score: event.score, at: event.at });
         run.answerIds.add(event.answerId);
+        // Wrong answers to a step's own question feed stuck detection.
+        const learner = state.learners.get(event.learnerId);
+        if (run.source && learner && event.score !== null && event.score < 1) {
+          learner.wrong.set(run.source.step, (learner.wrong.get(run.source.step) ?? 0) + 1);
+        }
       });
       return state;
     case 'quiz:closed':

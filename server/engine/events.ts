@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Pacing } from '../../shared/protocol/commands.ts';
+import { HelpReason, Pacing, StuckConfig } from '../../shared/protocol/commands.ts';
 import { Lesson } from '../../shared/lesson/schema.ts';
 import { AnswerValue, Question } from '../../shared/lesson/question.ts';
 
@@ -42,7 +42,28 @@ export const HelpRequested = z.object({
   type: z.literal('help:requested'),
   at: z.number(),
   learnerId: z.string(),
+  requestId: z.string(),
   step: z.number().nullable(),
+  reason: HelpReason.nullable(),
+});
+const Staffer = z.object({ id: z.string(), name: z.string() });
+export const HelpClaimed = z.object({ type: z.literal('help:claimed'), at: z.number(), requestId: z.string(), by: Staffer });
+export const HelpReleased = z.object({ type: z.literal('help:released'), at: z.number(), requestId: z.string() });
+export const HelpResolved = z.object({ type: z.literal('help:resolved'), at: z.number(), requestId: z.string(), by: Staffer });
+export const StuckDismissed = z.object({
+  type: z.literal('stuck:dismissed'),
+  at: z.number(),
+  learnerId: z.string(),
+  step: z.number(),
+});
+export const StuckConfigured = z.object({ type: z.literal('stuck:configured'), at: z.number(), config: StuckConfig });
+export const SeatMapSet = z.object({ type: z.literal('seatmap:set'), at: z.number(), rows: z.number(), cols: z.number() });
+export const SeatPlaced = z.object({
+  type: z.literal('seat:placed'),
+  at: z.number(),
+  learnerId: z.string(),
+  row: z.number(),
+  col: z.number(),
 });
 export const HelpWithdrawn = z.object({ type: z.literal('help:withdrawn'), at: z.number(), learnerId: z.string() });
 export const LearnerLeft = z.object({ type: z.literal('learner:left'), at: z.number(), learnerId: z.string() });
@@ -80,6 +101,13 @@ export const QuizRevealed = z.object({ type: z.literal('quiz:revealed'), at: z.n
 export const QuizDismissed = z.object({ type: z.literal('quiz:dismissed'), at: z.number(), runId: z.string() });
 
 export const SessionEvent = z.discriminatedUnion('type', [
+  HelpClaimed,
+  HelpReleased,
+  HelpResolved,
+  StuckDismissed,
+  StuckConfigured,
+  SeatMapSet,
+  SeatPlaced,
   QuizOpened,
   QuizAnswered,
   QuizClosed,

@@ -1,6 +1,7 @@
 import type { SessionResults } from '../../shared/protocol/views.ts';
 import { histogram } from './quiz-views.ts';
 import type { QuizRun, SessionState } from './state.ts';
+import { median, medianTimeToDone } from './help.ts';
 
 /** A readable label for an answer: option texts rather than ids. */
 function answerLabel(run: QuizRun, learnerId: string): string {
@@ -66,6 +67,26 @@ export function sessionResults(state: SessionState): SessionResults {
     return { id: l.id, name: l.name, seat: l.seat, answered, correct, score: Math.round(score * 100) / 100, answers };
   });
 
+  const requests = [...state.helpRequests.values()];
+  const steps = state.lesson.steps
+    .map((step, index) => {
+      const onStep = requests.filter((r) => r.step === index);
+      const toClaim = onStep.flatMap((r) => (r.claimedAt !== null ? [r.claimedAt - r.at] : []));
+      const toResolve = onStep.flatMap((r) => (r.status === 'resolved' && r.closedAt !== null ? [r.closedAt - r.at] : []));
+      const done = medianTimeToDone(state, index);
+      return {
+        index,
+        title: step.title,
+        helpRequests: onStep.length,
+        done: done.count,
+        medianTimeToDoneMs: done.median,
+        medianToClaimMs: median(toClaim),
+        medianToResolveMs: median(toResolve),
+      };
+    })
+    // Hardest first: most help requests, then slowest to get done.
+    .sort((a, b) => b.helpRequests - a.helpRequests || (b.medianTimeToDoneMs ?? 0) - (a.medianTimeToDoneMs ?? 0) || a.index - b.index);
+
   return {
     sessionId: state.id,
     code: state.code,
@@ -79,6 +100,7 @@ export function sessionResults(state: SessionState): SessionResults {
       questions: runs.length,
     },
     questions,
+    steps,
     learners: byLearner.sort((a, b) => a.name.localeCompare(b.name, 'vi')),
   };
 }

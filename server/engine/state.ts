@@ -1,6 +1,6 @@
 import type { Lesson } from '../../shared/lesson/schema.ts';
 import type { AnswerValue, Question } from '../../shared/lesson/question.ts';
-import type { Pacing } from '../../shared/protocol/commands.ts';
+import type { HelpReason, Pacing, StuckConfig } from '../../shared/protocol/commands.ts';
 import type { SessionStatus } from '../../shared/protocol/views.ts';
 
 export interface LearnerState {
@@ -13,8 +13,34 @@ export interface LearnerState {
   ownStep: number | null;
   /** Step indices marked done. */
   done: Set<number>;
-  help: { since: number; step: number | null } | null;
+  /** Time from reaching a step to marking it done (ms), per step: feeds the median and the stats. */
+  doneIn: Map<number, number>;
+  /** When the learner reached their own step while self-paced. */
+  movedAt: number | null;
+  /** Wrong answers to each step's practice questions. */
+  wrong: Map<number, number>;
+  /** The learner's open help request, if any. */
+  help: { id: string; since: number; step: number | null } | null;
+  /** The last request solved for them, so their screen can say so. */
+  lastHelp: { by: string; at: number } | null;
+  /** Tile on the seat map, when placed by hand. */
+  place: { row: number; col: number } | null;
   left: boolean;
+}
+
+/** Help request lifecycle: waiting → claimed → resolved, or withdrawn by the learner. */
+export type HelpStatus = 'waiting' | 'claimed' | 'resolved' | 'withdrawn';
+
+export interface HelpRequest {
+  id: string;
+  learnerId: string;
+  step: number | null;
+  reason: HelpReason | null;
+  at: number;
+  status: HelpStatus;
+  claimedBy: { id: string; name: string } | null;
+  claimedAt: number | null;
+  closedAt: number | null;
 }
 
 /** Quiz lifecycle: open → closed → revealed. */
@@ -59,6 +85,14 @@ export interface SessionState {
   learners: Map<string, LearnerState>;
   /** tokenHash → learnerId, for resume. */
   byToken: Map<string, string>;
+  /** When the current step was pushed (or the pacing last changed). */
+  currentSince: number | null;
+  /** Every help request, oldest first: the queue is the open ones in this order. */
+  helpRequests: Map<string, HelpRequest>;
+  stuckConfig: StuckConfig;
+  /** Stuck flags dismissed by staff: learner → the step it was dismissed on. */
+  stuckDismissed: Map<string, number>;
+  seatMap: { rows: number; cols: number };
   /** Every question run of the session, in the order they were opened. */
   quizzes: Map<string, QuizRun>;
   /** The run on the learners' screens, if any. */
@@ -67,8 +101,8 @@ export interface SessionState {
 
 /** Who is acting: the transport authenticates, the engine decides what each role may do. */
 export type Actor =
-  | { role: 'instructor'; userId: string }
-  | { role: 'helper'; name: string }
+  | { role: 'instructor'; userId: string; name?: string }
+  | { role: 'helper'; helperId: string; name: string }
   | { role: 'learner'; learnerId: string }
   /** A socket that has not joined yet: may only join. */
   | { role: 'guest' }
@@ -87,4 +121,10 @@ export function learnerStep(state: SessionState, learner: LearnerState): number 
     return Math.min(Math.max(own, state.pacing.from), state.pacing.to);
   }
   return state.current;
+}
+
+/** When a learner reached the step they are on now. */
+export function arrivedAt(state: SessionState, learner: LearnerState): number {
+  if (state.pacing.mode === 'self' && learner.ownStep !== null && learner.movedAt !== null) return learner.movedAt;
+  return Math.max(state.currentSince ?? learner.joinedAt, learner.joinedAt);
 }

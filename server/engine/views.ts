@@ -9,6 +9,8 @@ import type {
 } from '../../shared/protocol/views.ts';
 import { learnerStep, type LearnerState, type QuizRun, type SessionState } from './state.ts';
 import { displayQuiz, publicQuiz, staffQuiz } from './quiz-views.ts';
+import { helpQueue, stuckReason } from './help.ts';
+import { arrivedAt } from './state.ts';
 
 const activeRun = (state: SessionState): QuizRun | undefined =>
   state.activeRun === null ? undefined : state.quizzes.get(state.activeRun);
@@ -49,6 +51,8 @@ export function meView(state: SessionState, learner: LearnerState): MeView {
     step: learnerStep(state, learner),
     done: [...learner.done].sort((a, b) => a - b),
     help: learner.help !== null,
+    helpRequest: helpRequestView(state, learner),
+    helpResolved: learner.lastHelp,
     answer:
       run && answer
         ? { runId: run.runId, value: answer.value, score: run.status === 'revealed' ? answer.score : null }
@@ -56,8 +60,29 @@ export function meView(state: SessionState, learner: LearnerState): MeView {
   };
 }
 
-function rosterEntry(state: SessionState, learner: LearnerState, presence: Presence | undefined): RosterEntry {
+function helpRequestView(state: SessionState, learner: LearnerState): MeView['helpRequest'] {
+  if (!learner.help) return null;
+  const request = state.helpRequests.get(learner.help.id);
+  if (!request || (request.status !== 'waiting' && request.status !== 'claimed')) return null;
+  let position = 1;
+  if (request.status === 'waiting') {
+    for (const r of state.helpRequests.values()) {
+      if (r === request) break;
+      if (r.status === 'waiting') position += 1;
+    }
+  }
+  return { status: request.status, position, helperName: request.claimedBy?.name ?? null, reason: request.reason };
+}
+
+function rosterEntry(
+  state: SessionState,
+  learner: LearnerState,
+  presence: Presence | undefined,
+  now: number,
+  medians: Map<number, number | null>,
+): RosterEntry {
   const step = learnerStep(state, learner);
+  const request = learner.help ? state.helpRequests.get(learner.help.id) : undefined;
   return {
     id: learner.id,
     name: learner.name,
@@ -66,6 +91,10 @@ function rosterEntry(state: SessionState, learner: LearnerState, presence: Prese
     done: step !== null && learner.done.has(step),
     doneCount: learner.done.size,
     helpSince: learner.help?.since ?? null,
+    helpStatus: request?.status === 'waiting' || request?.status === 'claimed' ? request.status : null,
+    stuck: stuckReason(state, learner, now, medians),
+    onStepMs: Math.max(0, now - arrivedAt(state, learner)),
+    place: learner.place,
     connected: presence?.connected ?? false,
     lastSeen: presence?.lastSeen ?? learner.joinedAt,
   };
@@ -78,15 +107,20 @@ export function staffView(
   steps: readonly StepView[],
   presenceOf: PresenceOf,
   joinUrl: string,
+  now: number = state.startedAt,
 ): StaffView {
   const roster: RosterEntry[] = [];
-  const counts: ClassCounts = { total: 0, done: 0, help: 0, connected: 0, disconnected: 0 };
+  const counts: ClassCounts = { total: 0, done: 0, help: 0, stuck: 0, connected: 0, disconnected: 0 };
+  const medians = new Map<number, number | null>();
+  let doneCurrent = 0;
   for (const learner of state.learners.values()) {
     if (learner.left) continue;
-    const entry = rosterEntry(state, learner, presenceOf(learner.id));
+    const entry = rosterEntry(state, learner, presenceOf(learner.id), now, medians);
     roster.push(entry);
     counts.total += 1;
     if (entry.done) counts.done += 1;
+    if (state.current !== null && learner.done.has(state.current)) doneCurrent += 1;
+    if (entry.stuck) counts.stuck += 1;
     if (entry.helpSince !== null) counts.help += 1;
     if (entry.connected) counts.connected += 1;
     else counts.disconnected += 1;
@@ -107,6 +141,29 @@ export function staffView(
     endedAt: state.endedAt,
     roster,
     counts,
+    helpQueue: helpQueue(state).map((r) => {
+      const l = state.learners.get(r.learnerId)!;
+      return {
+        id: r.id,
+        learnerId: r.learnerId,
+        name: l.name,
+        seat: l.seat,
+        step: r.step,
+        reason: r.reason,
+        at: r.at,
+        status: r.status as 'waiting' | 'claimed',
+        claimedBy: r.claimedBy?.name ?? null,
+        claimedAt: r.claimedAt,
+      };
+    }),
+    pace: {
+      done: doneCurrent,
+      total: counts.total,
+      suggestNext: counts.total > 0 && state.current !== null && doneCurrent / counts.total >= state.stuckConfig.paceThreshold,
+    },
+    stuckConfig: state.stuckConfig,
+    seatMap: state.seatMap,
+    now,
     step: state.current === null ? null : steps[state.current],
     quiz: mapOr(activeRun(state), (run) => staffQuiz(state, run)),
     stepQuestions: state.lesson.steps.flatMap((step, i) => (step.questions.length ? [{ step: i, questions: step.questions }] : [])),

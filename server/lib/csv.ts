@@ -53,3 +53,21 @@ export function questionsCsv(results: SessionResults, lang: ExportLang): string 
   ]);
   return toCsv([head, ...rows]);
 }
+
+const minutes = (ms: number | null) => (ms === null ? null : Math.round(ms / 6000) / 10);
+
+/** The hardest steps first: help requests and times, in minutes. */
+export function stepsCsv(results: SessionResults, lang: ExportLang): string {
+  const h = exportHeadings[lang];
+  const head = [h.step, h.stepTitle, h.helpRequests, h.doneCount, h.medianDone, h.medianClaim, h.medianResolve];
+  const rows = results.steps.map((s) => [
+    s.index + 1,
+    s.title,
+    s.helpRequests,
+    s.done,
+    minutes(s.medianTimeToDoneMs),
+    minutes(s.medianToClaimMs),
+    minutes(s.medianToResolveMs),
+  ]);
+  return toCsv([head, ...rows]);
+}

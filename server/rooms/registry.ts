@@ -65,6 +65,12 @@ export class Rooms {
     return this.#byCode.get(code);
   }
 
+  /** The open room a helper code belongs to. */
+  byHelperCode(helperCode: string): Room | undefined {
+    for (const room of this.#byId.values()) if (room.isOpen && room.helperCode === helperCode) return room;
+    return undefined;
+  }
+
   /** The open room and learner a resume token belongs to. */
   byToken(tokenHash: string): { room: Room; learnerId: string } | undefined {
     for (const room of this.#byId.values()) {
@@ -86,7 +92,7 @@ export class Rooms {
     const events = await this.#deps.store.loadEvents(sessionId);
     if (events.length === 0) return undefined;
     const state = fold(events);
-    return staffView(state, renderSteps(state.lesson), () => undefined, this.#deps.joinUrl(state.code));
+    return staffView(state, renderSteps(state.lesson), () => undefined, this.#deps.joinUrl(state.code), this.#deps.now());
   }
 
   /** Results of a live or past session. */

@@ -38,6 +38,8 @@ export interface RoomDeps {
   joinUrl: (code: string) => string;
   /** Staff and projector updates are coalesced over this window. */
   coalesceMs: number;
+  /** How often the staff view is refreshed when nothing happens (stuck flags age with time). */
+  refreshMs: number;
   /** A write failed: memory is ahead of storage, and must be rebuilt from it. */
   onStoreFailure: (room: Room, err: unknown) => void;
 }
@@ -53,12 +55,18 @@ export class Room {
   #staffTimer: NodeJS.Timeout | null = null;
   #displayTimer: NodeJS.Timeout | null = null;
   #deadlineTimer: NodeJS.Timeout | null = null;
+  /** Stuck flags and waiting times change with the clock alone: refresh the staff view now and then. */
+  #tick: NodeJS.Timeout | null = null;
 
   constructor(state: SessionState, deps: RoomDeps) {
     this.#state = state;
     this.#deps = deps;
     this.#steps = renderSteps(state.lesson);
     this.#armDeadline(); // a restored session keeps its question's deadline
+    if (this.isOpen) {
+      this.#tick = setInterval(() => this.#scheduleStaff(), deps.refreshMs);
+      this.#tick.unref();
+    }
   }
 
   get id(): string {
@@ -66,6 +74,9 @@ export class Room {
   }
   get code(): string {
     return this.#state.code;
+  }
+  get helperCode(): string {
+    return this.#state.helperCode;
   }
   get isOpen(): boolean {
     return this.#state.status === 'open';
@@ -125,7 +136,7 @@ export class Room {
   }
 
   staffView(): StaffView {
-    return staffView(this.#state, this.#steps, (id) => this.#presence.get(id), this.joinUrl);
+    return staffView(this.#state, this.#steps, (id) => this.#presence.get(id), this.joinUrl, this.#deps.now());
   }
 
   results(): SessionResults {
@@ -159,7 +170,8 @@ export class Room {
   /** Stop timers. The room is gone from memory after this; its events stay in the store. */
   close(): void {
     for (const timer of [this.#staffTimer, this.#displayTimer, this.#deadlineTimer]) if (timer) clearTimeout(timer);
-    this.#staffTimer = this.#displayTimer = this.#deadlineTimer = null;
+    if (this.#tick) clearInterval(this.#tick);
+    this.#staffTimer = this.#displayTimer = this.#deadlineTimer = this.#tick = null;
   }
 
   /** The server enforces a question's time limit: at the deadline the room closes it itself. */
@@ -184,6 +196,7 @@ export class Room {
     let everyoneMoved = false;
     let ended = false;
     let quizChanged = false;
+    let queueChanged = false;
     const touched = new Set<string>();
     for (const event of events) {
       switch (event.type) {
@@ -201,9 +214,24 @@ export class Room {
           break;
         case 'learner:moved':
         case 'learner:marked-done':
+        case 'stuck:dismissed':
+          touched.add(event.learnerId);
+          break;
         case 'help:requested':
         case 'help:withdrawn':
-          touched.add(event.learnerId);
+        case 'help:claimed':
+        case 'help:released':
+        case 'help:resolved':
+          queueChanged = true;
+          if ('learnerId' in event) touched.add(event.learnerId);
+          else {
+            const r = this.#state.helpRequests.get(event.requestId);
+            if (r) touched.add(r.learnerId);
+          }
+          break;
+        case 'stuck:configured':
+        case 'seatmap:set':
+        case 'seat:placed':
           break;
         case 'quiz:opened':
         case 'quiz:closed':
@@ -227,6 +255,10 @@ export class Room {
       }
     }
     if (quizChanged) this.#armDeadline();
+    if (queueChanged) {
+      // Places in the queue moved: each waiting learner gets their new place.
+      for (const r of this.#state.helpRequests.values()) if (r.status === 'waiting') touched.add(r.learnerId);
+    }
     if (classChanged) b.toClass(this.id, classView(this.#state, this.#steps));
     if (everyoneMoved) {
       // A pacing change moves every learner; rare, so one own-view each is fine.

@@ -5,7 +5,7 @@ import { ClassCode, CreateUserBody, LoginBody, SetupBody, StartSessionBody } fro
 import { fail, type Ack, type ErrorCode } from '../../shared/protocol/errors.ts';
 import type { Me, ServerInfo, SessionSummary } from '../../shared/protocol/views.ts';
 import { randomId } from '../lib/ids.ts';
-import { learnersCsv, questionsCsv } from '../lib/csv.ts';
+import { learnersCsv, questionsCsv, stepsCsv } from '../lib/csv.ts';
 import type { ExportLang } from '../../shared/i18n/export.ts';
 import type { Rooms } from '../rooms/registry.ts';
 import type { Store } from '../store/store.ts';
@@ -186,10 +186,15 @@ export function apiRouter(deps: HttpDeps): express.Router {
         if (req.query.download !== undefined) res.attachment(`${base}.json`);
         return send(res, { ok: true, data: results });
       }
-      const table = req.query.table === 'questions' ? 'questions' : 'learners';
-      res.attachment(`${base}-${table === 'questions' ? 'cau-hoi' : 'hoc-vien'}.csv`);
+      const tables = {
+        learners: { file: 'hoc-vien', csv: learnersCsv },
+        questions: { file: 'cau-hoi', csv: questionsCsv },
+        steps: { file: 'cac-buoc', csv: stepsCsv },
+      } as const;
+      const table = tables[req.query.table === 'questions' || req.query.table === 'steps' ? req.query.table : 'learners'];
+      res.attachment(`${base}-${table.file}.csv`);
       res.type('text/csv; charset=utf-8');
-      res.send(table === 'questions' ? questionsCsv(results, lang) : learnersCsv(results, lang));
+      res.send(table.csv(results, lang));
     }),
   );
 

@@ -17,8 +17,9 @@ import {
   type StaffServerEvents,
 } from '../../shared/protocol/events.ts';
 import { fail, type Ack } from '../../shared/protocol/errors.ts';
-import type { Me } from '../../shared/protocol/views.ts';
+import { HelperAuth } from '../../shared/protocol/commands.ts';
 import type { Command } from '../engine/engine.ts';
+import type { Actor } from '../engine/state.ts';
 import { randomId, sha256 } from '../lib/ids.ts';
 import type { Broadcaster, Room } from '../rooms/room.ts';
 import type { Rooms } from '../rooms/registry.ts';
@@ -153,7 +154,8 @@ function attachLearners(io: Server, { rooms, log }: SocketDeps): void {
           return { ok: true, data: found.room.learnerSnapshot(found.learnerId)! };
         },
         'learner:done': ({ step, done }) => asLearner({ type: 'learner:done', step, done }, me),
-        'learner:help': ({ active }) => asLearner({ type: 'learner:help', active }, me),
+        'learner:help': ({ active, reason }) =>
+          asLearner({ type: 'learner:help', active, reason, requestId: randomId(9) }, me),
         'learner:navigate': ({ step }) => asLearner({ type: 'learner:navigate', step }, me),
         'quiz:answer': ({ runId, answerId, value }) => asLearner({ type: 'quiz:answer', runId, answerId, value }, me),
         'learner:leave': async () => {
@@ -169,11 +171,20 @@ function attachLearners(io: Server, { rooms, log }: SocketDeps): void {
 
 function attachStaff(io: Server, { rooms, auth, log }: SocketDeps): void {
   const staff = io.of(Namespaces.staff);
+  // Instructors by their sign-in cookie; helpers by the session's helper code (and only that session).
   staff.use((socket, next) => {
+    const helper = HelperAuth.safeParse(socket.handshake.auth);
+    if (helper.success) {
+      const room = rooms.byHelperCode(helper.data.helperCode);
+      if (!room) return next(new Error('unknown_code'));
+      socket.data.actor = { role: 'helper', helperId: sha256(helper.data.token).slice(0, 16), name: helper.data.name };
+      socket.data.sessionId = room.id;
+      return next();
+    }
     auth.user(socket.request).then(
       (user) => {
         if (!user) return next(new Error('unauthorized'));
-        socket.data.user = user;
+        socket.data.actor = { role: 'instructor', userId: user.id, name: user.displayName };
         next();
       },
       (err: unknown) => next(err instanceof Error ? err : new Error('internal')),
@@ -181,10 +192,12 @@ function attachStaff(io: Server, { rooms, auth, log }: SocketDeps): void {
   });
   staff.on('connection', (raw) => {
     const socket = raw as Socket<StaffClientEvents, StaffServerEvents>;
-    const user = socket.data.user as Me;
-    const actor = { role: 'instructor', userId: user.id } as const;
+    const actor = socket.data.actor as Extract<Actor, { role: 'instructor' | 'helper' }>;
+    const only = socket.data.sessionId as string | undefined;
+    const mayAccess = (sessionId: string) => only === undefined || only === sessionId;
 
     const control = async (sessionId: string, command: Command): Promise<Ack<null>> => {
+      if (!mayAccess(sessionId)) return fail('forbidden');
       const room = rooms.get(sessionId);
       if (!room) return fail('not_found');
       const result = await room.dispatch(command, actor);
@@ -198,6 +211,7 @@ function attachStaff(io: Server, { rooms, auth, log }: SocketDeps): void {
       staffCommands,
       {
         'staff:watch': async ({ sessionId }) => {
+          if (!mayAccess(sessionId)) return fail('forbidden');
           const room = rooms.get(sessionId);
           const view = room ? room.staffView() : await rooms.archivedStaffView(sessionId);
           if (!view) return fail('not_found');
@@ -218,6 +232,14 @@ function attachStaff(io: Server, { rooms, auth, log }: SocketDeps): void {
         'quiz:show-results': ({ sessionId, runId, show }) =>
           control(sessionId, { type: 'quiz:show-results', runId, show }),
         'quiz:dismiss': ({ sessionId, runId }) => control(sessionId, { type: 'quiz:dismiss', runId }),
+        'help:claim': ({ sessionId, requestId }) => control(sessionId, { type: 'help:claim', requestId }),
+        'help:release': ({ sessionId, requestId }) => control(sessionId, { type: 'help:release', requestId }),
+        'help:resolve': ({ sessionId, requestId }) => control(sessionId, { type: 'help:resolve', requestId }),
+        'stuck:dismiss': ({ sessionId, learnerId }) => control(sessionId, { type: 'stuck:dismiss', learnerId }),
+        'stuck:configure': ({ sessionId, config }) => control(sessionId, { type: 'stuck:configure', config }),
+        'seatmap:set': ({ sessionId, rows, cols }) => control(sessionId, { type: 'seatmap:set', rows, cols }),
+        'seat:place': ({ sessionId, learnerId, row, col }) =>
+          control(sessionId, { type: 'seat:place', learnerId, row, col }),
       },
       log,
     );

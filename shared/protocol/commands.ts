@@ -42,8 +42,12 @@ export type LearnerResume = z.infer<typeof LearnerResume>;
 export const LearnerDone = z.strictObject({ step: StepIndex, done: z.boolean() });
 export type LearnerDone = z.infer<typeof LearnerDone>;
 
-/** Raise or withdraw the learner's help request. */
-export const LearnerHelp = z.strictObject({ active: z.boolean() });
+/** Why a learner asks for help: one tap, optional. */
+export const HelpReason = z.enum(['not_understood', 'device_problem', 'falling_behind']);
+export type HelpReason = z.infer<typeof HelpReason>;
+
+/** Raise (with an optional reason) or withdraw the learner's help request. */
+export const LearnerHelp = z.strictObject({ active: z.boolean(), reason: HelpReason.optional() });
 export type LearnerHelp = z.infer<typeof LearnerHelp>;
 
 /** Move within the self-paced range. */
@@ -97,6 +101,67 @@ export type QuizRunRef = z.infer<typeof QuizRunRef>;
 
 export const QuizShowResults = z.strictObject({ sessionId: SessionId, runId: RunId, show: z.boolean() });
 export type QuizShowResults = z.infer<typeof QuizShowResults>;
+
+const HelpId = z.string().regex(/^[A-Za-z0-9_-]{6,40}$/);
+const LearnerId = z.string().regex(/^[A-Za-z0-9_-]{6,40}$/);
+
+/** Helpers and the instructor work the help queue. */
+export const HelpClaim = z.strictObject({ sessionId: SessionId, requestId: HelpId });
+export type HelpClaim = z.infer<typeof HelpClaim>;
+
+/** Stuck detection rules, per session (docs/help-and-stuck.md). */
+export const StuckConfig = z.strictObject({
+  enabled: z.boolean(),
+  /** Flag when time on the step exceeds the step's expected minutes times this factor (0 = ignore). */
+  expectedFactor: z.number().min(0).max(10),
+  /** …or exceeds this many times the class's median time-to-done on the step (0 = ignore). */
+  medianFactor: z.number().min(0).max(10),
+  /** The median counts only once this many learners are done. */
+  minDone: z.number().int().min(1).max(100),
+  /** …or after this many wrong answers to the step's practice questions (0 = ignore). */
+  wrongAnswers: z.number().int().min(0).max(10),
+  /** Suggest moving on when this share of the class is done (0–1). */
+  paceThreshold: z.number().min(0.1).max(1),
+});
+export type StuckConfig = z.infer<typeof StuckConfig>;
+export const defaultStuckConfig: StuckConfig = {
+  enabled: true,
+  expectedFactor: 1,
+  medianFactor: 2,
+  minDone: 3,
+  wrongAnswers: 2,
+  paceThreshold: 0.8,
+};
+
+export const StuckConfigure = z.strictObject({ sessionId: SessionId, config: StuckConfig });
+export type StuckConfigure = z.infer<typeof StuckConfigure>;
+
+export const StuckDismiss = z.strictObject({ sessionId: SessionId, learnerId: LearnerId });
+export type StuckDismiss = z.infer<typeof StuckDismiss>;
+
+/** The seat map: the room's rows and columns, and where a learner's tile sits. */
+export const SeatMapSet = z.strictObject({
+  sessionId: SessionId,
+  rows: z.number().int().min(1).max(20),
+  cols: z.number().int().min(1).max(20),
+});
+export type SeatMapSet = z.infer<typeof SeatMapSet>;
+
+export const SeatPlace = z.strictObject({
+  sessionId: SessionId,
+  learnerId: LearnerId,
+  row: z.number().int().min(0).max(19),
+  col: z.number().int().min(0).max(19),
+});
+export type SeatPlace = z.infer<typeof SeatPlace>;
+
+/** A helper's handshake auth on /staff: the session's helper code, a name, and a client token. */
+export const HelperAuth = z.strictObject({
+  helperCode: z.string().trim().toUpperCase().regex(/^[A-Z0-9]{6}$/),
+  name: LearnerName,
+  token: Token,
+});
+export type HelperAuth = z.infer<typeof HelperAuth>;
 
 // ---- display namespace (/display) ----
 

@@ -1,6 +1,11 @@
 import type { z } from 'zod';
 import {
   DisplayWatch,
+  HelpClaim,
+  SeatMapSet,
+  SeatPlace,
+  StuckConfigure,
+  StuckDismiss,
   LearnerDone,
   LearnerHelp,
   LearnerJoin,
@@ -41,6 +46,13 @@ export const staffCommands = {
   'quiz:reveal': QuizRunRef,
   'quiz:show-results': QuizShowResults,
   'quiz:dismiss': QuizRunRef,
+  'help:claim': HelpClaim,
+  'help:release': HelpClaim,
+  'help:resolve': HelpClaim,
+  'stuck:dismiss': StuckDismiss,
+  'stuck:configure': StuckConfigure,
+  'seatmap:set': SeatMapSet,
+  'seat:place': SeatPlace,
 } as const;
 export const displayCommands = {
   'display:watch': DisplayWatch,
@@ -66,6 +78,13 @@ export interface StaffAcks {
   'quiz:reveal': null;
   'quiz:show-results': null;
   'quiz:dismiss': null;
+  'help:claim': null;
+  'help:release': null;
+  'help:resolve': null;
+  'stuck:dismiss': null;
+  'stuck:configure': null;
+  'seatmap:set': null;
+  'seat:place': null;
 }
 export interface DisplayAcks {
   'display:watch': DisplayView;

@@ -1,4 +1,4 @@
-import type { Pacing } from './commands.ts';
+import type { HelpReason, Pacing, StuckConfig } from './commands.ts';
 import type { AnswerValue, Question, QuestionKind } from '../lesson/question.ts';
 
 /** A step as every screen shows it: markdown already rendered (raw HTML disabled) on the server. */
@@ -102,6 +102,10 @@ export interface MeView {
   /** Indices of the steps this learner marked done. */
   done: number[];
   help: boolean;
+  /** The state of this learner's help request: waiting (with place in the queue) or someone coming. */
+  helpRequest: { status: 'waiting' | 'claimed'; position: number; helperName: string | null; reason: HelpReason | null } | null;
+  /** The last request solved for this learner (so the screen can say so), or null. */
+  helpResolved: { by: string; at: number } | null;
   /** This learner's answer to the question on screen; the score only after the reveal. */
   answer: { runId: string; value: AnswerValue; score: number | null } | null;
 }
@@ -121,9 +125,29 @@ export interface RosterEntry {
   doneCount: number;
   /** Help requested since (ms epoch), or null. */
   helpSince: number | null;
+  helpStatus: 'waiting' | 'claimed' | null;
+  /** "Có thể đang gặp khó": why the learner is flagged, or null. */
+  stuck: 'slow' | 'wrong_answers' | null;
+  /** Time on the step they are on (ms). */
+  onStepMs: number;
+  /** Tile placed by hand on the seat map, or null (laid out automatically). */
+  place: { row: number; col: number } | null;
   connected: boolean;
   /** Last connect or disconnect (ms epoch). */
   lastSeen: number;
+}
+
+export interface HelpQueueEntry {
+  id: string;
+  learnerId: string;
+  name: string;
+  seat: string;
+  step: number | null;
+  reason: HelpReason | null;
+  at: number;
+  status: 'waiting' | 'claimed';
+  claimedBy: string | null;
+  claimedAt: number | null;
 }
 
 export interface ClassCounts {
@@ -131,6 +155,7 @@ export interface ClassCounts {
   total: number;
   done: number;
   help: number;
+  stuck: number;
   connected: number;
   disconnected: number;
 }
@@ -151,6 +176,14 @@ export interface StaffView {
   endedAt: number | null;
   roster: RosterEntry[];
   counts: ClassCounts;
+  /** Open help requests, oldest first. */
+  helpQueue: HelpQueueEntry[];
+  /** Share of the class done with the current step, and whether to suggest moving on. */
+  pace: { done: number; total: number; suggestNext: boolean };
+  stuckConfig: StuckConfig;
+  seatMap: { rows: number; cols: number };
+  /** Server time of this view, for "waiting 3 min" counters. */
+  now: number;
   /** The current step's content, for the console's preview. */
   step: StepView | null;
   quiz: StaffQuizView | null;
@@ -233,6 +266,16 @@ export interface SessionResults {
     correctPct: number | null;
     /** The wrong answer chosen most (item analysis); null when none. */
     mostChosenWrong: { label: string; count: number } | null;
+  }[];
+  /** Per step, hardest first: help requests, median time-to-done, median time to claim and to solve. */
+  steps: {
+    index: number;
+    title: string;
+    helpRequests: number;
+    done: number;
+    medianTimeToDoneMs: number | null;
+    medianToClaimMs: number | null;
+    medianToResolveMs: number | null;
   }[];
   learners: {
     id: string;

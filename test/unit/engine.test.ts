@@ -1,3 +1,4 @@
+import { defaultStuckConfig } from '../../shared/protocol/commands.ts';
 import { describe, it, expect } from 'vitest';
 import { Lesson } from '../../shared/lesson/schema.ts';
 import type { ErrorCode } from '../../shared/protocol/errors.ts';
@@ -34,7 +35,7 @@ const T0 = Date.UTC(2025, 9, 6, 1, 30);
 const SECOND = 1000;
 
 const instructor: Actor = { role: 'instructor', userId: 'u-co-lan' };
-const helper: Actor = { role: 'helper', name: 'Minh' };
+const helper: Actor = { role: 'helper', helperId: 'h-minh', name: 'Minh' };
 const guest: Actor = { role: 'guest' };
 const learner = (learnerId: string): Actor => ({ role: 'learner', learnerId });
 const A = learner('a');
@@ -62,7 +63,7 @@ const selfPaced = (from: number, to: number): Command => ({ type: 'pacing:set', 
 const instructorPaced: Command = { type: 'pacing:set', pacing: { mode: 'instructor' } };
 const navigate = (step: number): Command => ({ type: 'learner:navigate', step });
 const done = (step: number, isDone = true): Command => ({ type: 'learner:done', step, done: isDone });
-const help = (active: boolean): Command => ({ type: 'learner:help', active });
+const help = (active: boolean): Command => ({ type: 'learner:help', active, requestId: 'req-0001' });
 const leave: Command = { type: 'learner:leave' };
 const end: Command = { type: 'session:end' };
 
@@ -171,6 +172,11 @@ describe('session start and fold', () => {
       byToken: new Map(),
       quizzes: new Map(),
       activeRun: null,
+      currentSince: null,
+      helpRequests: new Map(),
+      stuckConfig: defaultStuckConfig,
+      stuckDismissed: new Map(),
+      seatMap: { rows: 4, cols: 6 },
     });
     expect(initialState(started())).toEqual(state);
   });
@@ -425,7 +431,12 @@ describe('learner:join', () => {
       joinedAt: T0 + SECOND,
       ownStep: null,
       done: new Set(),
+      doneIn: new Map(),
+      movedAt: null,
+      wrong: new Map(),
       help: null,
+      lastHelp: null,
+      place: null,
       left: false,
     });
     expect(c.state.byToken).toEqual(new Map([['hash-a', 'a']]));
@@ -568,18 +579,22 @@ describe('learner:done', () => {
 describe('learner:help', () => {
   it("raising records the time and the learner's step; raising again is a no-op", () => {
     const c = onStep1();
-    expect(c.run(A, help(true))).toEqual([{ type: 'help:requested', at: c.now, learnerId: 'a', step: 1 }]);
-    expect(c.learner('a').help).toEqual({ since: c.now, step: 1 });
+    expect(c.run(A, help(true))).toEqual([
+      { type: 'help:requested', at: c.now, learnerId: 'a', requestId: 'req-0001', step: 1, reason: null },
+    ]);
+    expect(c.learner('a').help).toEqual({ id: 'req-0001', since: c.now, step: 1 });
     const raisedAt = c.now;
     expect(c.run(A, help(true))).toEqual([]);
-    expect(c.learner('a').help).toEqual({ since: raisedAt, step: 1 });
+    expect(c.learner('a').help).toEqual({ id: 'req-0001', since: raisedAt, step: 1 });
     expect(c.learner('b').help).toBeNull();
   });
 
   it('records step null before the first step', () => {
     const c = notStarted();
-    expect(c.run(A, help(true))).toEqual([{ type: 'help:requested', at: c.now, learnerId: 'a', step: null }]);
-    expect(c.learner('a').help).toEqual({ since: c.now, step: null });
+    expect(c.run(A, help(true))).toEqual([
+      { type: 'help:requested', at: c.now, learnerId: 'a', requestId: 'req-0001', step: null, reason: null },
+    ]);
+    expect(c.learner('a').help).toEqual({ id: 'req-0001', since: c.now, step: null });
   });
 
   it("records the learner's own self-paced step, not the class's current", () => {

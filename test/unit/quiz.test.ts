@@ -134,7 +134,7 @@ const T0 = Date.UTC(2025, 9, 6, 1, 30);
 const SECOND = 1000;
 
 const instructor: Actor = { role: 'instructor', userId: 'u-co-lan' };
-const helper: Actor = { role: 'helper', name: 'Minh' };
+const helper: Actor = { role: 'helper', helperId: 'h-minh', name: 'Minh' };
 const guest: Actor = { role: 'guest' };
 const system: Actor = { role: 'system' };
 const learner = (learnerId: string): Actor => ({ role: 'learner', learnerId });

@@ -91,7 +91,7 @@ const base: SessionEvent[] = [
   pushed(1, 20),
   markedDone('lrn-duc', 1, 21),
   markedDone('lrn-duc', 0, 22), // a late tap for step 0
-  { type: 'help:requested', at: at(23), learnerId: 'lrn-dung', step: 1 },
+  { type: 'help:requested', at: at(23), learnerId: 'lrn-dung', requestId: 'req-dung', step: 1, reason: null },
   left('lrn-bao', 24),
 ];
 
@@ -161,7 +161,7 @@ describe('classView', () => {
   it("does not change with a learner's own progress (only seq moves)", () => {
     const before = classView(build(), steps);
     const after = classView(
-      build(markedDone('lrn-aan', 1, 40), { type: 'help:requested', at: at(41), learnerId: 'lrn-aan', step: 1 }),
+      build(markedDone('lrn-aan', 1, 40), { type: 'help:requested', at: at(41), learnerId: 'lrn-aan', requestId: 'req-aan', step: 1, reason: null }),
       steps,
     );
     expect(after.seq).toBe(before.seq + 2);
@@ -180,6 +180,8 @@ describe('meView', () => {
       step: 1,
       done: [0, 1], // marked 1 then 0
       help: false,
+      helpRequest: null,
+      helpResolved: null,
       answer: null,
     });
     expect(meView(state, learnerOf(state, 'lrn-dung'))).toEqual({
@@ -190,6 +192,8 @@ describe('meView', () => {
       step: 1,
       done: [],
       help: true,
+      helpRequest: { status: 'waiting', position: 1, helperName: null, reason: null },
+      helpResolved: null,
       answer: null,
     });
   });
@@ -230,7 +234,7 @@ describe('staffView', () => {
 
   it('gives each roster entry its step, done, help and presence', () => {
     const view = staffView(build(), steps, presenceOf, JOIN_URL);
-    expect(view.roster).toEqual([
+    expect(view.roster).toMatchObject([
       {
         id: 'lrn-anh',
         name: 'Anh',
@@ -280,7 +284,7 @@ describe('staffView', () => {
 
   it('counts total, done, help, connected and disconnected, ignoring left learners', () => {
     const view = staffView(build(), steps, presenceOf, JOIN_URL);
-    expect(view.counts).toEqual({ total: 4, done: 1, help: 1, connected: 2, disconnected: 2 });
+    expect(view.counts).toEqual({ total: 4, done: 1, help: 1, stuck: 0, connected: 2, disconnected: 2 });
   });
 
   it('counts follow events and presence', () => {
@@ -290,6 +294,7 @@ describe('staffView', () => {
       total: 3,
       done: 2,
       help: 0, // the one asking for help left
+      stuck: 0,
       connected: 0,
       disconnected: 3,
     });
@@ -310,7 +315,16 @@ describe('staffView', () => {
 
   it('carries the session header, outline and current step preview', () => {
     const view = staffView(build(), steps, presenceOf, JOIN_URL);
-    const { roster: _roster, counts: _counts, ...header } = view;
+    const {
+      roster: _roster,
+      counts: _counts,
+      helpQueue: _queue,
+      pace: _pace,
+      stuckConfig: _config,
+      seatMap: _map,
+      now: _now,
+      ...header
+    } = view;
     expect(header).toEqual({
       seq: base.length,
       sessionId: 'ses-0000001',
@@ -340,8 +354,8 @@ describe('staffView', () => {
     const early = fold([started]);
     const view = staffView(early, steps, presenceOf, JOIN_URL);
     expect(view.step).toBeNull();
-    expect(view.roster).toEqual([]);
-    expect(view.counts).toEqual({ total: 0, done: 0, help: 0, connected: 0, disconnected: 0 });
+    expect(view.roster).toMatchObject([]);
+    expect(view.counts).toEqual({ total: 0, done: 0, help: 0, stuck: 0, connected: 0, disconnected: 0 });
 
     const over = staffView(build(endedEv(60)), steps, presenceOf, JOIN_URL);
     expect(over.status).toBe('ended');

@@ -1,0 +1,248 @@
+import type { HelpReason, StuckConfig } from '../../shared/protocol/commands.ts';
+import type { SessionEvent } from './events.ts';
+import { arrivedAt, learnerStep, type Actor, type HelpRequest, type LearnerState, type SessionState } from './state.ts';
+import type { Decision } from './engine.ts';
+
+/** Help-queue, stuck-detection and seat-map commands (staff side). */
+export type HelpCommand =
+  | { type: 'help:claim'; requestId: string }
+  | { type: 'help:release'; requestId: string }
+  | { type: 'help:resolve'; requestId: string }
+  | { type: 'stuck:dismiss'; learnerId: string }
+  | { type: 'stuck:configure'; config: StuckConfig }
+  | { type: 'seatmap:set'; rows: number; cols: number }
+  | { type: 'seat:place'; learnerId: string; row: number; col: number };
+
+const none: Decision = { events: [] };
+
+/** Who is working the queue: a helper, or the instructor. */
+function staffer(actor: Actor): { id: string; name: string } | null {
+  if (actor.role === 'helper') return { id: `helper:${actor.helperId}`, name: actor.name };
+  if (actor.role === 'instructor') return { id: `instructor:${actor.userId}`, name: actor.name ?? '' };
+  return null;
+}
+
+export function decideHelp(state: SessionState, command: HelpCommand, actor: Actor, now: number): Decision {
+  switch (command.type) {
+    case 'help:claim':
+    case 'help:release':
+    case 'help:resolve': {
+      const me = staffer(actor);
+      if (!me) return { error: 'forbidden' };
+      const request = state.helpRequests.get(command.requestId);
+      if (!request) return { error: 'help_not_found' };
+      if (request.status === 'resolved' || request.status === 'withdrawn') {
+        return command.type === 'help:resolve' && request.status === 'resolved' ? none : { error: 'help_closed' };
+      }
+      const requestId = request.id;
+      if (command.type === 'help:claim') {
+        if (request.status === 'claimed') return request.claimedBy?.id === me.id ? none : { error: 'already_claimed' };
+        return { events: [{ type: 'help:claimed', at: now, requestId, by: me }] };
+      }
+      if (command.type === 'help:release') {
+        if (request.status !== 'claimed') return none;
+        // A helper releases only their own claim; the instructor may release anyone's.
+        if (request.claimedBy?.id !== me.id && actor.role !== 'instructor') return { error: 'already_claimed' };
+        return { events: [{ type: 'help:released', at: now, requestId }] };
+      }
+      return { events: [{ type: 'help:resolved', at: now, requestId, by: request.claimedBy ?? me }] };
+    }
+    case 'stuck:dismiss': {
+      if (!staffer(actor)) return { error: 'forbidden' };
+      const learner = state.learners.get(command.learnerId);
+      if (!learner || learner.left) return { error: 'not_found' };
+      const step = learnerStep(state, learner);
+      if (step === null) return none;
+      if (state.stuckDismissed.get(learner.id) === step) return none;
+      return { events: [{ type: 'stuck:dismissed', at: now, learnerId: learner.id, step }] };
+    }
+    case 'stuck:configure':
+      if (actor.role !== 'instructor') return { error: 'forbidden' };
+      return { events: [{ type: 'stuck:configured', at: now, config: command.config }] };
+    case 'seatmap:set':
+      if (actor.role !== 'instructor') return { error: 'forbidden' };
+      if (state.seatMap.rows === command.rows && state.seatMap.cols === command.cols) return none;
+      return { events: [{ type: 'seatmap:set', at: now, rows: command.rows, cols: command.cols }] };
+    case 'seat:place': {
+      if (actor.role !== 'instructor') return { error: 'forbidden' };
+      const learner = state.learners.get(command.learnerId);
+      if (!learner || learner.left) return { error: 'not_found' };
+      if (command.row >= state.seatMap.rows || command.col >= state.seatMap.cols) return { error: 'step_out_of_range' };
+      const { learnerId, row, col } = command;
+      return { events: [{ type: 'seat:placed', at: now, learnerId, row, col }] };
+    }
+  }
+}
+
+/** The learner's own "Cần giúp": raise with an optional reason, or withdraw. */
+export function decideLearnerHelp(
+  state: SessionState,
+  learner: LearnerState,
+  command: { active: boolean; requestId: string; reason?: HelpReason },
+  now: number,
+): Decision {
+  if ((learner.help !== null) === command.active) return none;
+  if (!command.active) return { events: [{ type: 'help:withdrawn', at: now, learnerId: learner.id }] };
+  return {
+    events: [
+      {
+        type: 'help:requested',
+        at: now,
+        learnerId: learner.id,
+        requestId: command.requestId,
+        step: learnerStep(state, learner),
+        reason: command.reason ?? null,
+      },
+    ],
+  };
+}
+
+type HelpEvent = Extract<
+  SessionEvent,
+  {
+    type:
+      | 'help:requested'
+      | 'help:withdrawn'
+      | 'help:claimed'
+      | 'help:released'
+      | 'help:resolved'
+      | 'stuck:dismissed'
+      | 'stuck:configured'
+      | 'seatmap:set'
+      | 'seat:placed';
+  }
+>;
+
+export function evolveHelp(state: SessionState, event: HelpEvent): void {
+  switch (event.type) {
+    case 'help:requested': {
+      const request: HelpRequest = {
+        id: event.requestId,
+        learnerId: event.learnerId,
+        step: event.step,
+        reason: event.reason,
+        at: event.at,
+        status: 'waiting',
+        claimedBy: null,
+        claimedAt: null,
+        closedAt: null,
+      };
+      state.helpRequests.set(request.id, request);
+      const learner = state.learners.get(event.learnerId)!;
+      learner.help = { id: request.id, since: event.at, step: event.step };
+      learner.lastHelp = null;
+      return;
+    }
+    case 'help:withdrawn':
+      closeOpenRequest(state, event.learnerId, 'withdrawn', event.at);
+      return;
+    case 'help:claimed': {
+      const r = state.helpRequests.get(event.requestId)!;
+      r.status = 'claimed';
+      r.claimedBy = event.by;
+      r.claimedAt ??= event.at;
+      return;
+    }
+    case 'help:released': {
+      const r = state.helpRequests.get(event.requestId)!;
+      r.status = 'waiting';
+      r.claimedBy = null;
+      return;
+    }
+    case 'help:resolved': {
+      const r = state.helpRequests.get(event.requestId)!;
+      r.claimedBy ??= event.by;
+      closeOpenRequest(state, r.learnerId, 'resolved', event.at);
+      state.learners.get(r.learnerId)!.lastHelp = { by: event.by.name, at: event.at };
+      return;
+    }
+    case 'stuck:dismissed':
+      state.stuckDismissed.set(event.learnerId, event.step);
+      return;
+    case 'stuck:configured':
+      state.stuckConfig = event.config;
+      return;
+    case 'seatmap:set':
+      state.seatMap = { rows: event.rows, cols: event.cols };
+      for (const l of state.learners.values()) {
+        if (l.place && (l.place.row >= event.rows || l.place.col >= event.cols)) l.place = null;
+      }
+      return;
+    case 'seat:placed': {
+      // One tile per place: whoever sat there moves back to automatic placement.
+      for (const l of state.learners.values()) {
+        if (l.place?.row === event.row && l.place.col === event.col) l.place = null;
+      }
+      state.learners.get(event.learnerId)!.place = { row: event.row, col: event.col };
+      return;
+    }
+  }
+}
+
+/** Close a learner's open request (withdrawn by them, resolved by staff, or because they left). */
+export function closeOpenRequest(state: SessionState, learnerId: string, status: 'withdrawn' | 'resolved', at: number) {
+  const learner = state.learners.get(learnerId);
+  if (!learner?.help) return;
+  const r = state.helpRequests.get(learner.help.id);
+  if (r) {
+    r.status = status;
+    r.closedAt = at;
+  }
+  learner.help = null;
+}
+
+/** The open requests, oldest first. */
+export function helpQueue(state: SessionState): HelpRequest[] {
+  const out: HelpRequest[] = [];
+  for (const r of state.helpRequests.values()) if (r.status === 'waiting' || r.status === 'claimed') out.push(r);
+  return out;
+}
+
+export function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** Median time-to-done on one step, over the learners who marked it done. */
+export function medianTimeToDone(state: SessionState, step: number): { median: number | null; count: number } {
+  const values: number[] = [];
+  for (const l of state.learners.values()) {
+    const t = l.doneIn.get(step);
+    if (t !== undefined) values.push(t);
+  }
+  return { median: median(values), count: values.length };
+}
+
+export type StuckReason = 'slow' | 'wrong_answers';
+
+/**
+ * "Có thể đang gặp khó": on their step, not done, and either longer than the step's expected time,
+ * longer than twice the class's median time-to-done, or after two wrong answers to the step's
+ * questions. Staff can dismiss the flag for that step. `medians` caches the median per step.
+ */
+export function stuckReason(
+  state: SessionState,
+  learner: LearnerState,
+  now: number,
+  medians: Map<number, number | null>,
+): StuckReason | null {
+  const cfg = state.stuckConfig;
+  const step = learnerStep(state, learner);
+  if (!cfg.enabled || learner.left || step === null || learner.done.has(step) || state.status !== 'open') return null;
+  if (state.stuckDismissed.get(learner.id) === step) return null;
+  if (cfg.wrongAnswers > 0 && (learner.wrong.get(step) ?? 0) >= cfg.wrongAnswers) return 'wrong_answers';
+  const spent = now - arrivedAt(state, learner);
+  const expected = state.lesson.steps[step]?.expectedMinutes;
+  if (cfg.expectedFactor > 0 && expected !== undefined && spent > expected * 60_000 * cfg.expectedFactor) return 'slow';
+  if (cfg.medianFactor > 0) {
+    if (!medians.has(step)) {
+      const m = medianTimeToDone(state, step);
+      medians.set(step, m.count >= cfg.minDone ? m.median : null);
+    }
+    const m = medians.get(step);
+    if (m !== null && m !== undefined && spent > m * cfg.medianFactor) return 'slow';
+  }
+  return null;
+}
