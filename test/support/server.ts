@@ -95,13 +95,19 @@ const opened: Socket[] = [];
 /** The last payload of each event each socket received, so a wait never misses one that came early. */
 const latest = new WeakMap<Socket, Map<string, unknown>>();
 
-function open<S extends Socket>(url: string, ns: string, extraHeaders?: Record<string, string>): S {
+function open<S extends Socket>(
+  url: string,
+  ns: string,
+  extraHeaders?: Record<string, string>,
+  auth?: Record<string, string>,
+): S {
   const socket = connect(url + ns, {
     transports: ['websocket'],
     forceNew: true,
     reconnectionDelay: 50,
     reconnectionDelayMax: 200,
     extraHeaders,
+    auth,
   }) as unknown as S;
   opened.push(socket as unknown as Socket);
   const last = new Map<string, unknown>();
@@ -113,6 +119,10 @@ function open<S extends Socket>(url: string, ns: string, extraHeaders?: Record<s
 export const learnerSocket = (url: string) => open<LearnerSocket>(url, '/learner');
 export const staffSocket = (url: string, cookie: string) => open<StaffSocket>(url, '/staff', { cookie });
 export const displaySocket = (url: string) => open<DisplaySocket>(url, '/display');
+/** A helper's phone: the session's helper code, a name and its own token. */
+export function helperSocket(url: string, helperCode: string, name: string, helperToken: string): StaffSocket {
+  return open<StaffSocket>(url, '/staff', undefined, { helperCode, name, token: helperToken });
+}
 
 /** Close every socket a test opened. */
 export function closeSockets(): void {
