@@ -1,5 +1,7 @@
+import type { AnswerValue } from '../../shared/lesson/question.ts';
+import type { QuizAnswer } from '../../shared/protocol/commands.ts';
 import type { LearnerClientEvents, LearnerServerEvents } from '../../shared/protocol/events.ts';
-import type { ClassView, LearnerSnapshot, MeView, StepView } from '../../shared/protocol/views.ts';
+import type { ClassView, LearnerSnapshot, MeView, QuizPublicView, StepView } from '../../shared/protocol/views.ts';
 import type { ClientError, Result } from '../lib/api.ts';
 import { Channel } from '../lib/channel.svelte.ts';
 import { liteWire } from '../lib/wire-lite.ts';
@@ -19,6 +21,11 @@ export class Learner {
   #pendingDone = $state.raw<{ step: number; done: boolean } | null>(null);
   #pendingHelp = $state<boolean | null>(null);
   #navigating = $state(false);
+  /** An answer not yet acknowledged; sent again with the same answerId after a reconnect. */
+  #answer = $state.raw<QuizAnswer | null>(null);
+  #quizError = $state.raw<ClientError | null>(null);
+  /** The socket is bound to this learner (joined or resumed since it connected). */
+  #bound = false;
   #error = $state.raw<ClientError | null>(null);
   #notice = $state<Key | null>(null);
   #prefillCode: string;
@@ -34,7 +41,10 @@ export class Learner {
     if (seat !== null) saveSeat((this.#seat = seat.trim().slice(0, 40)));
 
     const channel = this.channel;
-    channel.on('connect', () => void this.#resume());
+    channel.on('connect', () => {
+      this.#bound = false;
+      void this.#resume();
+    });
     channel.on('class', (view) => this.#applyClass(view));
     channel.on('me', (view) => this.#applyMe(view));
     channel.on('session:ended', () => {
@@ -102,6 +112,46 @@ export class Learner {
     return this.#navigating;
   }
 
+  /** The question on screen, if any. */
+  get quiz(): QuizPublicView | null {
+    return this.#class?.quiz ?? null;
+  }
+  /** This learner's answer to it: the one being sent, else the one the server holds. */
+  get answer(): AnswerValue | null {
+    const runId = this.quiz?.runId;
+    if (this.#answer?.runId === runId) return this.#answer!.value;
+    const held = this.#me?.answer;
+    return held?.runId === runId ? held!.value : null;
+  }
+  get answerPending(): boolean {
+    return !!this.#answer && this.#answer.runId === this.quiz?.runId;
+  }
+  /** The server holds this learner's answer to the question on screen. */
+  get answerSent(): boolean {
+    return !this.answerPending && this.#me?.answer?.runId === this.quiz?.runId;
+  }
+  get quizError(): ClientError | null {
+    return this.#quizError;
+  }
+  /** The learner's own result once revealed: a dictionary key, or null before it is known. */
+  get result(): Key | null {
+    const quiz = this.quiz;
+    if (quiz?.status !== 'revealed') return null;
+    if (!this.answerSent) return this.answerPending ? null : 'quiz.noAnswer';
+    if (quiz.kind === 'poll') return 'quiz.thanks';
+    const score = this.#me!.answer!.score;
+    return score === null ? null : score >= 1 ? 'quiz.right' : score > 0 ? 'quiz.partial' : 'quiz.wrong';
+  }
+
+  /** Answer (or change the answer) with a fresh answerId; waits for the network if need be. */
+  answerQuiz(value: AnswerValue): void {
+    const quiz = this.quiz;
+    if (quiz?.status !== 'open') return;
+    this.#quizError = null;
+    this.#answer = { runId: quiz.runId, answerId: newToken(), value };
+    void this.#flushAnswer();
+  }
+
   async join(code: string, name: string): Promise<Result<LearnerSnapshot>> {
     this.#notice = null;
     const token = this.#joinToken;
@@ -112,6 +162,7 @@ export class Learner {
       ...(this.#seat ? { seat: this.#seat } : {}),
     });
     if (res.ok) {
+      this.#bound = true;
       saveToken(token);
       this.#token = token;
       this.#prefillCode = '';
@@ -167,9 +218,11 @@ export class Learner {
     const res = await this.channel.send('learner:resume', { token });
     if (token !== this.#token) return; // the learner left or changed meanwhile
     if (res.ok) {
+      this.#bound = true;
       this.#setSnapshot(res.data);
       void this.#flushDone();
       void this.#flushHelp();
+      void this.#flushAnswer();
     } else if (res.error.code === 'unknown_token' || res.error.code === 'session_ended' || res.error.code === 'learner_left') {
       this.#forget(res.error.code === 'session_ended' ? 'join.ended' : null);
     } else if (res.error.code === 'timeout' && this.channel.connected) {
@@ -197,6 +250,21 @@ export class Learner {
     this.#settle(res);
   }
 
+  async #flushAnswer(): Promise<void> {
+    const pending = this.#answer;
+    if (!pending || !this.#bound || !this.channel.connected) return;
+    const res = await this.channel.send('quiz:answer', pending);
+    if (this.#answer !== pending) return; // changed meanwhile: the newer answer is on its way
+    if (!res.ok && (res.error.code === 'timeout' || res.error.code === 'unauthorized')) {
+      // Not taken: the same answerId goes again once the link is back (counted once either way).
+      if (res.error.code === 'timeout' && this.#bound && this.channel.connected) void this.#flushAnswer();
+      return;
+    }
+    this.#answer = null;
+    if (res.ok || res.error.code === 'session_ended' || res.error.code === 'learner_left') this.#settle(res);
+    else this.#quizError = res.error;
+  }
+
   #settle(res: Result<MeView>): void {
     if (res.ok) {
       this.#error = null;
@@ -220,6 +288,7 @@ export class Learner {
     if (!this.#token) return;
     const have = this.#class;
     if (have && (have.sessionId !== view.sessionId || view.seq < have.seq)) return;
+    if (have?.quiz?.runId !== view.quiz?.runId) this.#quizError = null;
     this.#class = view;
   }
 
@@ -237,6 +306,8 @@ export class Learner {
     this.#me = null;
     this.#pendingDone = null;
     this.#pendingHelp = null;
+    this.#answer = null;
+    this.#quizError = null;
     this.#error = null;
     this.#notice = notice;
     this.#prefillCode = '';

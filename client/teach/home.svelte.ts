@@ -1,5 +1,6 @@
 import type { LessonSummary, Me, SessionSummary } from '../../shared/protocol/views.ts';
-import { api, type ClientError, type Result } from '../lib/api.ts';
+import type { ClientError, Result } from '../lib/api.ts';
+import { api } from '../lib/http.ts';
 
 /** The lessons an instructor can start and the sessions already held. */
 export class Home {

@@ -1,5 +1,6 @@
 import type { Me, ServerInfo } from '../../shared/protocol/views.ts';
-import { api, type ClientError, type Result } from '../lib/api.ts';
+import type { ClientError, Result } from '../lib/api.ts';
+import { api } from '../lib/http.ts';
 
 export type Route = { name: 'home' } | { name: 'session'; id: string };
 export type Screen = 'loading' | 'offline' | 'setup' | 'login' | 'signed-in';

@@ -1,4 +1,4 @@
-/** Every page: language switch, connection, steps, error codes. */
+/** Every page: language switch, connection, steps, the error codes a learner or projector can meet. */
 export const common = {
   'app.name': 'Cùng Học',
   'lang.switch': 'Ngôn ngữ',
@@ -9,9 +9,12 @@ export const common = {
   'step.n': 'Bước {n}',
   'loading': 'Đang tải…',
   'sending': 'Đang gửi…',
+  'quiz.true': 'Đúng',
+  'quiz.false': 'Sai',
+  'quiz.left': 'Còn {n} giây',
+  'quiz.leftMin': 'Còn {m} phút {s} giây',
   'error.bad_request': 'Thông tin chưa đúng. Hãy kiểm tra lại.',
   'error.unauthorized': 'Hãy đăng nhập trước.',
-  'error.forbidden': 'Bạn không có quyền làm việc này.',
   'error.not_found': 'Không tìm thấy.',
   'error.unknown_code': 'Không tìm thấy lớp có mã này.',
   'error.unknown_token': 'Bạn không còn ở trong lớp nào đang mở.',
@@ -26,11 +29,6 @@ export const common = {
   'error.help_not_found': 'Không tìm thấy yêu cầu giúp đỡ này.',
   'error.help_closed': 'Yêu cầu này đã xong hoặc đã huỷ.',
   'error.already_claimed': 'Đã có người khác đang đến giúp.',
-  'error.setup_done': 'Tài khoản đầu tiên đã được tạo. Hãy đăng nhập.',
-  'error.setup_code_required': 'Cần nhập mã cài đặt in trên màn hình máy chủ.',
-  'error.username_taken': 'Tên đăng nhập này đã có người dùng.',
-  'error.bad_credentials': 'Sai tên đăng nhập hoặc mật khẩu.',
-  'error.rate_limited': 'Thử quá nhiều lần. Hãy chờ một lát.',
   'error.internal': 'Máy chủ gặp lỗi. Hãy thử lại.',
   'error.timeout': 'Mạng chậm, chưa gửi được. Hãy thử lại.',
   'error.network': 'Không kết nối được máy chủ. Kiểm tra Wi-Fi rồi thử lại.',

@@ -1,6 +1,12 @@
 /** The instructor console. */
 export const teach = {
   'teach.title': 'Cùng Học — Giảng viên',
+  'error.forbidden': 'Bạn không có quyền làm việc này.',
+  'error.setup_done': 'Tài khoản đầu tiên đã được tạo. Hãy đăng nhập.',
+  'error.setup_code_required': 'Cần nhập mã cài đặt in trên màn hình máy chủ.',
+  'error.username_taken': 'Tên đăng nhập này đã có người dùng.',
+  'error.bad_credentials': 'Sai tên đăng nhập hoặc mật khẩu.',
+  'error.rate_limited': 'Thử quá nhiều lần. Hãy chờ một lát.',
   'setup.heading': 'Tạo tài khoản giảng viên đầu tiên',
   'setup.intro': 'Máy chủ mới cài đặt. Hãy tạo tài khoản để bắt đầu.',
   'setup.code': 'Mã cài đặt (in trên màn hình máy chủ)',
