@@ -12,6 +12,7 @@ import { randomShortCode } from './lib/ids.ts';
 import { Rooms } from './rooms/registry.ts';
 import type { Store } from './store/store.ts';
 import { Auth, isLoopback } from './transport/auth.ts';
+import { Limits, type LimitsConfig } from './transport/limits.ts';
 import { apiRouter, sameOrigin } from './transport/http.ts';
 import { attachSockets, socketBroadcaster } from './transport/sockets.ts';
 import { readdir, readFile } from 'node:fs/promises';
@@ -26,6 +27,8 @@ export interface Config {
   coalesceMs: number;
   /** Staff view refresh when idle (stuck flags age with time); default 10 s. */
   refreshMs?: number;
+  /** Learner names are erased from sessions that ended more than this many days ago; 0 keeps them. */
+  retentionDays?: number;
 }
 
 export interface AppDeps {
@@ -35,6 +38,8 @@ export interface AppDeps {
   config: Config;
   /** Is a peer address the server machine itself? Tests replace it to play a remote machine. */
   isLocal?: (address: string | undefined) => boolean;
+  /** Guessing limits (class codes, sign-ins); tests may tighten them. */
+  limits?: LimitsConfig;
 }
 
 export interface App {
@@ -48,7 +53,7 @@ export interface App {
 }
 
 /** Wire the classroom: store → rooms → HTTP + Socket.IO. Tests build the same thing on port 0. */
-export async function createApp({ store, log, now = Date.now, config, isLocal = isLoopback }: AppDeps): Promise<App> {
+export async function createApp({ store, log, now = Date.now, config, isLocal = isLoopback, limits: limitsConfig }: AppDeps): Promise<App> {
   await seedLessons(store, config.lessonsDir, now(), log);
   let port = 0;
   const lanUrls = (): string[] => {
@@ -76,7 +81,18 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
   const rooms = new Rooms({ store, broadcaster: socketBroadcaster(io), now, joinUrl, coalesceMs: config.coalesceMs, refreshMs: config.refreshMs ?? 10_000, log });
   const restored = await rooms.restore();
   if (restored > 0) log.info({ restored }, 'open sessions restored from storage');
+  // Privacy: erase old learner names now and every six hours; the aggregates stay.
+  const retention = async () => {
+    const days = config.retentionDays ?? 90;
+    if (days <= 0) return;
+    const erased = await store.eraseLearnerNames(now() - days * 86_400_000);
+    if (erased > 0) log.info({ erased, days }, 'learner names erased from old sessions');
+  };
+  await retention();
+  const retentionTimer = setInterval(() => void retention().catch((err: unknown) => log.error({ err }, 'retention')), 6 * 3600_000);
+  retentionTimer.unref();
   const auth = new Auth(store, now);
+  const limits = new Limits(limitsConfig);
   const setup = { code: (await store.countUsers()) === 0 ? randomShortCode(8) : null };
 
   app.disable('x-powered-by');
@@ -116,6 +132,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       spendSetupCode: () => (setup.code = null),
       lanUrls,
       isLocal,
+      limits,
     }),
   );
   app.use('/media', express.static(join(config.lessonsDir, 'images'), { maxAge: '1d', fallthrough: false }));
@@ -127,7 +144,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
     });
   }
 
-  attachSockets(io, { rooms, auth, log });
+  attachSockets(io, { rooms, auth, log, limits });
 
   return {
     http,
@@ -145,6 +162,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
         });
       }),
     close: async () => {
+      clearInterval(retentionTimer);
       rooms.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));

@@ -19,6 +19,7 @@ const app = await createApp({
     lessonsDir: resolve(env.LESSONS_DIR ?? resolve(root, 'lessons')),
     publicUrl: env.PUBLIC_URL,
     coalesceMs: Number(env.COALESCE_MS ?? 100),
+    retentionDays: Number(env.RETENTION_DAYS ?? 90),
   },
 });
 const { urls } = await app.listen(port, host);

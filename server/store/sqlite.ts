@@ -51,6 +51,10 @@ const migrations: string[] = [
     PRIMARY KEY (session_id, seq)
   ) WITHOUT ROWID;
   `,
+  `
+  ALTER TABLE sessions ADD COLUMN names_erased INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX session_events_type ON session_events(type);
+  `,
 ];
 
 interface SessionRow {
@@ -118,6 +122,14 @@ export function openSqliteStore(dataDir: string): Store {
     openSessions: db.prepare<[], { id: string }>("SELECT id FROM sessions WHERE status = 'open' ORDER BY started_at"),
     listSessions: db.prepare<[], SessionRow>('SELECT * FROM sessions ORDER BY started_at DESC LIMIT 500'),
     getSession: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
+    toErase: db.prepare<[number], { id: string }>(
+      "SELECT id FROM sessions WHERE status = 'ended' AND ended_at < ? AND names_erased = 0",
+    ),
+    joinEvents: db.prepare<[string], { seq: number; data: string }>(
+      "SELECT seq, data FROM session_events WHERE session_id = ? AND type = 'learner:joined' ORDER BY seq",
+    ),
+    rewriteEvent: db.prepare('UPDATE session_events SET data = ? WHERE session_id = ? AND seq = ?'),
+    markErased: db.prepare('UPDATE sessions SET names_erased = 1 WHERE id = ?'),
   };
 
   const toUser = (r: Record<string, unknown> | undefined): UserRecord | undefined =>
@@ -183,7 +195,22 @@ export function openSqliteStore(dataDir: string): Store {
     for (const item of batch) item.done(failures.get(item));
   };
 
+  // Retention: learner names become "#1", "#2"… in the stored events; everything else stays.
+  const eraseNames = db.transaction((cutoff: number) => {
+    const ids = q.toErase.all(cutoff).map((r) => r.id);
+    for (const id of ids) {
+      q.joinEvents.all(id).forEach(({ seq, data }, i) => {
+        const event = JSON.parse(data) as Record<string, unknown>;
+        event.name = `#${i + 1}`;
+        q.rewriteEvent.run(JSON.stringify(event), id, seq);
+      });
+      q.markErased.run(id);
+    }
+    return ids.length;
+  });
+
   return {
+    eraseLearnerNames: async (cutoff) => eraseNames(cutoff),
     countUsers: async () => q.countUsers.get()!.n,
     createUser: async (u) => {
       q.insertUser.run(u.id, u.username, u.displayName, u.passwordHash, u.createdAt);

@@ -41,5 +41,8 @@ export interface Store {
   listSessions(): Promise<SessionSummary[]>;
   getSessionSummary(id: string): Promise<SessionSummary | undefined>;
 
+  /** Privacy retention: erase learner names from sessions that ended before `cutoff`; returns how many. */
+  eraseLearnerNames(cutoff: number): Promise<number>;
+
   close(): Promise<void>;
 }

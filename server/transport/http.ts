@@ -11,6 +11,7 @@ import type { Rooms } from '../rooms/registry.ts';
 import type { Store } from '../store/store.ts';
 import { Auth, hashPassword, verifyPassword } from './auth.ts';
 import { badRequest } from './respond.ts';
+import type { Limits } from './limits.ts';
 
 export interface HttpDeps {
   store: Store;
@@ -24,6 +25,7 @@ export interface HttpDeps {
   spendSetupCode: () => void;
   lanUrls: () => string[];
   isLocal: (address: string | undefined) => boolean;
+  limits: Limits;
 }
 
 const status: Partial<Record<ErrorCode, number>> = {
@@ -88,9 +90,14 @@ export function apiRouter(deps: HttpDeps): express.Router {
       const body = SetupBody.safeParse(req.body);
       if (!body.success) return send(res, badRequest(body.error));
       if ((await store.countUsers()) > 0) return send(res, fail('setup_done'));
+      const keys = { signInAddr: req.socket.remoteAddress ?? '' };
+      if (await deps.limits.blocked(keys)) return send(res, fail('rate_limited'));
       const code = deps.setupCode();
       const codeOk = code !== null && body.data.setupCode?.trim().toUpperCase() === code;
-      if (!deps.isLocal(req.socket.remoteAddress) && !codeOk) return send(res, fail('setup_code_required'));
+      if (!deps.isLocal(req.socket.remoteAddress) && !codeOk) {
+        if (body.data.setupCode) await deps.limits.failed(keys);
+        return send(res, fail('setup_code_required'));
+      }
       const me = await createUser(store, body.data, deps.now());
       deps.spendSetupCode();
       res.setHeader('Set-Cookie', (await auth.signIn(me.id)).cookie);
@@ -103,10 +110,16 @@ export function apiRouter(deps: HttpDeps): express.Router {
     wrap(async (req, res) => {
       const body = LoginBody.safeParse(req.body);
       if (!body.success) return send(res, badRequest(body.error));
-      const user = await store.findUserByUsername(body.data.username.trim());
+      const username = body.data.username.trim();
+      const keys = { signInAddr: req.socket.remoteAddress ?? '', signInUser: username.toLowerCase() };
+      if (await deps.limits.blocked(keys)) return send(res, fail('rate_limited'));
+      const user = await store.findUserByUsername(username);
       // Hash even for an unknown user, so timing does not tell which usernames exist.
       const ok = await verifyPassword(body.data.password, user?.passwordHash ?? DUMMY_HASH);
-      if (!user || !ok) return send(res, fail('bad_credentials'));
+      if (!user || !ok) {
+        await deps.limits.failed(keys);
+        return send(res, fail('bad_credentials'));
+      }
       res.setHeader('Set-Cookie', (await auth.signIn(user.id)).cookie);
       send(res, { ok: true, data: { id: user.id, username: user.username, displayName: user.displayName } });
     }),
@@ -178,8 +191,13 @@ export function apiRouter(deps: HttpDeps): express.Router {
       const match = /^([A-Za-z0-9_-]{8,40})\.(json|csv)$/.exec(String(req.params.file));
       if (!match) return send(res, fail('not_found'));
       const [, id, format] = match;
-      const results = await rooms.results(id);
-      if (!results) return send(res, fail('not_found'));
+      const found = await rooms.results(id);
+      if (!found) return send(res, fail('not_found'));
+      // ?anonymous: names become "#1", "#2"… (seats and numbers stay), for sharing beyond the class.
+      const results =
+        req.query.anonymous !== undefined
+          ? { ...found, learners: found.learners.map((l, i) => ({ ...l, name: `#${i + 1}` })) }
+          : found;
       const lang: ExportLang = req.query.lang === 'en' ? 'en' : 'vi';
       const base = `ket-qua-${results.code}-${new Date(results.startedAt).toISOString().slice(0, 10)}`;
       if (format === 'json') {
@@ -202,9 +220,14 @@ export function apiRouter(deps: HttpDeps): express.Router {
   api.get(
     '/join-qr/:file',
     wrap(async (req, res) => {
+      const keys = { codeAddr: req.socket.remoteAddress ?? '' };
+      if (await deps.limits.blocked(keys)) return send(res, fail('rate_limited'));
       const code = ClassCode.safeParse(String(req.params.file).replace(/\.svg$/, ''));
       const room = code.success ? rooms.byCode(code.data) : undefined;
-      if (!room) return send(res, fail('unknown_code'));
+      if (!room?.isOpen) {
+        await deps.limits.failed(keys);
+        return send(res, fail('unknown_code'));
+      }
       const svg = await QRCode.toString(room.joinUrl, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
       res.type('image/svg+xml').setHeader('Cache-Control', 'no-store');
       res.send(svg);

@@ -25,6 +25,7 @@ import type { Broadcaster, Room } from '../rooms/room.ts';
 import type { Rooms } from '../rooms/registry.ts';
 import type { Auth } from './auth.ts';
 import { badRequest } from './respond.ts';
+import type { Limits } from './limits.ts';
 
 // Socket.IO room names: every broadcast is addressed by session or learner, never by local socket.
 const classRoom = (sessionId: string) => `class:${sessionId}`;
@@ -90,6 +91,7 @@ export interface SocketDeps {
   rooms: Rooms;
   auth: Auth;
   log: Logger;
+  limits: Limits;
 }
 
 export function attachSockets(io: Server, deps: SocketDeps): void {
@@ -98,7 +100,17 @@ export function attachSockets(io: Server, deps: SocketDeps): void {
   attachDisplay(io, deps);
 }
 
-function attachLearners(io: Server, { rooms, log }: SocketDeps): void {
+/** A class code looked up for a socket, with the guessing limits per address and per connection. */
+async function roomForCode(rooms: Rooms, limits: Limits, socket: Socket, code: string): Promise<Room | 'limited' | undefined> {
+  const keys = { codeAddr: socket.handshake.address, codeConn: socket.id };
+  if (await limits.blocked(keys)) return 'limited';
+  const room = rooms.byCode(code);
+  if (room?.isOpen) return room;
+  await limits.failed(keys);
+  return undefined;
+}
+
+function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
   io.of(Namespaces.learner).on('connection', (raw) => {
     const socket = raw as Socket<LearnerClientEvents, LearnerServerEvents>;
     let bound: { room: Room; learnerId: string } | null = null;
@@ -134,8 +146,9 @@ function attachLearners(io: Server, { rooms, log }: SocketDeps): void {
       learnerCommands,
       {
         'learner:join': async ({ code, name, seat, token }) => {
-          const room = rooms.byCode(code);
-          if (!room?.isOpen) return fail('unknown_code');
+          const room = await roomForCode(rooms, limits, socket, code);
+          if (room === 'limited') return fail('rate_limited');
+          if (!room) return fail('unknown_code');
           const tokenHash = sha256(token);
           const learnerId = room.learnerIdForToken(tokenHash) ?? randomId(8);
           const result = await room.dispatch(
@@ -169,17 +182,25 @@ function attachLearners(io: Server, { rooms, log }: SocketDeps): void {
   });
 }
 
-function attachStaff(io: Server, { rooms, auth, log }: SocketDeps): void {
+function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void {
   const staff = io.of(Namespaces.staff);
   // Instructors by their sign-in cookie; helpers by the session's helper code (and only that session).
   staff.use((socket, next) => {
     const helper = HelperAuth.safeParse(socket.handshake.auth);
     if (helper.success) {
-      const room = rooms.byHelperCode(helper.data.helperCode);
-      if (!room) return next(new Error('unknown_code'));
-      socket.data.actor = { role: 'helper', helperId: sha256(helper.data.token).slice(0, 16), name: helper.data.name };
-      socket.data.sessionId = room.id;
-      return next();
+      const keys = { codeAddr: socket.handshake.address };
+      void (async () => {
+        if (await limits.blocked(keys)) return next(new Error('rate_limited'));
+        const room = rooms.byHelperCode(helper.data.helperCode);
+        if (!room) {
+          await limits.failed(keys);
+          return next(new Error('unknown_code'));
+        }
+        socket.data.actor = { role: 'helper', helperId: sha256(helper.data.token).slice(0, 16), name: helper.data.name };
+        socket.data.sessionId = room.id;
+        next();
+      })();
+      return;
     }
     auth.user(socket.request).then(
       (user) => {
@@ -246,7 +267,7 @@ function attachStaff(io: Server, { rooms, auth, log }: SocketDeps): void {
   });
 }
 
-function attachDisplay(io: Server, { rooms, log }: SocketDeps): void {
+function attachDisplay(io: Server, { rooms, log, limits }: SocketDeps): void {
   io.of(Namespaces.display).on('connection', (raw) => {
     const socket = raw as Socket<DisplayClientEvents, DisplayServerEvents>;
     bind<typeof displayCommands, DisplayAcks>(
@@ -254,7 +275,8 @@ function attachDisplay(io: Server, { rooms, log }: SocketDeps): void {
       displayCommands,
       {
         'display:watch': async ({ code }) => {
-          const room = rooms.byCode(code);
+          const room = await roomForCode(rooms, limits, socket, code);
+          if (room === 'limited') return fail('rate_limited');
           if (!room) return fail('unknown_code');
           for (const joined of socket.rooms) if (joined !== socket.id) await socket.leave(joined);
           await socket.join(displayRoom(room.id));

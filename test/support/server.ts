@@ -131,7 +131,7 @@ export function closeSockets(): void {
 
 /** Send a command and wait for its ack. */
 export function call<T>(socket: Socket, event: string, payload: unknown): Promise<Ack<T>> {
-  return socket.timeout(5000).emitWithAck(event, payload) as Promise<Ack<T>>;
+  return socket.timeout(15_000).emitWithAck(event, payload) as Promise<Ack<T>>;
 }
 
 export function unwrap<T>(ack: Ack<T>): T {

@@ -1,0 +1,276 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createApp } from '../../server/app.ts';
+import { openSqliteStore } from '../../server/store/sqlite.ts';
+import { displayCommands, learnerCommands, staffCommands } from '../../shared/protocol/events.ts';
+import type { LearnerSnapshot, SessionResults, StaffView } from '../../shared/protocol/views.ts';
+import {
+  api,
+  call,
+  closeSockets,
+  displaySocket,
+  helperSocket,
+  learnerSocket,
+  removeDir,
+  setupInstructor,
+  staffSocket,
+  startServer,
+  startSession,
+  token,
+  unwrap,
+  type TestServer,
+} from '../support/server.ts';
+
+let servers: TestServer[] = [];
+afterEach(async () => {
+  closeSockets();
+  for (const s of servers) await s.stop().catch(() => undefined);
+  for (const s of servers) removeDir(s.dataDir);
+  servers = [];
+});
+
+type Role = 'instructor' | 'helper' | 'learner' | 'projector' | 'anonymous';
+
+/**
+ * The authorization matrix of docs/security.md: for each socket event, the roles allowed to use it.
+ * Every other role must get an error ack and change nothing.
+ */
+const matrix: Record<string, Role[]> = {
+  'learner:join': ['anonymous', 'learner'],
+  'learner:resume': ['anonymous', 'learner'],
+  'learner:done': ['learner'],
+  'learner:help': ['learner'],
+  'learner:navigate': ['learner'],
+  'learner:leave': ['learner'],
+  'quiz:answer': ['learner'],
+  'staff:watch': ['instructor', 'helper'],
+  'step:push': ['instructor'],
+  'pacing:set': ['instructor'],
+  'session:end': ['instructor'],
+  'quiz:open': ['instructor'],
+  'quiz:close': ['instructor'],
+  'quiz:reveal': ['instructor'],
+  'quiz:show-results': ['instructor'],
+  'quiz:dismiss': ['instructor'],
+  'help:claim': ['instructor', 'helper'],
+  'help:release': ['instructor', 'helper'],
+  'help:resolve': ['instructor', 'helper'],
+  'stuck:dismiss': ['instructor', 'helper'],
+  'stuck:configure': ['instructor'],
+  'seatmap:set': ['instructor'],
+  'seat:place': ['instructor'],
+  'display:watch': ['projector'],
+};
+
+describe('authorization', () => {
+  it('the matrix covers every socket event', () => {
+    const all = [learnerCommands, staffCommands, displayCommands].flatMap((m) => Object.keys(m)).sort();
+    expect(Object.keys(matrix).sort()).toEqual(all);
+  });
+
+  it('every forbidden socket call is refused with an error and changes nothing', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const { cookie } = await setupInstructor(server.url);
+    const session = await startSession(server.url, cookie);
+    const staff = staffSocket(server.url, cookie);
+    const first = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
+    const learner = learnerSocket(server.url);
+    const me = unwrap(
+      await call<LearnerSnapshot>(learner, 'learner:join', { code: session.code, name: 'Lan', token: token(1) }),
+    );
+    const other = learnerSocket(server.url);
+    unwrap(await call(other, 'learner:join', { code: session.code, name: 'Hoa', token: token(2) }));
+    unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 0 }));
+    const runId = unwrap(
+      await call<{ runId: string }>(staff, 'quiz:open', {
+        sessionId: session.id,
+        source: { question: { id: 'q', kind: 'poll', prompt: 'Bác thấy sao?', options: [{ id: 'a', text: 'Tốt' }, { id: 'b', text: 'Khó' }] } },
+        timeLimit: null,
+      }),
+    ).runId;
+    unwrap(await call(other, 'learner:help', { active: true }));
+    await new Promise((r) => setTimeout(r, 60));
+    const queued = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
+    const requestId = queued.helpQueue[0].id;
+
+    const sockets: Record<Role, ReturnType<typeof learnerSocket> | ReturnType<typeof staffSocket>> = {
+      instructor: staff,
+      helper: helperSocket(server.url, first.helperCode, 'Chị Ba', token(50)),
+      learner,
+      projector: displaySocket(server.url),
+      anonymous: learnerSocket(server.url),
+    };
+    unwrap(await call(sockets.projector, 'display:watch', { code: session.code }));
+    const payloads: Record<string, unknown> = {
+      'learner:join': { code: session.code, name: 'Mới', token: token(3) },
+      'learner:resume': { token: token(1) },
+      'learner:done': { step: 0, done: true },
+      'learner:help': { active: true },
+      'learner:navigate': { step: 0 },
+      'learner:leave': {},
+      'quiz:answer': { runId, answerId: 'matrix-answer-1', value: { kind: 'poll', option: 'a' } },
+      'staff:watch': { sessionId: session.id },
+      'step:push': { sessionId: session.id, step: 1 },
+      'pacing:set': { sessionId: session.id, pacing: { mode: 'self', from: 0, to: 2 } },
+      'session:end': { sessionId: session.id },
+      'quiz:open': { sessionId: session.id, source: { step: 0, questionId: 'nope' }, timeLimit: null },
+      'quiz:close': { sessionId: session.id, runId },
+      'quiz:reveal': { sessionId: session.id, runId },
+      'quiz:show-results': { sessionId: session.id, runId, show: true },
+      'quiz:dismiss': { sessionId: session.id, runId },
+      'help:claim': { sessionId: session.id, requestId },
+      'help:release': { sessionId: session.id, requestId },
+      'help:resolve': { sessionId: session.id, requestId },
+      'stuck:dismiss': { sessionId: session.id, learnerId: me.me.learnerId },
+      'stuck:configure': {
+        sessionId: session.id,
+        config: { enabled: false, expectedFactor: 1, medianFactor: 2, minDone: 3, wrongAnswers: 2, paceThreshold: 0.8 },
+      },
+      'seatmap:set': { sessionId: session.id, rows: 2, cols: 2 },
+      'seat:place': { sessionId: session.id, learnerId: me.me.learnerId, row: 0, col: 0 },
+      'display:watch': { code: session.code },
+    };
+    const seqBefore = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id })).seq;
+    let refused = 0;
+    for (const [event, allowed] of Object.entries(matrix)) {
+      for (const role of Object.keys(sockets) as Role[]) {
+        if (allowed.includes(role)) continue;
+        const ack = await call(sockets[role], event, payloads[event]);
+        expect(ack.ok, `${role} ${event}`).toBe(false);
+        expect(['forbidden', 'unauthorized'], `${role} ${event}`).toContain(ack.ok ? 'ok' : ack.error.code);
+        refused += 1;
+      }
+    }
+    expect(refused).toBeGreaterThan(80);
+    const after = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
+    expect(after.seq).toBe(seqBefore); // no event was stored
+    expect(after).toMatchObject({ current: 0, status: 'open', counts: { total: 2, help: 1 } });
+  });
+
+  it('HTTP: staff routes need a signed-in instructor; public routes answer everyone', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const { cookie } = await setupInstructor(server.url);
+    const session = await startSession(server.url, cookie);
+    const routes: [string, string, unknown, boolean][] = [
+      ['GET', '/api/lessons', undefined, true],
+      ['GET', '/api/sessions', undefined, true],
+      ['POST', '/api/sessions', { lessonId: 'thanh-toan-qr' }, true],
+      ['POST', '/api/users', { username: 'moi-nguoi', displayName: 'Mới', password: 'mat-khau-rat-dai' }, true],
+      ['GET', `/api/sessions/${session.id}.json`, undefined, true],
+      ['GET', `/api/sessions/${session.id}.csv`, undefined, true],
+      ['GET', '/api/info', undefined, false],
+      ['GET', '/api/auth/me', undefined, false],
+      ['GET', `/api/join-qr/${session.code}.svg`, undefined, false],
+    ];
+    const sessionsBefore = await api<unknown[]>(server.url, 'GET', '/api/sessions', undefined, cookie);
+    for (const [method, path, body, staffOnly] of routes) {
+      const res = await fetch(server.url + path, {
+        method,
+        headers: body ? { 'content-type': 'application/json' } : {},
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      expect(res.status, `${method} ${path}`).toBe(staffOnly ? 401 : 200);
+    }
+    const sessionsAfter = await api<unknown[]>(server.url, 'GET', '/api/sessions', undefined, cookie);
+    expect(sessionsAfter.ack.ok && sessionsAfter.ack.data.length).toBe(sessionsBefore.ack.ok && sessionsBefore.ack.data.length);
+    const login = await api(server.url, 'POST', '/api/auth/login', { username: 'moi-nguoi', password: 'mat-khau-rat-dai' });
+    expect(login.ack.ok).toBe(false);
+  });
+});
+
+describe('guessing limits', () => {
+  it('wrong class codes are limited per connection and per address; sign-ins per user', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const { cookie } = await setupInstructor(server.url);
+    const session = await startSession(server.url, cookie);
+    const guesser = learnerSocket(server.url);
+    const codes: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const code = String((Number(session.code) + 1 + i) % 1_000_000).padStart(6, '0');
+      const ack = await call(guesser, 'learner:join', { code, name: 'Đoán', token: token(100 + i) });
+      codes.push(ack.ok ? 'ok' : ack.error.code);
+    }
+    expect(codes.slice(0, 8)).toEqual(Array(8).fill('unknown_code'));
+    expect(codes.slice(8)).toEqual(Array(4).fill('rate_limited'));
+    // Even the right code is refused to that connection now.
+    const right = await call(guesser, 'learner:join', { code: session.code, name: 'Đoán', token: token(200) });
+    expect(right).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+
+    // New connections from the same address share its 20 failures a minute (8 already used).
+    const wrong = '000000' === session.code ? '000001' : '000000';
+    const results: string[] = [];
+    for (let c = 0; c < 3; c++) {
+      const projector = displaySocket(server.url);
+      for (let i = 0; i < 4; i++) {
+        const ack = await call(projector, 'display:watch', { code: wrong });
+        results.push(ack.ok ? 'ok' : ack.error.code);
+      }
+    }
+    expect(results).toEqual(Array(12).fill('unknown_code'));
+    const next = await call(displaySocket(server.url), 'display:watch', { code: session.code });
+    expect(next).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+
+    const attempts: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const r = await api(server.url, 'POST', '/api/auth/login', { username: 'giangvien', password: `sai-${i}-mat-khau` });
+      attempts.push(r.status);
+    }
+    expect(attempts.slice(0, 8)).toEqual(Array(8).fill(401));
+    expect(attempts.slice(8)).toEqual([429, 429]);
+    const right2 = await api(server.url, 'POST', '/api/auth/login', { username: 'giangvien', password: 'mat-khau-du-dai' });
+    expect(right2.status).toBe(429);
+  });
+});
+
+describe('privacy', () => {
+  it('retention erases learner names from old sessions and keeps the aggregates; exports can be anonymised', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cunghoc-retention-'));
+    const server = await startServer({ dataDir });
+    servers.push(server);
+    const { cookie } = await setupInstructor(server.url);
+    const session = await startSession(server.url, cookie);
+    const staff = staffSocket(server.url, cookie);
+    unwrap(await call(staff, 'staff:watch', { sessionId: session.id }));
+    for (const [i, name] of ['Nguyễn Thị Lành', 'Trần Văn Hoà'].entries()) {
+      const s = learnerSocket(server.url);
+      unwrap(await call(s, 'learner:join', { code: session.code, name, token: token(i) }));
+    }
+    const anon = await api<SessionResults>(server.url, 'GET', `/api/sessions/${session.id}.json?anonymous`, undefined, cookie);
+    expect(anon.ack.ok && anon.ack.data.learners.map((l) => l.name)).toEqual(['#1', '#2']);
+    unwrap(await call(staff, 'session:end', { sessionId: session.id }));
+    closeSockets();
+    await server.stop();
+
+    // 91 days later, the server starts again with the default 90-day retention.
+    const later = Date.now() + 91 * 86_400_000;
+    const app = await createApp({
+      store: openSqliteStore(dataDir),
+      log: pino({ level: 'silent' }),
+      now: () => later,
+      config: {
+        clientDir: resolve(import.meta.dirname, '../../dist/client'),
+        lessonsDir: resolve(import.meta.dirname, '../../lessons'),
+        coalesceMs: 20,
+        retentionDays: 90,
+      },
+    });
+    const { port } = await app.listen(0, '127.0.0.1');
+    servers.push({ app, url: `http://127.0.0.1:${port}`, port, dataDir, stop: () => app.close() });
+    const login = await api(`http://127.0.0.1:${port}`, 'POST', '/api/auth/login', {
+      username: 'giangvien',
+      password: 'mat-khau-du-dai',
+    });
+    const results = await api<SessionResults>(`http://127.0.0.1:${port}`, 'GET', `/api/sessions/${session.id}.json`, undefined, login.cookie);
+    expect(results.ack.ok && results.ack.data.learners.map((l) => l.name).sort()).toEqual(['#1', '#2']);
+    expect(results.ack.ok && results.ack.data.participation.learners).toBe(2);
+    const csv = await (await fetch(`http://127.0.0.1:${port}/api/sessions/${session.id}.csv`, { headers: { cookie: login.cookie! } })).text();
+    expect(csv).not.toContain('Lành');
+    expect(csv).not.toContain('Hoà');
+  });
+});
