@@ -264,7 +264,6 @@ export function initialState(started: SessionStarted): SessionState {
     byToken: new Map(),
     quizzes: new Map(),
     activeRun: null,
-    currentSince: null,
     helpRequests: new Map(),
     stuckConfig: defaultStuckConfig,
     stuckDismissed: new Map(),
@@ -282,22 +281,24 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
     case 'session:started':
       throw new Error('session:started only starts a fold (initialState)');
     case 'step:pushed':
-      state.current = event.step;
-      state.currentSince = event.at;
-      state.pacing = { mode: 'instructor' };
-      return state;
-    case 'pacing:changed':
-      state.pacing = event.pacing;
-      state.currentSince = event.at;
-      for (const learner of state.learners.values()) {
-        learner.ownStep = null;
-        learner.movedAt = null;
+    case 'pacing:changed': {
+      // Time on a step restarts only for learners whose step actually changes.
+      const before = new Map<string, number | null>();
+      for (const l of state.learners.values()) before.set(l.id, learnerStep(state, l));
+      if (event.type === 'step:pushed') {
+        state.current = event.step;
+        state.pacing = { mode: 'instructor' };
+      } else {
+        state.pacing = event.pacing;
+        for (const l of state.learners.values()) l.ownStep = null;
+        if (event.pacing.mode === 'self') {
+          const { from, to } = event.pacing;
+          if (state.current === null || state.current < from || state.current > to) state.current = from;
+        }
       }
-      if (event.pacing.mode === 'self') {
-        const { from, to } = event.pacing;
-        if (state.current === null || state.current < from || state.current > to) state.current = from;
-      }
+      for (const l of state.learners.values()) if (learnerStep(state, l) !== before.get(l.id)) l.since = event.at;
       return state;
+    }
     case 'learner:joined': {
       const learner: LearnerState = {
         id: event.learnerId,
@@ -308,7 +309,7 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
         ownStep: null,
         done: new Set(),
         doneIn: new Map(),
-        movedAt: null,
+        since: event.at,
         wrong: new Map(),
         help: null,
         lastHelp: null,
@@ -322,7 +323,7 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
     case 'learner:moved':
       withLearner(state, event.learnerId, (l) => {
         l.ownStep = event.step;
-        l.movedAt = event.at;
+        l.since = event.at;
       });
       return state;
     case 'learner:marked-done':

@@ -61,13 +61,19 @@ export function decideHelp(state: SessionState, command: HelpCommand, actor: Act
       return { events: [{ type: 'stuck:configured', at: now, config: command.config }] };
     case 'seatmap:set':
       if (actor.role !== 'instructor') return { error: 'forbidden' };
+      if (![command.rows, command.cols].every((n) => Number.isInteger(n) && n >= 1 && n <= 20)) {
+        return { error: 'bad_request' };
+      }
       if (state.seatMap.rows === command.rows && state.seatMap.cols === command.cols) return none;
       return { events: [{ type: 'seatmap:set', at: now, rows: command.rows, cols: command.cols }] };
     case 'seat:place': {
       if (actor.role !== 'instructor') return { error: 'forbidden' };
       const learner = state.learners.get(command.learnerId);
       if (!learner || learner.left) return { error: 'not_found' };
-      if (command.row >= state.seatMap.rows || command.col >= state.seatMap.cols) return { error: 'step_out_of_range' };
+      const inGrid = (n: number, size: number) => Number.isInteger(n) && n >= 0 && n < size;
+      if (!inGrid(command.row, state.seatMap.rows) || !inGrid(command.col, state.seatMap.cols)) {
+        return { error: 'step_out_of_range' };
+      }
       const { learnerId, row, col } = command;
       return { events: [{ type: 'seat:placed', at: now, learnerId, row, col }] };
     }
@@ -82,6 +88,8 @@ export function decideLearnerHelp(
   now: number,
 ): Decision {
   if ((learner.help !== null) === command.active) return none;
+  // Request ids are never reused: history and queue order depend on them.
+  if (command.active && state.helpRequests.has(command.requestId)) return { error: 'bad_request' };
   if (!command.active) return { events: [{ type: 'help:withdrawn', at: now, learnerId: learner.id }] };
   return {
     events: [

@@ -15,8 +15,8 @@ export interface LearnerState {
   done: Set<number>;
   /** Time from reaching a step to marking it done (ms), per step: feeds the median and the stats. */
   doneIn: Map<number, number>;
-  /** When the learner reached their own step while self-paced. */
-  movedAt: number | null;
+  /** When the learner reached the step they are on (a push, their own move, a pacing change that moved them). */
+  since: number;
   /** Wrong answers to each step's practice questions. */
   wrong: Map<number, number>;
   /** The learner's open help request, if any. */
@@ -85,8 +85,6 @@ export interface SessionState {
   learners: Map<string, LearnerState>;
   /** tokenHash → learnerId, for resume. */
   byToken: Map<string, string>;
-  /** When the current step was pushed (or the pacing last changed). */
-  currentSince: number | null;
   /** Every help request, oldest first: the queue is the open ones in this order. */
   helpRequests: Map<string, HelpRequest>;
   stuckConfig: StuckConfig;
@@ -124,7 +122,6 @@ export function learnerStep(state: SessionState, learner: LearnerState): number 
 }
 
 /** When a learner reached the step they are on now. */
-export function arrivedAt(state: SessionState, learner: LearnerState): number {
-  if (state.pacing.mode === 'self' && learner.ownStep !== null && learner.movedAt !== null) return learner.movedAt;
-  return Math.max(state.currentSince ?? learner.joinedAt, learner.joinedAt);
+export function arrivedAt(_state: SessionState, learner: LearnerState): number {
+  return learner.since;
 }

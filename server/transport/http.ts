@@ -240,6 +240,9 @@ export function apiRouter(deps: HttpDeps): express.Router {
     const type = (err as { type?: string }).type;
     if (type === 'entity.parse.failed') return send(res, fail('bad_request', 'Malformed JSON.'));
     if (type === 'entity.too.large') return send(res, fail('bad_request', 'Body too large.'));
+    // Other client errors raised by Express itself (a malformed %-escape in the path, …).
+    const status = (err as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) return send(res, fail('bad_request'));
     deps.log.error({ err }, 'request failed');
     send(res, fail('internal'));
   });

@@ -17,13 +17,13 @@ export const LearnerName = z
       .string()
       .min(1)
       .max(40)
-      .regex(/^[^\p{Cc}\p{Cf}<>]+$/u, 'must be plain text'),
+      .regex(/^[^\p{Cc}\p{Cf}\p{Cs}<>]+$/u, 'must be plain text'),
   );
 export const SeatLabel = z
   .string()
   .max(200)
   .transform((s) => s.normalize('NFC').replace(/\s+/g, ' ').trim())
-  .pipe(z.string().max(40).regex(/^[^\p{Cc}\p{Cf}<>]*$/u, 'must be plain text'));
+  .pipe(z.string().max(40).regex(/^[^\p{Cc}\p{Cf}\p{Cs}<>]*$/u, 'must be plain text'));
 
 // ---- learner namespace (/learner) ----
 

@@ -1,5 +1,5 @@
 import { defaultStuckConfig } from '../../shared/protocol/commands.ts';
-import { describe, it, expect } from 'vitest';
+import { beforeEach, describe, it, expect } from 'vitest';
 import { Lesson } from '../../shared/lesson/schema.ts';
 import type { ErrorCode } from '../../shared/protocol/errors.ts';
 import {
@@ -63,7 +63,12 @@ const selfPaced = (from: number, to: number): Command => ({ type: 'pacing:set', 
 const instructorPaced: Command = { type: 'pacing:set', pacing: { mode: 'instructor' } };
 const navigate = (step: number): Command => ({ type: 'learner:navigate', step });
 const done = (step: number, isDone = true): Command => ({ type: 'learner:done', step, done: isDone });
-const help = (active: boolean): Command => ({ type: 'learner:help', active, requestId: 'req-0001' });
+let requests = 0;
+/** Each raise carries a fresh id, as the transport gives it; the first is 'req-0001' in every test. */
+const help = (active: boolean): Command => ({ type: 'learner:help', active, requestId: `req-${String(++requests).padStart(4, '0')}` });
+beforeEach(() => {
+  requests = 0;
+});
 const leave: Command = { type: 'learner:leave' };
 const end: Command = { type: 'session:end' };
 
@@ -172,7 +177,6 @@ describe('session start and fold', () => {
       byToken: new Map(),
       quizzes: new Map(),
       activeRun: null,
-      currentSince: null,
       helpRequests: new Map(),
       stuckConfig: defaultStuckConfig,
       stuckDismissed: new Map(),
@@ -432,7 +436,7 @@ describe('learner:join', () => {
       ownStep: null,
       done: new Set(),
       doneIn: new Map(),
-      movedAt: null,
+      since: T0 + SECOND,
       wrong: new Map(),
       help: null,
       lastHelp: null,

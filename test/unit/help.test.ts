@@ -607,7 +607,7 @@ describe('learner:help: raising', () => {
   // waited longer. Unreachable through sockets today only because sockets.ts draws randomId(9) per raise.
   // Repro: queueOf4(); Minh resolves req-a; a raises again with requestId 'req-a'
   //   → queue ['req-a waiting', 'req-b waiting', 'req-c waiting', 'req-d waiting'], helpRequests.size 4.
-  it.fails('a request id already used is never reused: history kept, the new request queues at the back', () => {
+  it('a request id already used is never reused: history kept, the new request queues at the back', () => {
     const c = aResolved();
     const decision = c.decide(A, raise('req-a'));
     if ('error' in decision) return; // refusing the reused id is a fine answer too
@@ -690,7 +690,7 @@ describe('stuck: the expected-time rule', () => {
   // ahead, and the time-to-done recorded afterwards (stats, median rule) is measured from the pacing change.
   // Repro: a on step 1 (3 min expected) for 10 min → 'slow'; pacing:set self 1..3 at +10 min →
   //   stuck null, onStepMs 1000 at +10 min 1 s; a marks done at +10 min 5 s → doneIn {1: 5000}, not 605000.
-  it.fails('a pacing change that leaves a learner on the same step keeps their time on it', () => {
+  it('a pacing change that leaves a learner on the same step keeps their time on it', () => {
     const { c, P } = stuckClass();
     c.run(instructor, selfPaced(1, 3), P + 10 * MINUTE);
     expect(c.roster('a', P + 10 * MINUTE + SECOND)).toMatchObject({ step: 1, stuck: 'slow', onStepMs: 10 * MINUTE + SECOND });
@@ -1071,7 +1071,7 @@ describe('seat map', () => {
   // (Number.isInteger, >= 0); here only the transport's zod schema (int, min 0) stands in the way.
   // Repro: classOf(['a']); decide(state, {type:'seat:place', learnerId:'a', row:-1, col:0}, instructor)
   //   → { events: [seat:placed row -1] } instead of { error: 'step_out_of_range' }.
-  it.fails.each<{ row: number; col: number }>([
+  it.each<{ row: number; col: number }>([
     { row: -1, col: 0 },
     { row: 0, col: -2 },
     { row: 1.5, col: 0 },
