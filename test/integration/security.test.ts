@@ -183,6 +183,34 @@ describe('authorization', () => {
   });
 });
 
+describe('origin', () => {
+  it('Socket.IO refuses a handshake from another site', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const { io } = await import('socket.io-client');
+    const evil = io(`${server.url}/display`, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      extraHeaders: { origin: 'http://evil.example' },
+    });
+    const err = await new Promise<Error>((resolve) => evil.on('connect_error', resolve));
+    evil.close();
+    expect(err.message).toMatch(/websocket error|xhr poll error|forbidden/i);
+    const ours = io(`${server.url}/display`, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      extraHeaders: { origin: server.url },
+    });
+    await new Promise<void>((resolve, reject) => {
+      ours.on('connect', resolve);
+      ours.on('connect_error', reject);
+    });
+    ours.close();
+  });
+});
+
 describe('guessing limits', () => {
   it('wrong class codes are limited per connection and per address; sign-ins per user', async () => {
     const server = await startServer();
