@@ -1,0 +1,40 @@
+/**
+ * Baseline: a bare Socket.IO server with the same options as ours that only relays a push to a room.
+ * Learners connect to /learner and `join` a room; the instructor (on /staff) sends `push`
+ * { room, view } and the server emits `class` with the view to the room. No validation, no storage.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import { instrumentSocketIo } from '../lib/instrument.ts';
+import { startProbe } from '../lib/probe.ts';
+
+const http = createServer();
+const io = new Server(http, { maxHttpBufferSize: 64 * 1024, pingInterval: 10_000, pingTimeout: 10_000 });
+const learners = io.of('/learner');
+
+learners.on('connection', (socket) => {
+  socket.on('join', async (room: string, ack: (ok: boolean) => void) => {
+    await socket.join(room);
+    ack(true);
+  });
+});
+io.of('/staff').on('connection', (socket) => {
+  socket.on('push', ({ room, view }: { room: string; view: unknown }, ack: (ok: boolean) => void) => {
+    learners.to(room).emit('class', view);
+    ack(true);
+  });
+});
+
+instrumentSocketIo(io, {
+  staff: '/staff',
+  pushEvent: 'push',
+  classOfCommand: (p) => (p as { room?: string } | undefined)?.room,
+  learners: '/learner',
+  classOfRoom: (room) => room,
+  viewEvent: 'class',
+});
+
+await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+startProbe(() => new Promise<void>((resolve) => io.close(() => resolve())));
+process.send?.({ type: 'ready', port: (http.address() as AddressInfo).port });

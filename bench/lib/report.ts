@@ -1,0 +1,168 @@
+/** bench/results/latest.md and the generated part of docs/performance.md. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { profileMarkdown } from './profile.ts';
+import type { BenchResult, FanoutRun, GeneratorHealth, HostLoad } from './result.ts';
+import type { Summary } from './stats.ts';
+import { targetNames } from './targets.ts';
+
+const KB = 1024;
+const ms = (x: number) => (Number.isFinite(x) ? String(x) : '–');
+const kb = (bytes: number) => (bytes / KB).toFixed(1);
+const lat = (s: Summary) => `${ms(s.p50)} / ${ms(s.p95)} / ${ms(s.p99)} / ${ms(s.max)}`;
+const gen = (g: GeneratorHealth) => `${g.cpuPct}% · ${g.loopDelayP99} ms`;
+const other = (h: HostLoad) =>
+  h.otherOnServerCorePct === null ? '–' : `${h.otherOnServerCorePct}% · ${h.otherOnGeneratorCoresPct}%`;
+const valid = (v: { valid: boolean; warnings: string[] }) => (v.valid ? 'yes' : '**no**') + (v.warnings.length ? ' (disturbed)' : '');
+const ok = (met: boolean | null) => (met === null ? '–' : met ? 'met' : '**missed**');
+
+function fanoutRow(r: FanoutRun): string {
+  const inside = r.serverSide.commandToWritten;
+  return (
+    `| ${r.n} | ${targetNames[r.target]} | ${lat(r.recipients)} | ${ms(r.lastRecipient.p50)} / ${ms(r.lastRecipient.p99)} / ${ms(r.lastRecipient.max)}` +
+    ` | ${ms(inside.p50)} / ${ms(inside.p99)} / ${ms(inside.max)} | ${r.serverCpuMsPerPush} · ${r.generatorCpuMsPerPush} | ${r.received}/${r.expected}` +
+    ` | ${r.server.loopDelay.p99} ms | ${gen(r.generator)} | ${other(r.host)} | ${valid(r)} |`
+  );
+}
+
+export function renderMarkdown(r: BenchResult): string {
+  const m = r.machine;
+  const lines: string[] = [];
+  lines.push(
+    `Run of ${r.startedAt} (${r.mode} mode, ${r.durationS} s). Machine: ${m.cpu}, ${m.cores} cores, ${m.memGB} GB, ${m.os}, Node ${m.node}; ` +
+      `load average at start ${m.loadAvgAtStart.join(' / ')}${m.shared ? ' — a shared machine: other work ran alongside' : ''}.`,
+    '',
+    r.pinning.taskset
+      ? `Pinning: each server under test on core ${r.pinning.server}, the load generator (${r.settings.workers} worker processes and the harness) on core ${r.pinning.generator} (taskset).`
+      : 'Pinning: none (taskset missing or a single core): server and load generator share the cores.',
+    '',
+    `Run ${r.valid ? 'valid' : '**invalid**'}${r.invalidReasons.length ? ': ' + r.invalidReasons.join('; ') : ''}. ` +
+      `Nothing lost: ${r.complete ? 'yes (every push reached every learner, every answer acknowledged and counted)' : '**no**'}.`,
+    '',
+    ...(r.warnings.length ? [`Disturbed by other processes of the host: ${r.warnings.join('; ')}.`, ''] : []),
+    '### Targets',
+    '',
+    '| budget | target | measured | |',
+    '|---|---|---|---|',
+    ...r.targets.map((t) => `| ${t.name} | ${t.target} | ${t.measured} | ${ok(t.met)} |`),
+    '',
+  );
+
+  const f = r.fanout;
+  if (f.runs.length > 0) {
+    const s = r.settings.fanout as { pushes: number; gapMs: number };
+    lines.push(
+      '### Fan-out',
+      '',
+      `${s.pushes} pushes of ~${kb(Math.max(...f.runs.map((x) => x.payloadBytes)))} KB views to one class, one after the other (${s.gapMs} ms pause once a push reached everyone). ` +
+        'Latency: learner receive − instructor send, same monotonic clock. ms.',
+      '',
+      '"Inside the server": push command received → view written to the last learner socket, timed in the server process. ' +
+        '"CPU/push": ms of CPU per push, server · load generator (workers + harness); when the generator needs more than the server, ' +
+        'the generator is the bottleneck and the run is marked invalid. "Other load": CPU used by other processes of the host on the server\'s core · the generator\'s core.',
+      '',
+      '| N | server | per recipient p50 / p95 / p99 / max | last recipient p50 / p99 / max | inside the server p50 / p99 / max | CPU/push | received | server loop p99 | generator CPU · loop p99 | other load | valid |',
+      '|---:|---|---|---|---|---|---|---|---|---|---|',
+      ...f.runs.map(fanoutRow),
+      '',
+      'Ratios, end to end (per recipient p50 · p99; last recipient p50 · p99) and inside the servers (p50 · p99; CPU per push):',
+      '',
+      '| N | ours / bare Socket.IO | last recipient | inside | CPU | bare Socket.IO / bare ws | last recipient | inside | CPU |',
+      '|---:|---|---|---|---|---|---|---|---|',
+      ...f.ratios.map(
+        (x) =>
+          `| ${x.n} | ${x.oursOverSio.p50}× · ${x.oursOverSio.p99}× | ${x.oursOverSio.lastP50}× · ${x.oursOverSio.lastP99}× | ${x.serverSide.oursOverSio.p50}× · ${x.serverSide.oursOverSio.p99}× | ${x.serverSide.oursOverSio.cpu}× ` +
+          `| ${x.sioOverWs.p50}× · ${x.sioOverWs.p99}× | ${x.sioOverWs.lastP50}× · ${x.sioOverWs.lastP99}× | ${x.serverSide.sioOverWs.p50}× · ${x.serverSide.sioOverWs.p99}× | ${x.serverSide.sioOverWs.cpu}× |`,
+      ),
+      '',
+    );
+  }
+
+  const a = r.answers;
+  if (a.burst || a.sustained || a.error) {
+    lines.push('### Answers', '');
+    if (a.error) lines.push(`Failed: ${a.error}`, '');
+    if (a.burst) {
+      const b = a.burst;
+      lines.push(
+        `Burst: ${b.learners} learners each answer a poll once, at a random moment of ${b.windowMs} ms. ` +
+          `Acked ${b.acked}/${b.sent}${Object.keys(b.errors).length ? ` (errors ${JSON.stringify(b.errors)})` : ''}; ` +
+          `the instructor's StaffView.quiz.answered reached ${b.counted}; ack latency p50 / p95 / p99 / max ${lat(b.ack)} ms; ` +
+          `the aggregate counting every answer arrived ${ms(b.aggregateLagMs)} ms after the last answer was sent ` +
+          `(${b.staffViews} staff views in all). Server CPU ${b.server.cpuPct}%, loop p99 ${b.server.loopDelay.p99} ms; ` +
+          `generator ${gen(b.generator)}; other load ${other(b.host)}${b.valid ? '' : ' — invalid: ' + b.reasons.join('; ')}${b.warnings.length ? ' — disturbed: ' + b.warnings.join('; ') : ''}.`,
+        '',
+      );
+    }
+    if (a.sustained) {
+      const su = a.sustained;
+      lines.push(
+        `Sustained: ${su.targetRate} answers/s for ${su.durationMs / 1000} s, each a new answerId (learners change their answers). ` +
+          `Acked ${su.acked}/${su.sent}${Object.keys(su.errors).length ? ` (errors ${JSON.stringify(su.errors)})` : ''} at ${su.achievedRate}/s; ` +
+          `ack p50 / p95 / p99 / max ${lat(su.ack)} ms; still ${su.counted} learners counted. ` +
+          `Server CPU ${su.server.cpuPct}%, loop p99 ${su.server.loopDelay.p99} ms (max ${su.server.loopDelay.max}); ` +
+          `generator ${gen(su.generator)}; other load ${other(su.host)}${su.valid ? '' : ' — invalid: ' + su.reasons.join('; ')}${su.warnings.length ? ' — disturbed: ' + su.warnings.join('; ') : ''}.`,
+        '',
+      );
+    }
+  }
+
+  const sc = [r.scale.ours, r.scale.sio].filter((x) => x !== null);
+  if (sc.length > 0) {
+    const first = sc[0]!;
+    lines.push(
+      '### Scale',
+      '',
+      `${first.classes} classes of ${first.perClass} connected at once; each class pushes a step every ${first.pushEveryMs / 1000} s for ${first.durationMs / 1000} s ` +
+        '(the instructors watching). Memory: RSS after a full GC before the learners connect and once they are connected and idle.',
+      '',
+      '| server | learners | connect | RSS before → after | per learner RSS · heap+external | loop p50 / p99 / max | CPU | delivery p50 / p99 / max | inside the server p50 / p99 | received | generator CPU · loop p99 | other load | valid |',
+      '|---|---:|---:|---|---|---|---:|---|---|---|---|---|---|',
+      ...sc.map(
+        (x) =>
+          `| ${targetNames[x!.target]} | ${x!.connected} | ${(x!.connectMs / 1000).toFixed(1)} s | ${x!.rssBeforeMB} → ${x!.rssAfterMB} MB | ${kb(x!.bytesPerLearnerRss)} KB · ${kb(x!.bytesPerLearnerHeap)} KB | ` +
+          `${x!.server.loopDelay.p50} / ${x!.server.loopDelay.p99} / ${x!.server.loopDelay.max} ms | ${x!.server.cpuPct}% | ${ms(x!.delivery.p50)} / ${ms(x!.delivery.p99)} / ${ms(x!.delivery.max)} ms | ` +
+          `${ms(x!.serverSide.commandToWritten.p50)} / ${ms(x!.serverSide.commandToWritten.p99)} ms | ` +
+          `${x!.received}/${x!.expected} | ${gen(x!.generator)} | ${other(x!.host)} | ${valid(x!)} |`,
+      ),
+      '',
+    );
+  }
+
+  const w = r.weight;
+  lines.push('### Learner page weight', '');
+  if ('error' in w && w.error) lines.push(`Not measured: ${w.error}`, '');
+  else if (!('error' in w) || !w.error) {
+    const wt = w as Exclude<BenchResult['weight'], { error: string }>;
+    lines.push(
+      `From dist/client/${wt.page} and its static imports, gzip (zlib default level). KB = 1,024 bytes.`,
+      '',
+      '| file | bytes | gzip |',
+      '|---|---:|---:|',
+      ...[...wt.js, ...wt.css].map((x) => `| ${x.file} | ${x.bytes} | ${x.gzip} |`),
+      `| **total** (JS ${kb(wt.jsGzip)} KB + CSS ${kb(wt.cssGzip)} KB) | ${wt.totalBytes} | **${wt.totalGzip}** (${kb(wt.totalGzip)} KB) |`,
+      ...(wt.lazy.length
+        ? ['', `Loaded on demand, not counted: ${wt.lazy.map((x) => `${x.file} (${x.gzip} B gzip)`).join(', ')}.`]
+        : []),
+      '',
+    );
+  }
+
+  for (const p of r.profiles) {
+    lines.push(`### CPU profile: ${p.scenario}`, '', profileMarkdown(p.summary, 12), '');
+  }
+  lines.push(`Settings: \`${JSON.stringify(r.settings)}\``, '');
+  return lines.join('\n');
+}
+
+const BEGIN = '<!-- bench:results:begin (generated by bench/run.ts; do not edit by hand) -->';
+const END = '<!-- bench:results:end -->';
+
+/** Replace the generated section of docs/performance.md (or append one). */
+export function updatePerformanceDoc(path: string, md: string): void {
+  const doc = existsSync(path) ? readFileSync(path, 'utf8') : '# Performance\n';
+  const section = `${BEGIN}\n\n${md.trim()}\n\n${END}`;
+  const from = doc.indexOf(BEGIN);
+  const to = doc.indexOf(END);
+  const next = from >= 0 && to > from ? doc.slice(0, from) + section + doc.slice(to + END.length) : `${doc.trimEnd()}\n\n${section}\n`;
+  writeFileSync(path, next);
+}

@@ -1,0 +1,40 @@
+/**
+ * The real server, started the way server/main.ts starts it (same createApp, same SQLite store, same
+ * configuration from the environment), plus a probe the harness reads over IPC: event-loop delay,
+ * CPU, memory after a GC. Started by bench/run.ts with --expose-gc, pinned to its own core.
+ */
+import { resolve } from 'node:path';
+import { pino } from 'pino';
+import { createApp } from '../server/app.ts';
+import { openSqliteStore } from '../server/store/sqlite.ts';
+import { instrumentSocketIo } from './lib/instrument.ts';
+import { startProbe } from './lib/probe.ts';
+
+const env = process.env;
+const root = resolve(import.meta.dirname, '..');
+const log = pino({ level: env.LOG_LEVEL ?? 'warn' });
+
+const store = openSqliteStore(resolve(env.DATA_DIR ?? resolve(root, 'data')));
+const app = await createApp({
+  store,
+  log,
+  config: {
+    clientDir: resolve(env.CLIENT_DIR ?? resolve(root, 'dist/client')),
+    lessonsDir: resolve(env.LESSONS_DIR ?? resolve(root, 'lessons')),
+    publicUrl: env.PUBLIC_URL,
+    coalesceMs: Number(env.COALESCE_MS ?? 100),
+  },
+});
+const { port } = await app.listen(Number(env.PORT ?? 0), env.HOST ?? '127.0.0.1');
+
+// Timing only: the server's share of each push (command in → view written to every learner socket).
+instrumentSocketIo(app.io, {
+  staff: '/staff',
+  pushEvent: 'step:push',
+  classOfCommand: (p) => (p as { sessionId?: string } | undefined)?.sessionId,
+  learners: '/learner',
+  classOfRoom: (room) => (room.startsWith('class:') ? room.slice('class:'.length) : undefined),
+  viewEvent: 'class',
+});
+startProbe(() => app.close());
+process.send?.({ type: 'ready', port });
