@@ -19,6 +19,7 @@ const activeRun = (state: SessionState): QuizRun | undefined =>
 export interface Presence {
   connected: boolean;
   lastSeen: number;
+  rttMs?: number | null;
 }
 export type PresenceOf = (learnerId: string) => Presence | undefined;
 
@@ -29,6 +30,7 @@ export function classView(state: SessionState, steps: readonly StepView[]): Clas
   else if (state.current !== null) visible = [steps[state.current]];
   return {
     seq: state.seq,
+    stream: 0, // numbered by the room as it sends
     sessionId: state.id,
     lessonTitle: state.lesson.title,
     stepCount: steps.length,
@@ -45,6 +47,7 @@ export function meView(state: SessionState, learner: LearnerState): MeView {
   const answer = run?.answers.get(learner.id);
   return {
     seq: state.seq,
+    stream: 0, // numbered by the room as it sends
     learnerId: learner.id,
     name: learner.name,
     seat: learner.seat,
@@ -97,6 +100,7 @@ function rosterEntry(
     place: learner.place,
     connected: presence?.connected ?? false,
     lastSeen: presence?.lastSeen ?? learner.joinedAt,
+    rttMs: presence?.rttMs ?? null,
   };
 }
 

@@ -52,6 +52,9 @@ export class Room {
   readonly #steps: StepView[];
   readonly #deps: RoomDeps;
   readonly #presence = new Map<string, Presence & { sockets: number }>();
+  /** Message counters of the class stream and of each learner's own stream (for gap detection). */
+  #classStream = 0;
+  readonly #meStream = new Map<string, number>();
   #staffTimer: NodeJS.Timeout | null = null;
   #displayTimer: NodeJS.Timeout | null = null;
   #deadlineTimer: NodeJS.Timeout | null = null;
@@ -127,12 +130,30 @@ export class Room {
   learnerSnapshot(learnerId: string): LearnerSnapshot | undefined {
     const learner = this.#state.learners.get(learnerId);
     if (!learner || learner.left) return undefined;
-    return { class: classView(this.#state, this.#steps), me: meView(this.#state, learner) };
+    return {
+      class: { ...classView(this.#state, this.#steps), stream: this.#classStream },
+      me: { ...meView(this.#state, learner), stream: this.#meStream.get(learnerId) ?? 0 },
+    };
   }
 
+  /** A learner's own view as an ack carries it: the current position in their stream. */
   meView(learnerId: string): MeView | undefined {
     const learner = this.#state.learners.get(learnerId);
-    return learner && meView(this.#state, learner);
+    return learner && { ...meView(this.#state, learner), stream: this.#meStream.get(learnerId) ?? 0 };
+  }
+
+  /** The round-trip time a tablet measured. */
+  reportRtt(learnerId: string, rttMs: number): void {
+    const p = this.#presence.get(learnerId);
+    if (p) p.rttMs = rttMs;
+  }
+
+  #sendMe(learnerId: string): void {
+    const learner = this.#state.learners.get(learnerId);
+    if (!learner || learner.left) return;
+    const stream = (this.#meStream.get(learnerId) ?? 0) + 1;
+    this.#meStream.set(learnerId, stream);
+    this.#deps.broadcaster.toLearner(learnerId, { ...meView(this.#state, learner), stream });
   }
 
   staffView(): StaffView {
@@ -259,14 +280,15 @@ export class Room {
       // Places in the queue moved: each waiting learner gets their new place.
       for (const r of this.#state.helpRequests.values()) if (r.status === 'waiting') touched.add(r.learnerId);
     }
-    if (classChanged) b.toClass(this.id, classView(this.#state, this.#steps));
+    if (classChanged) {
+      this.#classStream += 1;
+      b.toClass(this.id, { ...classView(this.#state, this.#steps), stream: this.#classStream });
+    }
     if (everyoneMoved) {
       // A pacing change moves every learner; rare, so one own-view each is fine.
-      for (const learner of this.#state.learners.values()) {
-        if (!learner.left) b.toLearner(learner.id, meView(this.#state, learner));
-      }
+      for (const learner of this.#state.learners.values()) this.#sendMe(learner.id);
     } else {
-      for (const id of touched) b.toLearner(id, meView(this.#state, this.#state.learners.get(id)!));
+      for (const id of touched) this.#sendMe(id);
     }
     if (ended) {
       b.endClass(this.id);

@@ -171,6 +171,11 @@ function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
           asLearner({ type: 'learner:help', active, reason, requestId: randomId(9) }, me),
         'learner:navigate': ({ step }) => asLearner({ type: 'learner:navigate', step }, me),
         'quiz:answer': ({ runId, answerId, value }) => asLearner({ type: 'quiz:answer', runId, answerId, value }, me),
+        'learner:ping': async ({ rttMs }) => {
+          if (!bound) return fail('unauthorized', 'Join a class first.');
+          if (rttMs !== null) bound.room.reportRtt(bound.learnerId, rttMs);
+          return { ok: true, data: { now: Date.now() } };
+        },
         'learner:leave': async () => {
           const result = await asLearner({ type: 'learner:leave' }, () => null);
           if (result.ok) unbind();

@@ -55,6 +55,10 @@ export const LearnerNavigate = z.strictObject({ step: StepIndex });
 export type LearnerNavigate = z.infer<typeof LearnerNavigate>;
 
 export const LearnerLeave = z.strictObject({});
+
+/** The tablet's heartbeat: the round-trip time it measured on the previous ping, for the console. */
+export const LearnerPing = z.strictObject({ rttMs: z.number().min(0).max(120_000).nullable() });
+export type LearnerPing = z.infer<typeof LearnerPing>;
 export type LearnerLeave = z.infer<typeof LearnerLeave>;
 
 /** Answer the question on screen; `answerId` is client-generated so a resend is counted once. */

@@ -11,6 +11,7 @@ import {
   LearnerJoin,
   LearnerLeave,
   LearnerNavigate,
+  LearnerPing,
   LearnerResume,
   PacingSet,
   QuizAnswer,
@@ -35,6 +36,7 @@ export const learnerCommands = {
   'learner:navigate': LearnerNavigate,
   'learner:leave': LearnerLeave,
   'quiz:answer': QuizAnswer,
+  'learner:ping': LearnerPing,
 } as const;
 export const staffCommands = {
   'staff:watch': StaffWatch,
@@ -67,6 +69,7 @@ export interface LearnerAcks {
   'learner:navigate': MeView;
   'learner:leave': null;
   'quiz:answer': MeView;
+  'learner:ping': { now: number };
 }
 export interface StaffAcks {
   'staff:watch': StaffView;

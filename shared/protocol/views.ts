@@ -78,6 +78,11 @@ export interface DisplayQuizView extends QuizPublicView {
 export interface ClassView {
   /** Session event sequence number this view reflects. */
   seq: number;
+  /**
+   * Position in the class stream: each class message is the previous one + 1. A client that sees a
+   * gap asks for a fresh snapshot (learner:resume). Restarts from 1 with the server.
+   */
+  stream: number;
   sessionId: string;
   lessonTitle: string;
   stepCount: number;
@@ -94,6 +99,8 @@ export interface ClassView {
 /** One learner's own status: sent only to that learner's sockets. */
 export interface MeView {
   seq: number;
+  /** Position in this learner's own stream, like ClassView.stream. */
+  stream: number;
   learnerId: string;
   name: string;
   seat: string;
@@ -135,6 +142,8 @@ export interface RosterEntry {
   connected: boolean;
   /** Last connect or disconnect (ms epoch). */
   lastSeen: number;
+  /** Round-trip time the tablet last measured, ms; null when unknown. */
+  rttMs: number | null;
 }
 
 export interface HelpQueueEntry {

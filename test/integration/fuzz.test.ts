@@ -114,6 +114,7 @@ describe(`fuzz (seed ${SEED})`, () => {
       'learner:help': { active: true },
       'learner:navigate': { step: 0 },
       'learner:leave': {},
+      'learner:ping': { rttMs: 10 },
       'quiz:answer': { runId: 'run-00000001', answerId: 'answer-0001', value: { kind: 'poll', option: 'a' } },
       'staff:watch': { sessionId: session.id },
       'step:push': { sessionId: session.id, step: 1 },

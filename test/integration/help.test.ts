@@ -90,7 +90,7 @@ describe('help queue and helpers', () => {
     unwrap(await call(solver, 'help:resolve', { sessionId: session.id, requestId: request.id }));
     const solved = await waitFor<MeView>(learners[0].socket, 'me', (m) => m.helpResolved !== null);
     expect(solved).toMatchObject({ help: false, helpRequest: null, helpResolved: { by: winner } });
-    await waitFor<StaffView>(staff, 'staff:view', (v) => v.helpQueue.length === 0 && v.counts.help === 0);
+    await waitFor<StaffView>(staff, 'staff:view', (v) => v.seq > claimed.seq && v.helpQueue.length === 0 && v.counts.help === 0);
   });
 
   it('a helper connection cannot push steps, open questions, end the session or watch another class', async () => {
@@ -176,7 +176,7 @@ describe('help queue and helpers', () => {
     unwrap(await call(learners[0].socket, 'learner:help', { active: false }));
     await waitFor<MeView>(learners[1].socket, 'me', (m) => m.helpRequest?.position === 1);
     unwrap(await call(learners[1].socket, 'learner:leave', {}));
-    const empty = await waitFor<StaffView>(staff, 'staff:view', (v) => v.helpQueue.length === 0);
+    const empty = await waitFor<StaffView>(staff, 'staff:view', (v) => v.helpQueue.length === 0 && v.counts.total === 1);
     expect(empty.counts).toMatchObject({ total: 1, help: 0 });
     expect(await call(staff, 'help:claim', { sessionId: session.id, requestId: 'nope-123' })).toMatchObject({
       ok: false,

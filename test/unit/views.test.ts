@@ -118,6 +118,7 @@ describe('classView', () => {
     const state = fold([started, joined('lrn-duc', 'Đức', '2', 1)]);
     expect(classView(state, steps)).toEqual({
       seq: 2,
+      stream: 0,
       sessionId: 'ses-0000001',
       lessonTitle: 'Quét mã QR',
       stepCount: 4,
@@ -174,6 +175,7 @@ describe('meView', () => {
     const state = build();
     expect(meView(state, learnerOf(state, 'lrn-duc'))).toEqual({
       seq: base.length,
+      stream: 0,
       learnerId: 'lrn-duc',
       name: 'Đức',
       seat: '2',
@@ -186,6 +188,7 @@ describe('meView', () => {
     });
     expect(meView(state, learnerOf(state, 'lrn-dung'))).toEqual({
       seq: base.length,
+      stream: 0,
       learnerId: 'lrn-dung',
       name: 'Dũng',
       seat: '2',
