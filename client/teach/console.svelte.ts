@@ -1,3 +1,4 @@
+import type { Question } from '../../shared/lesson/question.ts';
 import type { StaffClientEvents, StaffServerEvents } from '../../shared/protocol/events.ts';
 import type { StaffView } from '../../shared/protocol/views.ts';
 import type { ClientError, Result } from '../lib/api.ts';
@@ -44,6 +45,20 @@ export class Console {
     );
   }
 
+  /** Put a question on the screens: one of the lesson's, or a quick one typed now. Seconds, or null: no limit. */
+  openQuiz(source: { step: number; questionId: string } | { question: Question }, timeLimit: number | null): Promise<boolean> {
+    return this.#command(() => this.channel.send('quiz:open', { sessionId: this.sessionId, source, timeLimit }));
+  }
+
+  quiz(command: 'quiz:close' | 'quiz:reveal' | 'quiz:dismiss', runId: string): Promise<boolean> {
+    return this.#command(() => this.channel.send(command, { sessionId: this.sessionId, runId }));
+  }
+
+  /** Show or hide the answers' histogram on the projector. */
+  showResults(runId: string, show: boolean): Promise<boolean> {
+    return this.#command(() => this.channel.send('quiz:show-results', { sessionId: this.sessionId, runId, show }));
+  }
+
   end(): Promise<boolean> {
     return this.#command(() => this.channel.send('session:end', { sessionId: this.sessionId }));
   }
@@ -69,7 +84,7 @@ export class Console {
     }
   }
 
-  async #command(run: () => Promise<Result<null>>): Promise<boolean> {
+  async #command(run: () => Promise<Result<unknown>>): Promise<boolean> {
     this.#busy = true;
     const res = await run();
     this.#busy = false;

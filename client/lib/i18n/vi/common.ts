@@ -13,6 +13,7 @@ export const common = {
   'quiz.false': 'Sai',
   'quiz.left': 'Còn {n} giây',
   'quiz.leftMin': 'Còn {m} phút {s} giây',
+  'quiz.rightTag': '✓ Đáp án đúng',
   'error.bad_request': 'Thông tin chưa đúng. Hãy kiểm tra lại.',
   'error.unauthorized': 'Hãy đăng nhập trước.',
   'error.not_found': 'Không tìm thấy.',

@@ -9,4 +9,12 @@ export const display = {
   'display.joined': 'Đã vào lớp: {n}',
   'display.done': '{done}/{total} đã xong',
   'display.ended': 'Buổi học đã kết thúc',
+  'dq.heading': 'Câu hỏi',
+  'dq.closed': 'Đã hết giờ trả lời',
+  'dq.revealed': 'Đáp án',
+  'dq.onTablet': 'Trả lời trên máy tính bảng của bạn.',
+  'dq.answered': '{n}/{total} đã trả lời',
+  'dq.right': '✓ Đáp án đúng: {a}',
+  'dq.poll': 'Câu hỏi thăm dò: không có đáp án đúng hay sai.',
+  'dq.why': 'Giải thích:',
 };

@@ -44,7 +44,6 @@ export const learner = {
   'quiz.partial': '◐ Đúng một phần',
   'quiz.wrong': '✗ Chưa đúng',
   'quiz.thanks': 'Cảm ơn bác đã trả lời',
-  'quiz.rightTag': '✓ Đáp án đúng',
   'quiz.answerIs': 'Đáp án đúng: {a}',
   'quiz.why': 'Giải thích:',
   'quiz.announceOpen': 'Câu hỏi mới: {prompt}',
