@@ -2,13 +2,13 @@ import type { Me, ServerInfo } from '../../shared/protocol/views.ts';
 import type { ClientError, Result } from '../lib/api.ts';
 import { api } from '../lib/http.ts';
 
-export type Route = { name: 'home' } | { name: 'session'; id: string };
+export type Route = { name: 'home' } | { name: 'session'; id: string } | { name: 'results'; id: string };
 export type Screen = 'loading' | 'offline' | 'setup' | 'login' | 'signed-in';
 
-/** `#/session/<id>` opens a session's console, so a reload keeps it; anything else is home. */
+/** `#/session/<id>` opens a session's console, `#/results/<id>` its results, so a reload keeps them; anything else is home. */
 function parseHash(): Route {
-  const match = /^#\/session\/([A-Za-z0-9_-]{1,64})$/.exec(location.hash);
-  return match ? { name: 'session', id: match[1] } : { name: 'home' };
+  const match = /^#\/(session|results)\/([A-Za-z0-9_-]{1,64})$/.exec(location.hash);
+  return match ? { name: match[1] as 'session' | 'results', id: match[2] } : { name: 'home' };
 }
 
 /** Who is signed in, whether the server still needs its first account, and where we are. */
