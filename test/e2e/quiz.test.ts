@@ -276,6 +276,7 @@ describe('practice questions, start to finish, in Chromium', () => {
     const q2 = tid(teach, 'results-question').nth(1);
     expect(await tid(teach, 'results-question').nth(3).innerText()).toMatch(/5\.000 \(1 người chọn\)/);
     expect(await q2.innerText()).toMatch(/3\/3\s+66,7%\s+Màu của tấm mã QR\s+\(1 người chọn\)/);
+    expect(await tid(teach, 'results-step').count()).toBe(8); // the hardest steps, one row per step
     await shot(teach, 'quiz-results');
 
     const expected = { Lành: { answered: 4, correct: 4 }, Hoà: { answered: 4, correct: 1 }, Tuấn: { answered: 3, correct: 2 } };
