@@ -262,7 +262,7 @@ export class Learner {
     }
     this.#answer = null;
     if (res.ok || res.error.code === 'session_ended' || res.error.code === 'learner_left') this.#settle(res);
-    else this.#quizError = res.error;
+    else if (pending.runId === this.quiz?.runId) this.#quizError = res.error; // not for a question gone meanwhile
   }
 
   #settle(res: Result<MeView>): void {
