@@ -21,11 +21,14 @@ const stale =
   Math.max(newest(join(root, 'client')), newest(join(root, 'shared'))) > statSync(built).mtimeMs;
 if (stale) {
   console.log('Building the client…');
-  const r = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  // The staff pages first (this empties dist/client), then the learner page on its own.
+  for (const extra of [[], ['--mode', 'learner']]) {
+    const r = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn', ...extra], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  }
 }
 
 const { register } = await import('tsx/esm/api');
