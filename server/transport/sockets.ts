@@ -221,6 +221,14 @@ function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void
     const actor = socket.data.actor as Extract<Actor, { role: 'instructor' | 'helper' }>;
     const only = socket.data.sessionId as string | undefined;
     const mayAccess = (sessionId: string) => only === undefined || only === sessionId;
+    // A helper's phone knows only the helper code: it is put in its session's staff room at once.
+    if (only !== undefined) {
+      const room = rooms.get(only);
+      if (room) {
+        void socket.join(staffRoom(only));
+        socket.emit('staff:view', room.staffView());
+      }
+    }
 
     const control = async (sessionId: string, command: Command): Promise<Ack<null>> => {
       if (!mayAccess(sessionId)) return fail('forbidden');

@@ -59,6 +59,9 @@ describe('help queue and helpers', () => {
     const { server, session, staff, learners, helperCode } = await classroom(2);
     const lan = await helper(server.url, helperCode, 'Chị Lan', 1);
     const minh = await helper(server.url, helperCode, 'Anh Minh', 2);
+    // A helper's phone gets its session's view as soon as it connects: that is how it learns the session.
+    const pushed = await waitFor<StaffView>(lan, 'staff:view', () => true);
+    expect(pushed.sessionId).toBe(session.id);
     const views = await Promise.all(
       [lan, minh].map(async (h) => unwrap(await call<StaffView>(h, 'staff:watch', { sessionId: session.id }))),
     );
