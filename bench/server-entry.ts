@@ -8,13 +8,26 @@ import { pino } from 'pino';
 import { createApp } from '../server/app.ts';
 import { openSqliteStore } from '../server/store/sqlite.ts';
 import { instrumentSocketIo } from './lib/instrument.ts';
-import { startProbe } from './lib/probe.ts';
+import { now } from './lib/clock.ts';
+import { recordTiming, startProbe } from './lib/probe.ts';
 
 const env = process.env;
 const root = resolve(import.meta.dirname, '..');
 const log = pino({ level: env.LOG_LEVEL ?? 'warn' });
 
 const store = openSqliteStore(resolve(env.DATA_DIR ?? resolve(root, 'data')));
+// Timing only: how long an append takes to become durable (call → resolved). The SQLite store
+// commits on the event loop, so this is also how long the loop may be held by a commit (fsync).
+const append = store.appendEvents.bind(store);
+store.appendEvents = (sessionId, afterSeq, events) => {
+  const started = now();
+  const done = append(sessionId, afterSeq, events);
+  done.then(
+    () => recordTiming('store.appendEvents', now() - started),
+    () => undefined,
+  );
+  return done;
+};
 const app = await createApp({
   store,
   log,

@@ -42,8 +42,11 @@ export class Pool {
     this.workers = workers;
   }
 
-  static async start(count: number, cores: string | null): Promise<Pool> {
-    const workers = Array.from({ length: count }, (_, i) => new Child({ name: `worker${i}`, script: 'bench/worker.ts', cores }));
+  static async start(count: number, cores: string | null, nodeArgs: string[] = []): Promise<Pool> {
+    const workers = Array.from(
+      { length: count },
+      (_, i) => new Child({ name: `worker${i}`, script: 'bench/worker.ts', cores, nodeArgs }),
+    );
     await Promise.all(workers.map((w) => w.next('ready', 60_000)));
     return new Pool(workers);
   }

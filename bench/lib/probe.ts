@@ -24,6 +24,15 @@ export function recordPush(classKey: string, start: number, end: number): void {
   else pushTimes.total.push(end - at);
 }
 
+/** Other named durations the server entry records (ms), e.g. how long a store append takes. */
+let timings = new Map<string, number[]>();
+
+export function recordTiming(name: string, ms: number): void {
+  let list = timings.get(name);
+  if (!list) timings.set(name, (list = []));
+  list.push(ms);
+}
+
 export interface PushTimes {
   /** Push command received → last frame of the view written. */
   commandToWritten: Summary;
@@ -52,6 +61,7 @@ export interface ProbeReport {
   cpu: { user: number; system: number; wallMs: number };
   memory: NodeJS.MemoryUsage;
   pushes: PushTimes;
+  timings: Record<string, Summary>;
 }
 
 export function startProbe(onExit: () => Promise<void>): void {
@@ -83,9 +93,11 @@ export function startProbe(onExit: () => Promise<void>): void {
           write: summarize(pushTimes.write),
           unmatched: pushTimes.unmatched,
         },
+        timings: Object.fromEntries([...timings].map(([name, list]) => [name, summarize(list)])),
       };
       if (msg.reset) {
         pushTimes = { total: [], write: [], unmatched: 0 };
+        timings = new Map();
         h.reset();
         cpuFrom = process.cpuUsage();
         wallFrom = now();

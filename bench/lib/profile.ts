@@ -4,10 +4,11 @@
  * Usage as a script: `npx tsx bench/lib/profile.ts file.cpuprofile [top]`.
  */
 import { readFileSync } from 'node:fs';
+import { originalLine } from './sourcemap.ts';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
 interface CpuProfile {
@@ -35,11 +36,14 @@ export interface ProfileSummary {
   areas: { area: string; ms: number; pct: number }[];
 }
 
-function where(url: string, line: number): string {
+function where(url: string, line: number, column: number): string {
   if (!url) return '';
   const nm = url.lastIndexOf('/node_modules/');
-  const path = nm >= 0 ? url.slice(nm + 14) : url.replace(/^file:\/\/.*?\/(server|shared|bench)\//, '$1/');
-  return `${path}:${line + 1}`;
+  if (nm >= 0) return `${url.slice(nm + 14)}:${line + 1}`;
+  const path = url.replace(/^(file:)?\/\/.*?\/(server|shared|bench)\//, '$2/');
+  // Our TypeScript runs through tsx, which puts a module on one line: map the column back.
+  const original = /\.ts$/.test(url) ? originalLine(url, line, column) : null;
+  return original !== null ? `${path}:${original}` : `${path}:${line + 1}:${column + 1}`;
 }
 
 function area(url: string, fn: string): string {
@@ -56,7 +60,16 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const key = (n: ProfileNode) => `${n.callFrame.functionName || '(anonymous)'}\t${where(n.callFrame.url, n.callFrame.lineNumber)}`;
+  const keys = new Map<number, string>();
+  const key = (n: ProfileNode) => {
+    let k = keys.get(n.id);
+    if (k === undefined) {
+      const f = n.callFrame;
+      k = `${f.functionName || '(anonymous)'}\t${where(f.url, f.lineNumber, f.columnNumber)}`;
+      keys.set(n.id, k);
+    }
+    return k;
+  };
 
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();

@@ -31,6 +31,8 @@ export function renderMarkdown(r: BenchResult): string {
     `Run of ${r.startedAt} (${r.mode} mode, ${r.durationS} s). Machine: ${m.cpu}, ${m.cores} cores, ${m.memGB} GB, ${m.os}, Node ${m.node}; ` +
       `load average at start ${m.loadAvgAtStart.join(' / ')}${m.shared ? ' — a shared machine: other work ran alongside' : ''}.`,
     '',
+    `Code: commit ${r.revision.commit}${r.revision.dirty ? ' with uncommitted changes in server/ or shared/' : ''}.`,
+    '',
     r.pinning.taskset
       ? `Pinning: each server under test on core ${r.pinning.server}, the load generator (${r.settings.workers} worker processes and the harness) on core ${r.pinning.generator} (taskset).`
       : 'Pinning: none (taskset missing or a single core): server and load generator share the cores.',
@@ -41,9 +43,9 @@ export function renderMarkdown(r: BenchResult): string {
     ...(r.warnings.length ? [`Disturbed by other processes of the host: ${r.warnings.join('; ')}.`, ''] : []),
     '### Targets',
     '',
-    '| budget | target | measured | |',
-    '|---|---|---|---|',
-    ...r.targets.map((t) => `| ${t.name} | ${t.target} | ${t.measured} | ${ok(t.met)} |`),
+    '| budget | target | measured | | note |',
+    '|---|---|---|---|---|',
+    ...r.targets.map((t) => `| ${t.name} | ${t.target} | ${t.measured} | ${ok(t.met)} | ${t.note ?? ''} |`),
     '',
   );
 

@@ -31,6 +31,8 @@ export interface HostLoad {
 
 export interface ServerHealth {
   loopDelay: LoopDelay;
+  /** Named durations inside the server (ours: store.appendEvents, call → durable). */
+  timings: Record<string, Summary>;
   /** % of one core over the window. */
   cpuPct: number;
   rssMB: number;
@@ -167,6 +169,8 @@ export interface BenchResult {
     loadAvgAtStart: number[];
     shared: boolean;
   };
+  /** The code measured: the commit, and whether server/ or shared/ had uncommitted changes. */
+  revision: { commit: string; dirty: boolean };
   pinning: { taskset: boolean; server: string | null; generator: string | null };
   settings: Record<string, unknown>;
   fanout: { runs: FanoutRun[]; ratios: FanoutRatios[] };

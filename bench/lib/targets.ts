@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { Lesson } from '../../shared/lesson/schema.ts';
-import type { ClassView, StepView } from '../../shared/protocol/views.ts';
+import type { StepView } from '../../shared/protocol/views.ts';
 import { renderSteps } from '../../server/rooms/render.ts';
 import { Child, root } from './children.ts';
 import { now } from './clock.ts';
@@ -151,12 +151,30 @@ export async function ourInstructor(url: string, cookie: string, sessionId: stri
   };
 }
 
-/** What the baselines relay: a view shaped and sized like our ClassView for the same step. */
-export function baselineViews(lesson: Lesson, room: string): (step: number) => ClassView {
+/**
+ * What the baselines relay: a view shaped and sized like our ClassView for the same step (the same
+ * rendered HTML). Deliberately not typed as ClassView, so that the bench does not stop type-checking
+ * whenever that type grows; each run reports every system's payload bytes, so a drift shows.
+ */
+export interface BaselineView {
+  seq: number;
+  stream: number;
+  sessionId: string;
+  lessonTitle: string;
+  stepCount: number;
+  current: number;
+  pacing: { mode: 'instructor' };
+  steps: StepView[];
+  status: 'open';
+  quiz: null;
+}
+
+export function baselineViews(lesson: Lesson, room: string): (step: number) => BaselineView {
   const steps: StepView[] = renderSteps(lesson);
   let seq = 1;
   return (step) => ({
     seq: ++seq,
+    stream: seq,
     sessionId: room,
     lessonTitle: lesson.title,
     stepCount: steps.length,
