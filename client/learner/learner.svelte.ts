@@ -1,5 +1,5 @@
 import type { AnswerValue } from '../../shared/lesson/question.ts';
-import type { QuizAnswer } from '../../shared/protocol/commands.ts';
+import type { HelpReason, LearnerHelp, QuizAnswer } from '../../shared/protocol/commands.ts';
 import type { LearnerClientEvents, LearnerServerEvents } from '../../shared/protocol/events.ts';
 import type { ClassView, LearnerSnapshot, MeView, QuizPublicView, StepView } from '../../shared/protocol/views.ts';
 import type { ClientError, Result } from '../lib/api.ts';
@@ -19,7 +19,14 @@ export class Learner {
   #me = $state.raw<MeView | null>(null);
   /** A done/help change tapped but not yet acknowledged; re-sent after a reconnect. */
   #pendingDone = $state.raw<{ step: number; done: boolean } | null>(null);
-  #pendingHelp = $state<boolean | null>(null);
+  #pendingHelp = $state.raw<LearnerHelp | null>(null);
+  /** Who just solved this learner's request: shown for a few seconds. */
+  #solvedBy = $state<string | null>(null);
+  #solvedTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Last class and own stream numbers received: a jump means a message was missed. */
+  #streams = [0, 0];
+  /** Round-trip time of the last ping, reported with the next one. */
+  #rtt: number | null = null;
   #navigating = $state(false);
   /** An answer not yet acknowledged; sent again with the same answerId after a reconnect. */
   #answer = $state.raw<QuizAnswer | null>(null);
@@ -45,8 +52,15 @@ export class Learner {
       this.#bound = false;
       void this.#resume();
     });
-    channel.on('class', (view) => this.#applyClass(view));
-    channel.on('me', (view) => this.#applyMe(view));
+    channel.on('class', (view) => {
+      this.#gap(0, view.stream);
+      this.#applyClass(view);
+    });
+    channel.on('me', (view) => {
+      this.#gap(1, view.stream);
+      this.#applyMe(view);
+    });
+    setInterval(() => void this.#ping(), 15_000);
     channel.on('session:ended', () => {
       if (this.#token) this.#forget('join.ended');
     });
@@ -101,6 +115,9 @@ export class Learner {
   }
   get help(): boolean {
     return !!this.#me?.help;
+  }
+  get solvedBy(): string | null {
+    return this.#solvedBy;
   }
   get donePending(): boolean {
     return this.#pendingDone !== null;
@@ -163,6 +180,7 @@ export class Learner {
     });
     if (res.ok) {
       this.#bound = true;
+      void this.#ping();
       saveToken(token);
       this.#token = token;
       this.#prefillCode = '';
@@ -184,9 +202,10 @@ export class Learner {
     void this.#flushDone();
   }
 
-  toggleHelp(): void {
-    if (this.#pendingHelp !== null || !this.#me) return;
-    this.#pendingHelp = !this.#me.help;
+  /** Ask for help (with an optional reason), or withdraw the request. */
+  toggleHelp(reason?: HelpReason): void {
+    if (this.#pendingHelp || !this.#me) return;
+    this.#pendingHelp = this.#me.help ? { active: false } : { active: true, reason };
     void this.#flushHelp();
   }
 
@@ -220,6 +239,7 @@ export class Learner {
     if (res.ok) {
       this.#bound = true;
       this.#setSnapshot(res.data);
+      void this.#ping();
       void this.#flushDone();
       void this.#flushHelp();
       void this.#flushAnswer();
@@ -242,8 +262,8 @@ export class Learner {
 
   async #flushHelp(): Promise<void> {
     const active = this.#pendingHelp;
-    if (active === null || !this.channel.connected) return;
-    const res = await this.channel.send('learner:help', { active });
+    if (!active || !this.channel.connected) return;
+    const res = await this.channel.send('learner:help', active);
     if (this.#pendingHelp !== active) return;
     if (!res.ok && res.error.code === 'timeout' && !this.channel.connected) return;
     this.#pendingHelp = null;
@@ -276,7 +296,22 @@ export class Learner {
     }
   }
 
+  /** Heartbeat: report the previous round trip, measure this one. */
+  async #ping(): Promise<void> {
+    if (!this.#bound || !this.channel.connected) return;
+    const sent = performance.now();
+    const res = await this.channel.send('learner:ping', { rttMs: this.#rtt });
+    if (res.ok) this.#rtt = Math.round(performance.now() - sent);
+  }
+
+  /** A stream number that is not the last + 1: something was missed, ask for a fresh snapshot. */
+  #gap(i: 0 | 1, n: number): void {
+    if (this.#bound && n > this.#streams[i] + 1) void this.#resume();
+    this.#streams[i] = n;
+  }
+
   #setSnapshot(snapshot: LearnerSnapshot): void {
+    this.#streams = [snapshot.class.stream, snapshot.me.stream];
     // A different session or learner: start over rather than compare sequence numbers across them.
     if (this.#class && this.#class.sessionId !== snapshot.class.sessionId) this.#class = null;
     if (this.#me && this.#me.learnerId !== snapshot.me.learnerId) this.#me = null;
@@ -297,6 +332,14 @@ export class Learner {
     const have = this.#me;
     if (have && (have.learnerId !== view.learnerId || view.seq < have.seq)) return;
     this.#me = view;
+    // Solved while we watched (not an old one found on joining): say so for ten seconds.
+    const solved = view.helpResolved;
+    if (have && solved && solved.at !== have.helpResolved?.at) {
+      this.#solvedBy = solved.by;
+      clearTimeout(this.#solvedTimer);
+      this.#solvedTimer = setTimeout(() => (this.#solvedBy = null), 10_000);
+    }
+    if (view.help) this.#solvedBy = null;
   }
 
   #forget(notice: Key | null): void {
@@ -306,6 +349,7 @@ export class Learner {
     this.#me = null;
     this.#pendingDone = null;
     this.#pendingHelp = null;
+    this.#solvedBy = null;
     this.#answer = null;
     this.#quizError = null;
     this.#error = null;

@@ -4,15 +4,25 @@
  */
 import type { common } from './vi/common.ts';
 import type { display } from './vi/display.ts';
+import type { help } from './vi/help.ts';
 import type { learner } from './vi/learner.ts';
+import type { staff } from './vi/staff.ts';
 import type { teach } from './vi/teach.ts';
 
 export { common } from './vi/common.ts';
 export { learner } from './vi/learner.ts';
 export { teach } from './vi/teach.ts';
 export { display } from './vi/display.ts';
+export { staff } from './vi/staff.ts';
+export { help } from './vi/help.ts';
 
 /** The shape another language must fill for a section: a missing or extra key fails type checking. */
 export type Shape<T> = Record<keyof T, string>;
-export type Key = keyof typeof common | keyof typeof learner | keyof typeof teach | keyof typeof display;
+export type Key =
+  | keyof typeof common
+  | keyof typeof learner
+  | keyof typeof teach
+  | keyof typeof display
+  | keyof typeof staff
+  | keyof typeof help;
 export type Dict = Partial<Record<Key, string>>;

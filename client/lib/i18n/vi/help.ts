@@ -1,0 +1,23 @@
+/** The helper's phone (/help/). */
+export const help = {
+  'helper.title': 'Cùng Học — Người hỗ trợ',
+  'helper.heading': 'Người hỗ trợ',
+  'helper.intro': 'Nhập mã người hỗ trợ (trên màn hình của giảng viên) và tên của bạn.',
+  'helper.code': 'Mã người hỗ trợ',
+  'helper.codeHint': '6 chữ hoặc số',
+  'helper.name': 'Tên của bạn',
+  'helper.nameHint': 'Ví dụ: Chị Lan',
+  'helper.join': 'Vào hỗ trợ',
+  'helper.joining': 'Đang vào…',
+  'helper.codeInvalid': 'Mã gồm đúng 6 chữ hoặc số.',
+  'helper.nameMissing': 'Hãy nhập tên của bạn (không dùng dấu < >).',
+  'helper.badCode': 'Không có lớp nào đang mở với mã này. Xem lại mã trên màn hình của giảng viên.',
+  'helper.you': 'Bạn là: {name}',
+  'helper.leave': 'Đổi người / Thoát',
+  'helper.stuckHeading': 'Có thể đang gặp khó ({n})',
+  'helper.stuckHint': 'Họ chưa bấm “Cần giúp” nhưng có thể đang vướng. Hãy đến xem, rồi bấm “Đã xem”.',
+  'helper.seen': '✓ Đã xem',
+  'helper.ended': 'Buổi học đã kết thúc. Cảm ơn bạn đã hỗ trợ!',
+  'error.forbidden': 'Người hỗ trợ không làm được việc này.',
+  'error.rate_limited': 'Nhập sai quá nhiều lần. Hãy chờ một lát rồi thử lại.',
+};

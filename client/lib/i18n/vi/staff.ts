@@ -1,0 +1,22 @@
+/** Words the console and the helper's phone share: the help queue, reasons, stuck flags, durations. */
+export const staff = {
+  'reason.not_understood': 'Chưa hiểu',
+  'reason.device_problem': 'Máy bị lỗi',
+  'reason.falling_behind': 'Chưa theo kịp',
+  'reason.none': 'Không nói lý do',
+  'dur.s': '{n} giây',
+  'dur.m': '{n} phút',
+  'queue.heading': 'Cần giúp ({n})',
+  'queue.empty': 'Chưa ai cần giúp.',
+  'queue.waiting': '⏳ chờ {d}',
+  'queue.claim': 'Tôi đến',
+  'queue.resolve': 'Xong',
+  'queue.release': 'Trả lại',
+  'queue.mine': '🚶 Bạn đang đến giúp',
+  'queue.coming': '🚶 {name} đang đến',
+  'queue.taken': 'Người khác đã nhận',
+  'stuck.label': '⚠ Có thể đang gặp khó',
+  'stuck.slow': 'Lâu hơn dự kiến',
+  'stuck.wrong_answers': 'Trả lời sai nhiều lần',
+  'stuck.onStep': 'đã {d} ở bước này',
+};
