@@ -1,9 +1,9 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Namespace, Wire } from './wire.ts';
 
-/** A Wire over socket.io-client. */
-export function sioWire(namespace: Namespace): Wire {
-  const socket: Socket = io(namespace, { transports: ['websocket', 'polling'], tryAllTransports: true });
+/** A Wire over socket.io-client; `auth` goes with the handshake (a helper's code, name and token). */
+export function sioWire(namespace: Namespace, auth?: Record<string, string>): Wire {
+  const socket: Socket = io(namespace, { transports: ['websocket', 'polling'], tryAllTransports: true, auth });
   let closed = false;
   const listeners: Record<string, ((...args: unknown[]) => void)[]> = {};
   const fire = (event: string, ...args: unknown[]): void => listeners[event]?.forEach((fn) => fn(...args));

@@ -1,0 +1,9 @@
+import { mount } from 'svelte';
+import '../lib/base.css';
+import { i18n } from '../lib/i18n/i18n.svelte.ts';
+import { common, help, staff } from '../lib/i18n/vi.ts';
+import App from './App.svelte';
+
+void i18n
+  .init([common, staff, help], (en) => [en.common, en.staff, en.help])
+  .then(() => mount(App, { target: document.getElementById('app')! }));
