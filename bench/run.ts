@@ -77,6 +77,8 @@ const settings = {
     /** Pause between a push fully delivered and the next one. */
     gapMs: quick ? 20 : 50,
     pushTimeoutMs: 10_000,
+    /** At the largest N, measure a disturbed run again, at most this many times. */
+    retriesWhenDisturbed: quick ? 0 : 2,
   },
   answers: {
     learners: quick ? 20 : 1000,
@@ -325,6 +327,7 @@ async function fanout(pool: Pool, kind: TargetKind, n: number): Promise<FanoutRu
     return {
       target: kind,
       n,
+      attempts: 1,
       pushes: settings.fanout.pushes,
       connected: conn.connected,
       connectMs: conn.ms,
@@ -618,7 +621,10 @@ function checkTargets(r: Omit<BenchResult, 'targets' | 'complete' | 'valid' | 'i
     runs.some((x) => x.warnings.length > 0) ? ' Disturbed by other processes of the host.' : '';
   // End to end when the load generator kept up; otherwise the servers' own share (command in →
   // last frame written), which the generator cannot distort.
+  // (Latencies of a run disturbed by other processes cannot be compared: no verdict then.)
   const inside = ratios?.serverSide.oursOverSio;
+  const pair = r.fanout.runs.filter((x) => x.n === largest && x.target !== 'ws');
+  const quiet = pair.length === 2 && pair.every((x) => x.warnings.length === 0);
   checks.push({
     name: `fan-out to ${largest || 'N'} learners vs bare Socket.IO`,
     target: 'p50 and p99 ≤ 1.5×',
@@ -626,14 +632,18 @@ function checkTargets(r: Omit<BenchResult, 'targets' | 'complete' | 'valid' | 'i
       ? `end to end p50 ${ratios.oursOverSio.p50}×, p99 ${ratios.oursOverSio.p99}×${pairValid ? '' : ' (generator-bound, not valid)'}; ` +
         `inside the server p50 ${inside!.p50}×, p99 ${inside!.p99}×; CPU per push ${inside!.cpu}×`
       : 'not measured',
-    met: ratios
-      ? pairValid
-        ? ratios.oursOverSio.p50 <= 1.5 && ratios.oursOverSio.p99 <= 1.5
-        : inside!.p50 <= 1.5 && inside!.p99 <= 1.5
-      : null,
+    met:
+      ratios && quiet
+        ? pairValid
+          ? ratios.oursOverSio.p50 <= 1.5 && ratios.oursOverSio.p99 <= 1.5
+          : inside!.p50 <= 1.5 && inside!.p99 <= 1.5
+        : null,
     note: ratios
-      ? (pairValid ? 'judged end to end.' : 'judged inside the server: end to end, the load generator was the bottleneck.') +
-        disturbed(r.fanout.runs.filter((x) => x.n === largest && x.target !== 'ws'))
+      ? !quiet
+        ? `No verdict: other processes of the host disturbed ${pair.filter((x) => x.warnings.length).map((x) => x.target).join(' and ')} (latencies not comparable); CPU per push, which descheduling does not inflate, is ${inside!.cpu}×.`
+        : pairValid
+          ? 'Judged end to end.'
+          : 'Judged inside the server: end to end, the load generator was the bottleneck.'
       : undefined,
   });
   const b = r.answers.burst;
@@ -726,7 +736,15 @@ async function main(): Promise<void> {
       for (const n of settings.fanout.sizes) {
         for (const kind of settings.fanout.systems) {
           try {
-            const run = await fanout(pool, kind, n);
+            const largest = n === Math.max(...settings.fanout.sizes);
+            const otherLoad = (x: FanoutRun) => Math.max(x.host.otherOnServerCorePct ?? 0, x.host.otherOnGeneratorCoresPct ?? 0);
+            let run = await fanout(pool, kind, n);
+            for (let attempt = 2; largest && run.warnings.length > 0 && attempt <= settings.fanout.retriesWhenDisturbed + 1; attempt++) {
+              log(`fan-out ${kind} N=${n} disturbed (${run.warnings.join('; ')}): measuring again`);
+              const again = await fanout(pool, kind, n);
+              again.attempts = attempt;
+              run = otherLoad(again) < otherLoad(run) ? again : { ...run, attempts: attempt };
+            }
             fanoutRuns.push(run);
             log(
               `fan-out ${kind} N=${n}: p50 ${run.recipients.p50} p99 ${run.recipients.p99} max ${run.recipients.max} ms, last p50 ${run.lastRecipient.p50} ms, lost ${run.lost}; server CPU ${run.server.cpuPct}%, generator CPU ${run.generator.cpuPct}% loop p99 ${run.generator.loopDelayP99} ms${run.valid ? '' : ' INVALID: ' + run.reasons.join('; ')}`,

@@ -20,7 +20,7 @@ function fanoutRow(r: FanoutRun): string {
   return (
     `| ${r.n} | ${targetNames[r.target]} | ${lat(r.recipients)} | ${ms(r.lastRecipient.p50)} / ${ms(r.lastRecipient.p99)} / ${ms(r.lastRecipient.max)}` +
     ` | ${ms(inside.p50)} / ${ms(inside.p99)} / ${ms(inside.max)} | ${r.serverCpuMsPerPush} · ${r.generatorCpuMsPerPush} | ${r.received}/${r.expected}` +
-    ` | ${r.server.loopDelay.p99} ms | ${gen(r.generator)} | ${other(r.host)} | ${valid(r)} |`
+    ` | ${r.server.loopDelay.p99} ms | ${gen(r.generator)} | ${other(r.host)} | ${valid(r)}${r.attempts > 1 ? ` (${r.attempts} attempts)` : ''} |`
   );
 }
 

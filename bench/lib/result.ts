@@ -49,6 +49,8 @@ export interface Validity {
 export interface FanoutRun extends Validity {
   target: TargetKind;
   n: number;
+  /** Measurements made: a disturbed one is measured again (bounded); the least disturbed is kept. */
+  attempts: number;
   pushes: number;
   connected: number;
   connectMs: number;

@@ -78,6 +78,7 @@ describe('bench harness, quick mode', () => {
           const run = r.fanout.runs.find((x) => x.target === target && x.n === n);
           expect(run, `${target} N=${n}`).toBeDefined();
           expect(run!.connected).toBe(n);
+          expect(run!.attempts).toBeGreaterThanOrEqual(1);
           expect(run!.expected).toBe(n * pushes);
           expect(run!.received).toBe(run!.expected);
           expect(run!.lost).toBe(0);
