@@ -1,9 +1,13 @@
 import type { Question } from '../../shared/lesson/question.ts';
+import type { StuckConfig } from '../../shared/protocol/commands.ts';
 import type { StaffClientEvents, StaffServerEvents } from '../../shared/protocol/events.ts';
 import type { StaffView } from '../../shared/protocol/views.ts';
 import type { ClientError, Result } from '../lib/api.ts';
 import { Channel } from '../lib/channel.svelte.ts';
+import type { QueueCommand } from '../lib/queue.ts';
+import { ServerClock } from '../lib/server-clock.svelte.ts';
 import { sioWire } from '../lib/wire-sio.ts';
+import { HelpAlert } from './alert.svelte.ts';
 
 /** One session's console: watches the staff view (again on every reconnect) and sends commands. */
 export class Console {
@@ -13,6 +17,9 @@ export class Console {
   #error = $state.raw<ClientError | null>(null);
   #busy = $state(false);
   #unauthorized = $state(false);
+  /** Server time, for waiting times and time on step. */
+  readonly clock = new ServerClock();
+  readonly alert = new HelpAlert();
 
   constructor(sessionId: string) {
     this.sessionId = sessionId;
@@ -59,6 +66,26 @@ export class Console {
     return this.#command(() => this.channel.send('quiz:show-results', { sessionId: this.sessionId, runId, show }));
   }
 
+  /** Work the help queue as the instructor; the card shows the outcome (e.g. already_claimed). */
+  help = (command: QueueCommand, requestId: string): Promise<Result<null>> =>
+    this.channel.send(command, { sessionId: this.sessionId, requestId });
+
+  dismissStuck(learnerId: string): Promise<boolean> {
+    return this.#command(() => this.channel.send('stuck:dismiss', { sessionId: this.sessionId, learnerId }));
+  }
+
+  configureStuck(config: StuckConfig): Promise<boolean> {
+    return this.#command(() => this.channel.send('stuck:configure', { sessionId: this.sessionId, config }));
+  }
+
+  setSeatMap(rows: number, cols: number): Promise<boolean> {
+    return this.#command(() => this.channel.send('seatmap:set', { sessionId: this.sessionId, rows, cols }));
+  }
+
+  place(learnerId: string, row: number, col: number): Promise<boolean> {
+    return this.#command(() => this.channel.send('seat:place', { sessionId: this.sessionId, learnerId, row, col }));
+  }
+
   end(): Promise<boolean> {
     return this.#command(() => this.channel.send('session:end', { sessionId: this.sessionId }));
   }
@@ -69,6 +96,7 @@ export class Console {
 
   close(): void {
     this.channel.close();
+    this.clock.stop();
   }
 
   async #watch(): Promise<void> {
@@ -97,5 +125,7 @@ export class Console {
     if (view.sessionId !== this.sessionId) return;
     if (this.#view && view.seq < this.#view.seq) return;
     this.#view = view;
+    this.clock.sync(view.now);
+    this.alert.update(view.helpQueue);
   }
 }

@@ -1,9 +1,9 @@
 import { mount } from 'svelte';
 import '../lib/base.css';
 import { i18n } from '../lib/i18n/i18n.svelte.ts';
-import { common, teach } from '../lib/i18n/vi.ts';
+import { common, staff, teach } from '../lib/i18n/vi.ts';
 import App from './App.svelte';
 
 void i18n
-  .init([common, teach], (en) => [en.common, en.teach])
+  .init([common, teach, staff], (en) => [en.common, en.teach, en.staff])
   .then(() => mount(App, { target: document.getElementById('app')! }));

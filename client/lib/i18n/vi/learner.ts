@@ -24,7 +24,7 @@ export const learner = {
   'help.falling_behind': 'Chưa theo kịp',
   'learner.helpCancel': 'Huỷ yêu cầu',
   'learner.helpWaiting': '⏳ Đang chờ người đến giúp — bác đứng thứ {n}',
-  'learner.helpClaimed': '🚶 Có người đang đến: {name}',
+  'learner.helpClaimed': '➜ Có người đang đến: {name}',
   'learner.helpSolved': '✓ {name} đã giúp xong',
   'learner.queued': 'Đang chờ mạng để gửi…',
   'learner.prev': 'Bước trước',
