@@ -64,6 +64,8 @@ const { values: args } = parseArgs({
     'no-docs': { type: 'boolean', default: false },
     /** Wait up to this many minutes for the host's 1-minute load average to fall below 1 (shared machines). */
     'wait-quiet': { type: 'string' },
+    /** Only rewrite latest.md (and this page, for a full run in bench/results) from latest.json. */
+    rerender: { type: 'boolean', default: false },
   },
 });
 
@@ -698,6 +700,7 @@ function revision(): { commit: string; dirty: boolean } {
 
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
+  const measured = revision(); // the code as it was when the run started
   let loadAvgAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
   log(
     `mode ${quick ? 'quick' : 'full'}; ${coreCount} cores; server on ${serverCores ?? 'any core'}, load generator on ${generatorCores ?? 'any core'}; load average ${loadAvgAtStart.join(' ')}`,
@@ -800,7 +803,7 @@ async function main(): Promise<void> {
       // Other work (other engineers' tests) may run on this host: see loadAvgAtStart.
       shared: loadAvgAtStart[0] > 0.5,
     },
-    revision: revision(),
+    revision: measured,
     pinning: { taskset, server: serverCores, generator: generatorCores },
     settings: { ...settings, only: [...only], profile: Boolean(profileDir) },
     fanout: { runs: fanoutRuns, ratios: fanoutRatios(fanoutRuns) },
@@ -835,7 +838,11 @@ async function main(): Promise<void> {
     const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
     for (const p of profiles) {
       const file = files.find((f) => f.includes(`.${p.pid}.`));
-      if (file) partial.profiles.push({ scenario: p.scenario, summary: summarizeProfile(join(profileDir, file), 20) });
+      if (file) {
+        const summary = summarizeProfile(join(profileDir, file), 20);
+        delete summary.all; // a Map: not for the JSON
+        partial.profiles.push({ scenario: p.scenario, summary });
+      }
     }
   }
 
@@ -861,4 +868,14 @@ async function main(): Promise<void> {
   process.exit(complete ? 0 : 1);
 }
 
-void main();
+if (args.rerender) {
+  const result = JSON.parse(readFileSync(join(outDir, 'latest.json'), 'utf8')) as BenchResult;
+  const md = renderMarkdown(result);
+  writeFileSync(join(outDir, 'latest.md'), md);
+  const everything = (result.settings.only as string[] | undefined)?.length === 4;
+  if (result.mode === 'full' && everything && outDir === defaultOut && !args['no-docs']) updatePerformanceDoc(join(root, 'docs/performance.md'), md);
+  console.log(md);
+  process.exit(0);
+} else {
+  void main();
+}

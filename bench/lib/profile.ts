@@ -1,7 +1,8 @@
 /**
  * Summarise a V8 .cpuprofile (node --cpu-prof): the functions with the most self time, the most
  * inclusive time, and self time by area (a package under node_modules, a file of ours, node itself).
- * Usage as a script: `npx tsx bench/lib/profile.ts file.cpuprofile [top]`.
+ * Usage as a script: `npx tsx bench/lib/profile.ts file.cpuprofile [top] [name,name…]` — the names
+ * (function names) also print those functions' inclusive time.
  */
 import { readFileSync } from 'node:fs';
 import { originalLine } from './sourcemap.ts';
@@ -28,6 +29,8 @@ export interface HotSpot {
 
 export interface ProfileSummary {
   file: string;
+  /** Inclusive time of every function, by "name\twhere" (for focused questions). */
+  all?: Map<string, number>;
   totalMs: number;
   /** Time not idle (all but "(idle)"). */
   busyMs: number;
@@ -108,6 +111,7 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
       });
   return {
     file,
+    all: inclusive,
     totalMs: round(total),
     busyMs: round(busy),
     self: list(self),
@@ -139,10 +143,19 @@ export function profileMarkdown(s: ProfileSummary, top = 12): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [file, top] = process.argv.slice(2);
+  const [file, top, focus] = process.argv.slice(2);
   if (!file) {
-    console.error('usage: npx tsx bench/lib/profile.ts file.cpuprofile [top]');
+    console.error('usage: npx tsx bench/lib/profile.ts file.cpuprofile [top] [name,name…]');
     process.exit(2);
   }
-  console.log(profileMarkdown(summarizeProfile(file, Number(top ?? 15)), Number(top ?? 15)));
+  const summary = summarizeProfile(file, Number(top ?? 15));
+  console.log(profileMarkdown(summary, Number(top ?? 15)));
+  if (focus) {
+    const names = new Set(focus.split(','));
+    console.log('\n| inclusive % of busy | ms | function | where |\n|---:|---:|---|---|');
+    for (const [k, ms] of [...summary.all!].sort((a, b) => b[1] - a[1])) {
+      const [fn, where] = k.split('\t');
+      if (names.has(fn)) console.log(`| ${Math.round((1000 * ms) / summary.busyMs) / 10}% | ${Math.round(ms)} | \`${fn}\` | ${where} |`);
+    }
+  }
 }

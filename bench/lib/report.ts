@@ -29,7 +29,7 @@ export function renderMarkdown(r: BenchResult): string {
   const lines: string[] = [];
   lines.push(
     `Run of ${r.startedAt} (${r.mode} mode, ${r.durationS} s). Machine: ${m.cpu}, ${m.cores} cores, ${m.memGB} GB, ${m.os}, Node ${m.node}; ` +
-      `load average at start ${m.loadAvgAtStart.join(' / ')}${m.shared ? ' — a shared machine: other work ran alongside' : ''}.`,
+      `load average at start ${m.loadAvgAtStart.join(' / ')}${m.shared ? ' — a shared machine: the share of each core other processes used is given per scenario ("other load")' : ''}.`,
     '',
     `Code: commit ${r.revision.commit}${r.revision.dirty ? ' with uncommitted changes in server/ or shared/' : ''}.`,
     '',
@@ -37,7 +37,7 @@ export function renderMarkdown(r: BenchResult): string {
       ? `Pinning: each server under test on core ${r.pinning.server}, the load generator (${r.settings.workers} worker processes and the harness) on core ${r.pinning.generator} (taskset).`
       : 'Pinning: none (taskset missing or a single core): server and load generator share the cores.',
     '',
-    `Run ${r.valid ? 'valid' : '**invalid**'}${r.invalidReasons.length ? ': ' + r.invalidReasons.join('; ') : ''}. ` +
+    `Run ${r.valid ? 'valid' : `**invalid**: ${r.invalidReasons.length} measurement(s) limited by the load generator or failed (listed at the end)`}. ` +
       `Nothing lost: ${r.complete ? 'yes (every push reached every learner, every answer acknowledged and counted)' : '**no**'}.`,
     '',
     ...(r.warnings.length ? [`Disturbed by other processes of the host: ${r.warnings.join('; ')}.`, ''] : []),
@@ -152,6 +152,7 @@ export function renderMarkdown(r: BenchResult): string {
   for (const p of r.profiles) {
     lines.push(`### CPU profile: ${p.scenario}`, '', profileMarkdown(p.summary, 12), '');
   }
+  if (r.invalidReasons.length) lines.push('### Invalid measurements', '', ...r.invalidReasons.map((x) => `- ${x}`), '');
   lines.push(`Settings: \`${JSON.stringify(r.settings)}\``, '');
   return lines.join('\n');
 }
