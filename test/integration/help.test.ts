@@ -1,33 +1,24 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LearnerSnapshot, MeView, StaffView } from '../../shared/protocol/views.ts';
 import {
   call,
   closeSockets,
   helperSocket,
   learnerSocket,
-  removeDir,
-  setupInstructor,
+    setupInstructor,
   staffSocket,
-  startServer,
-  startSession,
+    startSession,
   token,
   unwrap,
   waitFor,
   type LearnerSocket,
-  type TestServer,
+  useServers,
 } from '../support/server.ts';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  closeSockets();
-  for (const s of servers) await s.stop().catch(() => undefined);
-  for (const s of servers) removeDir(s.dataDir);
-  servers = [];
-});
+const servers = useServers();
 
 async function classroom(n: number) {
-  const server = await startServer();
-  servers.push(server);
+  const server = await servers.start();
   const { cookie } = await setupInstructor(server.url);
   const session = await startSession(server.url, cookie);
   const staff = staffSocket(server.url, cookie);
@@ -144,8 +135,7 @@ describe('help queue and helpers', () => {
     closeSockets();
     await server.stop();
 
-    const again = await startServer({ dataDir: server.dataDir });
-    servers.push(again);
+    const again = await servers.start({ dataDir: server.dataDir });
     const staff2 = staffSocket(again.url, cookie);
     const view = unwrap(await call<StaffView>(staff2, 'staff:watch', { sessionId: session.id }));
     expect(view.helpQueue.map((r) => [r.name, r.status, r.claimedBy, r.reason])).toEqual([

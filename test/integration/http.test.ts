@@ -1,18 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LessonSummary, Me, ServerInfo, SessionSummary } from '../../shared/protocol/views.ts';
-import { api, removeDir, setupInstructor, startServer, type TestServer } from '../support/server.ts';
+import { api, setupInstructor, useServers } from '../support/server.ts';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  for (const s of servers) await s.stop().catch(() => undefined);
-  for (const s of servers) removeDir(s.dataDir);
-  servers = [];
-});
-async function server(opts: { remote?: boolean } = {}) {
-  const s = await startServer(opts);
-  servers.push(s);
-  return s;
-}
+const servers = useServers();
+const server = servers.start;
 const account = { username: 'cohanh', displayName: 'Cô Hạnh', password: 'mat-khau-du-dai' };
 
 describe('accounts and the HTTP API', () => {

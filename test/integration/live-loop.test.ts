@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ClassView, LearnerSnapshot, MeView, StaffView } from '../../shared/protocol/views.ts';
 import {
   api,
@@ -6,29 +6,20 @@ import {
   closeSockets,
   displaySocket,
   learnerSocket,
-  removeDir,
-  setupInstructor,
+    setupInstructor,
   staffSocket,
-  startServer,
-  startSession,
+    startSession,
   token,
   unwrap,
   waitFor,
   type LearnerSocket,
-  type TestServer,
+  useServers,
 } from '../support/server.ts';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  closeSockets();
-  for (const s of servers) await s.stop().catch(() => undefined);
-  for (const s of servers) removeDir(s.dataDir);
-  servers = [];
-});
+const servers = useServers();
 
 async function classroom() {
-  const server = await startServer();
-  servers.push(server);
+  const server = await servers.start();
   const { cookie } = await setupInstructor(server.url);
   const session = await startSession(server.url, cookie);
   const staff = staffSocket(server.url, cookie);
@@ -164,8 +155,7 @@ describe('the live lesson loop', () => {
     closeSockets();
     await server.stop();
 
-    const again = await startServer({ dataDir: server.dataDir });
-    servers.push(again);
+    const again = await servers.start({ dataDir: server.dataDir });
     const snapA = unwrap(await call<LearnerSnapshot>(learnerSocket(again.url), 'learner:resume', { token: a.token }));
     expect(snapA.class.current).toBe(3);
     expect(snapA.me).toMatchObject({ learnerId: a.snap.me.learnerId, done: [3], help: false });

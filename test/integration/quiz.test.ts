@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Question } from '../../shared/lesson/question.ts';
 import type { LearnerSnapshot, MeView, SessionResults, StaffView, ClassView, DisplayView } from '../../shared/protocol/views.ts';
 import {
@@ -7,25 +7,18 @@ import {
   closeSockets,
   displaySocket,
   learnerSocket,
-  removeDir,
-  setupInstructor,
+    setupInstructor,
   staffSocket,
-  startServer,
-  startSession,
+    startSession,
   token,
   unwrap,
   waitFor,
   type LearnerSocket,
   type TestServer,
+  useServers,
 } from '../support/server.ts';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  closeSockets();
-  for (const s of servers) await s.stop().catch(() => undefined);
-  for (const s of servers) removeDir(s.dataDir);
-  servers = [];
-});
+const servers = useServers();
 
 const SECRET_EXPLANATION = 'GIAI-THICH-BI-MAT-9731';
 const secretQuestions: Question[] = [
@@ -59,8 +52,7 @@ const secretQuestions: Question[] = [
 ];
 
 async function classroom(n: number) {
-  const server = await startServer();
-  servers.push(server);
+  const server = await servers.start();
   const { cookie } = await setupInstructor(server.url);
   const session = await startSession(server.url, cookie);
   const staff = staffSocket(server.url, cookie);
@@ -147,7 +139,7 @@ describe('live practice quizzes', () => {
     unwrap(await call(staff, 'quiz:close', { sessionId: session.id, runId }));
     const late = await call(b.socket, 'quiz:answer', { ...answer, answerId: 'answer-0004' });
     expect(late).toMatchObject({ ok: false, error: { code: 'quiz_closed' } });
-    const results = await api<SessionResults>(server.url, 'GET', `/api/sessions/${session.id}.json`, undefined, servers[0] && (await cookieOf(server)));
+    const results = await api<SessionResults>(server.url, 'GET', `/api/sessions/${session.id}.json`, undefined, await cookieOf(server));
     expect(results.ack.ok && results.ack.data.questions[0]).toMatchObject({ answered: 1, correctPct: 100 });
   });
 
@@ -192,8 +184,7 @@ describe('live practice quizzes', () => {
     closeSockets();
     await server.stop();
 
-    const again = await startServer({ dataDir: server.dataDir });
-    servers.push(again);
+    const again = await servers.start({ dataDir: server.dataDir });
     const staff2 = staffSocket(again.url, cookie);
     const view = unwrap(await call<StaffView>(staff2, 'staff:watch', { sessionId: session.id }));
     expect(view.quiz).toMatchObject({ runId, status: 'open', deadline: before.deadline, answered: 1 });
@@ -210,8 +201,7 @@ describe('live practice quizzes', () => {
     unwrap(await call(staff2, 'quiz:reveal', { sessionId: session.id, runId }));
     closeSockets();
     await again.stop();
-    const third = await startServer({ dataDir: server.dataDir });
-    servers.push(third);
+    const third = await servers.start({ dataDir: server.dataDir });
     const c = learnerSocket(third.url);
     const snapA = unwrap(await call<LearnerSnapshot>(c, 'learner:resume', { token: learners[0].token }));
     expect(snapA.class.quiz).toMatchObject({ status: 'revealed', reveal: { correct: { kind: 'options', options: ['zz'] } } });

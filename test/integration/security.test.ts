@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,23 +14,15 @@ import {
   displaySocket,
   helperSocket,
   learnerSocket,
-  removeDir,
-  setupInstructor,
+    setupInstructor,
   staffSocket,
-  startServer,
-  startSession,
+    startSession,
   token,
   unwrap,
-  type TestServer,
+  useServers,
 } from '../support/server.ts';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  closeSockets();
-  for (const s of servers) await s.stop().catch(() => undefined);
-  for (const s of servers) removeDir(s.dataDir);
-  servers = [];
-});
+const servers = useServers();
 
 type Role = 'instructor' | 'helper' | 'learner' | 'projector' | 'anonymous';
 
@@ -73,8 +65,7 @@ describe('authorization', () => {
   });
 
   it('every forbidden socket call is refused with an error and changes nothing', async () => {
-    const server = await startServer();
-    servers.push(server);
+    const server = await servers.start();
     const { cookie } = await setupInstructor(server.url);
     const session = await startSession(server.url, cookie);
     const staff = staffSocket(server.url, cookie);
@@ -154,8 +145,7 @@ describe('authorization', () => {
   });
 
   it('HTTP: staff routes need a signed-in instructor; public routes answer everyone', async () => {
-    const server = await startServer();
-    servers.push(server);
+    const server = await servers.start();
     const { cookie } = await setupInstructor(server.url);
     const session = await startSession(server.url, cookie);
     const routes: [string, string, unknown, boolean][] = [
@@ -187,8 +177,7 @@ describe('authorization', () => {
 
 describe('origin', () => {
   it('Socket.IO refuses a handshake from another site', async () => {
-    const server = await startServer();
-    servers.push(server);
+    const server = await servers.start();
     const { io } = await import('socket.io-client');
     const evil = io(`${server.url}/display`, {
       transports: ['websocket'],
@@ -215,8 +204,7 @@ describe('origin', () => {
 
 describe('guessing limits', () => {
   it('wrong class codes are limited per connection and per address; sign-ins per user', async () => {
-    const server = await startServer();
-    servers.push(server);
+    const server = await servers.start();
     const { cookie } = await setupInstructor(server.url);
     const session = await startSession(server.url, cookie);
     const guesser = learnerSocket(server.url);
@@ -261,8 +249,7 @@ describe('guessing limits', () => {
 describe('privacy', () => {
   it('retention erases learner names from old sessions and keeps the aggregates; exports can be anonymised', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'cunghoc-retention-'));
-    const server = await startServer({ dataDir });
-    servers.push(server);
+    const server = await servers.start({ dataDir });
     const { cookie } = await setupInstructor(server.url);
     const session = await startSession(server.url, cookie);
     const staff = staffSocket(server.url, cookie);
@@ -291,7 +278,7 @@ describe('privacy', () => {
       },
     });
     const { port } = await app.listen(0, '127.0.0.1');
-    servers.push({ app, url: `http://127.0.0.1:${port}`, port, dataDir, stop: () => app.close() });
+    servers.track({ app, url: `http://127.0.0.1:${port}`, port, dataDir, stop: () => app.close() });
     const login = await api(`http://127.0.0.1:${port}`, 'POST', '/api/auth/login', {
       username: 'giangvien',
       password: 'mat-khau-du-dai',

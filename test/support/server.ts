@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
+import { afterEach } from 'vitest';
 import { createApp, type App } from '../../server/app.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import type { Ack } from '../../shared/protocol/errors.ts';
@@ -48,6 +49,29 @@ export async function startServer(
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * For a test file: servers started through it are stopped after each test, with their data folders
+ * removed and every socket the test opened closed.
+ */
+export function useServers() {
+  const started: TestServer[] = [];
+  afterEach(async () => {
+    closeSockets();
+    for (const s of started.splice(0)) {
+      await s.stop().catch(() => undefined);
+      removeDir(s.dataDir);
+    }
+  });
+  return {
+    start: async (opts?: Parameters<typeof startServer>[0]) => track(await startServer(opts)),
+    track,
+  };
+  function track(server: TestServer): TestServer {
+    started.push(server);
+    return server;
+  }
 }
 
 /** JSON call to the API with an optional cookie; returns the Ack and any Set-Cookie. */
