@@ -110,7 +110,7 @@ export class Room {
     const write = this.#deps.store.appendEvents(this.#state.id, afterSeq, events);
     return write.then(
       (): DispatchResult => {
-        if (events.length > 0) this.#publish(events);
+        if (events.length > 0) this.#publish(events, actor.role === 'learner' ? actor.learnerId : null);
         return { ok: true, events };
       },
       (err: unknown): DispatchResult => {
@@ -211,7 +211,8 @@ export class Room {
     );
   }
 
-  #publish(events: readonly SessionEvent[]): void {
+  /** `acting`: the learner whose own command this was; their ack already carries their new view. */
+  #publish(events: readonly SessionEvent[], acting: string | null): void {
     const b = this.#deps.broadcaster;
     let classChanged = false;
     let everyoneMoved = false;
@@ -288,7 +289,7 @@ export class Room {
       // A pacing change moves every learner; rare, so one own-view each is fine.
       for (const learner of this.#state.learners.values()) this.#sendMe(learner.id);
     } else {
-      for (const id of touched) this.#sendMe(id);
+      for (const id of touched) if (id !== acting) this.#sendMe(id);
     }
     if (ended) {
       b.endClass(this.id);
