@@ -1,43 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, laptop, shot, tablet } from '../support/browser.ts';
-import { removeDir, startServer, type TestServer } from '../support/server.ts';
+import { describe, expect, it } from 'vitest';
+import { errorsOf, laptop, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
 
-let server: TestServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await server?.stop();
-  if (server) removeDir(server.dataDir);
-});
-
-async function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  const context = await browser.newContext({ viewport, locale: 'vi-VN' });
-  contexts.push(context);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  (page as Page & { errors: string[] }).errors = errors;
-  return page;
-}
-const errorsOf = (page: Page) => (page as Page & { errors: string[] }).errors;
-const tid = (page: Page, id: string) => page.getByTestId(id);
+const env = useBrowserClass();
+const newPage = env.newPage;
 
 describe('a class, start to finish, in Chromium', () => {
   it('setup, sign in, start, join, push, done and help, projector, reload, end', async () => {
     // 1. First run: the instructor creates the account on the server machine (loopback: no setup code).
     const teach = await newPage(laptop);
-    await teach.goto(`${server.url}/teach/`);
+    await teach.goto(`${env.server.url}/teach/`);
     await tid(teach, 'setup-username').fill('cohanh');
     await tid(teach, 'setup-displayname').fill('Cô Hạnh');
     await tid(teach, 'setup-password').fill('mat-khau-lop-hoc');
@@ -72,14 +43,14 @@ describe('a class, start to finish, in Chromium', () => {
 
     // 3. The projector shows the code and QR while learners join.
     const display = await newPage(laptop);
-    await display.goto(`${server.url}/display/?code=${code}`);
+    await display.goto(`${env.server.url}/display/?code=${code}`);
     await expect.poll(() => tid(display, 'display-code').innerText()).toContain(code.slice(0, 3));
     await tid(display, 'display-qr').waitFor();
     await shot(display, '05-display-join');
 
     // 4. Two tablets: one opens the join link (code filled in), one types the code.
     const lan = await newPage(tablet);
-    await lan.goto(`${server.url}/?code=${code}`);
+    await lan.goto(`${env.server.url}/?code=${code}`);
     expect(await tid(lan, 'join-code').inputValue()).toBe(code);
     await tid(lan, 'join-name').fill('Nguyễn Thị Lành');
     await shot(lan, '06-learner-join');
@@ -88,7 +59,7 @@ describe('a class, start to finish, in Chromium', () => {
     await shot(lan, '07-learner-waiting');
 
     const hoa = await newPage(tablet);
-    await hoa.goto(`${server.url}/`);
+    await hoa.goto(`${env.server.url}/`);
     await tid(hoa, 'join-code').fill('000000' === code ? '000001' : '000000');
     await tid(hoa, 'join-name').fill('Hoà');
     await tid(hoa, 'join-submit').click();

@@ -1,69 +1,12 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, laptop, screenshotDir, shot, tablet } from '../support/browser.ts';
-import {
-  call,
-  closeSockets,
-  learnerSocket,
-  removeDir,
-  startServer,
-  token,
-  unwrap,
-  type TestServer,
-} from '../support/server.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { errorsOf, laptop, screenshotDir, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
+import { call, learnerSocket, token, unwrap } from '../support/server.ts';
 
-let server: TestServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const env = useBrowserClass();
+const newPage = env.newPage;
 const phone = { width: 360, height: 740 };
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  closeSockets();
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await server?.stop();
-  if (server) removeDir(server.dataDir);
-});
-
-/**
- * A page in its own browser context. `frames` lets a test watch and drop Socket.IO frames (routed
- * through Playwright): `drop` returns true for a server → page frame that must not arrive.
- */
-async function newPage(
-  viewport: { width: number; height: number },
-  frames?: { sent?: (frame: string) => void; drop?: (frame: string) => boolean },
-): Promise<Page> {
-  const context = await browser.newContext({ viewport, locale: 'vi-VN' });
-  contexts.push(context);
-  if (frames) {
-    await context.routeWebSocket(/\/socket\.io\//, (ws) => {
-      const upstream = ws.connectToServer();
-      ws.onMessage((m) => {
-        if (typeof m === 'string') frames.sent?.(m);
-        upstream.send(m);
-      });
-      upstream.onMessage((m) => {
-        if (typeof m === 'string' && frames.drop?.(m)) return;
-        ws.send(m);
-      });
-    });
-  }
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  (page as Page & { errors: string[] }).errors = errors;
-  return page;
-}
-const errorsOf = (page: Page) => (page as Page & { errors: string[] }).errors;
-const tid = (page: Page, id: string) => page.getByTestId(id);
 const until = <T>(fn: () => Promise<T> | T, timeout = 15_000) => expect.poll(fn, { timeout, interval: 100 });
 const byName = (page: Page, testid: string, name: string) =>
   page.locator(`[data-testid="${testid}"][data-learner-name="${name}"]`);
@@ -72,7 +15,7 @@ describe('who is stuck: learners ask, helpers go, the console sees the room', ()
   it('help with a reason, helper phone claims and solves, seat map states, stuck flags, offline tile', async () => {
     // The instructor creates the account and starts a class.
     const teach = await newPage(laptop);
-    await teach.goto(`${server.url}/teach/`);
+    await teach.goto(`${env.server.url}/teach/`);
     await tid(teach, 'setup-username').fill('cohanh');
     await tid(teach, 'setup-displayname').fill('Cô Hạnh');
     await tid(teach, 'setup-password').fill('mat-khau-lop-hoc');
@@ -86,7 +29,7 @@ describe('who is stuck: learners ask, helpers go, the console sees the room', ()
 
     // A helper's phone: a wrong code is refused in words, the right one opens the (empty) queue.
     const lan = await newPage(phone);
-    await lan.goto(`${server.url}/help/`);
+    await lan.goto(`${env.server.url}/help/`);
     const wrong = helperCode === 'ZZZZ99' ? 'zzzz98' : 'zzzz99';
     await tid(lan, 'helper-code').fill(wrong);
     expect(await tid(lan, 'helper-code').inputValue()).toBe(wrong.toUpperCase()); // capitals whatever the keyboard
@@ -115,7 +58,7 @@ describe('who is stuck: learners ask, helpers go, the console sees the room', ()
               },
             })
           : await newPage(tablet);
-      await page.goto(`${server.url}/?code=${code}&seat=${encodeURIComponent(`Bàn ${i + 1}`)}`);
+      await page.goto(`${env.server.url}/?code=${code}&seat=${encodeURIComponent(`Bàn ${i + 1}`)}`);
       await tid(page, 'join-name').fill(name);
       await tid(page, 'join-submit').click();
       await tid(page, 'waiting').waitFor();
@@ -123,7 +66,7 @@ describe('who is stuck: learners ask, helpers go, the console sees the room', ()
     }
     const [lanh, hoa, tu] = tablets;
     for (const [i, name] of ['Thảo', 'Phúc'].entries()) {
-      const socket = learnerSocket(server.url);
+      const socket = learnerSocket(env.server.url);
       unwrap(await call(socket, 'learner:join', { code, name, seat: `Bàn ${i + 4}`, token: token(i + 1) }));
     }
     await until(() => tid(teach, 'seat-tile').count()).toBe(5);
@@ -173,7 +116,7 @@ describe('who is stuck: learners ask, helpers go, the console sees the room', ()
     // A second helper whose screen lags behind (its views held back) taps "Tôi đến" too late.
     let freeze = false;
     const minh = await newPage(phone, { drop: (f) => freeze && f.includes('["staff:view"') });
-    await minh.goto(`${server.url}/help/`);
+    await minh.goto(`${env.server.url}/help/`);
     await tid(minh, 'helper-code').fill(helperCode);
     await tid(minh, 'helper-name').fill('Anh Minh');
     await tid(minh, 'helper-join').click();

@@ -1,38 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, laptop, shot, tablet } from '../support/browser.ts';
-import { removeDir, startServer, type TestServer } from '../support/server.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { errorsOf, laptop, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
 
-let server: TestServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await server?.stop();
-  if (server) removeDir(server.dataDir);
-});
-
-async function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  const context = await browser.newContext({ viewport, locale: 'vi-VN', acceptDownloads: true });
-  contexts.push(context);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  (page as Page & { errors: string[] }).errors = errors;
-  return page;
-}
-const errorsOf = (page: Page) => (page as Page & { errors: string[] }).errors;
-const tid = (page: Page, id: string) => page.getByTestId(id);
+const env = useBrowserClass();
+const newPage = env.newPage;
 const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 100 });
 const choice = (page: Page, id: string) => page.locator(`[data-testid="quiz-choice"][data-choice-id="${id}"]`);
 const bar = (page: Page, testid: 'quiz-bar' | 'display-bar', key: string) =>
@@ -74,7 +46,7 @@ describe('practice questions, start to finish, in Chromium', () => {
   it('console opens step and quick questions; tablets answer; projector shows results on demand; results export', async () => {
     // The instructor signs up and starts "Thanh toán bằng mã QR".
     const teach = await newPage(laptop);
-    await teach.goto(`${server.url}/teach/`);
+    await teach.goto(`${env.server.url}/teach/`);
     await tid(teach, 'setup-username').fill('cohanh');
     await tid(teach, 'setup-displayname').fill('Cô Hạnh');
     await tid(teach, 'setup-password').fill('mat-khau-lop-hoc');
@@ -85,7 +57,7 @@ describe('practice questions, start to finish, in Chromium', () => {
     const sessionId = /#\/session\/(.+)$/.exec(teach.url())![1];
 
     const display = await newPage(laptop);
-    await display.goto(`${server.url}/display/?code=${code}`);
+    await display.goto(`${env.server.url}/display/?code=${code}`);
     await tid(display, 'display-code').waitFor();
 
     // Three tablets, each with its seat label.
@@ -93,7 +65,7 @@ describe('practice questions, start to finish, in Chromium', () => {
     const tablets: Record<(typeof names)[number], Page> = {} as never;
     for (const [i, name] of names.entries()) {
       const page = await newPage(tablet);
-      await page.goto(`${server.url}/?code=${code}&seat=${encodeURIComponent(`Bàn ${i + 1}`)}`);
+      await page.goto(`${env.server.url}/?code=${code}&seat=${encodeURIComponent(`Bàn ${i + 1}`)}`);
       await tid(page, 'join-name').fill(name);
       await tid(page, 'join-submit').click();
       await tid(page, 'waiting').waitFor();
@@ -313,7 +285,7 @@ describe('practice questions, start to finish, in Chromium', () => {
     expect(JSON.parse(readFileSync(await json.path(), 'utf8')).data.participation).toEqual({ learners: 3, answeredAny: 3, questions: 4 });
 
     // After the class, the home page's session list still leads to the results.
-    await teach.goto(`${server.url}/teach/#/session/${sessionId}`);
+    await teach.goto(`${env.server.url}/teach/#/session/${sessionId}`);
     await tid(teach, 'end-session').click();
     await tid(teach, 'end-confirm').click();
     const item = teach.locator(`[data-testid="session-item"][data-session-id="${sessionId}"]`);

@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { closeSockets, removeDir, startServer, type TestServer } from './server.ts';
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const screenshotDir = resolve(import.meta.dirname, '../../test-results');
@@ -35,3 +37,67 @@ export async function shot(page: Page, name: string): Promise<void> {
 
 export const tablet = { width: 768, height: 1024 };
 export const laptop = { width: 1280, height: 800 };
+
+/** Socket.IO frames a test may watch (`sent`) or hold back (`drop` returns true for server → page). */
+export interface FrameTap {
+  sent?: (frame: string) => void;
+  drop?: (frame: string) => boolean;
+}
+
+const pageErrors = new WeakMap<Page, string[]>();
+/** Uncaught errors and console errors a page produced. */
+export const errorsOf = (page: Page): string[] => pageErrors.get(page) ?? [];
+export const tid = (page: Page, id: string) => page.getByTestId(id);
+
+/**
+ * For a browser test file: one real server and one Chromium, started before the tests and closed
+ * after, with every page in a context of its own (like a separate tablet).
+ */
+export function useBrowserClass() {
+  let server: TestServer | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    closeSockets();
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await server?.stop();
+    if (server) removeDir(server.dataDir);
+  });
+  return {
+    get server(): TestServer {
+      if (!server) throw new Error('the server starts in beforeAll');
+      return server;
+    },
+    async newPage(viewport: { width: number; height: number }, frames?: FrameTap): Promise<Page> {
+      if (!browser) throw new Error('the browser starts in beforeAll');
+      const context = await browser.newContext({ viewport, locale: 'vi-VN', acceptDownloads: true });
+      contexts.push(context);
+      if (frames) {
+        await context.routeWebSocket(/\/socket\.io\//, (ws) => {
+          const upstream = ws.connectToServer();
+          ws.onMessage((m) => {
+            if (typeof m === 'string') frames.sent?.(m);
+            upstream.send(m);
+          });
+          upstream.onMessage((m) => {
+            if (typeof m === 'string' && frames.drop?.(m)) return;
+            ws.send(m);
+          });
+        });
+      }
+      const page = await context.newPage();
+      const errors: string[] = [];
+      pageErrors.set(page, errors);
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      return page;
+    },
+  };
+}
