@@ -1,5 +1,6 @@
 import { mount } from 'svelte';
 import '../lib/base.css';
+import './tables.css';
 import { i18n } from '../lib/i18n/i18n.svelte.ts';
 import { common, staff, teach } from '../lib/i18n/vi.ts';
 import App from './App.svelte';

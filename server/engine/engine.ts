@@ -6,7 +6,7 @@ import { defaultStuckConfig, type HelpReason } from '../../shared/protocol/comma
 import type { Pacing } from '../../shared/protocol/commands.ts';
 import type { ErrorCode } from '../../shared/protocol/errors.ts';
 import type { SessionEvent, SessionStarted } from './events.ts';
-import { arrivedAt, learnerStep, type Ctx, type LearnerState, type QuizRun, type SessionState } from './state.ts';
+import { learnerStep, type Ctx, type LearnerState, type QuizRun, type SessionState } from './state.ts';
 
 /** Commands the engine decides on, after the transport parsed and authenticated them. */
 export type Command =
@@ -335,7 +335,7 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
         l.done.add(event.step);
         // Time-to-done counts when the learner marks the step they are on (not a late tap on an old one).
         if (learnerStep(state, l) === event.step && !l.doneIn.has(event.step)) {
-          l.doneIn.set(event.step, Math.max(0, event.at - arrivedAt(state, l)));
+          l.doneIn.set(event.step, Math.max(0, event.at - l.since));
         }
       });
       return state;

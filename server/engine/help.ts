@@ -1,6 +1,6 @@
 import type { HelpReason, StuckConfig } from '../../shared/protocol/commands.ts';
 import type { SessionEvent } from './events.ts';
-import { arrivedAt, learnerStep, type Actor, type HelpRequest, type LearnerState, type SessionState } from './state.ts';
+import { learnerStep, type Actor, type HelpRequest, type LearnerState, type SessionState } from './state.ts';
 import type { Decision } from './engine.ts';
 
 /** Help-queue, stuck-detection and seat-map commands (staff side). */
@@ -241,7 +241,7 @@ export function stuckReason(
   if (!cfg.enabled || learner.left || step === null || learner.done.has(step) || state.status !== 'open') return null;
   if (state.stuckDismissed.get(learner.id) === step) return null;
   if (cfg.wrongAnswers > 0 && (learner.wrong.get(step) ?? 0) >= cfg.wrongAnswers) return 'wrong_answers';
-  const spent = now - arrivedAt(state, learner);
+  const spent = now - learner.since;
   const expected = state.lesson.steps[step]?.expectedMinutes;
   if (cfg.expectedFactor > 0 && expected !== undefined && spent > expected * 60_000 * cfg.expectedFactor) return 'slow';
   if (cfg.medianFactor > 0) {

@@ -121,7 +121,3 @@ export function learnerStep(state: SessionState, learner: LearnerState): number 
   return state.current;
 }
 
-/** When a learner reached the step they are on now. */
-export function arrivedAt(_state: SessionState, learner: LearnerState): number {
-  return learner.since;
-}

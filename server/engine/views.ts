@@ -10,7 +10,6 @@ import type {
 import { learnerStep, type LearnerState, type QuizRun, type SessionState } from './state.ts';
 import { displayQuiz, publicQuiz, staffQuiz } from './quiz-views.ts';
 import { helpQueue, stuckReason } from './help.ts';
-import { arrivedAt } from './state.ts';
 
 const activeRun = (state: SessionState): QuizRun | undefined =>
   state.activeRun === null ? undefined : state.quizzes.get(state.activeRun);
@@ -96,7 +95,7 @@ function rosterEntry(
     helpSince: learner.help?.since ?? null,
     helpStatus: request?.status === 'waiting' || request?.status === 'claimed' ? request.status : null,
     stuck: stuckReason(state, learner, now, medians),
-    onStepMs: Math.max(0, now - arrivedAt(state, learner)),
+    onStepMs: Math.max(0, now - learner.since),
     place: learner.place,
     connected: presence?.connected ?? false,
     lastSeen: presence?.lastSeen ?? learner.joinedAt,

@@ -683,13 +683,7 @@ describe('stuck: the expected-time rule', () => {
     expect(c.stuck(M + 2 * MINUTE + 1)).toEqual({ a: 'slow', b: 'slow' });
   });
 
-  // BUG (or at least a rule that contradicts the issue): arrivedAt() uses state.currentSince, which
-  // pacing:changed resets (state.ts: "or the pacing last changed"). Opening a self-paced range that
-  // contains the step everyone is on (or going back to instructor pacing) does not move anyone, yet it
-  // wipes their time on the step: stuck flags vanish exactly when the instructor lets the fast ones go
-  // ahead, and the time-to-done recorded afterwards (stats, median rule) is measured from the pacing change.
-  // Repro: a on step 1 (3 min expected) for 10 min → 'slow'; pacing:set self 1..3 at +10 min →
-  //   stuck null, onStepMs 1000 at +10 min 1 s; a marks done at +10 min 5 s → doneIn {1: 5000}, not 605000.
+  // Regression: a pacing change used to restart everyone's time on the step, even for learners it did not move.
   it('a pacing change that leaves a learner on the same step keeps their time on it', () => {
     const { c, P } = stuckClass();
     c.run(instructor, selfPaced(1, 3), P + 10 * MINUTE);
