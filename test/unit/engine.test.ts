@@ -1,5 +1,6 @@
 import { defaultStuckConfig } from '../../shared/protocol/commands.ts';
 import { beforeEach, describe, it, expect } from 'vitest';
+import { snapshot } from '../support/state.ts';
 import { Lesson } from '../../shared/lesson/schema.ts';
 import type { ErrorCode } from '../../shared/protocol/errors.ts';
 import {
@@ -106,16 +107,6 @@ class Classroom {
   }
 }
 
-/** A deep, comparable copy of a state: Maps and Sets serialised in their iteration order. */
-function snapshot(state: SessionState): unknown {
-  return JSON.parse(
-    JSON.stringify(state, (_key, value: unknown) => {
-      if (value instanceof Map) return { map: [...value.entries()] };
-      if (value instanceof Set) return { set: [...value] };
-      return value;
-    }),
-  );
-}
 
 // Named states to start cases from.
 

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { snapshot } from '../support/state.ts';
 import { Lesson } from '../../shared/lesson/schema.ts';
 import type { AnswerValue } from '../../shared/lesson/question.ts';
 import { defaultStuckConfig, type HelpReason, type StuckConfig } from '../../shared/protocol/commands.ts';
@@ -138,16 +139,6 @@ const answer = (runId: string, option: string): Command => ({
   value: { kind: 'single', option } satisfies AnswerValue,
 });
 
-/** A deep, comparable copy of a state: Maps and Sets serialised in their iteration order. */
-function snapshot(state: SessionState): unknown {
-  return JSON.parse(
-    JSON.stringify(state, (_key, value: unknown) => {
-      if (value instanceof Map) return { map: [...value.entries()] };
-      if (value instanceof Set) return { set: [...value] };
-      return value;
-    }),
-  );
-}
 
 /** A session under test with a fixed clock: decide, then evolve each event. */
 class Classroom {

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { snapshot } from '../support/state.ts';
 import { Lesson } from '../../shared/lesson/schema.ts';
 import { Question, type AnswerValue } from '../../shared/lesson/question.ts';
 import type { ErrorCode } from '../../shared/protocol/errors.ts';
@@ -221,16 +222,6 @@ class Classroom {
   }
 }
 
-/** A deep, comparable copy of a state: Maps and Sets serialised in their iteration order. */
-function snapshot(state: SessionState): unknown {
-  return JSON.parse(
-    JSON.stringify(state, (_key, value: unknown) => {
-      if (value instanceof Map) return { map: [...value.entries()] };
-      if (value instanceof Set) return { set: [...value] };
-      return value;
-    }),
-  );
-}
 
 // Named states.
 
