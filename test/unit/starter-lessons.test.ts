@@ -8,8 +8,33 @@ import type { LessonInput } from '../../shared/lesson/schema.ts';
 const LESSONS_DIR = fileURLToPath(new URL('../../lessons/', import.meta.url));
 const IMAGES_DIR = join(LESSONS_DIR, 'images');
 
-/** The starter lessons that must ship with the app. */
-const STARTER_IDS = ['cai-dat-vneid', 'thanh-toan-qr'];
+/**
+ * The starter curriculum, one lesson per topic of the digital-skills movement
+ * ("Bình dân học vụ số"), in teaching order.
+ */
+const CURRICULUM = [
+  'lam-quen-dien-thoai', // 1. Làm quen với điện thoại thông minh
+  'cai-dat-vneid', // 2. Tài khoản định danh điện tử VNeID
+  'thanh-toan-qr', // 3. Thanh toán không tiền mặt bằng mã QR
+  'mua-ban-truc-tuyen', // 4. Mua bán trực tuyến an toàn
+  'dich-vu-cong-truc-tuyen', // 5. Dịch vụ công trực tuyến
+  'bao-ve-thong-tin-ca-nhan', // 6. Bảo vệ thông tin cá nhân và phòng chống lừa đảo trực tuyến
+] as const;
+
+/**
+ * Key points each topic must teach: phrases (case-insensitive) that must appear somewhere in the
+ * lesson's step titles and bodies. They keep an edit from silently dropping a point of the topic.
+ */
+const KEY_POINTS: Record<(typeof CURRICULUM)[number], string[]> = {
+  'lam-quen-dien-thoai': ['nút nguồn', 'chạm', 'vuốt', 'wi-fi', 'ch play', 'app store'],
+  'cai-dat-vneid': ['ch play', 'mức 2', 'công an xã, phường', 'gắn chip', 'thủ tục hành chính', 'mã otp'],
+  'thanh-toan-qr': ['quét', 'tên người nhận', 'mã pin', 'không đưa cho bất kỳ ai'],
+  'mua-ban-truc-tuyen': ['người mua', 'người bán', 'đánh giá', 'trả tiền khi nhận hàng', 'ảnh chụp màn hình', 'mã otp'],
+  'dich-vu-cong-truc-tuyen': ['dichvucong.gov.vn', 'vneid', 'tìm', 'nộp hồ sơ', 'mã hồ sơ', 'trang web giả'],
+  'bao-ve-thong-tin-ca-nhan': ['mật khẩu mạnh', 'mã otp', 'công an', 'ngân hàng', 'đường link', 'báo công an'],
+};
+
+const QUESTION_KINDS = ['single', 'truefalse', 'multiple', 'text', 'number', 'ordering', 'poll'] as const;
 
 const lessonFiles = readdirSync(LESSONS_DIR)
   .filter((name) => name.endsWith('.json'))
@@ -42,6 +67,17 @@ function svgProblems(svg: string): string[] {
   return problems;
 }
 
+/** Every picture a lesson shows: step images and the images of question choices. */
+function imagesOf(lesson: Lesson): { src: string; alt: string }[] {
+  return lesson.steps.flatMap((step) => [
+    ...(step.image ? [step.image] : []),
+    ...step.questions.flatMap((q) => {
+      const choices = 'options' in q ? q.options : 'items' in q ? q.items : [];
+      return choices.flatMap((c) => (c.image ? [c.image] : []));
+    }),
+  ]);
+}
+
 /** Raw HTML tags in markdown; markdown-it (html: false) would show them as literal text. */
 const RAW_HTML = /<\/?[a-z][a-z0-9-]*(?:\s[^>]*)?\/?>/i;
 
@@ -59,9 +95,9 @@ function validDoc(): LessonInput {
 }
 
 describe('starter lessons in lessons/*.json', () => {
-  it('finds the lesson files, including every starter lesson', () => {
+  it('finds the lesson files, including every lesson of the curriculum', () => {
     expect(lessonFiles.length).toBeGreaterThan(0);
-    for (const id of STARTER_IDS) {
+    for (const id of CURRICULUM) {
       expect(lessonFiles, `lessons/${id}.json is missing`).toContain(`${id}.json`);
     }
   });
@@ -89,12 +125,23 @@ describe('starter lessons in lessons/*.json', () => {
   });
 
   it.each(lessonFiles)('%s only references images that exist in lessons/images/', (file) => {
-    const lesson = readLesson(file);
-    const missing = lesson.steps
-      .filter((step) => step.image !== undefined)
-      .map((step) => step.image!.src)
+    const missing = imagesOf(readLesson(file))
+      .map((image) => image.src)
       .filter((src) => !existsSync(join(IMAGES_DIR, src)) || !statSync(join(IMAGES_DIR, src)).isFile());
     expect(missing).toEqual([]);
+  });
+
+  it('every file in lessons/images/ is used by some lesson', () => {
+    const used = new Set(lessonFiles.flatMap((file) => imagesOf(readLesson(file)).map((image) => image.src)));
+    const unused = readdirSync(IMAGES_DIR).filter((name) => !used.has(name));
+    expect(unused).toEqual([]);
+  });
+
+  it.each(lessonFiles)('%s describes every picture in its alt text', (file) => {
+    const weak = imagesOf(readLesson(file))
+      .map((image) => image.alt.trim())
+      .filter((alt) => alt.length < 20 || /^(hình|ảnh|hình ảnh|image|picture)\b/i.test(alt) || /\.(svg|png|jpe?g|webp)\b/i.test(alt));
+    expect(weak).toEqual([]);
   });
 
   it.each(lessonFiles)('%s has no raw HTML in step bodies and titles', (file) => {
@@ -105,15 +152,46 @@ describe('starter lessons in lessons/*.json', () => {
     expect(offenders).toEqual([]);
   });
 
-  it.each(STARTER_IDS)('starter lesson %s has at least 2 illustrated steps, with Vietnamese content', (id) => {
+  it.each(CURRICULUM)('curriculum lesson %s has 6 to 12 steps, at least 2 illustrated, with Vietnamese content', (id) => {
     const lesson = readLesson(`${id}.json`);
     expect(lesson.language).toBe('vi');
+    expect(lesson.summary.trim().length).toBeGreaterThan(0);
+    expect(lesson.skills.length).toBeGreaterThan(0);
+    expect(lesson.steps.length).toBeGreaterThanOrEqual(6);
+    expect(lesson.steps.length).toBeLessThanOrEqual(12);
     expect(lesson.steps.filter((step) => step.image).length).toBeGreaterThanOrEqual(2);
     for (const step of lesson.steps) {
       expect(step.body.trim().length, `step ${step.id} has an empty body`).toBeGreaterThan(0);
       expect(step.expectedMinutes, `step ${step.id} has no expectedMinutes`).toBeDefined();
       expect(step.skills.length, `step ${step.id} has no skills`).toBeGreaterThan(0);
     }
+    // The lesson's skills name everything its steps train (reports group by them).
+    const stepSkills = new Set(lesson.steps.flatMap((step) => step.skills));
+    expect([...stepSkills].filter((skill) => !lesson.skills.includes(skill))).toEqual([]);
+  });
+
+  it.each(CURRICULUM)('curriculum lesson %s has practice questions in at least half its steps, each explained', (id) => {
+    const lesson = readLesson(`${id}.json`);
+    const withQuestions = lesson.steps.filter((step) => step.questions.length > 0);
+    expect(withQuestions.length * 2).toBeGreaterThanOrEqual(lesson.steps.length);
+    const questions = lesson.steps.flatMap((step) => step.questions);
+    expect(new Set(questions.map((q) => q.kind)).size, 'question kinds in the lesson').toBeGreaterThanOrEqual(3);
+    const unexplained = questions.filter((q) => !q.explanation?.trim()).map((q) => q.id);
+    expect(unexplained).toEqual([]);
+  });
+
+  it.each(CURRICULUM)('curriculum lesson %s teaches the key points of its topic', (id) => {
+    const text = readLesson(`${id}.json`)
+      .steps.map((step) => `${step.title}\n${step.body}`)
+      .join('\n')
+      .toLowerCase();
+    const missing = KEY_POINTS[id].filter((phrase) => !text.includes(phrase));
+    expect(missing).toEqual([]);
+  });
+
+  it('the curriculum uses every kind of practice question', () => {
+    const kinds = new Set(CURRICULUM.flatMap((id) => readLesson(`${id}.json`).steps.flatMap((s) => s.questions.map((q) => q.kind))));
+    expect([...kinds].sort()).toEqual([...QUESTION_KINDS].sort());
   });
 });
 
