@@ -119,3 +119,18 @@ export function sessionResults(state: SessionState): SessionResults {
     learners: byLearner.sort((a, b) => a.name.localeCompare(b.name, 'vi')),
   };
 }
+
+/** Results to share beyond the class: names become "#1", "#2"…, partners named by those numbers; seats and numbers stay. */
+export function anonymousResults(results: SessionResults): SessionResults {
+  const alias = new Map(results.learners.map((l, i) => [l.id, `#${i + 1}`]));
+  // A pair's rows share the tablet's learner id before the dot ("b", "b.1").
+  const tablet = (id: string) => id.split('.')[0];
+  return {
+    ...results,
+    learners: results.learners.map((l) => ({
+      ...l,
+      name: alias.get(l.id)!,
+      partners: results.learners.filter((o) => o.id !== l.id && tablet(o.id) === tablet(l.id)).map((o) => alias.get(o.id)!),
+    })),
+  };
+}

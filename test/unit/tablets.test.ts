@@ -4,7 +4,7 @@ import { LearnerJoin } from '../../shared/protocol/commands.ts';
 import { decide, evolve, fold, startSession, type Command } from '../../server/engine/engine.ts';
 import type { SessionEvent } from '../../server/engine/events.ts';
 import { SessionEvent as SessionEventSchema } from '../../server/engine/events.ts';
-import { sessionResults } from '../../server/engine/results.ts';
+import { anonymousResults, sessionResults } from '../../server/engine/results.ts';
 import type { Actor } from '../../server/engine/state.ts';
 import { meView, staffView } from '../../server/engine/views.ts';
 import { lessonImages, renderSteps } from '../../server/rooms/render.ts';
@@ -180,6 +180,12 @@ describe('pair mode', () => {
     expect(results.participation).toEqual({ learners: 3, answeredAny: 3, questions: 1 });
     // Item analysis counts people too: 2 of 3 right.
     expect(results.questions[0]).toMatchObject({ answered: 3, total: 3, correctPct: 66.7 });
+    // Shared beyond the class: no name left, partners named by their numbers.
+    expect(anonymousResults(results).learners.map(({ name, partners }) => [name, partners])).toEqual([
+      ['#1', ['#2']],
+      ['#2', ['#1']],
+      ['#3', []],
+    ]);
   });
 });
 
