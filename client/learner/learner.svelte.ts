@@ -358,8 +358,9 @@ export class Learner {
     const have = this.#me;
     if (have && (have.learnerId !== view.learnerId || view.seq < have.seq)) return;
     this.#me = view;
-    // The seat label staff gave this tablet ("Đặt tên máy") stays on it, across learners.
-    if (view.seat !== this.#seat) saveSeat((this.#seat = view.seat));
+    // The seat label staff gave this tablet ("Đặt tên máy") stays on it, across learners. An empty
+    // one (a learner who joined before the tablet had a label) never erases the tablet's.
+    if (view.seat && view.seat !== this.#seat) saveSeat((this.#seat = view.seat));
     // Solved while we watched (not an old one found on joining): say so for ten seconds.
     const solved = view.helpResolved;
     if (have && solved && solved.at !== have.helpResolved?.at) {
