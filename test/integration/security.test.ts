@@ -289,10 +289,17 @@ describe('privacy', () => {
     unwrap(await call(staff, 'staff:watch', { sessionId: session.id }));
     for (const [i, name] of ['Nguyễn Thị Lành', 'Trần Văn Hoà'].entries()) {
       const s = learnerSocket(server.url);
-      unwrap(await call(s, 'learner:join', { code: session.code, name, token: token(i) }));
+      // Hoà shares the tablet with his grandson (pair mode): the partner's name must go too.
+      const partners = i === 1 ? { partners: ['Bé Tín'] } : {};
+      unwrap(await call(s, 'learner:join', { code: session.code, name, ...partners, token: token(i) }));
     }
     const anon = await api<SessionResults>(server.url, 'GET', `/api/sessions/${session.id}.json?anonymous`, undefined, cookie);
-    expect(anon.ack.ok && anon.ack.data.learners.map((l) => l.name)).toEqual(['#1', '#2']);
+    // Sorted by name: Bé Tín (#1, with Hoà), Lành (#2), Hoà (#3, with Tín).
+    expect(anon.ack.ok && anon.ack.data.learners.map((l) => [l.name, l.partners])).toEqual([
+      ['#1', ['#3']],
+      ['#2', []],
+      ['#3', ['#1']],
+    ]);
     unwrap(await call(staff, 'session:end', { sessionId: session.id }));
     closeSockets();
     await server.stop();
@@ -317,10 +324,15 @@ describe('privacy', () => {
       password: 'mat-khau-du-dai',
     });
     const results = await api<SessionResults>(`http://127.0.0.1:${port}`, 'GET', `/api/sessions/${session.id}.json`, undefined, login.cookie);
-    expect(results.ack.ok && results.ack.data.learners.map((l) => l.name).sort()).toEqual(['#1', '#2']);
-    expect(results.ack.ok && results.ack.data.participation.learners).toBe(2);
+    expect(results.ack.ok && results.ack.data.learners.map((l) => [l.name, l.partners]).sort()).toEqual([
+      ['#1', []],
+      ['#2', ['#2.1']],
+      ['#2.1', ['#2']],
+    ]);
+    expect(results.ack.ok && results.ack.data.participation.learners).toBe(3);
     const csv = await (await fetch(`http://127.0.0.1:${port}/api/sessions/${session.id}.csv`, { headers: { cookie: login.cookie! } })).text();
     expect(csv).not.toContain('Lành');
     expect(csv).not.toContain('Hoà');
+    expect(csv).not.toContain('Tín');
   });
 });
