@@ -7,6 +7,7 @@ import { Channel } from '../lib/channel.svelte.ts';
 import { liteWire } from '../lib/wire-lite.ts';
 import type { Key } from '../lib/i18n/i18n.svelte.ts';
 import { forgetToken, newToken, saveSeat, saveToken, storedSeat, storedToken } from '../lib/token.ts';
+import { wipeLearner } from '../lib/tablet.ts';
 
 export type Screen = 'join' | 'resuming' | 'class';
 
@@ -36,13 +37,18 @@ export class Learner {
   #error = $state.raw<ClientError | null>(null);
   #notice = $state<Key | null>(null);
   #prefillCode: string;
-  #seat = storedSeat();
+  #seat = $state(storedSeat());
+  /** The session whose pictures were prefetched. */
+  #prefetched = '';
   /** The token a joining learner will own; fresh for each new learner on this device. */
   #joinToken = newToken();
 
   constructor() {
     const params = new URLSearchParams(location.search);
     this.#prefillCode = /^\d{6}$/.test(params.get('code') ?? '') ? params.get('code')! : '';
+    // Set by wipeLearner() for the clean join screen it reloads to.
+    const bye = params.get('bye');
+    if (bye === 'left' || bye === 'ended') this.#notice = `join.${bye}`;
     // A seat label is given to a tablet once, e.g. /?seat=Bàn 1 – Máy 1, and kept across learners.
     const seat = params.get('seat');
     if (seat !== null) saveSeat((this.#seat = seat.trim().slice(0, 40)));
@@ -61,8 +67,8 @@ export class Learner {
       this.#applyMe(view);
     });
     setInterval(() => void this.#ping(), 15_000);
-    channel.on('session:ended', () => {
-      if (this.#token) this.#forget('join.ended');
+    channel.on('session:ended', ({ reason }) => {
+      if (this.#token) this.#forget(reason);
     });
   }
 
@@ -122,6 +128,10 @@ export class Learner {
   get donePending(): boolean {
     return this.#pendingDone !== null;
   }
+  /** The step of a done tap still waiting to be sent. */
+  get doneQueued(): number | undefined {
+    return this.#pendingDone?.step;
+  }
   get helpPending(): boolean {
     return this.#pendingHelp !== null;
   }
@@ -169,13 +179,14 @@ export class Learner {
     void this.#flushAnswer();
   }
 
-  async join(code: string, name: string): Promise<Result<LearnerSnapshot>> {
+  async join(code: string, name: string, partners: string[]): Promise<Result<LearnerSnapshot>> {
     this.#notice = null;
     const token = this.#joinToken;
     const res = await this.channel.send('learner:join', {
       code,
       name,
       token,
+      ...(partners.length ? { partners } : {}),
       ...(this.#seat ? { seat: this.#seat } : {}),
     });
     if (res.ok) {
@@ -185,12 +196,8 @@ export class Learner {
       this.#token = token;
       this.#prefillCode = '';
       this.#setSnapshot(res.data);
-      // A reload after this class should not offer its code again.
-      const url = new URL(location.href);
-      if (url.searchParams.has('code')) {
-        url.searchParams.delete('code');
-        history.replaceState(history.state, '', url);
-      }
+      // A reload after this class should not offer its code (or a notice) again; the seat is stored.
+      history.replaceState(history.state, '', location.pathname);
     }
     return res;
   }
@@ -221,10 +228,22 @@ export class Learner {
     this.#settle(res);
   }
 
-  /** Leave the class and wipe the learner from this device at once: the tablet is shared. */
-  leave(): void {
-    if (this.#token) void this.channel.send('learner:leave', {});
-    this.#forget('join.left');
+  /**
+   * "Đổi người học": end this learner's presence, then wipe them from the tablet. Offline, the
+   * wipe happens all the same; the server then shows them disconnected until the session ends.
+   */
+  async leave(): Promise<void> {
+    if (this.#token && this.channel.connected) {
+      await Promise.race([this.channel.send('learner:leave', {}), new Promise((r) => setTimeout(r, 3000))]);
+    }
+    if (this.#token) this.#forget('left'); // else the server's "left" already did
+  }
+
+  /** "Máy này": label the tablet, once a live session's helper code proves a staff member is here. */
+  async setSeat(helperCode: string, seat: string): Promise<Result<{ seat: string }>> {
+    const res = await this.channel.send('tablet:seat', { helperCode, seat });
+    if (res.ok) saveSeat((this.#seat = res.data.seat));
+    return res;
   }
 
   clearError(): void {
@@ -244,7 +263,7 @@ export class Learner {
       void this.#flushHelp();
       void this.#flushAnswer();
     } else if (res.error.code === 'unknown_token' || res.error.code === 'session_ended' || res.error.code === 'learner_left') {
-      this.#forget(res.error.code === 'session_ended' ? 'join.ended' : null);
+      this.#forget(res.error.code === 'session_ended' ? 'ended' : '');
     } else if (res.error.code === 'timeout' && this.channel.connected) {
       void this.#resume();
     }
@@ -290,7 +309,7 @@ export class Learner {
       this.#error = null;
       this.#applyMe(res.data);
     } else if (res.error.code === 'session_ended' || res.error.code === 'unknown_token' || res.error.code === 'learner_left') {
-      this.#forget(res.error.code === 'session_ended' ? 'join.ended' : null);
+      this.#forget(res.error.code === 'session_ended' ? 'ended' : '');
     } else {
       this.#error = res.error;
     }
@@ -317,6 +336,13 @@ export class Learner {
     if (this.#me && this.#me.learnerId !== snapshot.me.learnerId) this.#me = null;
     this.#applyClass(snapshot.class);
     this.#applyMe(snapshot.me);
+    // The lesson's pictures into the HTTP cache, three at a time, so later steps show at once.
+    if (this.#prefetched !== snapshot.class.sessionId) {
+      this.#prefetched = snapshot.class.sessionId;
+      const queue = [...snapshot.images];
+      const next = (): void => void (queue.length && fetch(queue.shift()!).catch(() => 0).then(next));
+      next(), next(), next();
+    }
   }
 
   #applyClass(view: ClassView): void {
@@ -332,6 +358,9 @@ export class Learner {
     const have = this.#me;
     if (have && (have.learnerId !== view.learnerId || view.seq < have.seq)) return;
     this.#me = view;
+    // The seat label staff gave this tablet ("Đặt tên máy") stays on it, across learners. An empty
+    // one (a learner who joined before the tablet had a label) never erases the tablet's.
+    if (view.seat && view.seat !== this.#seat) saveSeat((this.#seat = view.seat));
     // Solved while we watched (not an old one found on joining): say so for ten seconds.
     const solved = view.helpResolved;
     if (have && solved && solved.at !== have.helpResolved?.at) {
@@ -342,19 +371,10 @@ export class Learner {
     if (view.help) this.#solvedBy = null;
   }
 
-  #forget(notice: Key | null): void {
+  /** This learner is gone (left, or the session ended): wipe them and reload a clean join screen. */
+  #forget(bye: 'left' | 'ended' | ''): void {
     forgetToken();
-    this.#token = null;
-    this.#class = null;
-    this.#me = null;
-    this.#pendingDone = null;
-    this.#pendingHelp = null;
-    this.#solvedBy = null;
-    this.#answer = null;
-    this.#quizError = null;
-    this.#error = null;
-    this.#notice = notice;
-    this.#prefillCode = '';
-    this.#joinToken = newToken();
+    this.#token = this.#class = this.#me = null;
+    void wipeLearner(bye);
   }
 }

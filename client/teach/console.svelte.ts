@@ -86,6 +86,11 @@ export class Console {
     return this.#command(() => this.channel.send('seat:place', { sessionId: this.sessionId, learnerId, row, col }));
   }
 
+  /** "Đặt tên máy": the learner's tablet stores this seat label and keeps it across learners. */
+  labelSeat(learnerId: string, seat: string): Promise<boolean> {
+    return this.#command(() => this.channel.send('seat:label', { sessionId: this.sessionId, learnerId, seat }));
+  }
+
   end(): Promise<boolean> {
     return this.#command(() => this.channel.send('session:end', { sessionId: this.sessionId }));
   }

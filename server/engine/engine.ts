@@ -10,7 +10,8 @@ import { learnerStep, type Ctx, type LearnerState, type QuizRun, type SessionSta
 
 /** Commands the engine decides on, after the transport parsed and authenticated them. */
 export type Command =
-  | { type: 'learner:join'; learnerId: string; name: string; seat: string; tokenHash: string }
+  | { type: 'learner:join'; learnerId: string; name: string; partners?: string[]; seat: string; tokenHash: string }
+  | { type: 'seat:label'; learnerId: string; seat: string }
   | { type: 'learner:navigate'; step: number }
   | { type: 'learner:done'; step: number; done: boolean }
   | { type: 'learner:help'; active: boolean; requestId: string; reason?: HelpReason }
@@ -76,7 +77,21 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
         return state.learners.get(existing)?.left ? { error: 'learner_left' } : none;
       }
       const { learnerId, name, seat, tokenHash } = command;
-      return { events: [{ type: 'learner:joined', at: now, learnerId, name, seat, tokenHash }] };
+      const partners = command.partners ?? [];
+      if (partners.length > 2) return { error: 'bad_request' };
+      return {
+        events: [
+          { type: 'learner:joined', at: now, learnerId, name, seat, tokenHash, ...(partners.length ? { partners } : {}) },
+        ],
+      };
+    }
+    case 'seat:label': {
+      // Instructor or helper: whoever walks the room labels the tablets.
+      if (actor.role !== 'instructor' && actor.role !== 'helper') return { error: 'forbidden' };
+      const learner = state.learners.get(command.learnerId);
+      if (!learner || learner.left) return { error: 'not_found' };
+      if (learner.seat === command.seat) return none;
+      return { events: [{ type: 'seat:labeled', at: now, learnerId: learner.id, seat: command.seat }] };
     }
     case 'step:push': {
       if (actor.role !== 'instructor') return { error: 'forbidden' };
@@ -303,6 +318,7 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
       const learner: LearnerState = {
         id: event.learnerId,
         name: event.name,
+        partners: event.partners ?? [],
         seat: event.seat,
         tokenHash: event.tokenHash,
         joinedAt: event.at,
@@ -352,6 +368,9 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
         throw new Error(`event for unknown learner ${event.learnerId}`);
       }
       evolveHelp(state, event);
+      return state;
+    case 'seat:labeled':
+      withLearner(state, event.learnerId, (l) => (l.seat = event.seat));
       return state;
     case 'learner:left':
       closeOpenRequest(state, event.learnerId, 'withdrawn', event.at);

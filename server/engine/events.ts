@@ -22,6 +22,8 @@ export const LearnerJoined = z.object({
   learnerId: z.string(),
   name: z.string(),
   seat: z.string(),
+  /** Pair mode: the others sharing the tablet, credited with its actions (absent in older logs). */
+  partners: z.array(z.string()).optional(),
   /** sha256 of the learner's resume token; the token itself is never stored. */
   tokenHash: z.string(),
 });
@@ -64,6 +66,13 @@ export const SeatPlaced = z.object({
   learnerId: z.string(),
   row: z.number(),
   col: z.number(),
+});
+/** A tablet's seat label, given by staff ("Đặt tên máy"). */
+export const SeatLabeled = z.object({
+  type: z.literal('seat:labeled'),
+  at: z.number(),
+  learnerId: z.string(),
+  seat: z.string(),
 });
 export const HelpWithdrawn = z.object({ type: z.literal('help:withdrawn'), at: z.number(), learnerId: z.string() });
 export const LearnerLeft = z.object({ type: z.literal('learner:left'), at: z.number(), learnerId: z.string() });
@@ -108,6 +117,7 @@ export const SessionEvent = z.discriminatedUnion('type', [
   StuckConfigured,
   SeatMapSet,
   SeatPlaced,
+  SeatLabeled,
   QuizOpened,
   QuizAnswered,
   QuizClosed,

@@ -8,7 +8,7 @@ import type {
   StaffQuizView,
 } from '../../shared/protocol/views.ts';
 import { answerKeys, normalizeText } from './scoring.ts';
-import type { QuizRun, SessionState } from './state.ts';
+import { displayName, type QuizRun, type SessionState } from './state.ts';
 
 const choiceView = (c: Choice): QuizChoiceView => ({
   id: c.id,
@@ -137,7 +137,7 @@ export function staffQuiz(state: SessionState, run: QuizRun): StaffQuizView {
     showResults: run.showResults,
     answered: learners.filter((l) => run.answers.has(l.id)).length,
     total: learners.length,
-    missing: learners.filter((l) => !run.answers.has(l.id)).map(({ id, name, seat }) => ({ id, name, seat })),
+    missing: learners.filter((l) => !run.answers.has(l.id)).map((l) => ({ id: l.id, name: displayName(l), seat: l.seat })),
     histogram: histogram(run, true, isActive(state)),
     correct: run.question.kind === 'poll' ? null : correct,
   };

@@ -32,10 +32,18 @@ export function sessionResults(state: SessionState): SessionResults {
   const runs = [...state.quizzes.values()];
   const learners = [...state.learners.values()];
   const present = learners.filter((l) => !l.left || runs.some((r) => r.answers.has(l.id)));
+  // Pair mode: a tablet's answer is credited to each person on it.
+  const people = (id: string) => 1 + (state.learners.get(id)?.partners.length ?? 0);
+  const headcount = present.reduce((n, l) => n + 1 + l.partners.length, 0);
 
   const questions = runs.map((run) => {
-    const answers = [...run.answers.values()];
-    const scored = run.question.kind !== 'poll' && answers.length > 0;
+    let answered = 0;
+    let right = 0;
+    for (const [id, a] of run.answers) {
+      answered += people(id);
+      if (a.score === 1) right += people(id);
+    }
+    const scored = run.question.kind !== 'poll' && answered > 0;
     const wrong = histogram(run, true)
       .filter((b) => b.correct === false && b.count > 0)
       .sort((a, b) => b.count - a.count)[0];
@@ -44,14 +52,14 @@ export function sessionResults(state: SessionState): SessionResults {
       prompt: run.question.prompt,
       kind: run.question.kind,
       openedAt: run.openedAt,
-      answered: answers.length,
-      total: present.length,
-      correctPct: scored ? Math.round((answers.filter((a) => a.score === 1).length / answers.length) * 1000) / 10 : null,
+      answered,
+      total: headcount,
+      correctPct: scored ? Math.round((right / answered) * 1000) / 10 : null,
       mostChosenWrong: wrong ? { label: wrong.label, count: wrong.count } : null,
     };
   });
 
-  const byLearner = present.map((l) => {
+  const byLearner = present.flatMap((l) => {
     let answered = 0;
     let correct = 0;
     let score = 0;
@@ -64,7 +72,14 @@ export function sessionResults(state: SessionState): SessionResults {
       score += a.score ?? 0;
       answers[run.runId] = { label: answerLabel(run, l.id), score: a.score };
     }
-    return { id: l.id, name: l.name, seat: l.seat, answered, correct, score: Math.round(score * 100) / 100, answers };
+    const tally = { seat: l.seat, answered, correct, score: Math.round(score * 100) / 100, answers };
+    const names = [l.name, ...l.partners];
+    return names.map((name, i) => ({
+      id: i === 0 ? l.id : `${l.id}.${i}`,
+      name,
+      partners: names.filter((_, j) => j !== i),
+      ...tally,
+    }));
   });
 
   const requests = [...state.helpRequests.values()];
@@ -95,12 +110,27 @@ export function sessionResults(state: SessionState): SessionResults {
     startedAt: state.startedAt,
     endedAt: state.endedAt,
     participation: {
-      learners: present.length,
+      learners: headcount,
       answeredAny: byLearner.filter((l) => l.answered > 0).length,
       questions: runs.length,
     },
     questions,
     steps,
     learners: byLearner.sort((a, b) => a.name.localeCompare(b.name, 'vi')),
+  };
+}
+
+/** Results to share beyond the class: names become "#1", "#2"…, partners named by those numbers; seats and numbers stay. */
+export function anonymousResults(results: SessionResults): SessionResults {
+  const alias = new Map(results.learners.map((l, i) => [l.id, `#${i + 1}`]));
+  // A pair's rows share the tablet's learner id before the dot ("b", "b.1").
+  const tablet = (id: string) => id.split('.')[0];
+  return {
+    ...results,
+    learners: results.learners.map((l) => ({
+      ...l,
+      name: alias.get(l.id)!,
+      partners: results.learners.filter((o) => o.id !== l.id && tablet(o.id) === tablet(l.id)).map((o) => alias.get(o.id)!),
+    })),
   };
 }

@@ -6,6 +6,8 @@ import type { SessionStatus } from '../../shared/protocol/views.ts';
 export interface LearnerState {
   id: string;
   name: string;
+  /** Pair mode: the one or two others on the same tablet; each is credited with its actions. */
+  partners: string[];
   seat: string;
   tokenHash: string;
   joinedAt: number;
@@ -110,6 +112,11 @@ export type Actor =
 export interface Ctx {
   now: number;
   actor: Actor;
+}
+
+/** How staff screens and the learner's own screen name a tablet's learner(s): "An & Bình". */
+export function displayName(learner: Pick<LearnerState, 'name' | 'partners'>): string {
+  return [learner.name, ...learner.partners].join(' & ');
 }
 
 /** The step a learner is on: the class's current step, or their own place in the self-paced range. */

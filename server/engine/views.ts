@@ -7,7 +7,7 @@ import type {
   StaffView,
   StepView,
 } from '../../shared/protocol/views.ts';
-import { learnerStep, type LearnerState, type QuizRun, type SessionState } from './state.ts';
+import { displayName, learnerStep, type LearnerState, type QuizRun, type SessionState } from './state.ts';
 import { displayQuiz, publicQuiz, staffQuiz } from './quiz-views.ts';
 import { helpQueue, stuckReason } from './help.ts';
 
@@ -48,7 +48,7 @@ export function meView(state: SessionState, learner: LearnerState): MeView {
     seq: state.seq,
     stream: 0, // numbered by the room as it sends
     learnerId: learner.id,
-    name: learner.name,
+    name: displayName(learner),
     seat: learner.seat,
     step: learnerStep(state, learner),
     done: [...learner.done].sort((a, b) => a - b),
@@ -87,7 +87,7 @@ function rosterEntry(
   const request = learner.help ? state.helpRequests.get(learner.help.id) : undefined;
   return {
     id: learner.id,
-    name: learner.name,
+    name: displayName(learner),
     seat: learner.seat,
     step,
     done: step !== null && learner.done.has(step),
@@ -149,7 +149,7 @@ export function staffView(
       return {
         id: r.id,
         learnerId: r.learnerId,
-        name: l.name,
+        name: displayName(l),
         seat: l.seat,
         step: r.step,
         reason: r.reason,

@@ -21,13 +21,13 @@ function answerText(kind: QuestionKind, label: string, lang: ExportLang): string
   return label === 'true' ? exportHeadings[lang].true : exportHeadings[lang].false;
 }
 
-/** One row per learner, a column per question (the answer and its score). */
+/** One row per learner (each person of a pair too, the partners named), a column per question (the answer and its score). */
 export function learnersCsv(results: SessionResults, lang: ExportLang): string {
   const h = exportHeadings[lang];
-  const head: string[] = [h.name, h.seat, h.answered, h.correct, h.score];
+  const head: string[] = [h.name, h.seat, h.partners, h.answered, h.correct, h.score];
   results.questions.forEach((q, i) => head.push(`${h.q} ${i + 1}: ${q.prompt}`, `${h.q} ${i + 1}: ${h.score}`));
   const rows = results.learners.map((l) => {
-    const row: (string | number | null)[] = [l.name, l.seat, l.answered, l.correct, l.score];
+    const row: (string | number | null)[] = [l.name, l.seat, l.partners.join(', ') || null, l.answered, l.correct, l.score];
     for (const q of results.questions) {
       const a = l.answers[q.runId];
       row.push(a ? answerText(q.kind, a.label, lang) : null, a?.score ?? null);

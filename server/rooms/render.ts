@@ -22,3 +22,15 @@ export function renderSteps(lesson: Lesson): StepView[] {
     image: step.image ? { url: `/media/${step.image.src}`, alt: step.image.alt } : null,
   }));
 }
+
+/** Every picture of a lesson (step images, then question option and item images), once each. */
+export function lessonImages(lesson: Lesson): string[] {
+  const srcs = new Set<string>();
+  for (const step of lesson.steps) {
+    if (step.image) srcs.add(step.image.src);
+    for (const q of step.questions) {
+      for (const c of 'options' in q ? q.options : q.kind === 'ordering' ? q.items : []) if (c.image) srcs.add(c.image.src);
+    }
+  }
+  return [...srcs].map((src) => `/media/${src}`);
+}

@@ -14,7 +14,7 @@ import type { SessionEvent } from '../engine/events.ts';
 import type { Actor, SessionState } from '../engine/state.ts';
 import { classView, displayView, meView, staffView, type Presence } from '../engine/views.ts';
 import type { Store } from '../store/store.ts';
-import { renderSteps } from './render.ts';
+import { lessonImages, renderSteps } from './render.ts';
 import { sessionResults } from '../engine/results.ts';
 
 /**
@@ -50,6 +50,8 @@ export type DispatchResult = { ok: true; events: SessionEvent[] } | { ok: false;
 export class Room {
   #state: SessionState;
   readonly #steps: StepView[];
+  /** The lesson's pictures, for tablets to prefetch: computed once, sent only in snapshots. */
+  readonly #images: string[];
   readonly #deps: RoomDeps;
   readonly #presence = new Map<string, Presence & { sockets: number }>();
   /** Message counters of the class stream and of each learner's own stream (for gap detection). */
@@ -65,6 +67,7 @@ export class Room {
     this.#state = state;
     this.#deps = deps;
     this.#steps = renderSteps(state.lesson);
+    this.#images = lessonImages(state.lesson);
     this.#armDeadline(); // a restored session keeps its question's deadline
     if (this.isOpen) {
       this.#tick = setInterval(() => this.#scheduleStaff(), deps.refreshMs);
@@ -133,6 +136,7 @@ export class Room {
     return {
       class: { ...classView(this.#state, this.#steps), stream: this.#classStream },
       me: { ...meView(this.#state, learner), stream: this.#meStream.get(learnerId) ?? 0 },
+      images: this.#images,
     };
   }
 
@@ -236,6 +240,7 @@ export class Room {
           break;
         case 'learner:moved':
         case 'learner:marked-done':
+        case 'seat:labeled':
         case 'stuck:dismissed':
           touched.add(event.learnerId);
           break;

@@ -202,6 +202,8 @@ export function openSqliteStore(dataDir: string): Store {
       q.joinEvents.all(id).forEach(({ seq, data }, i) => {
         const event = JSON.parse(data) as Record<string, unknown>;
         event.name = `#${i + 1}`;
+        // Pair mode: the others on the tablet are "#3.1", "#3.2".
+        if (Array.isArray(event.partners)) event.partners = event.partners.map((_, j) => `#${i + 1}.${j + 1}`);
         q.rewriteEvent.run(JSON.stringify(event), id, seq);
       });
       q.markErased.run(id);

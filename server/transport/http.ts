@@ -6,6 +6,7 @@ import { fail, type Ack, type ErrorCode } from '../../shared/protocol/errors.ts'
 import type { Me, ServerInfo, SessionSummary } from '../../shared/protocol/views.ts';
 import { randomId } from '../lib/ids.ts';
 import { learnersCsv, questionsCsv, stepsCsv } from '../lib/csv.ts';
+import { anonymousResults } from '../engine/results.ts';
 import type { ExportLang } from '../../shared/i18n/export.ts';
 import type { Rooms } from '../rooms/registry.ts';
 import type { Store } from '../store/store.ts';
@@ -196,7 +197,7 @@ export function apiRouter(deps: HttpDeps): express.Router {
       // ?anonymous: names become "#1", "#2"… (seats and numbers stay), for sharing beyond the class.
       const results =
         req.query.anonymous !== undefined
-          ? { ...found, learners: found.learners.map((l, i) => ({ ...l, name: `#${i + 1}` })) }
+          ? anonymousResults(found)
           : found;
       const lang: ExportLang = req.query.lang === 'en' ? 'en' : 'vi';
       const base = `ket-qua-${results.code}-${new Date(results.startedAt).toISOString().slice(0, 10)}`;

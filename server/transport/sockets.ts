@@ -145,14 +145,14 @@ function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
       socket,
       learnerCommands,
       {
-        'learner:join': async ({ code, name, seat, token }) => {
+        'learner:join': async ({ code, name, partners, seat, token }) => {
           const room = await roomForCode(rooms, limits, socket, code);
           if (room === 'limited') return fail('rate_limited');
           if (!room) return fail('unknown_code');
           const tokenHash = sha256(token);
           const learnerId = room.learnerIdForToken(tokenHash) ?? randomId(8);
           const result = await room.dispatch(
-            { type: 'learner:join', learnerId, name, seat: seat ?? '', tokenHash },
+            { type: 'learner:join', learnerId, name, partners, seat: seat ?? '', tokenHash },
             { role: 'guest' },
           );
           if (!result.ok) return result;
@@ -175,6 +175,16 @@ function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
           if (!bound) return fail('unauthorized', 'Join a class first.');
           if (rttMs !== null) bound.room.reportRtt(bound.learnerId, rttMs);
           return { ok: true, data: { now: Date.now() } };
+        },
+        // The label is the tablet's own (kept in its browser): the server only checks the staff code.
+        'tablet:seat': async ({ helperCode, seat }) => {
+          const keys = { codeAddr: socket.handshake.address, codeConn: socket.id };
+          if (await limits.blocked(keys)) return fail('rate_limited');
+          if (!rooms.byHelperCode(helperCode)) {
+            await limits.failed(keys);
+            return fail('unknown_code');
+          }
+          return { ok: true, data: { seat } };
         },
         'learner:leave': async () => {
           const result = await asLearner({ type: 'learner:leave' }, () => null);
@@ -274,6 +284,7 @@ function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void
         'seatmap:set': ({ sessionId, rows, cols }) => control(sessionId, { type: 'seatmap:set', rows, cols }),
         'seat:place': ({ sessionId, learnerId, row, col }) =>
           control(sessionId, { type: 'seat:place', learnerId, row, col }),
+        'seat:label': ({ sessionId, learnerId, seat }) => control(sessionId, { type: 'seat:label', learnerId, seat }),
       },
       log,
     );

@@ -3,6 +3,7 @@ export const exportHeadings = {
   vi: {
     name: 'Tên',
     seat: 'Chỗ ngồi',
+    partners: 'Học cùng',
     answered: 'Số câu đã trả lời',
     correct: 'Số câu đúng',
     score: 'Điểm (tính cả đúng một phần)',
@@ -27,6 +28,7 @@ export const exportHeadings = {
   en: {
     name: 'Name',
     seat: 'Seat',
+    partners: 'Learned with',
     answered: 'Questions answered',
     correct: 'Questions right',
     score: 'Score (partial credit included)',

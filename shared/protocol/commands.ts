@@ -30,6 +30,8 @@ export const SeatLabel = z
 export const LearnerJoin = z.strictObject({
   code: ClassCode,
   name: LearnerName,
+  /** Pair mode: the first names of the one or two others sharing this tablet. */
+  partners: z.array(LearnerName).max(2).optional(),
   seat: SeatLabel.optional(),
   token: Token,
 });
@@ -55,6 +57,13 @@ export const LearnerNavigate = z.strictObject({ step: StepIndex });
 export type LearnerNavigate = z.infer<typeof LearnerNavigate>;
 
 export const LearnerLeave = z.strictObject({});
+
+/** "Máy này": label this tablet on its join screen; a live session's helper code proves staff. */
+export const TabletSeat = z.strictObject({
+  helperCode: z.string().trim().toUpperCase().regex(/^[A-Z0-9]{6}$/),
+  seat: SeatLabel,
+});
+export type TabletSeat = z.infer<typeof TabletSeat>;
 
 /** The tablet's heartbeat: the round-trip time it measured on the previous ping, for the console. */
 export const LearnerPing = z.strictObject({ rttMs: z.number().min(0).max(120_000).nullable() });
@@ -158,6 +167,10 @@ export const SeatPlace = z.strictObject({
   col: z.number().int().min(0).max(19),
 });
 export type SeatPlace = z.infer<typeof SeatPlace>;
+
+/** "Đặt tên máy": staff give the tablet of a learner in class its seat label. */
+export const SeatLabelSet = z.strictObject({ sessionId: SessionId, learnerId: LearnerId, seat: SeatLabel });
+export type SeatLabelSet = z.infer<typeof SeatLabelSet>;
 
 /** A helper's handshake auth on /staff: the session's helper code, a name, and a client token. */
 export const HelperAuth = z.strictObject({

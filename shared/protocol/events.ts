@@ -4,6 +4,8 @@ import {
   HelpClaim,
   SeatMapSet,
   SeatPlace,
+  SeatLabelSet,
+  TabletSeat,
   StuckConfigure,
   StuckDismiss,
   LearnerDone,
@@ -37,6 +39,7 @@ export const learnerCommands = {
   'learner:leave': LearnerLeave,
   'quiz:answer': QuizAnswer,
   'learner:ping': LearnerPing,
+  'tablet:seat': TabletSeat,
 } as const;
 export const staffCommands = {
   'staff:watch': StaffWatch,
@@ -55,6 +58,7 @@ export const staffCommands = {
   'stuck:configure': StuckConfigure,
   'seatmap:set': SeatMapSet,
   'seat:place': SeatPlace,
+  'seat:label': SeatLabelSet,
 } as const;
 export const displayCommands = {
   'display:watch': DisplayWatch,
@@ -70,6 +74,7 @@ export interface LearnerAcks {
   'learner:leave': null;
   'quiz:answer': MeView;
   'learner:ping': { now: number };
+  'tablet:seat': { seat: string };
 }
 export interface StaffAcks {
   'staff:watch': StaffView;
@@ -88,6 +93,7 @@ export interface StaffAcks {
   'stuck:configure': null;
   'seatmap:set': null;
   'seat:place': null;
+  'seat:label': null;
 }
 export interface DisplayAcks {
   'display:watch': DisplayView;

@@ -120,6 +120,8 @@ export interface MeView {
 export interface LearnerSnapshot {
   class: ClassView;
   me: MeView;
+  /** Every image of the lesson (steps and question options), for the tablet to prefetch: sent on join and resume, not with each push. */
+  images: string[];
 }
 
 export interface RosterEntry {
@@ -286,9 +288,12 @@ export interface SessionResults {
     medianToClaimMs: number | null;
     medianToResolveMs: number | null;
   }[];
+  /** One row per person: a tablet in pair mode gives a row to each of its learners. */
   learners: {
     id: string;
     name: string;
+    /** Pair mode: the others who shared this person's tablet (empty when alone). */
+    partners: string[];
     seat: string;
     answered: number;
     /** Questions answered fully right. */

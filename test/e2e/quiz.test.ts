@@ -194,13 +194,14 @@ describe('practice questions, start to finish, in Chromium', () => {
     const tuanContext = tuan.context();
     await tuanContext.setOffline(true);
     await choice(tuan, 'b').click();
-    await until(() => tuan.locator('[role="status"].status').innerText()).toMatch(/Đang gửi…|Đang chờ mạng để gửi…/);
+    await until(() => tuan.locator('[role="status"].status:not([data-testid="waiting-list"])').innerText()).toMatch(/Đang gửi…|Đang chờ mạng để gửi…/);
     expect(await tid(tuan, 'quiz-sent').count()).toBe(0);
     await until(() => tid(teach, 'quiz-answered').innerText()).toBe('2/3 đã trả lời');
     await until(() => tid(teach, 'quiz-missing').innerText()).toMatch(/Tuấn/);
     // Chromium notices the dead link within seconds; the tablet says so and keeps the answer waiting.
     await expect.poll(() => tid(tuan, 'conn-status').innerText(), { timeout: 45_000 }).toMatch(/Đang kết nối lại/);
-    await until(() => tuan.locator('[role="status"].status').innerText()).toBe('Đang chờ mạng để gửi…');
+    await until(() => tuan.locator('[role="status"].status:not([data-testid="waiting-list"])').innerText()).toBe('Đang chờ mạng để gửi…');
+    await until(() => tid(tuan, 'waiting-list').innerText()).toBe('Đang chờ gửi: câu trả lời');
     await shot(tuan, 'quiz-learner-offline');
     await tuanContext.setOffline(false);
     await tid(tuan, 'quiz-sent').waitFor({ timeout: 30_000 });

@@ -115,6 +115,7 @@ describe(`fuzz (seed ${SEED})`, () => {
       'learner:navigate': { step: 0 },
       'learner:leave': {},
       'learner:ping': { rttMs: 10 },
+      'tablet:seat': { helperCode: 'ABC123', seat: 'Bàn 1' },
       'quiz:answer': { runId: 'run-00000001', answerId: 'answer-0001', value: { kind: 'poll', option: 'a' } },
       'staff:watch': { sessionId: session.id },
       'step:push': { sessionId: session.id, step: 1 },
@@ -132,6 +133,7 @@ describe(`fuzz (seed ${SEED})`, () => {
       'stuck:configure': { sessionId: session.id, config: { enabled: true, expectedFactor: 1, medianFactor: 2, minDone: 3, wrongAnswers: 2, paceThreshold: 0.8 } },
       'seatmap:set': { sessionId: session.id, rows: 2, cols: 2 },
       'seat:place': { sessionId: session.id, learnerId: 'lrn-00001', row: 0, col: 0 },
+      'seat:label': { sessionId: session.id, learnerId: 'lrn-00001', seat: 'Bàn 1' },
       'display:watch': { code: session.code },
     };
     const targets: [typeof learner | typeof staff | typeof display, Record<string, z.ZodType>][] = [

@@ -39,6 +39,7 @@ const matrix: Record<string, Role[]> = {
   'learner:leave': ['learner'],
   'quiz:answer': ['learner'],
   'learner:ping': ['learner'],
+  'tablet:seat': ['anonymous', 'learner'],
   'staff:watch': ['instructor', 'helper'],
   'step:push': ['instructor'],
   'pacing:set': ['instructor'],
@@ -55,6 +56,7 @@ const matrix: Record<string, Role[]> = {
   'stuck:configure': ['instructor'],
   'seatmap:set': ['instructor'],
   'seat:place': ['instructor'],
+  'seat:label': ['instructor', 'helper'],
   'display:watch': ['projector'],
 };
 
@@ -106,6 +108,7 @@ describe('authorization', () => {
       'learner:leave': {},
       'quiz:answer': { runId, answerId: 'matrix-answer-1', value: { kind: 'poll', option: 'a' } },
       'learner:ping': { rttMs: 12 },
+      'tablet:seat': { helperCode: first.helperCode, seat: 'Bàn 9' },
       'staff:watch': { sessionId: session.id },
       'step:push': { sessionId: session.id, step: 1 },
       'pacing:set': { sessionId: session.id, pacing: { mode: 'self', from: 0, to: 2 } },
@@ -125,6 +128,7 @@ describe('authorization', () => {
       },
       'seatmap:set': { sessionId: session.id, rows: 2, cols: 2 },
       'seat:place': { sessionId: session.id, learnerId: me.me.learnerId, row: 0, col: 0 },
+      'seat:label': { sessionId: session.id, learnerId: me.me.learnerId, seat: 'Bàn 9' },
       'display:watch': { code: session.code },
     };
     const seqBefore = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id })).seq;
@@ -244,6 +248,35 @@ describe('guessing limits', () => {
     const right2 = await api(server.url, 'POST', '/api/auth/login', { username: 'giangvien', password: 'mat-khau-du-dai' });
     expect(right2.status).toBe(429);
   });
+
+  it('wrong staff codes on a tablet\'s "Máy này" count against the same limits', async () => {
+    const server = await servers.start();
+    const { cookie } = await setupInstructor(server.url);
+    const session = await startSession(server.url, cookie);
+    const staff = staffSocket(server.url, cookie);
+    const { helperCode } = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
+    const tablet = learnerSocket(server.url);
+    const right = await call(tablet, 'tablet:seat', { helperCode, seat: ' Bàn 3 –  Máy 2 ' });
+    expect(right).toEqual({ ok: true, data: { seat: 'Bàn 3 – Máy 2' } });
+    const wrong = helperCode === 'ZZZZZZ' ? 'YYYYYY' : 'ZZZZZZ';
+    const codes: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const ack = await call(tablet, 'tablet:seat', { helperCode: wrong, seat: 'Bàn 1' });
+      codes.push(ack.ok ? 'ok' : ack.error.code);
+    }
+    expect(codes).toEqual([...Array(8).fill('unknown_code'), 'rate_limited', 'rate_limited']);
+    // Even the right code is refused to that connection now, and class codes too: the same limiter.
+    expect(await call(tablet, 'tablet:seat', { helperCode, seat: 'Bàn 1' })).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    expect(await call(tablet, 'learner:join', { code: session.code, name: 'Lan', token: token(1) })).toMatchObject({
+      ok: false,
+      error: { code: 'rate_limited' },
+    });
+    // A malformed label is a bad request, not a guess.
+    expect(await call(learnerSocket(server.url), 'tablet:seat', { helperCode, seat: '<b>' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_request' },
+    });
+  });
 });
 
 describe('privacy', () => {
@@ -256,10 +289,17 @@ describe('privacy', () => {
     unwrap(await call(staff, 'staff:watch', { sessionId: session.id }));
     for (const [i, name] of ['Nguyễn Thị Lành', 'Trần Văn Hoà'].entries()) {
       const s = learnerSocket(server.url);
-      unwrap(await call(s, 'learner:join', { code: session.code, name, token: token(i) }));
+      // Hoà shares the tablet with his grandson (pair mode): the partner's name must go too.
+      const partners = i === 1 ? { partners: ['Bé Tín'] } : {};
+      unwrap(await call(s, 'learner:join', { code: session.code, name, ...partners, token: token(i) }));
     }
     const anon = await api<SessionResults>(server.url, 'GET', `/api/sessions/${session.id}.json?anonymous`, undefined, cookie);
-    expect(anon.ack.ok && anon.ack.data.learners.map((l) => l.name)).toEqual(['#1', '#2']);
+    // Sorted by name: Bé Tín (#1, with Hoà), Lành (#2), Hoà (#3, with Tín).
+    expect(anon.ack.ok && anon.ack.data.learners.map((l) => [l.name, l.partners])).toEqual([
+      ['#1', ['#3']],
+      ['#2', []],
+      ['#3', ['#1']],
+    ]);
     unwrap(await call(staff, 'session:end', { sessionId: session.id }));
     closeSockets();
     await server.stop();
@@ -284,10 +324,15 @@ describe('privacy', () => {
       password: 'mat-khau-du-dai',
     });
     const results = await api<SessionResults>(`http://127.0.0.1:${port}`, 'GET', `/api/sessions/${session.id}.json`, undefined, login.cookie);
-    expect(results.ack.ok && results.ack.data.learners.map((l) => l.name).sort()).toEqual(['#1', '#2']);
-    expect(results.ack.ok && results.ack.data.participation.learners).toBe(2);
+    expect(results.ack.ok && results.ack.data.learners.map((l) => [l.name, l.partners]).sort()).toEqual([
+      ['#1', []],
+      ['#2', ['#2.1']],
+      ['#2.1', ['#2']],
+    ]);
+    expect(results.ack.ok && results.ack.data.participation.learners).toBe(3);
     const csv = await (await fetch(`http://127.0.0.1:${port}/api/sessions/${session.id}.csv`, { headers: { cookie: login.cookie! } })).text();
     expect(csv).not.toContain('Lành');
     expect(csv).not.toContain('Hoà');
+    expect(csv).not.toContain('Tín');
   });
 });

@@ -421,6 +421,7 @@ describe('learner:join', () => {
     expect(c.state.learners.get('a')).toEqual({
       id: 'a',
       name: 'Lan',
+      partners: [],
       seat: 'Bàn 3',
       tokenHash: 'hash-a',
       joinedAt: T0 + SECOND,

@@ -1309,21 +1309,21 @@ describe('learnersCsv and questionsCsv', () => {
 
   it('learners, in Vietnamese: headings, Đúng/Sai, formulas defused, empty cells for no answer and for a poll score', () => {
     expect(lines(learnersCsv(small(), 'vi'))).toEqual([
-      '"Tên","Chỗ ngồi","Số câu đã trả lời","Số câu đúng","Điểm (tính cả đúng một phần)",' +
+      '"Tên","Chỗ ngồi","Học cùng","Số câu đã trả lời","Số câu đúng","Điểm (tính cả đúng một phần)",' +
         '"Câu 1: Phải cùng ngân hàng với người bán.","Câu 1: Điểm (tính cả đúng một phần)",' +
         '"Câu 2: Bác đã dùng bao giờ chưa?","Câu 2: Điểm (tính cả đúng một phần)"',
-      `"'=cmd","'-2",1,0,0,"Đúng",0,,`,
-      '"Lan","1",2,1,1,"Sai",1,"Có",',
+      `"'=cmd","'-2",,1,0,0,"Đúng",0,,`,
+      '"Lan","1",,2,1,1,"Sai",1,"Có",',
     ]);
   });
 
   it('learners, in English', () => {
     expect(lines(learnersCsv(small(), 'en'))).toEqual([
-      '"Name","Seat","Questions answered","Questions right","Score (partial credit included)",' +
+      '"Name","Seat","Learned with","Questions answered","Questions right","Score (partial credit included)",' +
         '"Q 1: Phải cùng ngân hàng với người bán.","Q 1: Score (partial credit included)",' +
         '"Q 2: Bác đã dùng bao giờ chưa?","Q 2: Score (partial credit included)"',
-      `"'=cmd","'-2",1,0,0,"True",0,,`,
-      '"Lan","1",2,1,1,"False",1,"Có",',
+      `"'=cmd","'-2",,1,0,0,"True",0,,`,
+      '"Lan","1",,2,1,1,"False",1,"Có",',
     ]);
   });
 
@@ -1354,6 +1354,6 @@ describe('learnersCsv and questionsCsv', () => {
     c.run(instructor, open('run-0001', 'text'));
     c.run(A, answer('run-0001', 'ans-a-1', text('true')));
     const row = lines(learnersCsv(sessionResults(c.state), 'vi')).find((l) => l.startsWith('"Lan"'))!;
-    expect(row).toBe('"Lan","1",1,0,0,"true",0');
+    expect(row).toBe('"Lan","1",,1,0,0,"true",0');
   });
 });

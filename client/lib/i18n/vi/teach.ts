@@ -86,6 +86,9 @@ export const teach = {
   'seat.cell': 'Hàng {r}, cột {c}',
   'seat.overflow': 'Không đủ ô trên sơ đồ cho:',
   'seat.unstick': 'Bỏ cờ',
+  'seat.label': 'Đặt tên máy',
+  'seat.labelOf': 'Tên máy của {name}, ví dụ: Bàn 3 – Máy 2',
+  'seat.labelSave': 'Lưu',
   'state.working': '✎ Đang làm',
   'state.done': '✓ Xong',
   'state.help': '✋ Cần giúp · {d}',
@@ -188,6 +191,7 @@ export const teach = {
   'results.learners': 'Từng học viên',
   'results.correct': 'Số câu đúng',
   'results.score': 'Điểm',
+  'results.partners': 'Học cùng',
   'results.q': 'Câu {n}',
   'results.legend': '✓ đúng · ◐ đúng một phần · ✗ chưa đúng · ● đã trả lời (thăm dò) · — không trả lời. Điểm tính cả câu đúng một phần.',
 };
