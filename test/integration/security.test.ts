@@ -273,6 +273,7 @@ describe('privacy', () => {
       config: {
         clientDir: resolve(import.meta.dirname, '../../dist/client'),
         lessonsDir: resolve(import.meta.dirname, '../../lessons'),
+        mediaDir: join(dataDir, 'media'),
         coalesceMs: 20,
         retentionDays: 90,
       },

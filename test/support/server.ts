@@ -40,6 +40,7 @@ export async function startServer(
     config: {
       clientDir: join(root, 'dist/client'),
       lessonsDir: join(root, 'lessons'),
+      mediaDir: join(dataDir, 'media'),
       coalesceMs: 20,
     },
   });
