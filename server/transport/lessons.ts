@@ -51,13 +51,11 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
     return id.success ? id.data : undefined;
   };
 
-  /** Every step picture must be on this server (uploaded, or a starter image). */
-  const missingImages = (lesson: Lesson): LessonIssue[] =>
-    lesson.steps.flatMap((step, i) =>
-      step.image && !media.exists(step.image.src)
-        ? [{ path: ['steps', i, 'image', 'src'], message: `no picture "${step.image.src}" on this server: upload it first` }]
-        : [],
-    );
+  /** Every picture (of a step or of a question's choice) must be on this server, uploaded or a starter image. */
+  const missingImages = (lesson: Lesson, carried: Record<string, unknown> = {}): LessonIssue[] =>
+    pictures(lesson)
+      .filter(({ src }) => !Object.hasOwn(carried, src) && !media.exists(src))
+      .map(({ path, src }) => ({ path, message: `no picture "${src}" on this server: upload it first` }));
 
   /** A lesson body: strict wrapper, then the lesson itself, then its pictures. */
   const parseLessonBody = (body: unknown): { lesson: Lesson } | { error: ReturnType<typeof invalidLesson> } => {
@@ -103,7 +101,7 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
         return send(res, underLesson ? invalidLesson(lessonIssues(parsed.error, ['lesson'])) : fail('import_format', prettifyError(parsed.error).slice(0, 500)));
       }
       const { lesson, images } = parsed.data;
-      const used = new Set(lesson.steps.flatMap((s) => (s.image ? [s.image.src] : [])));
+      const used = new Set(pictures(lesson).map((p) => p.src));
       const ready: { src: string; bytes: Buffer; type: ImageType }[] = [];
       for (const [src, image] of Object.entries(images)) {
         if (!used.has(src)) return send(res, fail('import_format', `The picture "${src.slice(0, 128)}" is not used by the lesson.`));
@@ -120,16 +118,11 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
         if (!processed.ok) return send(res, fail(processed.code, `${processed.message} (${src.slice(0, 128)})`));
         ready.push({ src, bytes: processed.bytes, type: processed.type });
       }
-      const missing = missingImages(lesson).filter((issue) => !Object.hasOwn(images, lesson.steps[issue.path[1] as number].image!.src));
+      const missing = missingImages(lesson, images);
       if (missing.length > 0) return send(res, invalidLesson(missing));
       const renames = new Map<string, string>();
       for (const image of ready) renames.set(image.src, await media.save(image.bytes, image.type));
-      let toStore: Lesson = {
-        ...lesson,
-        steps: lesson.steps.map((step) =>
-          step.image && renames.has(step.image.src) ? { ...step, image: { ...step.image, src: renames.get(step.image.src)! } } : step,
-        ),
-      };
+      let toStore = renamePictures(lesson, (src) => renames.get(src) ?? src);
       let renamed = false;
       while (!(await store.createLesson(toStore, now()))) {
         toStore = await copyOf(toStore);
@@ -158,10 +151,10 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
       const lesson = id === undefined ? undefined : await store.getLesson(id);
       if (!lesson) return send(res, fail('not_found', 'No such lesson.'));
       const images: LessonFile['images'] = {};
-      for (const step of lesson.steps) {
-        if (!step.image || images[step.image.src]) continue;
-        const file = await media.readUpload(step.image.src);
-        if (file) images[step.image.src] = { type: file.type, data: file.bytes.toString('base64') };
+      for (const { src } of pictures(lesson)) {
+        if (Object.hasOwn(images, src)) continue;
+        const file = await media.readUpload(src);
+        if (file) images[src] = { type: file.type, data: file.bytes.toString('base64') };
       }
       const doc: LessonFile = { kind: 'cunghoc-lesson', version: 1, lesson, images };
       res.attachment(`${lesson.id}.cunghoc.json`);
@@ -243,4 +236,37 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
   );
 
   return api;
+}
+
+type Choices = { image?: { src: string; alt: string } }[];
+const choicesOf = (q: Lesson['steps'][number]['questions'][number]): { key: 'options' | 'items'; list: Choices } | undefined =>
+  'options' in q ? { key: 'options', list: q.options } : 'items' in q ? { key: 'items', list: q.items } : undefined;
+
+/** Every picture a lesson uses, with its path in the document: step pictures and choice pictures. */
+export function pictures(lesson: Lesson): { path: (string | number)[]; src: string }[] {
+  return lesson.steps.flatMap((step, i) => [
+    ...(step.image ? [{ path: ['steps', i, 'image', 'src'], src: step.image.src }] : []),
+    ...step.questions.flatMap((q, j) => {
+      const choices = choicesOf(q);
+      return (choices?.list ?? []).flatMap((c, k) =>
+        c.image ? [{ path: ['steps', i, 'questions', j, choices!.key, k, 'image', 'src'], src: c.image.src }] : [],
+      );
+    }),
+  ]);
+}
+
+/** The lesson with every picture name passed through `rename`. */
+function renamePictures(lesson: Lesson, rename: (src: string) => string): Lesson {
+  const choice = <C extends Choices[number]>(c: C): C => (c.image ? { ...c, image: { ...c.image, src: rename(c.image.src) } } : c);
+  return {
+    ...lesson,
+    steps: lesson.steps.map((step) => ({
+      ...step,
+      ...(step.image ? { image: { ...step.image, src: rename(step.image.src) } } : {}),
+      questions: step.questions.map((q) => {
+        const choices = choicesOf(q);
+        return choices ? { ...q, [choices.key]: choices.list.map(choice) } : q;
+      }) as typeof step.questions,
+    })),
+  };
 }
