@@ -56,6 +56,16 @@ const toIssues = (list: ZodLikeIssue[], known: boolean): FieldIssue[] =>
     return { key: path.join('.'), path, text: known ? describe(i) : { raw: i.message } };
   });
 
+/** A lesson document's problems in our words (an imported file, before or after the server refused it). */
+export function checkLesson(doc: unknown): FieldIssue[] {
+  const check = Lesson.safeParse(doc);
+  return check.success ? [] : toIssues(check.error.issues as ZodLikeIssue[], true);
+}
+
+/** The server's issues (a path and an English message each), as field issues. */
+export const serverIssues = (list: unknown): FieldIssue[] =>
+  Array.isArray(list) ? toIssues(list as ZodLikeIssue[], false) : [];
+
 interface LessonDoc {
   lesson: Lesson;
   archived: boolean;
@@ -189,7 +199,7 @@ export class LessonEditor {
     }
     const error = res.error as ClientError & { issues?: ZodLikeIssue[] };
     if (error.code === 'invalid_lesson' && Array.isArray(error.issues)) {
-      this.#server = { json, issues: toIssues(error.issues, false) };
+      this.#server = { json, issues: serverIssues(error.issues) };
     } else if (error.code === 'lesson_exists') {
       this.#server = { json, issues: [{ key: 'id', path: ['id'], text: { key: 'editor.err.idTaken' } }] };
     }

@@ -2,6 +2,7 @@ import type { Lesson } from '../../shared/lesson/schema.ts';
 import type { LessonSummary, Me, SessionSummary } from '../../shared/protocol/views.ts';
 import type { ClientError, Result } from '../lib/api.ts';
 import { api } from '../lib/http.ts';
+import { checkLesson, serverIssues, type FieldIssue } from './editor.svelte.ts';
 
 /** A lesson in the list; archived ones come only when asked for. */
 export type LessonItem = LessonSummary & { archived?: boolean; updatedAt?: number };
@@ -9,7 +10,7 @@ export type LessonItem = LessonSummary & { archived?: boolean; updatedAt?: numbe
 /** What an import brought: the lesson (maybe under a new id), or the file's problems. */
 export type ImportOutcome =
   | { ok: true; lesson: Lesson; renamed: boolean }
-  | { ok: false; error: ClientError; issues: { path: (string | number)[]; message: string }[] };
+  | { ok: false; error: ClientError; issues: FieldIssue[] };
 
 /** The lessons an instructor can start and the sessions already held. */
 export class Home {
@@ -85,8 +86,9 @@ export class Home {
     const res = await this.#act('import', () => api<{ lesson: Lesson; renamed: boolean }>('POST', '/api/lessons/import', body));
     if (res.ok) return { ok: true, ...res.data };
     this.#error = null; // shown with the import form, with the file's problems
-    const issues = (res.error as { issues?: unknown }).issues;
-    return { ok: false, error: res.error, issues: Array.isArray(issues) ? issues : [] };
+    // The same schema here gives the problems in our words; the server's list when ours finds none.
+    const own = res.error.code === 'invalid_lesson' ? checkLesson((body as { lesson?: unknown } | null)?.lesson) : [];
+    return { ok: false, error: res.error, issues: own.length ? own : serverIssues((res.error as { issues?: unknown }).issues) };
   }
 
   exportUrl(id: string): string {

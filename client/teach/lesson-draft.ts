@@ -48,7 +48,7 @@ export function choicesOf(q: Question): Choice[] | null {
 /** A question of another kind, keeping what both kinds share (id, prompt, explanation, options). */
 export function changeKind(q: Question, kind: QuestionKind): Question {
   const base = { id: q.id, prompt: q.prompt, ...(q.explanation !== undefined ? { explanation: q.explanation } : {}) };
-  const list = choicesOf(q) ?? [
+  const list = choicesOf(q)?.map((c) => ({ ...c })) ?? [
     { id: 'a', text: '' },
     { id: 'b', text: '' },
   ];
@@ -76,7 +76,11 @@ export function changeKind(q: Question, kind: QuestionKind): Question {
 }
 
 export function newQuestion(id: string): Question {
-  return changeKind({ id, kind: 'poll', prompt: '', options: [] }, 'single');
+  const options = [
+    { id: 'a', text: '' },
+    { id: 'b', text: '' },
+  ];
+  return { id, kind: 'single', prompt: '', options, correct: 'a' };
 }
 
 export function newStep(id: string): Step {
@@ -100,7 +104,7 @@ export function newLesson(): Lesson {
  * `null` from the input, an empty explanation or unit means none).
  */
 export function normalize(draft: Lesson): unknown {
-  const copy = structuredClone(draft) as Lesson;
+  const copy = JSON.parse(JSON.stringify(draft)) as Lesson; // a plain copy (the draft is a reactive proxy)
   for (const step of copy.steps) {
     const s = step as Partial<Step> & Record<string, unknown>;
     if (s.expectedMinutes === null || s.expectedMinutes === undefined || Number.isNaN(s.expectedMinutes)) delete s.expectedMinutes;
