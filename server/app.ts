@@ -184,17 +184,39 @@ function safeHost(host: string | undefined): string {
 
 /**
  * Load lessons/*.json into the store on start; an invalid file is refused loudly, never half-loaded.
- * File name order is curriculum order: the lesson list shows starter lessons in it.
+ * Their order in the lesson list is the curriculum's: the ids listed in lessons/curriculum.txt (one
+ * per line, `#` comments), then any other starter lesson by file name.
  */
 async function seedLessons(store: Store, dir: string, now: number, log: Logger): Promise<void> {
   if (!existsSync(dir)) return;
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
-  for (const [position, file] of files.entries()) {
+  const lessons: Lesson[] = [];
+  for (const file of files) {
     const parsed = Lesson.safeParse(JSON.parse(await readFile(join(dir, file), 'utf8')));
     if (!parsed.success) {
       log.error({ file, issues: parsed.error.issues.slice(0, 5) }, 'starter lesson is invalid; skipped');
       continue;
     }
-    if (await store.seedLesson(parsed.data, now, position)) log.info({ lesson: parsed.data.id }, 'lesson seeded');
+    lessons.push(parsed.data);
   }
+  const curriculum = await readCurriculum(join(dir, 'curriculum.txt'));
+  const rank = (id: string) => {
+    const i = curriculum.indexOf(id);
+    return i === -1 ? curriculum.length : i;
+  };
+  const unknown = curriculum.filter((id) => !lessons.some((l) => l.id === id));
+  if (unknown.length > 0) log.warn({ unknown }, 'lessons/curriculum.txt names lessons that are not there');
+  // Stable sort: unlisted lessons keep their file-name order after the listed ones.
+  const ordered = [...lessons].sort((a, b) => rank(a.id) - rank(b.id));
+  for (const [position, lesson] of ordered.entries()) {
+    if (await store.seedLesson(lesson, now, position)) log.info({ lesson: lesson.id }, 'lesson seeded');
+  }
+}
+
+async function readCurriculum(path: string): Promise<string[]> {
+  if (!existsSync(path)) return [];
+  return (await readFile(path, 'utf8'))
+    .split('\n')
+    .map((line) => line.replace(/#.*/, '').trim())
+    .filter((line) => line.length > 0);
 }

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -178,20 +179,41 @@ describe('lessons: create, read, save, duplicate, archive', () => {
     expect((await api(s.url, 'POST', '/api/sessions', { lessonId: 'thanh-toan-qr' }, cookie)).status).toBe(201);
   });
 
-  it('lists starter lessons first in file-name order, then the others by Vietnamese title', async () => {
-    const { s, cookie } = await signedIn();
+  it('lists starter lessons in curriculum order (lessons/curriculum.txt, not ids), then the others by Vietnamese title', async () => {
+    // A lessons folder of our own: the curriculum puts "z-cuoi" first, whatever its id or file name.
+    const dir = mkdtempSync(join(tmpdir(), 'cunghoc-lessons-'));
+    for (const id of ['a-dau', 'm-giua', 'z-cuoi', 'b-ngoai']) writeFileSync(join(dir, `${id}.json`), JSON.stringify(lesson(id, { title: `Bài ${id}` })));
+    writeFileSync(join(dir, 'curriculum.txt'), '# thứ tự\nz-cuoi\n\nm-giua # giữa\nkhong-co-file\na-dau\n');
+    const s = await servers.start({ lessonsDir: dir });
+    const { cookie } = await setupInstructor(s.url);
     for (const [id, title] of [['z', 'Zalo cơ bản'], ['anh', 'Ảnh và video'], ['bao-mat', 'Bảo mật'], ['dich-vu', 'Đăng ký dịch vụ'], ['dan', 'Dán chữ']]) {
       unwrap((await api(s.url, 'POST', '/api/lessons', { lesson: lesson(id, { title }) }, cookie)).ack);
     }
-    const starters = readdirSync(lessonsDir)
-      .filter((f) => f.endsWith('.json'))
-      .sort()
-      .map((f) => (JSON.parse(readFileSync(join(lessonsDir, f), 'utf8')) as { id: string }).id);
-    expect(starters.length).toBeGreaterThanOrEqual(2);
     // Editing a starter lesson keeps its place.
-    const first = unwrap((await api<LessonRecord>(s.url, 'GET', `/api/lessons/${starters[0]}`, undefined, cookie)).ack).lesson;
-    unwrap((await api(s.url, 'PUT', `/api/lessons/${starters[0]}`, { lesson: { ...first, title: 'Ω cuối bảng chữ cái' } }, cookie)).ack);
-    expect((await list(s, cookie)).map((l) => l.id)).toEqual([...starters, 'anh', 'bao-mat', 'dan', 'dich-vu', 'z']);
+    unwrap((await api(s.url, 'PUT', '/api/lessons/z-cuoi', { lesson: lesson('z-cuoi', { title: 'Ấn nút' }) }, cookie)).ack);
+    const expected = ['z-cuoi', 'm-giua', 'a-dau', 'b-ngoai', 'anh', 'bao-mat', 'dan', 'dich-vu', 'z'];
+    expect((await list(s, cookie)).map((l) => l.id)).toEqual(expected);
+
+    // A new curriculum on the next start reorders the starter lessons; their text stays as edited.
+    await s.stop();
+    writeFileSync(join(dir, 'curriculum.txt'), 'a-dau\nb-ngoai\n');
+    const again = await servers.start({ dataDir: s.dataDir, lessonsDir: dir });
+    const login = await api(again.url, 'POST', '/api/auth/login', { username: 'giangvien', password: 'mat-khau-du-dai' });
+    const after = await list(again, login.cookie!);
+    expect(after.map((l) => l.id)).toEqual(['a-dau', 'b-ngoai', 'm-giua', 'z-cuoi', 'anh', 'bao-mat', 'dan', 'dich-vu', 'z']);
+    expect(after.find((l) => l.id === 'z-cuoi')?.title).toBe('Ấn nút');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the shipped starter lessons follow lessons/curriculum.txt', async () => {
+    const { s, cookie } = await signedIn();
+    const files = readdirSync(lessonsDir).filter((f) => f.endsWith('.json')).sort().map((f) => f.replace(/\.json$/, ''));
+    const listed = readFileSync(join(lessonsDir, 'curriculum.txt'), 'utf8')
+      .split('\n')
+      .map((l) => l.replace(/#.*/, '').trim())
+      .filter((l) => l && files.includes(l));
+    const ids = (await list(s, cookie)).map((l) => l.id);
+    expect(ids).toEqual([...listed, ...files.filter((f) => !listed.includes(f))]);
   });
 
   it('every lesson route needs a signed-in instructor', async () => {
