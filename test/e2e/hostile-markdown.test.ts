@@ -103,8 +103,8 @@ describe('hostile lesson text, in Chromium', () => {
 
     // The editor's live preview.
     await teach.goto(`${env.server.url}/teach/#/lessons/bai-doc-hai/edit`);
-    await tid(teach, 'preview-body').waitFor();
-    await teach.locator('[data-testid="preview"]').hover();
+    await tid(teach, 'preview-body').waitFor({ state: 'attached' });
+    await teach.mouse.move(300, 600); // over whatever an injected overlay would cover
     await assertInert(teach, '[data-testid="preview-body"]');
     expect(await tid(teach, 'preview-title').innerText()).toContain('<img src=x onerror=');
     expect(await tid(teach, 'preview-question').innerText()).toContain('<script>window.__pwned="prompt"</script>');
