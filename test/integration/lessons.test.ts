@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { LessonInput } from '../../shared/lesson/schema.ts';
@@ -202,6 +203,24 @@ describe('lessons: create, read, save, duplicate, archive', () => {
     const after = await list(again, login.cookie!);
     expect(after.map((l) => l.id)).toEqual(['a-dau', 'b-ngoai', 'm-giua', 'z-cuoi', 'anh', 'bao-mat', 'dan', 'dich-vu', 'z']);
     expect(after.find((l) => l.id === 'z-cuoi')?.title).toBe('Ấn nút');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a database from before the editor gets its starter lessons in curriculum order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cunghoc-lessons-'));
+    for (const id of ['a-dau', 'z-cuoi']) writeFileSync(join(dir, `${id}.json`), JSON.stringify(lesson(id, { title: `Bài ${id}` })));
+    writeFileSync(join(dir, 'curriculum.txt'), 'z-cuoi\na-dau\n');
+    const s = await servers.start({ lessonsDir: dir });
+    await s.stop();
+    // Back to schema version 2: no position column, as an older server left it.
+    const db = new Database(join(s.dataDir, 'cunghoc.sqlite'));
+    db.exec('ALTER TABLE lessons DROP COLUMN position');
+    db.pragma('user_version = 2');
+    db.close();
+    const again = await servers.start({ dataDir: s.dataDir, lessonsDir: dir });
+    const { cookie } = await setupInstructor(again.url);
+    unwrap((await api(again.url, 'POST', '/api/lessons', { lesson: lesson('cua-toi', { title: 'Ấy' }) }, cookie)).ack);
+    expect((await list(again, cookie)).map((l) => l.id)).toEqual(['z-cuoi', 'a-dau', 'cua-toi']);
     rmSync(dir, { recursive: true, force: true });
   });
 
