@@ -101,6 +101,8 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
         return send(res, underLesson ? invalidLesson(lessonIssues(parsed.error, ['lesson'])) : fail('import_format', prettifyError(parsed.error).slice(0, 500)));
       }
       const { lesson, images } = parsed.data;
+      const missing = missingImages(lesson, images);
+      if (missing.length > 0) return send(res, invalidLesson(missing));
       const used = new Set(pictures(lesson).map((p) => p.src));
       const ready: { src: string; bytes: Buffer; type: ImageType }[] = [];
       for (const [src, image] of Object.entries(images)) {
@@ -118,8 +120,6 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
         if (!processed.ok) return send(res, fail(processed.code, `${processed.message} (${src.slice(0, 128)})`));
         ready.push({ src, bytes: processed.bytes, type: processed.type });
       }
-      const missing = missingImages(lesson, images);
-      if (missing.length > 0) return send(res, invalidLesson(missing));
       const renames = new Map<string, string>();
       for (const image of ready) renames.set(image.src, await media.save(image.bytes, image.type));
       let toStore = renamePictures(lesson, (src) => renames.get(src) ?? src);
