@@ -99,6 +99,7 @@ export class Teach {
   }
 
   async logout(): Promise<void> {
+    if (this.#mayLeave && !this.#mayLeave()) return;
     await api<null>('POST', '/api/auth/logout');
     this.signedOut();
   }

@@ -200,4 +200,86 @@ describe('the lesson editor, in Chromium', () => {
     expect(errorsOf(teach).filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
     expect(errorsOf(learner)).toEqual([]);
   });
+
+  it('builds a question of every kind from the schema, and the server stores exactly that', async () => {
+    const teach = await env.newPage(tablet);
+    teach.on('dialog', (d) => void d.accept());
+    // Signed in by the first test's account (same server).
+    await teach.goto(`${env.server.url}/teach/`);
+    await tid(teach, 'login-username').fill('cohanh');
+    await tid(teach, 'login-password').fill('mat-khau-lop-hoc');
+    await tid(teach, 'login-submit').click();
+    await tid(teach, 'lesson-new').click();
+    await tid(teach, 'lesson-title').fill('Đủ loại câu hỏi');
+    await tid(teach, 'lesson-id').fill('du-loai');
+    await fillStep(teach, 'Luyện tập', 'Trả lời các câu hỏi.');
+
+    const forms = tid(teach, 'question-form');
+    const add = async (kind: string, prompt: string) => {
+      await tid(teach, 'question-add').click();
+      const form = forms.last();
+      await form.getByTestId('question-kind').selectOption(kind);
+      await form.getByTestId('question-prompt').fill(prompt);
+      return form;
+    };
+    const texts = async (form: ReturnType<typeof forms.last>, list: string[]) => {
+      for (let i = 0; i < list.length; i++) {
+        if (i >= (await form.getByTestId('choice-text').count())) await form.getByTestId('choice-add').click();
+        await form.getByTestId('choice-text').nth(i).fill(list[i]);
+      }
+    };
+
+    let form = await add('single', 'Một đáp án?');
+    await texts(form, ['Có', 'Không']);
+    await form.getByTestId('choice-correct').nth(1).check();
+    form = await add('truefalse', 'Zalo miễn phí?');
+    await form.getByTestId('tf-false').check();
+    form = await add('multiple', 'Chọn các ứng dụng gọi video');
+    await texts(form, ['Zalo', 'Máy tính bỏ túi', 'Messenger']);
+    await form.getByTestId('choice-correct').nth(0).uncheck();
+    await form.getByTestId('choice-correct').nth(2).check();
+    await form.getByTestId('choice-correct').nth(0).check();
+    form = await add('text', 'Tên ứng dụng màu xanh?');
+    await form.getByTestId('question-accepted').fill('Zalo\n  Zalo app  \n');
+    await form.getByTestId('question-ignore-diacritics').uncheck();
+    await form.getByTestId('question-prompt').click(); // the list is read when its box is left
+    form = await add('number', 'Gọi video tốn bao nhiêu đồng?');
+    await form.getByTestId('question-number').fill('0');
+    await form.getByTestId('question-tolerance').fill('0.5');
+    await form.getByTestId('question-unit').fill('đồng');
+    form = await add('ordering', 'Xếp các bước');
+    await texts(form, ['Mở Zalo', 'Chọn người', 'Bấm gọi']);
+    form = await add('poll', 'Bạn thích gọi ai nhất?');
+    await texts(form, ['Con', 'Cháu']);
+    await form.getByTestId('question-explanation').fill('Không có đáp án đúng.');
+    expect(await tid(teach, 'preview-question').count()).toBe(7);
+    await shot(teach, 'editor-08-every-kind-768');
+
+    await tid(teach, 'editor-save').click();
+    await until(() => tid(teach, 'editor-status').innerText()).toMatch(/Đã lưu/);
+    const res = await teach.request.get(`${env.server.url}/api/lessons/du-loai`);
+    const { data } = (await res.json()) as { data: { lesson: { steps: { questions: unknown[] }[] } } };
+    const opts = (...texts: string[]) => texts.map((text, i) => ({ id: 'abcdefgh'[i], text }));
+    expect(data.lesson.steps[0].questions).toEqual([
+      { id: 'buoc-1-cau-1', kind: 'single', prompt: 'Một đáp án?', options: opts('Có', 'Không'), correct: 'b' },
+      { id: 'buoc-1-cau-2', kind: 'truefalse', prompt: 'Zalo miễn phí?', correct: false },
+      {
+        id: 'buoc-1-cau-3',
+        kind: 'multiple',
+        prompt: 'Chọn các ứng dụng gọi video',
+        options: opts('Zalo', 'Máy tính bỏ túi', 'Messenger'),
+        correct: ['c', 'a'],
+      },
+      { id: 'buoc-1-cau-4', kind: 'text', prompt: 'Tên ứng dụng màu xanh?', accepted: ['Zalo', 'Zalo app'], ignoreDiacritics: false },
+      { id: 'buoc-1-cau-5', kind: 'number', prompt: 'Gọi video tốn bao nhiêu đồng?', correct: 0, tolerance: 0.5, unit: 'đồng' },
+      { id: 'buoc-1-cau-6', kind: 'ordering', prompt: 'Xếp các bước', items: opts('Mở Zalo', 'Chọn người', 'Bấm gọi') },
+      {
+        id: 'buoc-1-cau-7',
+        kind: 'poll',
+        prompt: 'Bạn thích gọi ai nhất?',
+        options: opts('Con', 'Cháu'),
+        explanation: 'Không có đáp án đúng.',
+      },
+    ]);
+  });
 });
