@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { errorsOf, screenshotDir, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
+import { errorsOf, laptop, screenshotDir, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
 
 const env = useBrowserClass();
 const until = expect.poll;
@@ -18,6 +18,25 @@ async function bluePng(): Promise<Buffer> {
     .composite([{ input: band, top: 120, left: 0 }])
     .png()
     .toBuffer();
+}
+
+/** Controls without a label, and buttons (or button-like links/labels) smaller than 48×48 px. */
+async function accessibilityGaps(page: Page): Promise<{ checked: boolean; unlabelled: string[]; small: string[] }> {
+  return page.getByTestId('editor').evaluate((root) => {
+    const visible = (el: Element) => (el as HTMLElement).offsetParent !== null;
+    const unlabelled = [...root.querySelectorAll('input, select, textarea')]
+      .filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute('aria-label'))
+      .map((el) => el.outerHTML.slice(0, 120));
+    const small = [...root.querySelectorAll('button, .btn, label.check')]
+      .filter(visible)
+      .filter((el) => {
+        const r = el.getBoundingClientRect();
+        return r.height < 47.5 || (!el.matches('label.check') && r.width < 47.5);
+      })
+      .map((el) => `${el.outerHTML.slice(0, 100)} ${Math.round(el.getBoundingClientRect().width)}x${Math.round(el.getBoundingClientRect().height)}`);
+    const checked = root.querySelectorAll('input, select, textarea').length > 15 && root.querySelectorAll('button').length > 15;
+    return { checked, unlabelled, small };
+  });
 }
 
 async function fillStep(page: Page, title: string, body: string): Promise<void> {
@@ -94,6 +113,7 @@ describe('the lesson editor, in Chromium', () => {
     await until(() => tid(teach, 'preview-image').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
     expect(await tid(teach, 'preview-question').innerText()).toContain('Màu xanh dương');
     await shot(teach, 'editor-02-step1-768');
+    expect(await accessibilityGaps(teach)).toEqual({ checked: true, unlabelled: [], small: [] });
 
     // 4. Two more steps; the third moved up and back down by keyboard-reachable buttons.
     await tid(teach, 'step-add').click();
@@ -121,6 +141,7 @@ describe('the lesson editor, in Chromium', () => {
     // At 200% text the form still fits the width (no sideways scrolling).
     await teach.addStyleTag({ content: 'html { font-size: 36px !important; }' });
     expect(await teach.evaluate(() => document.documentElement.scrollWidth <= innerWidth + 1)).toBe(true);
+    expect(await accessibilityGaps(teach)).toEqual({ checked: true, unlabelled: [], small: [] });
     await shot(teach, 'editor-04-text200-768');
     await teach.reload();
     await tid(teach, 'lesson-title').waitFor();
@@ -254,6 +275,12 @@ describe('the lesson editor, in Chromium', () => {
     await form.getByTestId('question-explanation').fill('Không có đáp án đúng.');
     expect(await tid(teach, 'preview-question').count()).toBe(7);
     await shot(teach, 'editor-08-every-kind-768');
+    await teach.setViewportSize(laptop); // wide: the preview sits beside the form
+    const [formBox, previewBox] = [await tid(teach, 'step-form').boundingBox(), await tid(teach, 'preview').boundingBox()];
+    expect(previewBox!.x).toBeGreaterThan(formBox!.x + formBox!.width - 1);
+    // What the instructor sees (the preview is sticky, so a full-page shot would misplace it).
+    await teach.evaluate(() => document.querySelector('[data-testid="step-form"] textarea')?.scrollIntoView({ block: 'start' }));
+    await teach.screenshot({ path: join(screenshotDir, 'editor-09-every-kind-1280.png') });
 
     await tid(teach, 'editor-save').click();
     await until(() => tid(teach, 'editor-status').innerText()).toMatch(/Đã lưu/);
