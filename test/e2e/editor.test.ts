@@ -282,6 +282,20 @@ describe('the lesson editor, in Chromium', () => {
     await teach.evaluate(() => document.querySelector('[data-testid="step-form"] textarea')?.scrollIntoView({ block: 'start' }));
     await teach.screenshot({ path: join(screenshotDir, 'editor-09-every-kind-1280.png') });
 
+    // A problem only the server can see (a picture it does not have) shows next to its field too.
+    await teach.route('**/api/media', (route) =>
+      route.fulfill({ json: { ok: true, data: { src: 'khong-co-that.png', width: 10, height: 10 } } }),
+    );
+    await tid(teach, 'step-image-file').setInputFiles({ name: 'a.png', mimeType: 'image/png', buffer: await bluePng() });
+    await tid(teach, 'step-image-alt').fill('Ảnh không có trên máy chủ');
+    await tid(teach, 'editor-save').click();
+    const missing = fieldError(teach, 'steps.0.image.src');
+    await missing.waitFor();
+    expect(await missing.innerText()).toContain('khong-co-that.png');
+    expect(await tid(teach, 'error-summary').innerText()).toMatch(/Bước 1 › Ảnh minh hoạ: .*khong-co-that\.png/);
+    await tid(teach, 'step-image-remove').click();
+    await until(() => missing.count()).toBe(0);
+
     await tid(teach, 'editor-save').click();
     await until(() => tid(teach, 'editor-status').innerText()).toMatch(/Đã lưu/);
     const res = await teach.request.get(`${env.server.url}/api/lessons/du-loai`);
