@@ -34,7 +34,8 @@ describe('the lesson editor draft helpers (client/teach/lesson-draft.ts)', () =>
       const filled = JSON.parse(JSON.stringify(q).replaceAll('"text":""', '"text":"x"').replaceAll('"accepted":[""]', '"accepted":["x"]'));
       expect(Question.safeParse(filled).success, kind).toBe(true);
     }
-    const multiple = changeKind({ ...start, options: [{ id: 'a', text: 'A' }, { id: 'b', text: 'B' }], correct: 'b' }, 'multiple');
+    const single: Question = { id: 'cau-2', kind: 'single', prompt: 'P', options: [{ id: 'a', text: 'A' }, { id: 'b', text: 'B' }], correct: 'b' };
+    const multiple = changeKind(single, 'multiple');
     expect(multiple).toMatchObject({ correct: ['b'] });
     expect(changeKind(multiple, 'single')).toMatchObject({ correct: 'b' });
   });
