@@ -147,6 +147,7 @@ describe('the lesson editor, in Chromium', () => {
     await tid(teach, 'lesson-title').waitFor();
     expect(await tid(teach, 'lesson-title').inputValue()).toBe('Gọi video cho con cháu ở xa');
     expect(await tid(teach, 'outline-step').count()).toBe(3);
+    expect(await tid(teach, 'editor-status').innerText()).toBe(''); // loaded: nothing unsaved yet
 
     // 6. Teach it: a learner sees step 1 (title, text, picture), then the question.
     await teach.goto(`${env.server.url}/teach/#/`);
@@ -273,6 +274,13 @@ describe('the lesson editor, in Chromium', () => {
     form = await add('poll', 'Bạn thích gọi ai nhất?');
     await texts(form, ['Con', 'Cháu']);
     await form.getByTestId('question-explanation').fill('Không có đáp án đúng.');
+    expect(await tid(teach, 'preview-question').count()).toBe(7);
+    // A step added then removed (after the confirmation): the first step is shown again, focused.
+    await tid(teach, 'step-add').click();
+    expect(await tid(teach, 'outline-step').count()).toBe(2);
+    await step(teach, 1).getByTestId('step-remove').click();
+    await until(() => tid(teach, 'outline-step').count()).toBe(1);
+    expect(await teach.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('outline-pick');
     expect(await tid(teach, 'preview-question').count()).toBe(7);
     await shot(teach, 'editor-08-every-kind-768');
     await teach.setViewportSize(laptop); // wide: the preview sits beside the form
