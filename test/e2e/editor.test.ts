@@ -226,11 +226,11 @@ describe('the lesson editor, in Chromium', () => {
   it('builds a question of every kind from the schema, and the server stores exactly that', async () => {
     const teach = await env.newPage(tablet);
     teach.on('dialog', (d) => void d.accept());
-    // Signed in by the first test's account (same server).
+    // Signed in through the API (the account exists if the first test ran on this server).
+    const account = { username: 'cohanh', displayName: 'Cô Hạnh', password: 'mat-khau-lop-hoc' };
+    const setup = await teach.request.post(`${env.server.url}/api/setup`, { data: account });
+    if (!setup.ok()) await teach.request.post(`${env.server.url}/api/auth/login`, { data: account });
     await teach.goto(`${env.server.url}/teach/`);
-    await tid(teach, 'login-username').fill('cohanh');
-    await tid(teach, 'login-password').fill('mat-khau-lop-hoc');
-    await tid(teach, 'login-submit').click();
     await tid(teach, 'lesson-new').click();
     await tid(teach, 'lesson-title').fill('Đủ loại câu hỏi');
     await tid(teach, 'lesson-id').fill('du-loai');
@@ -306,6 +306,14 @@ describe('the lesson editor, in Chromium', () => {
 
     await tid(teach, 'editor-save').click();
     await until(() => tid(teach, 'editor-status').innerText()).toMatch(/Đã lưu/);
+    // In English too (same keys, type-checked): the labels change, the lesson's words do not.
+    await teach.getByRole('button', { name: 'English' }).click();
+    await until(() => teach.locator('label[for="f-title"]').innerText()).toBe('Lesson title');
+    expect(await tid(teach, 'preview-title').innerText()).toBe('Luyện tập');
+    await teach.evaluate(() => scrollTo(0, 0));
+    await teach.screenshot({ path: join(screenshotDir, 'editor-10-english-1280.png') });
+    await teach.getByRole('button', { name: 'Tiếng Việt' }).click();
+
     const res = await teach.request.get(`${env.server.url}/api/lessons/du-loai`);
     const { data } = (await res.json()) as { data: { lesson: { steps: { questions: unknown[] }[] } } };
     const opts = (...texts: string[]) => texts.map((text, i) => ({ id: 'abcdefgh'[i], text }));
