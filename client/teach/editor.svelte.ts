@@ -79,6 +79,7 @@ interface LessonDoc {
 export class LessonEditor {
   /** The lesson's id on the server; null until a new lesson is first saved. */
   #id = $state<string | null>(null);
+  /** The lesson as edited; forms bind to it directly (a deep proxy), hence public. */
   draft = $state<Lesson>(newLesson());
   /** The step whose form and preview are shown. */
   selected = $state(0);
@@ -101,9 +102,6 @@ export class LessonEditor {
     this.#loading = id !== null;
   }
 
-  get savedId(): string | null {
-    return this.#id;
-  }
   get isNew(): boolean {
     return this.#id === null;
   }
@@ -130,11 +128,14 @@ export class LessonEditor {
 
   /** All problems: the schema's (checked as the instructor types) and the server's last answer. */
   get issues(): FieldIssue[] {
+    return this.#issues;
+  }
+  #issues = $derived.by(() => {
     const own = this.#check.success ? [] : toIssues(this.#check.error.issues as ZodLikeIssue[], true);
     const server = this.#server && this.#server.json === this.#json ? this.#server.issues : [];
     const keys = new Set(own.map((i) => i.key));
     return [...own, ...server.filter((i) => !keys.has(i.key))];
-  }
+  });
 
   /** The problem shown next to a field: once the field was touched, or after a save attempt. */
   issueFor(key: string): FieldIssue | null {
@@ -227,11 +228,6 @@ export class LessonEditor {
     [steps[i], steps[j]] = [steps[j], steps[i]];
     if (this.selected === i) this.selected = j;
     else if (this.selected === j) this.selected = i;
-  }
-
-  /** The draft as saved: leaving now loses nothing. */
-  markSaved(): void {
-    this.#saved = this.#json;
   }
 
   /** Show a field: open its step, then focus the field (or the closest thing that has an id). */
