@@ -72,6 +72,14 @@ describe('the lesson editor, in Chromium', () => {
     await tid(teach, 'step-body-input').evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(9, 18));
     await tid(teach, 'md-bold').click();
     expect(await tid(teach, 'step-body-input').inputValue()).toBe('Tìm biểu **tượng Zal**o màu xanh');
+    // Lists and headings act on every selected line.
+    await tid(teach, 'step-body-input').fill('Mở máy\nChạm Zalo\nChờ');
+    await tid(teach, 'step-body-input').evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(2, 12));
+    await tid(teach, 'md-numbers').click();
+    expect(await tid(teach, 'step-body-input').inputValue()).toBe('1. Mở máy\n2. Chạm Zalo\nChờ');
+    await tid(teach, 'md-bullets').click();
+    expect(await tid(teach, 'step-body-input').inputValue()).toBe('- Mở máy\n- Chạm Zalo\nChờ');
+    expect(await tid(teach, 'preview-body').innerHTML()).toContain('<ul>');
     await tid(teach, 'step-body-input').fill('Tìm biểu tượng **Zalo** màu xanh trên màn hình.\nChạm một lần.');
     await tid(teach, 'step-image-file').setInputFiles({ name: 'zalo.png', mimeType: 'image/png', buffer: await bluePng() });
     await tid(teach, 'step-image-thumb').waitFor();
