@@ -15,7 +15,8 @@ const env = process.env;
 const root = resolve(import.meta.dirname, '..');
 const log = pino({ level: env.LOG_LEVEL ?? 'warn' });
 
-const store = openSqliteStore(resolve(env.DATA_DIR ?? resolve(root, 'data')));
+const dataDir = resolve(env.DATA_DIR ?? resolve(root, 'data'));
+const store = openSqliteStore(dataDir);
 // Timing only: how long an append takes to become durable (call → resolved). The SQLite store
 // commits on the event loop, so this is also how long the loop may be held by a commit (fsync).
 const append = store.appendEvents.bind(store);
@@ -34,6 +35,7 @@ const app = await createApp({
   config: {
     clientDir: resolve(env.CLIENT_DIR ?? resolve(root, 'dist/client')),
     lessonsDir: resolve(env.LESSONS_DIR ?? resolve(root, 'lessons')),
+    mediaDir: resolve(dataDir, 'media'),
     publicUrl: env.PUBLIC_URL,
     coalesceMs: Number(env.COALESCE_MS ?? 100),
   },

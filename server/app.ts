@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { Server as IoServer } from 'socket.io';
 import { Lesson } from '../shared/lesson/schema.ts';
 import { randomShortCode } from './lib/ids.ts';
+import { MediaFiles } from './store/media.ts';
 import { Rooms } from './rooms/registry.ts';
 import type { Store } from './store/store.ts';
 import { Auth, isLoopback } from './transport/auth.ts';
@@ -22,6 +23,8 @@ export interface Config {
   clientDir: string;
   /** Starter lessons (*.json) and their images. */
   lessonsDir: string;
+  /** Uploaded lesson pictures (DATA_DIR/media), served at /media/ beside lessons/images. */
+  mediaDir: string;
   /** Base URL for join links when the LAN address is not the right one (e.g. behind a router name). */
   publicUrl?: string;
   coalesceMs: number;
@@ -93,6 +96,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
   retentionTimer.unref();
   const auth = new Auth(store, now);
   const limits = new Limits(limitsConfig);
+  const media = new MediaFiles(config.mediaDir, join(config.lessonsDir, 'images'));
   const setup = { code: (await store.countUsers()) === 0 ? randomShortCode(8) : null };
 
   app.disable('x-powered-by');
@@ -133,8 +137,11 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       lanUrls,
       isLocal,
       limits,
+      media,
     }),
   );
+  // Uploads are named by content hash (a name never changes its bytes); starter images ship with the app.
+  app.use('/media', express.static(config.mediaDir, { maxAge: '1d', index: false, dotfiles: 'deny' }));
   app.use('/media', express.static(join(config.lessonsDir, 'images'), { maxAge: '1d', fallthrough: false }));
   if (existsSync(join(config.clientDir, 'index.html'))) {
     app.use(express.static(config.clientDir, { maxAge: 0, index: 'index.html' }));
@@ -175,15 +182,41 @@ function safeHost(host: string | undefined): string {
   return host && /^[A-Za-z0-9.:[\]-]+$/.test(host) ? host : 'localhost';
 }
 
-/** Load lessons/*.json into the store on start; an invalid file is refused loudly, never half-loaded. */
+/**
+ * Load lessons/*.json into the store on start; an invalid file is refused loudly, never half-loaded.
+ * Their order in the lesson list is the curriculum's: the ids listed in lessons/curriculum.txt (one
+ * per line, `#` comments), then any other starter lesson by file name.
+ */
 async function seedLessons(store: Store, dir: string, now: number, log: Logger): Promise<void> {
   if (!existsSync(dir)) return;
-  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.json')).sort()) {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+  const lessons: Lesson[] = [];
+  for (const file of files) {
     const parsed = Lesson.safeParse(JSON.parse(await readFile(join(dir, file), 'utf8')));
     if (!parsed.success) {
       log.error({ file, issues: parsed.error.issues.slice(0, 5) }, 'starter lesson is invalid; skipped');
       continue;
     }
-    if (await store.seedLesson(parsed.data, now)) log.info({ lesson: parsed.data.id }, 'lesson seeded');
+    lessons.push(parsed.data);
   }
+  const curriculum = await readCurriculum(join(dir, 'curriculum.txt'));
+  const rank = (id: string) => {
+    const i = curriculum.indexOf(id);
+    return i === -1 ? curriculum.length : i;
+  };
+  const unknown = curriculum.filter((id) => !lessons.some((l) => l.id === id));
+  if (unknown.length > 0) log.warn({ unknown }, 'lessons/curriculum.txt names lessons that are not there');
+  // Stable sort: unlisted lessons keep their file-name order after the listed ones.
+  const ordered = [...lessons].sort((a, b) => rank(a.id) - rank(b.id));
+  for (const [position, lesson] of ordered.entries()) {
+    if (await store.seedLesson(lesson, now, position)) log.info({ lesson: lesson.id }, 'lesson seeded');
+  }
+}
+
+async function readCurriculum(path: string): Promise<string[]> {
+  if (!existsSync(path)) return [];
+  return (await readFile(path, 'utf8'))
+    .split('\n')
+    .map((line) => line.replace(/#.*/, '').trim())
+    .filter((line) => line.length > 0);
 }

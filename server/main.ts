@@ -10,13 +10,15 @@ const port = Number(env.PORT ?? 3000);
 const host = env.HOST ?? '0.0.0.0';
 const log = pino({ level: env.LOG_LEVEL ?? 'info' });
 
-const store = openSqliteStore(resolve(env.DATA_DIR ?? resolve(root, 'data')));
+const dataDir = resolve(env.DATA_DIR ?? resolve(root, 'data'));
+const store = openSqliteStore(dataDir);
 const app = await createApp({
   store,
   log,
   config: {
     clientDir: resolve(env.CLIENT_DIR ?? resolve(root, 'dist/client')),
     lessonsDir: resolve(env.LESSONS_DIR ?? resolve(root, 'lessons')),
+    mediaDir: resolve(dataDir, 'media'),
     publicUrl: env.PUBLIC_URL,
     coalesceMs: Number(env.COALESCE_MS ?? 100),
     retentionDays: Number(env.RETENTION_DAYS ?? 90),

@@ -2,11 +2,22 @@ import type { Me, ServerInfo } from '../../shared/protocol/views.ts';
 import type { ClientError, Result } from '../lib/api.ts';
 import { api } from '../lib/http.ts';
 
-export type Route = { name: 'home' } | { name: 'session'; id: string } | { name: 'results'; id: string };
+export type Route =
+  | { name: 'home' }
+  | { name: 'session'; id: string }
+  | { name: 'results'; id: string }
+  | { name: 'edit'; id: string }
+  | { name: 'new' };
 export type Screen = 'loading' | 'offline' | 'setup' | 'login' | 'signed-in';
 
-/** `#/session/<id>` opens a session's console, `#/results/<id>` its results, so a reload keeps them; anything else is home. */
+/**
+ * `#/session/<id>` opens a session's console, `#/results/<id>` its results, `#/lessons/<id>/edit`
+ * the lesson editor and `#/lessons/new` a new lesson, so a reload keeps them; anything else is home.
+ */
 function parseHash(): Route {
+  if (location.hash === '#/lessons/new') return { name: 'new' };
+  const edit = /^#\/lessons\/([a-z0-9-]{1,64})\/edit$/.exec(location.hash);
+  if (edit) return { name: 'edit', id: edit[1] };
   const match = /^#\/(session|results)\/([A-Za-z0-9_-]{1,64})$/.exec(location.hash);
   return match ? { name: match[1] as 'session' | 'results', id: match[2] } : { name: 'home' };
 }
@@ -18,9 +29,31 @@ export class Teach {
   #loading = $state(true);
   #loadError = $state.raw<ClientError | null>(null);
   #route = $state.raw<Route>(parseHash());
+  #hash = location.hash;
+  /** Asked before the route changes (unsaved changes in the editor); false keeps the page. */
+  #mayLeave: (() => boolean) | null = null;
 
   constructor() {
-    addEventListener('hashchange', () => (this.#route = parseHash()));
+    addEventListener('hashchange', () => {
+      if (location.hash === this.#hash) return;
+      if (this.#mayLeave && !this.#mayLeave()) {
+        history.replaceState(null, '', this.#hash || location.pathname);
+        return;
+      }
+      this.#hash = location.hash;
+      this.#route = parseHash();
+    });
+  }
+
+  /** Install (or remove, with null) the question asked before leaving the current view. */
+  guardLeaving(mayLeave: (() => boolean) | null): void {
+    this.#mayLeave = mayLeave;
+  }
+
+  /** Change the address without changing the view (a new lesson, once saved, has its own address). */
+  replaceHash(hash: string): void {
+    history.replaceState(null, '', hash);
+    this.#hash = hash;
   }
 
   get info(): ServerInfo | null {
@@ -66,6 +99,7 @@ export class Teach {
   }
 
   async logout(): Promise<void> {
+    if (this.#mayLeave && !this.#mayLeave()) return;
     await api<null>('POST', '/api/auth/logout');
     this.signedOut();
   }

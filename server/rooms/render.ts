@@ -1,16 +1,6 @@
-import MarkdownIt from 'markdown-it';
+import { mediaUrl, renderMarkdown } from '../../shared/lesson/render.ts';
 import type { Lesson } from '../../shared/lesson/schema.ts';
 import type { StepView } from '../../shared/protocol/views.ts';
-
-// Raw HTML off: lesson text can never inject markup or script. Links open outside the class page.
-const md = new MarkdownIt({ html: false, linkify: false, typographer: false, breaks: true }).disable('image');
-// Pictures come only from the step's own `image` field, served by us; markdown images could point anywhere.
-const defaultLinkOpen = md.renderer.rules.link_open ?? ((tokens, i, options, _env, self) => self.renderToken(tokens, i, options));
-md.renderer.rules.link_open = (tokens, i, options, env, self) => {
-  tokens[i].attrSet('target', '_blank');
-  tokens[i].attrSet('rel', 'noopener noreferrer');
-  return defaultLinkOpen(tokens, i, options, env, self);
-};
 
 /** Render every step of a lesson once per session; views reuse the result. */
 export function renderSteps(lesson: Lesson): StepView[] {
@@ -18,8 +8,8 @@ export function renderSteps(lesson: Lesson): StepView[] {
     index,
     id: step.id,
     title: step.title,
-    html: md.render(step.body),
-    image: step.image ? { url: `/media/${step.image.src}`, alt: step.image.alt } : null,
+    html: renderMarkdown(step.body),
+    image: step.image ? { url: mediaUrl(step.image.src), alt: step.image.alt } : null,
   }));
 }
 

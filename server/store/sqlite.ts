@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lesson } from '../../shared/lesson/schema.ts';
-import type { LessonSummary, SessionSummary } from '../../shared/protocol/views.ts';
+import type { LessonRecord, LessonSummary, SessionSummary } from '../../shared/protocol/views.ts';
 import { SessionEvent, type SessionStarted } from '../engine/events.ts';
 import type { Store, UserRecord } from './store.ts';
 
@@ -55,7 +55,22 @@ const migrations: string[] = [
   ALTER TABLE sessions ADD COLUMN names_erased INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX session_events_type ON session_events(type);
   `,
+  // Curriculum order of the starter lessons (their file order); NULL for lessons made here. Before
+  // the editor every stored lesson was a starter lesson: seeding gives them their real position.
+  `
+  ALTER TABLE lessons ADD COLUMN position INTEGER;
+  UPDATE lessons SET position = 0;
+  `,
 ];
+
+interface LessonRow {
+  doc: string;
+  archived: number;
+  updated_at: number;
+  position: number | null;
+}
+
+const collator = new Intl.Collator('vi');
 
 interface SessionRow {
   id: string;
@@ -103,10 +118,18 @@ export function openSqliteStore(dataDir: string): Store {
     ),
     deleteAuth: db.prepare('DELETE FROM auth_sessions WHERE token_hash = ?'),
     seedLesson: db.prepare(
+      'INSERT OR IGNORE INTO lessons (id, title, doc, created_at, updated_at, position) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    reposition: db.prepare('UPDATE lessons SET position = ? WHERE id = ? AND position IS NOT NULL'),
+    insertLesson: db.prepare(
       'INSERT OR IGNORE INTO lessons (id, title, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
     ),
-    listLessons: db.prepare<[], { doc: string }>('SELECT doc FROM lessons WHERE archived = 0 ORDER BY title'),
-    getLesson: db.prepare<[string], { doc: string }>('SELECT doc FROM lessons WHERE id = ?'),
+    updateLesson: db.prepare('UPDATE lessons SET title = ?, doc = ?, updated_at = ? WHERE id = ?'),
+    archiveLesson: db.prepare('UPDATE lessons SET archived = ?, updated_at = ? WHERE id = ?'),
+    listLessons: db.prepare<[number], LessonRow>(
+      'SELECT doc, archived, updated_at, position FROM lessons WHERE archived <= ? ORDER BY position IS NULL, position',
+    ),
+    getLesson: db.prepare<[string], LessonRow>('SELECT doc, archived, updated_at, position FROM lessons WHERE id = ?'),
     insertSession: db.prepare(
       `INSERT INTO sessions (id, code, lesson_id, lesson_title, instructor_id, status, started_at, last_seq)
        VALUES (?, ?, ?, ?, ?, 'open', ?, 1)`,
@@ -229,17 +252,43 @@ export function openSqliteStore(dataDir: string): Store {
     deleteAuthSession: async (tokenHash) => {
       q.deleteAuth.run(tokenHash);
     },
-    seedLesson: async (lesson, now) =>
-      q.seedLesson.run(lesson.id, lesson.title, JSON.stringify(lesson), now, now).changes === 1,
-    listLessons: async () =>
-      q.listLessons.all().map(({ doc }): LessonSummary => {
-        const lesson = Lesson.parse(JSON.parse(doc));
-        return { id: lesson.id, title: lesson.title, summary: lesson.summary, stepCount: lesson.steps.length };
-      }),
+    seedLesson: async (lesson, now, position) => {
+      if (q.seedLesson.run(lesson.id, lesson.title, JSON.stringify(lesson), now, now, position).changes === 1) return true;
+      q.reposition.run(position, lesson.id);
+      return false;
+    },
+    listLessons: async (opts = {}) => {
+      const rows = q.listLessons.all(opts.archived ? 1 : 0);
+      const summaries = rows.map((row): LessonSummary & { position: number | null } => {
+        const lesson = Lesson.parse(JSON.parse(row.doc));
+        return {
+          id: lesson.id,
+          title: lesson.title,
+          summary: lesson.summary,
+          stepCount: lesson.steps.length,
+          archived: row.archived === 1,
+          updatedAt: row.updated_at,
+          position: row.position,
+        };
+      });
+      // Starter lessons come sorted by position; the others by title as a Vietnamese reader expects.
+      const starters = summaries.filter((s) => s.position !== null);
+      const others = summaries.filter((s) => s.position === null).sort((a, b) => collator.compare(a.title, b.title) || (a.id < b.id ? -1 : 1));
+      return [...starters, ...others].map(({ position: _position, ...summary }) => summary);
+    },
     getLesson: async (id) => {
       const row = q.getLesson.get(id);
       return row && Lesson.parse(JSON.parse(row.doc));
     },
+    getLessonRecord: async (id): Promise<LessonRecord | undefined> => {
+      const row = q.getLesson.get(id);
+      return row && { lesson: Lesson.parse(JSON.parse(row.doc)), archived: row.archived === 1, updatedAt: row.updated_at };
+    },
+    createLesson: async (lesson, now) =>
+      q.insertLesson.run(lesson.id, lesson.title, JSON.stringify(lesson), now, now).changes === 1,
+    updateLesson: async (lesson, now) =>
+      q.updateLesson.run(lesson.title, JSON.stringify(lesson), now, lesson.id).changes === 1,
+    setLessonArchived: async (id, archived, now) => q.archiveLesson.run(archived ? 1 : 0, now, id).changes === 1,
     createSession: async (started) => {
       createSession(started);
     },

@@ -1,5 +1,5 @@
 import type { Lesson } from '../../shared/lesson/schema.ts';
-import type { LessonSummary, SessionSummary } from '../../shared/protocol/views.ts';
+import type { LessonRecord, LessonSummary, SessionSummary } from '../../shared/protocol/views.ts';
 import type { SessionEvent, SessionStarted } from '../engine/events.ts';
 
 export interface UserRecord {
@@ -24,10 +24,21 @@ export interface Store {
   findAuthSession(tokenHash: string, now: number): Promise<{ userId: string } | undefined>;
   deleteAuthSession(tokenHash: string): Promise<void>;
 
-  /** Insert the lesson unless one with its id exists; true when inserted. */
-  seedLesson(lesson: Lesson, now: number): Promise<boolean>;
-  listLessons(): Promise<LessonSummary[]>;
+  /**
+   * A starter lesson: insert it unless one with its id exists (true when inserted). `position` is its
+   * place in the curriculum; an existing starter lesson takes the new position, its text stays.
+   */
+  seedLesson(lesson: Lesson, now: number, position: number): Promise<boolean>;
+  /** Starter lessons first (by position), then the others by title (Vietnamese collation). */
+  listLessons(opts?: { archived?: boolean }): Promise<LessonSummary[]>;
   getLesson(id: string): Promise<Lesson | undefined>;
+  getLessonRecord(id: string): Promise<LessonRecord | undefined>;
+  /** Insert a new lesson; false (nothing changes) when its id is taken. */
+  createLesson(lesson: Lesson, now: number): Promise<boolean>;
+  /** Replace a lesson's document; false when there is none with its id. Sessions keep their frozen copy. */
+  updateLesson(lesson: Lesson, now: number): Promise<boolean>;
+  /** Archive or restore; false when there is no such lesson. */
+  setLessonArchived(id: string, archived: boolean, now: number): Promise<boolean>;
 
   /** Create a session with its first event. */
   createSession(started: SessionStarted): Promise<void>;

@@ -11,7 +11,9 @@ import type { ExportLang } from '../../shared/i18n/export.ts';
 import type { Rooms } from '../rooms/registry.ts';
 import type { Store } from '../store/store.ts';
 import { Auth, hashPassword, verifyPassword } from './auth.ts';
-import { badRequest } from './respond.ts';
+import { badRequest, send } from './respond.ts';
+import { isMediaUpload, lessonRoutes, ownsBody } from './lessons.ts';
+import type { MediaFiles } from '../store/media.ts';
 import type { Limits } from './limits.ts';
 
 export interface HttpDeps {
@@ -27,24 +29,7 @@ export interface HttpDeps {
   lanUrls: () => string[];
   isLocal: (address: string | undefined) => boolean;
   limits: Limits;
-}
-
-const status: Partial<Record<ErrorCode, number>> = {
-  bad_request: 400,
-  unauthorized: 401,
-  bad_credentials: 401,
-  forbidden: 403,
-  setup_code_required: 403,
-  not_found: 404,
-  unknown_code: 404,
-  setup_done: 409,
-  username_taken: 409,
-  rate_limited: 429,
-  internal: 500,
-};
-
-function send<T>(res: Response, ack: Ack<T>, okStatus = 200): void {
-  res.status(ack.ok ? okStatus : (status[ack.error.code] ?? 400)).json(ack);
+  media: MediaFiles;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -62,10 +47,12 @@ export function apiRouter(deps: HttpDeps): express.Router {
     if (origin !== undefined && !sameOrigin(origin, req.headers.host)) {
       return send(res, fail('forbidden', 'Cross-origin request refused.'));
     }
-    if (!req.is('application/json')) return send(res, fail('bad_request', 'Send JSON.'));
+    if (!req.is('application/json') && !isMediaUpload(req)) return send(res, fail('bad_request', 'Send JSON.'));
     next();
   });
-  api.use(express.json({ limit: '64kb', strict: true }));
+  // 64 KB of JSON is plenty for any command; lesson saves, imports and uploads have their own caps.
+  const json = express.json({ limit: '64kb', strict: true });
+  api.use((req, res, next) => (ownsBody(req) ? next() : json(req, res, next)));
 
   const requireUser = async (req: Request, res: Response): Promise<Me | undefined> => {
     const user = await auth.user(req);
@@ -153,13 +140,7 @@ export function apiRouter(deps: HttpDeps): express.Router {
     }),
   );
 
-  api.get(
-    '/lessons',
-    wrap(async (req, res) => {
-      if (!(await requireUser(req, res))) return;
-      send(res, { ok: true, data: await store.listLessons() });
-    }),
-  );
+  api.use(lessonRoutes({ store, auth, media: deps.media, now: deps.now }));
 
   api.get(
     '/sessions',
@@ -176,9 +157,10 @@ export function apiRouter(deps: HttpDeps): express.Router {
       if (!user) return;
       const body = StartSessionBody.safeParse(req.body);
       if (!body.success) return send(res, badRequest(body.error));
-      const lesson = await store.getLesson(body.data.lessonId);
-      if (!lesson) return send(res, fail('not_found', 'No such lesson.'));
-      const room = await rooms.start(lesson, user.id);
+      const record = await store.getLessonRecord(body.data.lessonId);
+      if (!record) return send(res, fail('not_found', 'No such lesson.'));
+      if (record.archived) return send(res, fail('lesson_archived'));
+      const room = await rooms.start(record.lesson, user.id);
       const summary: SessionSummary | undefined = await store.getSessionSummary(room.id);
       send(res, { ok: true, data: summary! }, 201);
     }),
@@ -237,10 +219,10 @@ export function apiRouter(deps: HttpDeps): express.Router {
 
   api.use((_req, res) => send(res, fail('not_found')));
   // Body parser errors (bad JSON, too large) and bugs: a clear code, never a stack trace.
-  api.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  api.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const type = (err as { type?: string }).type;
     if (type === 'entity.parse.failed') return send(res, fail('bad_request', 'Malformed JSON.'));
-    if (type === 'entity.too.large') return send(res, fail('bad_request', 'Body too large.'));
+    if (type === 'entity.too.large') return send(res, isMediaUpload(req) ? fail('image_too_large') : fail('too_large'));
     // Other client errors raised by Express itself (a malformed %-escape in the path, …).
     const status = (err as { status?: unknown }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) return send(res, fail('bad_request'));

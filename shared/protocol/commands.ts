@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AnswerValue, Question } from '../lesson/question.ts';
+import { Lesson } from '../lesson/schema.ts';
 
 /** A client-generated secret: 128 bits or more, base64url. Doubles as the learner's resume token. */
 export const Token = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, 'must be 22–64 base64url characters');
@@ -204,3 +205,34 @@ export const SetupBody = z.strictObject({
 export const LoginBody = z.strictObject({ username: z.string().max(40), password: z.string().max(200) });
 export const CreateUserBody = z.strictObject({ username: Username, displayName: LearnerName, password: Password });
 export const StartSessionBody = z.strictObject({ lessonId: z.string().max(64) });
+
+// ---- lesson editor (HTTP, docs/protocol.md) ----
+
+/** POST /api/lessons and PUT /api/lessons/:id. Lesson problems come back as `invalid_lesson` issues. */
+export const LessonBody = z.strictObject({ lesson: Lesson });
+export type LessonBody = z.infer<typeof LessonBody>;
+
+/** POST /api/lessons/:id/archive: archive (true) or restore (false). */
+export const ArchiveBody = z.strictObject({ archived: z.boolean() });
+export type ArchiveBody = z.infer<typeof ArchiveBody>;
+
+/** POST /api/lessons/:id/duplicate: an empty JSON object. */
+export const DuplicateBody = z.strictObject({});
+
+/** A picture carried inside a lesson file: its type and its bytes in base64. */
+export const LessonFileImage = z.strictObject({
+  type: z.string().max(100),
+  data: z.string().max(12_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
+});
+
+/**
+ * A lesson file (`<id>.cunghoc.json`), as GET /api/lessons/:id/export writes it and
+ * POST /api/lessons/import reads it: the lesson and the uploaded pictures it uses.
+ */
+export const LessonFile = z.strictObject({
+  kind: z.literal('cunghoc-lesson'),
+  version: z.literal(1),
+  lesson: Lesson,
+  images: z.record(z.string().max(128), LessonFileImage).default({}),
+});
+export type LessonFile = z.infer<typeof LessonFile>;

@@ -22,13 +22,28 @@ export const ErrorCode = {
   username_taken: 'username_taken',
   bad_credentials: 'bad_credentials',
   rate_limited: 'rate_limited',
+  too_large: 'too_large',
+  invalid_lesson: 'invalid_lesson',
+  lesson_exists: 'lesson_exists',
+  lesson_archived: 'lesson_archived',
+  image_type: 'image_type',
+  image_too_large: 'image_too_large',
+  import_format: 'import_format',
   internal: 'internal',
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
 
+/** Where a lesson document is wrong: a zod path relative to the lesson, and an English message. */
+export interface LessonIssue {
+  path: (string | number)[];
+  message: string;
+}
+
 export interface ErrorBody {
   code: ErrorCode;
   message: string;
+  /** With `invalid_lesson`: every problem found, so the editor can mark each field. */
+  issues?: LessonIssue[];
 }
 
 /** Every command's acknowledgement. */
@@ -58,6 +73,13 @@ export const errorMessages: Record<ErrorCode, string> = {
   username_taken: 'That username is taken.',
   bad_credentials: 'Wrong username or password.',
   rate_limited: 'Too many attempts; wait a moment.',
+  too_large: 'The request body is too large.',
+  invalid_lesson: 'The lesson is not valid.',
+  lesson_exists: 'A lesson with this id already exists.',
+  lesson_archived: 'This lesson is archived; restore it before starting a class with it.',
+  image_type: 'Only PNG, JPEG or WebP images are accepted (and the bytes must match the type).',
+  image_too_large: 'The image is too large (at most 8 MB and 40 megapixels).',
+  import_format: 'This is not a Cùng Học lesson file (kind "cunghoc-lesson", version 1).',
   internal: 'Something went wrong on the server.',
 };
 

@@ -1,5 +1,6 @@
 import type { HelpReason, Pacing, StuckConfig } from './commands.ts';
 import type { AnswerValue, Question, QuestionKind } from '../lesson/question.ts';
+import type { Lesson } from '../lesson/schema.ts';
 
 /** A step as every screen shows it: markdown already rendered (raw HTML disabled) on the server. */
 export interface StepView {
@@ -225,6 +226,17 @@ export interface LessonSummary {
   title: string;
   summary: string;
   stepCount: number;
+  /** Archived lessons are listed only on request (?archived=1) and cannot start a class. */
+  archived: boolean;
+  /** Last save (ms since epoch). */
+  updatedAt: number;
+}
+
+/** One lesson for the editor: GET /api/lessons/:id. */
+export interface LessonRecord {
+  lesson: Lesson;
+  archived: boolean;
+  updatedAt: number;
 }
 
 export interface SessionSummary {

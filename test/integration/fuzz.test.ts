@@ -2,8 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { displayCommands, learnerCommands, staffCommands } from '../../shared/protocol/events.ts';
 import { ErrorCode } from '../../shared/protocol/errors.ts';
-import type { LearnerSnapshot, StaffView } from '../../shared/protocol/views.ts';
+import type { LearnerSnapshot, LessonRecord, StaffView } from '../../shared/protocol/views.ts';
+import { ArchiveBody, DuplicateBody, LessonBody, LessonFile } from '../../shared/protocol/commands.ts';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
+  api,
   call,
   closeSockets,
   displaySocket,
@@ -73,7 +77,25 @@ function generator(random: () => number) {
     else return value();
     return copy;
   };
-  return { value, mutate, pick };
+  /** A near-valid document broken at one random depth: a field replaced, removed or added. */
+  const mutateDeep = (valid: unknown): unknown => {
+    const copy = structuredClone(valid);
+    const containers: Record<string, unknown>[] = [];
+    const walk = (v: unknown) => {
+      if (v === null || typeof v !== 'object') return;
+      containers.push(v as Record<string, unknown>);
+      for (const child of Object.values(v)) walk(child);
+    };
+    walk(copy);
+    const target = pick(containers);
+    const keys = Object.keys(target);
+    const k = random();
+    if (k < 0.5 && keys.length) target[pick(keys)] = value(1);
+    else if (k < 0.75 && keys.length) delete target[pick(keys)];
+    else target[pick(['extra', 'constructor', 'archived', 'src', 'html'])] = value(1);
+    return copy;
+  };
+  return { value, mutate, mutateDeep, pick };
 }
 
 /** The payload as it arrives: JSON semantics, except binary, which Socket.IO carries as is. */
@@ -96,7 +118,7 @@ afterAll(async () => {
 describe(`fuzz (seed ${SEED})`, () => {
   it('5,000+ random and malformed payloads: no crash, no state change, always an error code', async () => {
     const random = rng(SEED);
-    const { value, mutate } = generator(random);
+    const { value, mutate, mutateDeep, pick } = generator(random);
     const { cookie } = await setupInstructor(server.url);
     const session = await startSession(server.url, cookie);
     const staff = staffSocket(server.url, cookie);
@@ -164,12 +186,46 @@ describe(`fuzz (seed ${SEED})`, () => {
 
     // HTTP: every route with random bodies, content types and parameters.
     const routes = ['/api/setup', '/api/auth/login', '/api/auth/logout', '/api/users', '/api/sessions'];
-    const gets = ['/api/join-qr/', '/api/sessions/'];
+    const gets = ['/api/join-qr/', '/api/sessions/', '/api/lessons/'];
+    // The lesson editor's routes: near-valid documents broken somewhere deep, or anything at all.
+    // A second sign-in for them: the fuzzed logout route ends the first one's cookie.
+    const editorCookie = (await api(server.url, 'POST', '/api/auth/login', { username: 'giangvien', password: 'mat-khau-du-dai' })).cookie!;
+    const starter = unwrap((await api<LessonRecord>(server.url, 'GET', '/api/lessons/thanh-toan-qr', undefined, editorCookie)).ack).lesson;
+    const lessonsBefore = unwrap((await api<unknown[]>(server.url, 'GET', '/api/lessons?archived=1', undefined, editorCookie)).ack);
+    const editor: { method: string; path: string; schema: z.ZodType; valid: unknown }[] = [
+      { method: 'POST', path: '/api/lessons', schema: LessonBody, valid: { lesson: { ...starter, id: 'bai-moi' } } },
+      { method: 'PUT', path: '/api/lessons/thanh-toan-qr', schema: LessonBody, valid: { lesson: starter } },
+      { method: 'POST', path: '/api/lessons/thanh-toan-qr/duplicate', schema: DuplicateBody, valid: {} },
+      { method: 'POST', path: '/api/lessons/thanh-toan-qr/archive', schema: ArchiveBody, valid: { archived: true } },
+      { method: 'POST', path: '/api/lessons/import', schema: LessonFile, valid: { kind: 'cunghoc-lesson', version: 1, lesson: { ...starter, id: 'bai-nhap' }, images: {} } },
+    ];
     let http = 0;
-    while (http < 1_000) {
+    const editorSeen = new Map<string, number>();
+    while (http < 1_600) {
       const r = random();
       let res: Response;
-      if (r < 0.7) {
+      if (r < 0.35) {
+        const route = pick(editor);
+        const body = random() < 0.7 ? mutateDeep(route.valid) : value();
+        // Only invalid input: a body that validates would be a real edit.
+        if (route.schema.safeParse(onTheWire(body)).success) continue;
+        res = await fetch(server.url + route.path, {
+          method: route.method,
+          headers: { 'content-type': random() < 0.9 ? 'application/json' : 'text/plain', cookie: editorCookie },
+          body: JSON.stringify(body) ?? 'null',
+        });
+      } else if (r < 0.45) {
+        // Picture uploads: random bytes, sometimes behind a real magic number, under any image type.
+        const bytes = Buffer.alloc(Math.floor(random() * 4096));
+        for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(random() * 256);
+        const magic = pick([[], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], [0xff, 0xd8, 0xff], [0x52, 0x49, 0x46, 0x46, 0, 0, 0, 0, 0x57, 0x45, 0x42, 0x50]]);
+        Buffer.from(magic).copy(bytes);
+        res = await fetch(`${server.url}/api/media`, {
+          method: 'POST',
+          headers: { 'content-type': pick(['image/png', 'image/jpeg', 'image/webp', 'image/svg+xml', 'application/json', 'text/plain']), cookie: editorCookie },
+          body: new Uint8Array(bytes),
+        });
+      } else if (r < 0.8) {
         const path = routes[Math.floor(random() * routes.length)];
         const body = value();
         const type = random() < 0.8 ? 'application/json' : 'text/plain';
@@ -189,7 +245,7 @@ describe(`fuzz (seed ${SEED})`, () => {
         } catch {
           param = '%ED%A0%80%'; // a lone surrogate, and a broken escape
         }
-        const path = gets[Math.floor(random() * gets.length)] + param;
+        const path = gets[Math.floor(random() * gets.length)] + param + (random() < 0.2 ? '/export' : '');
         res = await fetch(server.url + path, { headers: { cookie } });
         if (res.status < 400) continue;
       }
@@ -197,14 +253,26 @@ describe(`fuzz (seed ${SEED})`, () => {
       const json = (await res.json()) as { ok: boolean; error?: { code: string } };
       expect(json.ok).toBe(false);
       expect(codes.has(json.error!.code)).toBe(true);
+      if (r < 0.45) editorSeen.set(json.error!.code, (editorSeen.get(json.error!.code) ?? 0) + 1);
       http += 1;
     }
     expect(sent + http).toBeGreaterThanOrEqual(5_000);
+    // The editor's bodies reached its validation (not just the sign-in or the parser).
+    expect(Object.fromEntries(editorSeen)).toMatchObject({
+      invalid_lesson: expect.any(Number),
+      image_type: expect.any(Number),
+      import_format: expect.any(Number),
+      bad_request: expect.any(Number),
+    });
+    expect(editorSeen.get('unauthorized')).toBeUndefined();
 
     // Still alive, and nothing changed.
     const after = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
     expect(after.seq).toBe(before.seq);
     expect(after.counts.total).toBe(1);
+    expect(unwrap((await api<unknown[]>(server.url, 'GET', '/api/lessons?archived=1', undefined, editorCookie)).ack)).toEqual(lessonsBefore);
+    expect(unwrap((await api<LessonRecord>(server.url, 'GET', '/api/lessons/thanh-toan-qr', undefined, editorCookie)).ack).lesson).toEqual(starter);
+    expect(readdirSync(join(server.dataDir, 'media'))).toEqual([]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   }, 180_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createApp } from '../../server/app.ts';
@@ -152,8 +152,19 @@ describe('authorization', () => {
     const server = await servers.start();
     const { cookie } = await setupInstructor(server.url);
     const session = await startSession(server.url, cookie);
+    const lessonDoc = unwrap((await api<{ lesson: Record<string, unknown> }>(server.url, 'GET', '/api/lessons/thanh-toan-qr', undefined, cookie)).ack).lesson;
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
     const routes: [string, string, unknown, boolean][] = [
       ['GET', '/api/lessons', undefined, true],
+      ['GET', '/api/lessons?archived=1', undefined, true],
+      ['GET', '/api/lessons/thanh-toan-qr', undefined, true],
+      ['GET', '/api/lessons/thanh-toan-qr/export', undefined, true],
+      ['POST', '/api/lessons', { lesson: { ...lessonDoc, id: 'bai-moi' } }, true],
+      ['PUT', '/api/lessons/thanh-toan-qr', { lesson: { ...lessonDoc, title: 'Đổi tên' } }, true],
+      ['POST', '/api/lessons/thanh-toan-qr/duplicate', {}, true],
+      ['POST', '/api/lessons/thanh-toan-qr/archive', { archived: true }, true],
+      ['POST', '/api/lessons/import', { kind: 'cunghoc-lesson', version: 1, lesson: { ...lessonDoc, id: 'bai-nhap' }, images: {} }, true],
+      ['POST', '/api/media', png, true],
       ['GET', '/api/sessions', undefined, true],
       ['POST', '/api/sessions', { lessonId: 'thanh-toan-qr' }, true],
       ['POST', '/api/users', { username: 'moi-nguoi', displayName: 'Mới', password: 'mat-khau-rat-dai' }, true],
@@ -164,16 +175,39 @@ describe('authorization', () => {
       ['GET', `/api/join-qr/${session.code}.svg`, undefined, false],
     ];
     const sessionsBefore = await api<unknown[]>(server.url, 'GET', '/api/sessions', undefined, cookie);
+    const lessonsBefore = unwrap((await api<unknown[]>(server.url, 'GET', '/api/lessons?archived=1', undefined, cookie)).ack);
+    const lessonBefore = unwrap((await api(server.url, 'GET', '/api/lessons/thanh-toan-qr', undefined, cookie)).ack);
+    // Helpers, learners and projectors carry no instructor cookie: anonymous, or a forged cookie.
     for (const [method, path, body, staffOnly] of routes) {
-      const res = await fetch(server.url + path, {
-        method,
-        headers: body ? { 'content-type': 'application/json' } : {},
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      expect(res.status, `${method} ${path}`).toBe(staffOnly ? 401 : 200);
+      for (const forged of [undefined, 'ch_sid=gia-mao-0123456789abcdef']) {
+        const raw = Buffer.isBuffer(body);
+        const res = await fetch(server.url + path, {
+          method,
+          headers: {
+            ...(body ? { 'content-type': raw ? 'image/png' : 'application/json' } : {}),
+            ...(forged ? { cookie: forged } : {}),
+          },
+          body: body ? (raw ? new Uint8Array(body) : JSON.stringify(body)) : undefined,
+        });
+        expect(res.status, `${method} ${path}`).toBe(staffOnly ? 401 : 200);
+      }
     }
     const sessionsAfter = await api<unknown[]>(server.url, 'GET', '/api/sessions', undefined, cookie);
     expect(sessionsAfter.ack.ok && sessionsAfter.ack.data.length).toBe(sessionsBefore.ack.ok && sessionsBefore.ack.data.length);
+    expect(unwrap((await api<unknown[]>(server.url, 'GET', '/api/lessons?archived=1', undefined, cookie)).ack)).toEqual(lessonsBefore);
+    expect(unwrap((await api(server.url, 'GET', '/api/lessons/thanh-toan-qr', undefined, cookie)).ack)).toEqual(lessonBefore);
+    expect(readdirSync(join(server.dataDir, 'media'))).toEqual([]);
+    // The lesson editor's routes with the instructor's cookie work (so the refusals above are about the role).
+    const editorRoutes = routes.filter(([, path]) => /^\/api\/(lessons|media)/.test(path));
+    for (const [method, path, body] of [...editorRoutes.filter(([, p]) => !p.endsWith('/archive')), ...editorRoutes.filter(([, p]) => p.endsWith('/archive'))]) {
+      const raw = Buffer.isBuffer(body);
+      const res = await fetch(server.url + path, {
+        method,
+        headers: { cookie, ...(body ? { 'content-type': raw ? 'image/png' : 'application/json' } : {}) },
+        body: body ? (raw ? new Uint8Array(body) : JSON.stringify(body)) : undefined,
+      });
+      expect(res.status, `instructor ${method} ${path}`).toBeLessThan(300);
+    }
     const login = await api(server.url, 'POST', '/api/auth/login', { username: 'moi-nguoi', password: 'mat-khau-rat-dai' });
     expect(login.ack.ok).toBe(false);
   });
@@ -313,6 +347,7 @@ describe('privacy', () => {
       config: {
         clientDir: resolve(import.meta.dirname, '../../dist/client'),
         lessonsDir: resolve(import.meta.dirname, '../../lessons'),
+        mediaDir: join(dataDir, 'media'),
         coalesceMs: 20,
         retentionDays: 90,
       },

@@ -30,7 +30,7 @@ export interface TestServer {
 
 /** A real server on port 0 with its own data folder; call stop() (and cleanup()) in teardown. */
 export async function startServer(
-  opts: { dataDir?: string; port?: number; remote?: boolean } = {},
+  opts: { dataDir?: string; port?: number; remote?: boolean; lessonsDir?: string } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cunghoc-test-'));
   const app = await createApp({
@@ -39,7 +39,8 @@ export async function startServer(
     ...(opts.remote ? { isLocal: () => false } : {}),
     config: {
       clientDir: join(root, 'dist/client'),
-      lessonsDir: join(root, 'lessons'),
+      lessonsDir: opts.lessonsDir ?? join(root, 'lessons'),
+      mediaDir: join(dataDir, 'media'),
       coalesceMs: 20,
     },
   });
