@@ -4,6 +4,9 @@ import type * as vi from './vi.ts';
 export const common: vi.Shape<typeof vi.common> = {
   'app.name': 'Cùng Học',
   'lang.switch': 'Language',
+  'settings.label': 'Text size and contrast',
+  'settings.text': 'text size {n}',
+  'settings.contrast': 'High contrast',
   'conn.connecting': 'Connecting…',
   'conn.connected': 'Connected',
   'conn.reconnecting': 'Reconnecting…',
@@ -69,6 +72,8 @@ export const learner: vi.Shape<typeof vi.learner> = {
   'learner.next': 'Next step',
   'learner.selfPaced': 'You work on your own from step {from} to step {to}.',
   'learner.announce': 'Step {n}/{total}: {title}',
+  'listen': 'Listen',
+  'listen.stop': 'Stop reading',
   'quiz.heading': 'Question',
   'quiz.hint.tap': 'Tap one answer.',
   'quiz.hint.multiple': 'Choose every right answer, then press “Send”.',
