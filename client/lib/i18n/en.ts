@@ -200,7 +200,7 @@ export const teach: vi.Shape<typeof vi.teach> = {
   'alert.seen': 'Seen',
   'sound.on': '♪ Sound alert on',
   'sound.off': '♪ Sound alert off',
-  'pace.done': '{pct}% done with this step ({done}/{total})',
+  'pace.done': '{pct} done with this step ({done}/{total})',
   'pace.suggest': 'Move on to the next step?',
   'pace.go': 'Go to step {n} ›',
   'rules.heading': 'How learners who may be stuck are spotted',

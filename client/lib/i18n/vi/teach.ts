@@ -95,7 +95,7 @@ export const teach = {
   'alert.seen': 'Đã thấy',
   'sound.on': '♪ Bật âm báo',
   'sound.off': '♪ Tắt âm báo',
-  'pace.done': '{pct}% đã xong bước này ({done}/{total})',
+  'pace.done': '{pct} đã xong bước này ({done}/{total})',
   'pace.suggest': 'Chuyển sang bước tiếp theo?',
   'pace.go': 'Sang bước {n} ›',
   'rules.heading': 'Cách nhận biết học viên có thể đang gặp khó',
