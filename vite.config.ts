@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
-import { privateNamesAsProperties } from './scripts/private-names.ts';
+import { privateNamesAsProperties, unwrapBarePreload } from './scripts/vite-plugins.ts';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 const server = 'http://localhost:3000';
@@ -20,7 +20,11 @@ const staffPages = {
  */
 export default defineConfig(({ mode }) => ({
   root: 'client',
-  plugins: [svelte({ configFile: here('./svelte.config.js') }), privateNamesAsProperties()],
+  plugins: [
+    svelte({ configFile: here('./svelte.config.js') }),
+    privateNamesAsProperties(),
+    ...(mode === 'learner' ? [unwrapBarePreload()] : []),
+  ],
   build: {
     // Old tablets: Android Chrome 90 and iPad Safari 14 (docs/accessibility.md). 'chrome91', not 90: for
     // oxc, Chrome 80-90's optional chaining has a bug (a call with a non-final spread argument, which
