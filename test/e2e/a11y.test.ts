@@ -39,6 +39,8 @@ async function apply(page: Page, v: Variant): Promise<void> {
   ]);
 }
 
+const focused = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName);
+
 /** Axe violations, one line each: rule, impact, where. */
 async function violations(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page }).withTags(tags).analyze();
@@ -195,6 +197,9 @@ const states: State[] = [
       await tid(p.teach, 'btn-next-step').click();
       await tid(p.learner, 'step-title').waitFor();
       await tid(p.display, 'display-step-title').waitFor();
+      // A screen reader hears the new step, and starts reading at its title.
+      await until(() => focused(p.learner)).toBe('step-title');
+      await until(() => p.learner.locator('[aria-live]').innerText()).toMatch(/Bước 1\/8/);
     },
     check: ['learner', 'display', 'teach'],
     shot: '3-step',
@@ -204,6 +209,8 @@ const states: State[] = [
     enter: async (p) => {
       await tid(p.teach, 'quiz-panel').locator('[data-testid="quiz-open"][data-question-id="vietqr-cung-ngan-hang"]').click();
       await tid(p.learner, 'quiz').waitFor();
+      await until(() => focused(p.learner)).toBe('quiz-prompt');
+      await until(() => p.learner.locator('[aria-live]').innerText()).toMatch(/Câu hỏi mới/);
     },
     check: ['learner', 'display', 'teach'],
     shot: '4-question-open',
@@ -227,6 +234,7 @@ const states: State[] = [
       await tid(p.learner, 'step-title').waitFor();
       await p.learner.locator('[data-testid="help-reason"][data-reason="device_problem"]').click();
       await until(() => tid(p.learner, 'help-status').count()).toBe(1);
+      await until(() => p.learner.locator('[aria-live]').innerText()).toMatch(/Đang chờ người đến giúp/);
       await tid(p.helper, 'queue-item').waitFor();
       await tid(p.teach, 'help-queue').getByTestId('queue-item').waitFor();
     },
@@ -238,6 +246,7 @@ const states: State[] = [
     enter: async (p) => {
       await tid(p.helper, 'queue-item').getByTestId('claim').click();
       await until(() => tid(p.learner, 'help-status').innerText()).toMatch(/Chị Lan/);
+      await until(() => p.learner.locator('[aria-live]').innerText()).toMatch(/Có người đang đến: Chị Lan/);
     },
     check: ['learner', 'helper', 'teach'],
     shot: '7-help-claimed',

@@ -121,6 +121,7 @@ export const teach: vi.Shape<typeof vi.teach> = {
   'field.displayName': 'Display name',
   'field.password': 'Password',
   'field.passwordHint': 'At least 8 characters',
+  'retry': 'Try again',
   'login.heading': 'Sign in',
   'login.submit': 'Sign in',
   'logout': 'Sign out',

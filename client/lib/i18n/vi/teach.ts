@@ -16,6 +16,7 @@ export const teach = {
   'field.displayName': 'Tên hiển thị',
   'field.password': 'Mật khẩu',
   'field.passwordHint': 'Ít nhất 8 ký tự',
+  'retry': 'Thử lại',
   'login.heading': 'Đăng nhập',
   'login.submit': 'Đăng nhập',
   'logout': 'Đăng xuất',
