@@ -10,5 +10,9 @@ export function parseNumber(input: string): number {
   return /^-?(\d+\.?\d*|\.\d+)$/.test(s) ? Number(s) : NaN;
 }
 
+/** A share (0.8) as the page's language writes a percentage: "80%", "66,7%" with `digits` 1. */
+export const formatPercent = (ratio: number, locale: string, digits = 0): string =>
+  new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: digits }).format(ratio);
+
 /** A number written the way the page's language does (50.000 and 2,5 in Vietnamese). */
 export const formatNumber = (n: number, locale: string): string => n.toLocaleString(locale, { maximumFractionDigits: 6 });

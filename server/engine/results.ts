@@ -2,6 +2,7 @@ import type { SessionResults } from '../../shared/protocol/views.ts';
 import { histogram } from './quiz-views.ts';
 import type { QuizRun, SessionState } from './state.ts';
 import { median, medianTimeToDone } from './help.ts';
+import { compareNames } from '../../shared/i18n/names.ts';
 
 /** A readable label for an answer: option texts rather than ids. */
 function answerLabel(run: QuizRun, learnerId: string): string {
@@ -116,7 +117,7 @@ export function sessionResults(state: SessionState): SessionResults {
     },
     questions,
     steps,
-    learners: byLearner.sort((a, b) => a.name.localeCompare(b.name, 'vi')),
+    learners: byLearner.sort((a, b) => compareNames(a.name, b.name)),
   };
 }
 

@@ -10,6 +10,7 @@ import type {
 import { displayName, learnerStep, type LearnerState, type QuizRun, type SessionState } from './state.ts';
 import { displayQuiz, publicQuiz, staffQuiz } from './quiz-views.ts';
 import { helpQueue, stuckReason } from './help.ts';
+import { compareNames, compareText } from '../../shared/i18n/names.ts';
 
 const activeRun = (state: SessionState): QuizRun | undefined =>
   state.activeRun === null ? undefined : state.quizzes.get(state.activeRun);
@@ -103,7 +104,6 @@ function rosterEntry(
   };
 }
 
-const byName = new Intl.Collator('vi', { sensitivity: 'base', numeric: true });
 
 export function staffView(
   state: SessionState,
@@ -128,7 +128,7 @@ export function staffView(
     if (entry.connected) counts.connected += 1;
     else counts.disconnected += 1;
   }
-  roster.sort((a, b) => byName.compare(a.seat, b.seat) || byName.compare(a.name, b.name));
+  roster.sort((a, b) => compareText(a.seat, b.seat) || compareNames(a.name, b.name));
   return {
     seq: state.seq,
     sessionId: state.id,

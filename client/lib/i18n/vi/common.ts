@@ -2,6 +2,9 @@
 export const common = {
   'app.name': 'Cùng Học',
   'lang.switch': 'Ngôn ngữ',
+  'settings.label': 'Cỡ chữ và tương phản',
+  'settings.text': 'cỡ chữ {n}',
+  'settings.contrast': 'Tăng tương phản',
   'conn.connecting': 'Đang kết nối…',
   'conn.connected': 'Đã kết nối',
   'conn.reconnecting': 'Đang kết nối lại…',

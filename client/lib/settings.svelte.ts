@@ -1,0 +1,63 @@
+/**
+ * Display settings remembered by the tablet, not by the learner: the shared-tablet reset keeps these
+ * two localStorage keys. They live as attributes on <html> (`data-text`, `data-contrast`) that
+ * base.css turns into the root font size and the high-contrast palette, so applying them costs no
+ * component work. Importing this module applies them, before the page mounts (see each main.ts).
+ */
+export const TEXT_KEY = 'cunghoc.text';
+export const CONTRAST_KEY = 'cunghoc.contrast';
+export const textSizes = ['100', '150', '200'] as const;
+export type TextSize = (typeof textSizes)[number];
+
+const root = document.documentElement;
+
+function read(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function write(key: string, value: string | null): void {
+  try {
+    if (value) localStorage.setItem(key, value);
+    else localStorage.removeItem(key);
+  } catch {
+    // Private mode: the setting lasts for this page only.
+  }
+}
+
+class Settings {
+  #text = $state<TextSize>('100');
+  #contrast = $state(false);
+
+  constructor() {
+    const text = read(TEXT_KEY);
+    this.text = textSizes.includes(text as TextSize) ? (text as TextSize) : '100';
+    this.contrast = read(CONTRAST_KEY) === 'high';
+  }
+
+  get text(): TextSize {
+    return this.#text;
+  }
+
+  set text(size: TextSize) {
+    this.#text = size;
+    root.dataset.text = size;
+    write(TEXT_KEY, size === '100' ? null : size);
+  }
+
+  get contrast(): boolean {
+    return this.#contrast;
+  }
+
+  set contrast(high: boolean) {
+    this.#contrast = high;
+    if (high) root.dataset.contrast = 'high';
+    else delete root.dataset.contrast;
+    write(CONTRAST_KEY, high ? 'high' : null);
+  }
+}
+
+export const settings = new Settings();
