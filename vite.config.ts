@@ -10,6 +10,7 @@ const server = 'http://localhost:3000';
 const staffPages = {
   teach: here('./client/teach/index.html'),
   display: here('./client/display/index.html'),
+  seat: here('./client/seat/index.html'),
   ...(existsSync(here('./client/help/index.html')) ? { help: here('./client/help/index.html') } : {}),
 };
 
@@ -35,7 +36,13 @@ export default defineConfig(({ mode }) => ({
     emptyOutDir: mode !== 'learner',
     // Every browser the tablets run supports modulepreload; the polyfill would cost a request.
     modulePreload: { polyfill: false },
+    // The learner page (30 KB budget): terser with three passes is ~1.5% smaller than the default minifier.
+    ...(mode === 'learner'
+      ? { minify: 'terser' as const, terserOptions: { ecma: 2020, module: true, toplevel: true, compress: { passes: 3, keep_fargs: false } } }
+      : {}),
     rolldownOptions: {
+      // terser on the learner page is slow by design (it is run for size): no timing warning about it.
+      checks: { pluginTimings: false },
       // Lowered class fields become plain assignments (no field shadows an accessor in our code or Svelte's).
       transform: { assumptions: { setPublicClassFields: true } },
       input: mode === 'learner' ? { learner: here('./client/index.html') } : staffPages,

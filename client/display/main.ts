@@ -2,9 +2,9 @@ import { mount } from 'svelte';
 import '../lib/base.css';
 import '../lib/settings.svelte.ts'; // applies the tablet's text size and contrast before the first paint
 import { i18n } from '../lib/i18n/i18n.svelte.ts';
-import { common, display } from '../lib/i18n/vi.ts';
+import { common, display, staff } from '../lib/i18n/vi.ts';
 import App from './App.svelte';
 
 void i18n
-  .init([common, display], (en) => [en.common, en.display])
+  .init([common, display, staff], (en) => [en.common, en.display, en.staff])
   .then(() => mount(App, { target: document.getElementById('app')! }));

@@ -6,7 +6,7 @@ import type { ClientError, Result } from '../lib/api.ts';
 import { Channel } from '../lib/channel.svelte.ts';
 import { liteWire } from '../lib/wire-lite.ts';
 import type { Key } from '../lib/i18n/i18n.svelte.ts';
-import { forgetToken, newToken, saveSeat, saveToken, storedSeat, storedToken } from '../lib/token.ts';
+import { newToken, saveSeat, saveToken, storedSeat, storedToken } from '../lib/token.ts';
 import { wipeLearner } from '../lib/tablet.ts';
 
 export type Screen = 'join' | 'resuming' | 'class';
@@ -239,13 +239,6 @@ export class Learner {
     if (this.#token) this.#forget('left'); // else the server's "left" already did
   }
 
-  /** "Máy này": label the tablet, once a live session's helper code proves a staff member is here. */
-  async setSeat(helperCode: string, seat: string): Promise<Result<{ seat: string }>> {
-    const res = await this.channel.send('tablet:seat', { helperCode, seat });
-    if (res.ok) saveSeat((this.#seat = res.data.seat));
-    return res;
-  }
-
   clearError(): void {
     this.#error = null;
   }
@@ -373,7 +366,6 @@ export class Learner {
 
   /** This learner is gone (left, or the session ended): wipe them and reload a clean join screen. */
   #forget(bye: 'left' | 'ended' | ''): void {
-    forgetToken();
     this.#token = this.#class = this.#me = null;
     void wipeLearner(bye);
   }

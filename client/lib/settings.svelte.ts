@@ -4,38 +4,24 @@
  * base.css turns into the root font size and the high-contrast palette, so applying them costs no
  * component work. Importing this module applies them, before the page mounts (see each main.ts).
  */
+import { store } from './token.ts';
+
 export const TEXT_KEY = 'cunghoc.text';
 export const CONTRAST_KEY = 'cunghoc.contrast';
 export const textSizes = ['100', '150', '200'] as const;
 export type TextSize = (typeof textSizes)[number];
 
 const root = document.documentElement;
-
-function read(key: string): string | null {
-  try {
-    return localStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
-
-function write(key: string, value: string | null): void {
-  try {
-    if (value) localStorage.setItem(key, value);
-    else localStorage.removeItem(key);
-  } catch {
-    // Private mode: the setting lasts for this page only.
-  }
-}
+const write = (key: string, value: string | null): void => (value ? store.set(key, value) : store.remove(key));
 
 class Settings {
   #text = $state<TextSize>('100');
   #contrast = $state(false);
 
   constructor() {
-    const text = read(TEXT_KEY);
+    const text = store.get(TEXT_KEY);
     this.text = textSizes.includes(text as TextSize) ? (text as TextSize) : '100';
-    this.contrast = read(CONTRAST_KEY) === 'high';
+    this.contrast = store.get(CONTRAST_KEY) === 'high';
   }
 
   get text(): TextSize {

@@ -51,10 +51,6 @@ export function saveToken(token: string): void {
   store.set(LEARNER_KEY, JSON.stringify({ token }));
 }
 
-export function forgetToken(): void {
-  store.remove(LEARNER_KEY);
-}
-
 /** The tablet's seat label: it belongs to the device, so it outlives learners. */
 export function storedSeat(): string {
   return store.get(SEAT_KEY) ?? '';

@@ -160,7 +160,7 @@ export class LessonEditor {
     const res = await api<LessonDoc>('GET', `/api/lessons/${encodeURIComponent(this.#id)}`);
     this.#loading = false;
     if (res.ok) {
-      this.draft = structuredClone(res.data.lesson);
+      this.draft = JSON.parse(JSON.stringify(res.data.lesson)) as typeof res.data.lesson; // structuredClone: Safari 15.4
       this.#saved = JSON.stringify(this.draft);
       this.#idEdited = true;
     }

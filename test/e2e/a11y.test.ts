@@ -124,6 +124,7 @@ interface Pages {
   display: Page;
   helper: Page;
   learner: Page;
+  seat: Page;
 }
 interface State {
   name: string;
@@ -161,8 +162,21 @@ const states: State[] = [
     check: ['teach', 'login'],
   },
   {
+    name: 'lesson editor (a starter lesson with pictures and questions); tablet setup page',
+    enter: async (p) => {
+      await p.teach.goto(`${env.server.url}/teach/#/lessons/thanh-toan-qr/edit`);
+      await tid(p.teach, 'editor').waitFor();
+      await until(() => tid(p.teach, 'editor-save').isEnabled()).toBe(true);
+      await p.seat.goto(`${env.server.url}/seat/`);
+      await tid(p.seat, 'tablet-seat').waitFor();
+    },
+    check: ['teach', 'seat'],
+  },
+  {
     name: 'console before anyone joins; projector join screen; helper form; learner join',
     enter: async (p) => {
+      await p.teach.goto(`${env.server.url}/teach/#/`);
+      await tid(p.teach, 'lesson-item').first().waitFor();
       await p.teach.locator('[data-testid="lesson-item"][data-lesson-id="thanh-toan-qr"]').getByTestId('lesson-start').click();
       await tid(p.teach, 'console').waitFor();
       code = (await tid(p.teach, 'class-code').innerText()).replace(/\D/g, '');
@@ -274,6 +288,7 @@ describe('accessibility of every screen (axe, WCAG 2.2 A/AA), and the learner la
     ctx.display = await env.newPage(laptop);
     ctx.helper = await env.newPage(phone);
     ctx.learner = await env.newPage(tablet);
+    ctx.seat = await env.newPage(tablet);
     await ctx.learner.context().addInitScript(fakeSpeech, ['en-US', 'vi-VN']);
   });
 

@@ -171,6 +171,7 @@ describe('shared tablets in Chromium', () => {
     const page = await env.newPage(tablet);
     await page.goto(`${env.server.url}/`);
     await tid(page, 'tablet-open').click();
+    await page.waitForURL(/\/seat\/$/);
     await tid(page, 'tablet-seat').fill('Bàn 5 – Máy 1');
     await tid(page, 'tablet-code').fill('ZZZ999' === helperCode ? 'ZZZ998' : 'ZZZ999');
     await tid(page, 'tablet-save').click();
@@ -179,11 +180,12 @@ describe('shared tablets in Chromium', () => {
     await tid(page, 'tablet-code').fill(helperCode.toLowerCase());
     await shot(page, 'tablets-06-this-tablet');
     await tid(page, 'tablet-save').click();
-    await until(() => tid(page, 'join-seat').innerText()).toContain('Bàn 5 – Máy 1');
+    await until(() => tid(page, 'tablet-saved').innerText()).toContain('Bàn 5 – Máy 1');
     expect(await page.evaluate(() => localStorage.getItem('cunghoc.seat'))).toBe('Bàn 5 – Máy 1');
+    await tid(page, 'tablet-back').click();
+    await until(() => tid(page, 'join-seat').innerText()).toContain('Bàn 5 – Máy 1');
     // The largest text: the join screen with its extra controls still fits the width.
     await page.addStyleTag({ content: 'html { font-size: 33px !important; }' });
-    await tid(page, 'tablet-open').click();
     await tid(page, 'join-pair').click();
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
     await shot(page, 'tablets-07-join-large-text');

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
  * the first versions that have it.
  */
 const dist = resolve(import.meta.dirname, '../../dist/client');
-const pages = { learner: 'index.html', teach: 'teach/index.html', help: 'help/index.html', display: 'display/index.html' };
+const pages = { learner: 'index.html', teach: 'teach/index.html', help: 'help/index.html', display: 'display/index.html', seat: 'seat/index.html' };
 
 interface Rule {
   what: string;
@@ -34,7 +34,9 @@ const js: Rule[] = [
   { what: 'Intl.Segmenter / ListFormat / DisplayNames', since: 'Safari 14.1', pattern: /Intl\.(Segmenter|ListFormat|DisplayNames)\b/ },
   { what: 'WeakRef / FinalizationRegistry', since: 'Safari 14.1', pattern: /\bnew (WeakRef|FinalizationRegistry)\(/ },
   { what: 'regular expression lookbehind', since: 'Safari 16.4', pattern: /\(\?<[=!]/ },
-  { what: 'class private field or method (#x)', since: 'Safari 14.1 (fields), 15 (methods)', pattern: /(\.|\bin\s+|[{;}]\s*(static\s+)?(get\s+|set\s+|async\s+)?)#[A-Za-z_$][\w$]*/ },
+  // A member access or `#x in`; or a declaration (`#x=`, `#x(`, `#x;`), so that '}#L' inside a data string is not one.
+  { what: 'class private field or method (#x)', since: 'Safari 14.1 (fields), 15 (methods)',
+    pattern: /(\.|\bin\s+)#[A-Za-z_$][\w$]*|[{;}]\s*(static\s+)?(get\s+|set\s+|async\s+)?#[A-Za-z_$][\w$]*\s*[=(;}]/ },
   { what: 'class static block', since: 'Chrome 94, Safari 16.4', pattern: /\bstatic\s*\{/ },
   { what: 'optional call with a non-final spread argument (Chrome 80-90 bug)', since: 'Chrome 91', pattern: /\?\.(\w+)?\(\.\.\.[^()]*,/ },
 ];

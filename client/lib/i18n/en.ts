@@ -11,8 +11,6 @@ export const common: vi.Shape<typeof vi.common> = {
   'conn.connected': 'Connected',
   'conn.reconnecting': 'Reconnecting…',
   'step.of': 'Step {n}/{total}',
-  'step.n': 'Step {n}',
-  'loading': 'Loading…',
   'sending': 'Sending…',
   'quiz.true': 'True',
   'quiz.false': 'False',
@@ -20,8 +18,6 @@ export const common: vi.Shape<typeof vi.common> = {
   'quiz.leftMin': '{m} min {s} s left',
   'quiz.rightTag': '✓ Right answer',
   'error.bad_request': 'Something is not right in what was sent. Please check it.',
-  'error.unauthorized': 'Please sign in first.',
-  'error.not_found': 'Not found.',
   'error.unknown_code': 'No open class has this code.',
   'error.unknown_token': 'You are no longer in an open class.',
   'error.session_ended': 'The class has ended.',
@@ -34,7 +30,6 @@ export const common: vi.Shape<typeof vi.common> = {
   'error.invalid_answer': 'That answer does not fit the question. Please choose again.',
   'error.help_not_found': 'This help request was not found.',
   'error.help_closed': 'This help request is already closed.',
-  'error.already_claimed': 'Someone else is already on the way.',
   'error.internal': 'The server had a problem. Please try again.',
   'error.timeout': 'The network is slow; nothing was sent. Please try again.',
   'error.network': 'Cannot reach the server. Check the Wi-Fi and try again.',
@@ -56,9 +51,6 @@ export const learner: vi.Shape<typeof vi.learner> = {
   'join.pair': 'Learn together with others',
   'join.partner': 'Name of the person learning with you',
   'tablet.button': 'This tablet',
-  'tablet.seat': 'Tablet name, e.g. Table 3 – Tablet 2',
-  'tablet.code': 'Helper code',
-  'tablet.save': 'Save tablet name',
   'learner.resuming': 'Rejoining the class…',
   'wait.hello': 'Hello {name}!',
   'wait.text': 'Wait for the instructor to start the lesson.',
@@ -422,6 +414,10 @@ export const teach: vi.Shape<typeof vi.teach> = {
 };
 
 export const staff: vi.Shape<typeof vi.staff> = {
+  'step.n': 'Step {n}',
+  'error.unauthorized': 'Please sign in first.',
+  'error.not_found': 'Not found.',
+  'error.already_claimed': 'Someone else is already on the way.',
   'reason.not_understood': 'Doesn’t understand',
   'reason.device_problem': 'Device problem',
   'reason.falling_behind': 'Can’t keep up',
@@ -467,6 +463,7 @@ export const help: vi.Shape<typeof vi.help> = {
 };
 
 export const display: vi.Shape<typeof vi.display> = {
+  'loading': 'Loading…',
   'display.title': 'Cùng Học — Projector',
   'display.enterCode': 'Class code to show',
   'display.show': 'Show',
@@ -484,4 +481,14 @@ export const display: vi.Shape<typeof vi.display> = {
   'dq.right': '✓ Right answer: {a}',
   'dq.poll': 'A poll: no right or wrong answer.',
   'dq.why': 'Why:',
+};
+
+export const seat: vi.Shape<typeof vi.seat> = {
+  'seat.title': 'Name this tablet',
+  'seat.intro': 'For instructors and helpers: give this tablet a seat label. It stays on the tablet across learners and classes.',
+  'tablet.seat': 'Tablet name, e.g. Table 3 – Tablet 2',
+  'tablet.code': 'Helper code of a class in progress',
+  'tablet.save': 'Save tablet name',
+  'seat.saved': 'Saved. This tablet is: {seat}',
+  'seat.back': 'Back to the join screen',
 };

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../../../shared/protocol/errors.ts';
+import { store } from '../token.ts';
 import type { Dict, Key } from './vi.ts';
 
 export type Lang = 'vi' | 'en';
@@ -11,13 +12,7 @@ export type LocalErrorCode = 'timeout' | 'network';
 
 const STORAGE_KEY = 'cunghoc.lang';
 
-function storedLang(): Lang {
-  try {
-    return localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'vi';
-  } catch {
-    return 'vi';
-  }
-}
+const storedLang = (): Lang => (store.get(STORAGE_KEY) === 'en' ? 'en' : 'vi');
 
 /**
  * The page language: Vietnamese unless the user chose English on this device.
@@ -55,11 +50,7 @@ class I18n {
     }
     this.#lang = lang;
     document.documentElement.lang = lang;
-    try {
-      localStorage.setItem(STORAGE_KEY, lang);
-    } catch {
-      // Private mode: the choice lasts for this page only.
-    }
+    store.set(STORAGE_KEY, lang); // in private mode, the choice lasts for this page only
   }
 
   /** The text for `key`, with `{name}` placeholders filled from `params`. */
@@ -73,11 +64,6 @@ class I18n {
     const key = errorKey(error.code as ErrorCode | LocalErrorCode);
     return key in this.#vi ? this.t(key) : this.t('error.internal');
   };
-
-  dateTime = (ms: number): string =>
-    new Intl.DateTimeFormat(this.locale, { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
-
-  time = (ms: number): string => new Intl.DateTimeFormat(this.locale, { timeStyle: 'short' }).format(ms);
 }
 
 // Fails type checking when an error code has no entry in any dictionary section. Codes only staff

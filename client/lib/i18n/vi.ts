@@ -7,6 +7,7 @@ import type { display } from './vi/display.ts';
 import type { help } from './vi/help.ts';
 import type { learner } from './vi/learner.ts';
 import type { staff } from './vi/staff.ts';
+import type { seat } from './vi/seat.ts';
 import type { teach } from './vi/teach.ts';
 
 export { common } from './vi/common.ts';
@@ -15,6 +16,7 @@ export { teach } from './vi/teach.ts';
 export { display } from './vi/display.ts';
 export { staff } from './vi/staff.ts';
 export { help } from './vi/help.ts';
+export { seat } from './vi/seat.ts';
 
 /** The shape another language must fill for a section: a missing or extra key fails type checking. */
 export type Shape<T> = Record<keyof T, string>;
@@ -24,5 +26,6 @@ export type Key =
   | keyof typeof teach
   | keyof typeof display
   | keyof typeof staff
-  | keyof typeof help;
+  | keyof typeof help
+  | keyof typeof seat;
 export type Dict = Partial<Record<Key, string>>;

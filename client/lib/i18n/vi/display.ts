@@ -1,5 +1,6 @@
 /** The projector. */
 export const display = {
+  'loading': 'Đang tải…',
   'display.title': 'Cùng Học — Màn chiếu',
   'display.enterCode': 'Mã lớp để chiếu',
   'display.show': 'Chiếu',

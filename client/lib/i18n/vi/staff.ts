@@ -1,5 +1,10 @@
 /** Words the console and the helper's phone share: the help queue, reasons, stuck flags, durations. */
 export const staff = {
+  'step.n': 'Bước {n}',
+  // Errors only staff screens meet (kept off the learner page's budget).
+  'error.unauthorized': 'Hãy đăng nhập trước.',
+  'error.not_found': 'Không tìm thấy.',
+  'error.already_claimed': 'Đã có người khác đang đến giúp.',
   'reason.not_understood': 'Chưa hiểu',
   'reason.device_problem': 'Máy bị lỗi',
   'reason.falling_behind': 'Chưa theo kịp',
