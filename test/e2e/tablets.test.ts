@@ -86,7 +86,7 @@ describe('shared tablets in Chromium', () => {
     });
     await page.goto(`${env.server.url}/`);
     // The tablet's own settings survive learners: a text size set before anyone joined.
-    await page.evaluate(() => localStorage.setItem('cunghoc.text', '1.25'));
+    await tid(page, 'text-150').click();
 
     // Pair mode: a grandmother and her grandson on one tablet.
     await tid(page, 'join-code').fill(session.code);
@@ -129,7 +129,7 @@ describe('shared tablets in Chromium', () => {
     await tid(page, 'btn-leave-confirm').click();
     await tid(page, 'join-code').waitFor();
     await until(() => stores(page)).toEqual({
-      local: { 'cunghoc.lang': 'vi', 'cunghoc.seat': 'Bàn 3 – Máy 2', 'cunghoc.text': '1.25' },
+      local: { 'cunghoc.lang': 'vi', 'cunghoc.seat': 'Bàn 3 – Máy 2', 'cunghoc.text': '150' },
       session: 0,
       databases: [],
       caches: [],
@@ -153,7 +153,7 @@ describe('shared tablets in Chromium', () => {
     unwrap(await call(staff, 'session:end', { sessionId: session.id }));
     await tid(page, 'join-code').waitFor();
     await until(() => stores(page)).toEqual({
-      local: { 'cunghoc.lang': 'vi', 'cunghoc.seat': 'Bàn 3 – Máy 2', 'cunghoc.text': '1.25' },
+      local: { 'cunghoc.lang': 'vi', 'cunghoc.seat': 'Bàn 3 – Máy 2', 'cunghoc.text': '150' },
       session: 0,
       databases: [],
       caches: [],
