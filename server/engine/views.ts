@@ -104,7 +104,6 @@ function rosterEntry(
   };
 }
 
-
 export function staffView(
   state: SessionState,
   steps: readonly StepView[],
@@ -112,14 +111,15 @@ export function staffView(
   joinUrl: string,
   now: number = state.startedAt,
 ): StaffView {
-  const roster: RosterEntry[] = [];
+  // Sorted by seat, then by the learner's own name (a pair's display name "An & Bình" would sort by its last partner).
+  const sortable: { name: string; entry: RosterEntry }[] = [];
   const counts: ClassCounts = { total: 0, done: 0, help: 0, stuck: 0, connected: 0, disconnected: 0 };
   const medians = new Map<number, number | null>();
   let doneCurrent = 0;
   for (const learner of state.learners.values()) {
     if (learner.left) continue;
     const entry = rosterEntry(state, learner, presenceOf(learner.id), now, medians);
-    roster.push(entry);
+    sortable.push({ name: learner.name, entry });
     counts.total += 1;
     if (entry.done) counts.done += 1;
     if (state.current !== null && learner.done.has(state.current)) doneCurrent += 1;
@@ -128,7 +128,8 @@ export function staffView(
     if (entry.connected) counts.connected += 1;
     else counts.disconnected += 1;
   }
-  roster.sort((a, b) => compareText(a.seat, b.seat) || compareNames(a.name, b.name));
+  sortable.sort((a, b) => compareText(a.entry.seat, b.entry.seat) || compareNames(a.name, b.name));
+  const roster = sortable.map((s) => s.entry);
   return {
     seq: state.seq,
     sessionId: state.id,

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lesson } from '../../shared/lesson/schema.ts';
 import type { LessonRecord, LessonSummary, SessionSummary } from '../../shared/protocol/views.ts';
+import { compareText } from '../../shared/i18n/names.ts';
 import { SessionEvent, type SessionStarted } from '../engine/events.ts';
 import type { Store, UserRecord } from './store.ts';
 
@@ -69,8 +70,6 @@ interface LessonRow {
   updated_at: number;
   position: number | null;
 }
-
-const collator = new Intl.Collator('vi');
 
 interface SessionRow {
   id: string;
@@ -234,6 +233,11 @@ export function openSqliteStore(dataDir: string): Store {
     return ids.length;
   });
 
+  const lessonRecord = (id: string): LessonRecord | undefined => {
+    const row = q.getLesson.get(id);
+    return row && { lesson: Lesson.parse(JSON.parse(row.doc)), archived: row.archived === 1, updatedAt: row.updated_at };
+  };
+
   return {
     eraseLearnerNames: async (cutoff) => eraseNames(cutoff),
     countUsers: async () => q.countUsers.get()!.n,
@@ -260,7 +264,7 @@ export function openSqliteStore(dataDir: string): Store {
     listLessons: async (opts = {}) => {
       const rows = q.listLessons.all(opts.archived ? 1 : 0);
       const summaries = rows.map((row): LessonSummary & { position: number | null } => {
-        const lesson = Lesson.parse(JSON.parse(row.doc));
+        const lesson = JSON.parse(row.doc) as Lesson; // validated before it was written
         return {
           id: lesson.id,
           title: lesson.title,
@@ -273,17 +277,11 @@ export function openSqliteStore(dataDir: string): Store {
       });
       // Starter lessons come sorted by position; the others by title as a Vietnamese reader expects.
       const starters = summaries.filter((s) => s.position !== null);
-      const others = summaries.filter((s) => s.position === null).sort((a, b) => collator.compare(a.title, b.title) || (a.id < b.id ? -1 : 1));
+      const others = summaries.filter((s) => s.position === null).sort((a, b) => compareText(a.title, b.title) || (a.id < b.id ? -1 : 1));
       return [...starters, ...others].map(({ position: _position, ...summary }) => summary);
     },
-    getLesson: async (id) => {
-      const row = q.getLesson.get(id);
-      return row && Lesson.parse(JSON.parse(row.doc));
-    },
-    getLessonRecord: async (id): Promise<LessonRecord | undefined> => {
-      const row = q.getLesson.get(id);
-      return row && { lesson: Lesson.parse(JSON.parse(row.doc)), archived: row.archived === 1, updatedAt: row.updated_at };
-    },
+    getLesson: async (id) => lessonRecord(id)?.lesson,
+    getLessonRecord: async (id) => lessonRecord(id),
     createLesson: async (lesson, now) =>
       q.insertLesson.run(lesson.id, lesson.title, JSON.stringify(lesson), now, now).changes === 1,
     updateLesson: async (lesson, now) =>

@@ -81,8 +81,8 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
 
   api.get(
     '/lessons',
+    signedIn,
     wrap(async (req, res) => {
-      if (!(await auth.user(req))) return send(res, fail('unauthorized'));
       send(res, { ok: true, data: await store.listLessons({ archived: req.query.archived === '1' }) });
     }),
   );
@@ -134,8 +134,8 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
 
   api.get(
     '/lessons/:id',
+    signedIn,
     wrap(async (req, res) => {
-      if (!(await auth.user(req))) return send(res, fail('unauthorized'));
       const id = lessonId(req);
       const record: LessonRecord | undefined = id === undefined ? undefined : await store.getLessonRecord(id);
       if (!record) return send(res, fail('not_found', 'No such lesson.'));
@@ -145,8 +145,8 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
 
   api.get(
     '/lessons/:id/export',
+    signedIn,
     wrap(async (req, res) => {
-      if (!(await auth.user(req))) return send(res, fail('unauthorized'));
       const id = lessonId(req);
       const lesson = id === undefined ? undefined : await store.getLesson(id);
       if (!lesson) return send(res, fail('not_found', 'No such lesson.'));
@@ -194,8 +194,8 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
 
   api.post(
     '/lessons/:id/duplicate',
+    signedIn,
     wrap(async (req, res) => {
-      if (!(await auth.user(req))) return send(res, fail('unauthorized'));
       const body = DuplicateBody.safeParse(req.body);
       if (!body.success) return send(res, badRequest(body.error));
       const id = lessonId(req);
@@ -209,8 +209,8 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
 
   api.post(
     '/lessons/:id/archive',
+    signedIn,
     wrap(async (req, res) => {
-      if (!(await auth.user(req))) return send(res, fail('unauthorized'));
       const body = ArchiveBody.safeParse(req.body);
       if (!body.success) return send(res, badRequest(body.error));
       const id = lessonId(req);

@@ -25,7 +25,7 @@ import type { Broadcaster, Room } from '../rooms/room.ts';
 import type { Rooms } from '../rooms/registry.ts';
 import type { Auth } from './auth.ts';
 import { badRequest } from './respond.ts';
-import type { Limits } from './limits.ts';
+import type { LimitKeys, Limits } from './limits.ts';
 
 // Socket.IO room names: every broadcast is addressed by session or learner, never by local socket.
 const classRoom = (sessionId: string) => `class:${sessionId}`;
@@ -100,15 +100,17 @@ export function attachSockets(io: Server, deps: SocketDeps): void {
   attachDisplay(io, deps);
 }
 
-/** A class code looked up for a socket, with the guessing limits per address and per connection. */
-async function roomForCode(rooms: Rooms, limits: Limits, socket: Socket, code: string): Promise<Room | 'limited' | undefined> {
-  const keys = { codeAddr: socket.handshake.address, codeConn: socket.id };
+/** A guessed code (class or helper code) looked up under the guessing limits of `keys`: a miss counts against them. */
+async function guessedRoom(limits: Limits, keys: LimitKeys, find: () => Room | undefined): Promise<Room | 'limited' | undefined> {
   if (await limits.blocked(keys)) return 'limited';
-  const room = rooms.byCode(code);
+  const room = find();
   if (room?.isOpen) return room;
   await limits.failed(keys);
   return undefined;
 }
+
+/** Guessing limits per address and per connection. */
+const codeKeys = (socket: Socket): LimitKeys => ({ codeAddr: socket.handshake.address, codeConn: socket.id });
 
 function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
   io.of(Namespaces.learner).on('connection', (raw) => {
@@ -146,7 +148,7 @@ function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
       learnerCommands,
       {
         'learner:join': async ({ code, name, partners, seat, token }) => {
-          const room = await roomForCode(rooms, limits, socket, code);
+          const room = await guessedRoom(limits, codeKeys(socket), () => rooms.byCode(code));
           if (room === 'limited') return fail('rate_limited');
           if (!room) return fail('unknown_code');
           const tokenHash = sha256(token);
@@ -178,12 +180,9 @@ function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
         },
         // The label is the tablet's own (kept in its browser): the server only checks the staff code.
         'tablet:seat': async ({ helperCode, seat }) => {
-          const keys = { codeAddr: socket.handshake.address, codeConn: socket.id };
-          if (await limits.blocked(keys)) return fail('rate_limited');
-          if (!rooms.byHelperCode(helperCode)) {
-            await limits.failed(keys);
-            return fail('unknown_code');
-          }
+          const room = await guessedRoom(limits, codeKeys(socket), () => rooms.byHelperCode(helperCode));
+          if (room === 'limited') return fail('rate_limited');
+          if (!room) return fail('unknown_code');
           return { ok: true, data: { seat } };
         },
         'learner:leave': async () => {
@@ -203,14 +202,10 @@ function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void
   staff.use((socket, next) => {
     const helper = HelperAuth.safeParse(socket.handshake.auth);
     if (helper.success) {
-      const keys = { codeAddr: socket.handshake.address };
       void (async () => {
-        if (await limits.blocked(keys)) return next(new Error('rate_limited'));
-        const room = rooms.byHelperCode(helper.data.helperCode);
-        if (!room) {
-          await limits.failed(keys);
-          return next(new Error('unknown_code'));
-        }
+        const room = await guessedRoom(limits, { codeAddr: socket.handshake.address }, () => rooms.byHelperCode(helper.data.helperCode));
+        if (room === 'limited') return next(new Error('rate_limited'));
+        if (!room) return next(new Error('unknown_code'));
         socket.data.actor = { role: 'helper', helperId: sha256(helper.data.token).slice(0, 16), name: helper.data.name };
         socket.data.sessionId = room.id;
         next();
@@ -299,7 +294,7 @@ function attachDisplay(io: Server, { rooms, log, limits }: SocketDeps): void {
       displayCommands,
       {
         'display:watch': async ({ code }) => {
-          const room = await roomForCode(rooms, limits, socket, code);
+          const room = await guessedRoom(limits, codeKeys(socket), () => rooms.byCode(code));
           if (room === 'limited') return fail('rate_limited');
           if (!room) return fail('unknown_code');
           for (const joined of socket.rooms) if (joined !== socket.id) await socket.leave(joined);

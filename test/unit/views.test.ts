@@ -235,6 +235,12 @@ describe('staffView', () => {
     ]);
   });
 
+  it('sorts a pair by the name that joined, not by its last partner', () => {
+    const pair: SessionEvent = { ...joined('lrn-pair', 'Bảo', '2', 5), partners: ['Yến'] } as SessionEvent;
+    const view = staffView(build(pair), steps, presenceOf, JOIN_URL);
+    expect(view.roster.filter((r) => r.seat === '2').map((r) => r.name)).toEqual(['Anh', 'Bảo & Yến', 'Dũng', 'Đức']);
+  });
+
   it('gives each roster entry its step, done, help and presence', () => {
     const view = staffView(build(), steps, presenceOf, JOIN_URL);
     expect(view.roster).toMatchObject([
