@@ -3,7 +3,7 @@ import { Lesson } from '../../shared/lesson/schema.ts';
 import type { ClientError, Result } from '../lib/api.ts';
 import { api } from '../lib/http.ts';
 import type { Key, Params } from '../lib/i18n/i18n.svelte.ts';
-import { newLesson, newStep, normalize, slugify, uniqueId } from './lesson-draft.ts';
+import { newLesson, newStep, normalizeJson, slugify, uniqueId } from './lesson-draft.ts';
 
 /** A problem with one field: a dictionary message when we know the kind of problem, else the schema's words. */
 export interface FieldIssue {
@@ -95,7 +95,7 @@ export class LessonEditor {
   /** The id follows the title until the instructor types one. */
   #idEdited = $state(false);
   #json = $derived(JSON.stringify(this.draft));
-  #check = $derived(Lesson.safeParse(normalize(this.draft)));
+  #check = $derived(Lesson.safeParse(normalizeJson(this.#json)));
 
   constructor(id: string | null) {
     this.#id = id;
@@ -137,10 +137,17 @@ export class LessonEditor {
     return [...own, ...server.filter((i) => !keys.has(i.key))];
   });
 
+  /** One lookup per field instead of a scan of every problem; the first problem of a field wins. */
+  #byKey = $derived.by(() => {
+    const byKey = new Map<string, FieldIssue>();
+    for (const issue of this.#issues) if (!byKey.has(issue.key)) byKey.set(issue.key, issue);
+    return byKey;
+  });
+
   /** The problem shown next to a field: once the field was touched, or after a save attempt. */
   issueFor(key: string): FieldIssue | null {
     if (!this.#attempted && !this.#touched[key] && !(this.#server && this.#server.json === this.#json)) return null;
-    return this.issues.find((i) => i.key === key) ?? null;
+    return this.#byKey.get(key) ?? null;
   }
 
   /** Attributes for a field's control: its id, and its problem (if shown) tied to it for screen readers. */
@@ -160,7 +167,7 @@ export class LessonEditor {
     const res = await api<LessonDoc>('GET', `/api/lessons/${encodeURIComponent(this.#id)}`);
     this.#loading = false;
     if (res.ok) {
-      this.draft = JSON.parse(JSON.stringify(res.data.lesson)) as typeof res.data.lesson; // structuredClone: Safari 15.4
+      this.draft = res.data.lesson; // a fresh object from the response: nothing else holds it
       this.#saved = JSON.stringify(this.draft);
       this.#idEdited = true;
     }

@@ -104,7 +104,12 @@ export function newLesson(): Lesson {
  * `null` from the input, an empty explanation or unit means none).
  */
 export function normalize(draft: Lesson): unknown {
-  const copy = JSON.parse(JSON.stringify(draft)) as Lesson; // a plain copy (the draft is a reactive proxy)
+  return normalizeJson(JSON.stringify(draft)); // a plain copy (the draft is a reactive proxy)
+}
+
+/** `normalize` of a draft already serialised (the editor keeps its JSON for the unsaved-changes check). */
+export function normalizeJson(json: string): unknown {
+  const copy = JSON.parse(json) as Lesson;
   for (const step of copy.steps) {
     const s = step as Partial<Step> & Record<string, unknown>;
     if (s.expectedMinutes === null || s.expectedMinutes === undefined || Number.isNaN(s.expectedMinutes)) delete s.expectedMinutes;
