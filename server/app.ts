@@ -41,8 +41,8 @@ export interface AppDeps {
   config: Config;
   /** Is a peer address the server machine itself? Tests replace it to play a remote machine. */
   isLocal?: (address: string | undefined) => boolean;
-  /** Guessing limits (class codes, sign-ins); tests may tighten them. */
-  limits?: LimitsConfig;
+  /** Every guessing limit, cap, timeout and rate (server/transport/limits.ts); tests may tighten them. */
+  limits?: Partial<LimitsConfig>;
 }
 
 export interface App {
@@ -58,19 +58,32 @@ export interface App {
 /** Wire the classroom: store → rooms → HTTP + Socket.IO. Tests build the same thing on port 0. */
 export async function createApp({ store, log, now = Date.now, config, isLocal = isLoopback, limits: limitsConfig }: AppDeps): Promise<App> {
   await seedLessons(store, config.lessonsDir, now(), log);
+  const limits = new Limits(limitsConfig);
   let port = 0;
-  const lanUrls = (): string[] => {
+  // Read once and refreshed now and then: asking the OS on every view would throw (EMFILE) under a flood.
+  let lanCache: string[] = [];
+  const readLanUrls = (): string[] => {
     const urls = config.publicUrl ? [config.publicUrl.replace(/\/$/, '')] : [];
-    for (const list of Object.values(networkInterfaces())) {
-      for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) urls.push(`http://${a.address}:${port}`);
+    try {
+      for (const list of Object.values(networkInterfaces())) {
+        for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) urls.push(`http://${a.address}:${port}`);
+      }
+    } catch (err) {
+      log.warn({ err }, 'network interfaces unreadable; keeping the last known addresses');
+      return lanCache.length > 0 ? lanCache : [...urls, `http://localhost:${port}`];
     }
     urls.push(`http://localhost:${port}`);
     return urls;
   };
+  lanCache = readLanUrls();
+  const lanTimer = setInterval(() => (lanCache = readLanUrls()), 30_000);
+  lanTimer.unref();
+  const lanUrls = (): string[] => lanCache;
   const joinUrl = (code: string) => `${lanUrls()[0]}/?code=${code}`;
 
   const app = express();
   const http = createHttpServer(app);
+  guardConnections(http, limits.config, isLocal, log);
   const io = new IoServer(http, {
     maxHttpBufferSize: 64 * 1024,
     pingInterval: 10_000,
@@ -95,7 +108,6 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
   const retentionTimer = setInterval(() => void retention().catch((err: unknown) => log.error({ err }, 'retention')), 6 * 3600_000);
   retentionTimer.unref();
   const auth = new Auth(store, now);
-  const limits = new Limits(limitsConfig);
   const media = new MediaFiles(config.mediaDir, join(config.lessonsDir, 'images'));
   const setup = { code: (await store.countUsers()) === 0 ? randomShortCode(8) : null };
 
@@ -151,7 +163,19 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
     });
   }
 
-  attachSockets(io, { rooms, auth, log, limits });
+  // Anything else (a missing picture, a `..%2f` path, a bug): a short plain answer, never a stack or a path.
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('Not found');
+  });
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = (err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
+    const code = typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+    if (code >= 500) log.error({ err, url: req.originalUrl }, 'request failed');
+    if (res.headersSent) return void res.destroy();
+    res.status(code).type('text/plain').send(code === 404 ? 'Not found' : code < 500 ? 'Bad request' : 'Server error');
+  });
+
+  attachSockets(io, { rooms, auth, log, limits, isLocal });
 
   return {
     http,
@@ -165,17 +189,65 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
         http.once('error', reject);
         http.listen(p, host, () => {
           port = (http.address() as AddressInfo).port;
+          lanCache = readLanUrls();
+          // After listening, a failed accept (EMFILE…) is logged; the server goes on.
+          http.removeListener('error', reject);
+          http.on('error', (err) => log.error({ err }, 'http server error'));
           resolve({ port, urls: lanUrls() });
         });
       }),
     close: async () => {
       clearInterval(retentionTimer);
+      clearInterval(lanTimer);
       rooms.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
       await store.close();
     },
   };
+}
+
+/**
+ * Connection caps and timeouts, below the process's file limit: more connections in all than
+ * `maxConnections`, or from one address than `maxConnectionsPerAddress`, are closed at once; a
+ * connection silent for `idleSocketMs` is closed; a request must arrive whole within `requestTimeoutMs`.
+ */
+function guardConnections(http: HttpServer, c: LimitsConfig, isLocal: (a: string | undefined) => boolean, log: Logger): void {
+  http.maxConnections = c.maxConnections;
+  http.timeout = c.idleSocketMs;
+  http.requestTimeout = c.requestTimeoutMs;
+  http.headersTimeout = Math.min(c.headersTimeoutMs, c.requestTimeoutMs);
+  const perAddress = new Map<string, number>();
+  let warned = 0;
+  http.on('connection', (socket) => {
+    const address = socket.remoteAddress ?? '';
+    const n = (perAddress.get(address) ?? 0) + 1;
+    if (n > c.maxConnectionsPerAddress && !isLocal(address)) {
+      if (Date.now() - warned > 60_000) {
+        warned = Date.now();
+        log.warn({ address, limit: c.maxConnectionsPerAddress }, 'too many connections from one address; closing the extra ones');
+      }
+      socket.destroy();
+      return;
+    }
+    perAddress.set(address, n);
+    socket.once('close', () => {
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) perAddress.delete(address);
+      else perAddress.set(address, left);
+    });
+  });
+  http.on('drop', (data?: { remoteAddress?: string }) => {
+    if (Date.now() - warned > 60_000) {
+      warned = Date.now();
+      log.warn({ address: data?.remoteAddress, limit: c.maxConnections }, 'connection cap reached; refusing new connections');
+    }
+  });
+  // A malformed or timed-out request ends its connection, never the process.
+  http.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
 }
 
 function safeHost(host: string | undefined): string {

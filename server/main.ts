@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { pino } from 'pino';
 import { createApp } from './app.ts';
 import { openSqliteStore } from './store/sqlite.ts';
+import { limitsFromEnv } from './transport/limits.ts';
 
 /** Wiring only: configuration from the environment, real store, listen, print where to go. */
 const env = process.env;
@@ -15,6 +16,7 @@ const store = openSqliteStore(dataDir);
 const app = await createApp({
   store,
   log,
+  limits: limitsFromEnv(),
   config: {
     clientDir: resolve(env.CLIENT_DIR ?? resolve(root, 'dist/client')),
     lessonsDir: resolve(env.LESSONS_DIR ?? resolve(root, 'lessons')),

@@ -7,7 +7,7 @@ import { Channel } from '../lib/channel.svelte.ts';
 import { liteWire } from '../lib/wire-lite.ts';
 import type { Key } from '../lib/i18n/i18n.svelte.ts';
 import { newToken, saveSeat, saveToken, storedSeat, storedToken } from '../lib/token.ts';
-import { wipeLearner } from '../lib/tablet.ts';
+import { wipeLearner, type Bye } from '../lib/tablet.ts';
 
 export type Screen = 'join' | 'resuming' | 'class';
 
@@ -48,7 +48,7 @@ export class Learner {
     this.#prefillCode = /^\d{6}$/.test(params.get('code') ?? '') ? params.get('code')! : '';
     // Set by wipeLearner() for the clean join screen it reloads to.
     const bye = params.get('bye');
-    if (bye === 'left' || bye === 'ended') this.#notice = `join.${bye}`;
+    if (bye === 'left' || bye === 'ended' || bye === 'taken' || bye === 'removed') this.#notice = `join.${bye}`;
     // A seat label is given to a tablet once, e.g. /?seat=Bàn 1 – Máy 1, and kept across learners.
     const seat = params.get('seat');
     if (seat !== null) saveSeat((this.#seat = seat.trim().slice(0, 40)));
@@ -69,6 +69,10 @@ export class Learner {
     setInterval(() => void this.#ping(), 15_000);
     channel.on('session:ended', ({ reason }) => {
       if (this.#token) this.#forget(reason);
+    });
+    // Another tablet resumed with this learner's token: that one is the learner now.
+    channel.on('learner:taken-over', () => {
+      if (this.#token) this.#forget('taken');
     });
   }
 
@@ -365,7 +369,7 @@ export class Learner {
   }
 
   /** This learner is gone (left, or the session ended): wipe them and reload a clean join screen. */
-  #forget(bye: 'left' | 'ended' | ''): void {
+  #forget(bye: Bye): void {
     this.#token = this.#class = this.#me = null;
     void wipeLearner(bye);
   }

@@ -14,7 +14,9 @@ export const TABLET_KEYS = ['cunghoc.seat', 'cunghoc.lang', 'cunghoc.text', 'cun
  * sessionStorage, IndexedDB, Cache Storage, cookies readable by script), then load a clean
  * join screen: nothing stays in memory either. `bye` is a notice for that screen.
  */
-export async function wipeLearner(bye: 'left' | 'ended' | '' = ''): Promise<void> {
+export type Bye = 'left' | 'ended' | 'taken' | 'removed' | '';
+
+export async function wipeLearner(bye: Bye = ''): Promise<void> {
   try {
     for (const key of Object.keys(localStorage)) if (!TABLET_KEYS.includes(key)) localStorage.removeItem(key);
     sessionStorage.clear();

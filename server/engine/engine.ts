@@ -6,11 +6,21 @@ import { defaultStuckConfig, type HelpReason } from '../../shared/protocol/comma
 import type { Pacing } from '../../shared/protocol/commands.ts';
 import type { ErrorCode } from '../../shared/protocol/errors.ts';
 import type { SessionEvent, SessionStarted } from './events.ts';
-import { learnerStep, type Ctx, type LearnerState, type QuizRun, type SessionState } from './state.ts';
+import { learnerStep, nameKey, type Ctx, type LearnerState, type QuizRun, type SessionState } from './state.ts';
 
 /** Commands the engine decides on, after the transport parsed and authenticated them. */
 export type Command =
-  | { type: 'learner:join'; learnerId: string; name: string; partners?: string[]; seat: string; tokenHash: string }
+  | {
+      type: 'learner:join';
+      learnerId: string;
+      name: string;
+      partners?: string[];
+      seat: string;
+      tokenHash: string;
+      /** How many learners (not counting those who left) the class takes; none when absent. */
+      capacity?: number;
+    }
+  | { type: 'learner:remove'; learnerId: string; block: boolean }
   | { type: 'seat:label'; learnerId: string; seat: string }
   | { type: 'learner:navigate'; step: number }
   | { type: 'learner:done'; step: number; done: boolean }
@@ -25,6 +35,8 @@ export type Command =
       source: { step: number; questionId: string } | { question: Question };
       /** Seconds, or null for no limit (the default: these learners read slowly). */
       timeLimit: number | null;
+      /** A random secret from the server that orders ordering items (defaults to the run id). */
+      shuffleSeed?: string;
     }
   | { type: 'quiz:answer'; runId: string; answerId: string; value: AnswerValue }
   | { type: 'quiz:close'; runId: string }
@@ -79,6 +91,8 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
       const { learnerId, name, seat, tokenHash } = command;
       const partners = command.partners ?? [];
       if (partners.length > 2) return { error: 'bad_request' };
+      if ([name, ...partners].some((n) => state.blockedNames.has(nameKey(n)))) return { error: 'name_blocked' };
+      if (command.capacity !== undefined && activeLearners(state) >= command.capacity) return { error: 'class_full' };
       return {
         events: [
           { type: 'learner:joined', at: now, learnerId, name, seat, tokenHash, ...(partners.length ? { partners } : {}) },
@@ -92,6 +106,14 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
       if (!learner || learner.left) return { error: 'not_found' };
       if (learner.seat === command.seat) return none;
       return { events: [{ type: 'seat:labeled', at: now, learnerId: learner.id, seat: command.seat }] };
+    }
+    case 'learner:remove': {
+      if (actor.role !== 'instructor') return { error: 'forbidden' };
+      const learner = state.learners.get(command.learnerId);
+      if (!learner) return { error: 'not_found' };
+      const blocked = state.blockedNames.has(nameKey(learner.name));
+      if (learner.left && (!command.block || blocked)) return none;
+      return { events: [{ type: 'learner:removed', at: now, learnerId: learner.id, block: command.block }] };
     }
     case 'step:push': {
       if (actor.role !== 'instructor') return { error: 'forbidden' };
@@ -137,7 +159,15 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
       return {
         events: [
           ...putAwayQuiz(state, now),
-          { type: 'quiz:opened', at: now, runId: command.runId, question, source, deadline },
+          {
+            type: 'quiz:opened',
+            at: now,
+            runId: command.runId,
+            question,
+            source,
+            deadline,
+            ...(command.shuffleSeed ? { shuffleSeed: command.shuffleSeed } : {}),
+          },
         ],
       };
     }
@@ -218,6 +248,13 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
   }
 }
 
+/** Learners in the class now (those who left or were removed do not count). */
+function activeLearners(state: SessionState): number {
+  let n = 0;
+  for (const l of state.learners.values()) if (!l.left) n++;
+  return n;
+}
+
 /** Close the question on screen if still open, and take it off the screens. */
 function putAwayQuiz(state: SessionState, now: number): SessionEvent[] {
   const run = state.activeRun === null ? undefined : state.quizzes.get(state.activeRun);
@@ -280,6 +317,8 @@ export function initialState(started: SessionStarted): SessionState {
     quizzes: new Map(),
     activeRun: null,
     helpRequests: new Map(),
+    withdrawnHelp: new Map(),
+    blockedNames: new Set(),
     stuckConfig: defaultStuckConfig,
     stuckDismissed: new Map(),
     seatMap: { rows: 4, cols: 6 },
@@ -329,6 +368,7 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
         wrong: new Map(),
         help: null,
         lastHelp: null,
+        withdrawn: [],
         place: null,
         left: false,
       };
@@ -376,6 +416,13 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
       closeOpenRequest(state, event.learnerId, 'withdrawn', event.at);
       withLearner(state, event.learnerId, (l) => (l.left = true));
       return state;
+    case 'learner:removed':
+      closeOpenRequest(state, event.learnerId, 'withdrawn', event.at);
+      withLearner(state, event.learnerId, (l) => {
+        l.left = true;
+        if (event.block) state.blockedNames.add(nameKey(l.name));
+      });
+      return state;
     case 'session:ended':
       state.status = 'ended';
       state.endedAt = event.at;
@@ -387,6 +434,7 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
         source: event.source,
         openedAt: event.at,
         deadline: event.deadline,
+        shuffleSeed: event.shuffleSeed ?? event.runId,
         status: 'open',
         showResults: false,
         answers: new Map(),

@@ -75,6 +75,13 @@ export const SeatLabeled = z.object({
   seat: z.string(),
 });
 export const HelpWithdrawn = z.object({ type: z.literal('help:withdrawn'), at: z.number(), learnerId: z.string() });
+/** The instructor removed a learner; `block` refuses the name in this class from now on. */
+export const LearnerRemoved = z.object({
+  type: z.literal('learner:removed'),
+  at: z.number(),
+  learnerId: z.string(),
+  block: z.boolean(),
+});
 export const LearnerLeft = z.object({ type: z.literal('learner:left'), at: z.number(), learnerId: z.string() });
 export const SessionEnded = z.object({ type: z.literal('session:ended'), at: z.number() });
 
@@ -88,6 +95,8 @@ export const QuizOpened = z.object({
   source: z.object({ step: z.number(), questionId: z.string() }).nullable(),
   /** Server-enforced deadline (ms epoch), or null: no time limit. */
   deadline: z.number().nullable(),
+  /** Server-side secret that orders an ordering question's items (absent in older logs: the run id). */
+  shuffleSeed: z.string().optional(),
 });
 export const QuizAnswered = z.object({
   type: z.literal('quiz:answered'),
@@ -133,6 +142,7 @@ export const SessionEvent = z.discriminatedUnion('type', [
   HelpRequested,
   HelpWithdrawn,
   LearnerLeft,
+  LearnerRemoved,
   SessionEnded,
 ]);
 export type SessionEvent = z.infer<typeof SessionEvent>;

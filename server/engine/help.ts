@@ -187,6 +187,9 @@ export function evolveHelp(state: SessionState, event: HelpEvent): void {
   }
 }
 
+/** Unclaimed withdrawn requests kept in full per learner; older ones are only counted. */
+export const KEPT_WITHDRAWN = 5;
+
 /** Close a learner's open request (withdrawn by them, resolved by staff, or because they left). */
 export function closeOpenRequest(state: SessionState, learnerId: string, status: 'withdrawn' | 'resolved', at: number) {
   const learner = state.learners.get(learnerId);
@@ -195,6 +198,17 @@ export function closeOpenRequest(state: SessionState, learnerId: string, status:
   if (r) {
     r.status = status;
     r.closedAt = at;
+    // Nobody came for it: past a few, the oldest such record goes and only its count stays (bounded memory).
+    if (status === 'withdrawn' && r.claimedAt === null) {
+      learner.withdrawn.push(r.id);
+      if (learner.withdrawn.length > KEPT_WITHDRAWN) {
+        const old = state.helpRequests.get(learner.withdrawn.shift()!);
+        if (old) {
+          state.helpRequests.delete(old.id);
+          state.withdrawnHelp.set(old.step, (state.withdrawnHelp.get(old.step) ?? 0) + 1);
+        }
+      }
+    }
   }
   learner.help = null;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Choice, Question } from '../../shared/lesson/question.ts';
 import type {
   CorrectAnswer,
@@ -16,17 +17,20 @@ const choiceView = (c: Choice): QuizChoiceView => ({
   image: c.image ? { url: `/media/${c.image.src}`, alt: c.image.alt } : null,
 });
 
-/** A shuffle that is the same for everyone and on every reload (seeded by the run), never the right order. */
+/**
+ * The order learners see: the same for everyone and on every reload, drawn from the run's secret
+ * seed (kept on the server, never sent), so it cannot be computed from what a tablet receives.
+ * Three items or more never show the right order; two show either order, or the view would give
+ * the key away.
+ */
 export function shuffledItems<T>(items: readonly T[], seed: string): T[] {
-  let h = 2166136261;
-  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619) >>> 0;
+  const bytes = createHash('sha256').update(seed).digest();
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
-    h = Math.imul(h ^ (h >>> 15), 2246822507) >>> 0;
-    const j = h % (i + 1);
+    const j = bytes.readUInt32BE((i % 8) * 4) % (i + 1);
     [out[i], out[j]] = [out[j], out[i]];
   }
-  if (out.length > 1 && out.every((item, i) => item === items[i])) out.push(out.shift()!);
+  if (out.length > 2 && out.every((item, i) => item === items[i])) out.push(out.shift()!);
   return out;
 }
 
@@ -53,7 +57,7 @@ export function correctAnswer(q: Question): CorrectAnswer {
 export function publicQuiz(run: QuizRun): QuizPublicView {
   const q = run.question;
   const choices =
-    q.kind === 'ordering' ? shuffledItems(q.items, run.runId) : 'options' in q ? q.options : ([] as Choice[]);
+    q.kind === 'ordering' ? shuffledItems(q.items, run.shuffleSeed) : 'options' in q ? q.options : ([] as Choice[]);
   return {
     runId: run.runId,
     kind: q.kind,

@@ -93,7 +93,7 @@ export function sessionResults(state: SessionState): SessionResults {
       return {
         index,
         title: step.title,
-        helpRequests: onStep.length,
+        helpRequests: onStep.length + (state.withdrawnHelp.get(index) ?? 0),
         done: done.count,
         medianTimeToDoneMs: done.median,
         medianToClaimMs: median(toClaim),

@@ -25,6 +25,8 @@ export interface LearnerState {
   help: { id: string; since: number; step: number | null } | null;
   /** The last request solved for them, so their screen can say so. */
   lastHelp: { by: string; at: number } | null;
+  /** The learner's last few requests withdrawn before anyone claimed them (oldest first). */
+  withdrawn: string[];
   /** Tile on the seat map, when placed by hand. */
   place: { row: number; col: number } | null;
   left: boolean;
@@ -62,6 +64,8 @@ export interface QuizRun {
   source: { step: number; questionId: string } | null;
   openedAt: number;
   deadline: number | null;
+  /** Orders an ordering question's items; never sent to clients. */
+  shuffleSeed: string;
   status: QuizStatus;
   showResults: boolean;
   /** The latest answer of each learner. */
@@ -87,8 +91,16 @@ export interface SessionState {
   learners: Map<string, LearnerState>;
   /** tokenHash → learnerId, for resume. */
   byToken: Map<string, string>;
-  /** Every help request, oldest first: the queue is the open ones in this order. */
+  /**
+   * Help requests, oldest first: the queue is the open ones in this order. Of the requests a
+   * learner withdrew before anyone claimed them only the last few are kept (the others are counted
+   * in `withdrawnHelp`), so toggling help cannot grow memory.
+   */
   helpRequests: Map<string, HelpRequest>;
+  /** Unclaimed withdrawn requests no longer kept in full, by step (the results still count them). */
+  withdrawnHelp: Map<number | null, number>;
+  /** Names the instructor removed with "block rejoin" (compared case-insensitively). */
+  blockedNames: Set<string>;
   stuckConfig: StuckConfig;
   /** Stuck flags dismissed by staff: learner → the step it was dismissed on. */
   stuckDismissed: Map<string, number>;
@@ -115,6 +127,11 @@ export interface Ctx {
 }
 
 /** How staff screens and the learner's own screen name a tablet's learner(s): "An & Bình". */
+/** How a blocked name is compared: NFC, case folded. */
+export function nameKey(name: string): string {
+  return name.normalize('NFC').toLocaleLowerCase('vi');
+}
+
 export function displayName(learner: Pick<LearnerState, 'name' | 'partners'>): string {
   return [learner.name, ...learner.partners].join(' & ');
 }

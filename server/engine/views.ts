@@ -104,6 +104,14 @@ function rosterEntry(
   };
 }
 
+/**
+ * What a helper's phone gets: the staff view without any answer key (no question, no step
+ * questions). Helpers walk the room; they do not need the keys, and a phone is easily looked at.
+ */
+export function helperView(view: StaffView): StaffView {
+  return { ...view, quiz: null, stepQuestions: [] };
+}
+
 export function staffView(
   state: SessionState,
   steps: readonly StepView[],

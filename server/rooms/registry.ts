@@ -12,8 +12,10 @@ export class Rooms {
   readonly #byId = new Map<string, Room>();
   readonly #byCode = new Map<string, Room>();
   readonly #deps: RoomDeps;
+  readonly #log: RoomDeps['log'];
 
-  constructor(deps: Omit<RoomDeps, 'onStoreFailure'> & { log: { error: (obj: object, msg: string) => void } }) {
+  constructor(deps: Omit<RoomDeps, 'onStoreFailure'>) {
+    this.#log = deps.log;
     this.#deps = {
       ...deps,
       onStoreFailure: (room, err) => {
@@ -36,8 +38,17 @@ export class Rooms {
   /** Rebuild every open session from its stored events (after a restart). */
   async restore(): Promise<number> {
     const ids = await this.#deps.store.listOpenSessionIds();
-    for (const id of ids) this.#add(new Room(fold(await this.#deps.store.loadEvents(id)), this.#deps));
-    return ids.length;
+    let restored = 0;
+    for (const id of ids) {
+      try {
+        this.#add(new Room(fold(await this.#deps.store.loadEvents(id)), this.#deps));
+        restored++;
+      } catch (err) {
+        // One unreadable session must not keep every other class from starting; its rows stay for inspection.
+        this.#log.error({ err, sessionId: id }, 'session cannot be restored from storage; skipped (its events are kept)');
+      }
+    }
+    return restored;
   }
 
   async start(lesson: Lesson, instructorId: string): Promise<Room> {

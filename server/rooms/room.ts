@@ -12,7 +12,7 @@ import type {
 import { decide, evolve, type Command } from '../engine/engine.ts';
 import type { SessionEvent } from '../engine/events.ts';
 import type { Actor, SessionState } from '../engine/state.ts';
-import { classView, displayView, meView, staffView, type Presence } from '../engine/views.ts';
+import { classView, displayView, helperView, meView, staffView, type Presence } from '../engine/views.ts';
 import type { Store } from '../store/store.ts';
 import { lessonImages, renderSteps } from './render.ts';
 import { sessionResults } from '../engine/results.ts';
@@ -24,10 +24,11 @@ import { sessionResults } from '../engine/results.ts';
 export interface Broadcaster {
   toClass(sessionId: string, view: ClassView): void;
   toLearner(learnerId: string, view: MeView): void;
-  /** The learner's presence in the class is over (left, or the session ended). */
-  endLearner(learnerId: string): void;
+  /** The learner's presence in the class is over (left, removed by the instructor). */
+  endLearner(learnerId: string, reason?: 'left' | 'removed'): void;
   endClass(sessionId: string): void;
-  toStaff(sessionId: string, view: StaffView): void;
+  /** The instructors' view, and the same without answer keys for helpers. */
+  toStaff(sessionId: string, view: StaffView, forHelpers: StaffView): void;
   toDisplay(sessionId: string, view: DisplayView): void;
 }
 
@@ -42,6 +43,8 @@ export interface RoomDeps {
   refreshMs: number;
   /** A write failed: memory is ahead of storage, and must be rebuilt from it. */
   onStoreFailure: (room: Room, err: unknown) => void;
+  /** Where a timer's failure is reported; the class goes on. */
+  log: { error: (obj: object, msg: string) => void };
 }
 
 export type DispatchResult = { ok: true; events: SessionEvent[] } | { ok: false; error: ErrorBody };
@@ -70,7 +73,7 @@ export class Room {
     this.#images = lessonImages(state.lesson);
     this.#armDeadline(); // a restored session keeps its question's deadline
     if (this.isOpen) {
-      this.#tick = setInterval(() => this.#scheduleStaff(), deps.refreshMs);
+      this.#tick = setInterval(this.#guard('refresh', () => this.#scheduleStaff()), deps.refreshMs);
       this.#tick.unref();
     }
   }
@@ -207,10 +210,10 @@ export class Room {
     if (!run || run.status !== 'open' || run.deadline === null || !this.isOpen) return;
     const runId = run.runId;
     this.#deadlineTimer = setTimeout(
-      () => {
+      this.#guard('deadline', () => {
         this.#deadlineTimer = null;
         void this.dispatch({ type: 'quiz:close', runId }, { role: 'system' });
-      },
+      }),
       Math.max(0, run.deadline - this.#deps.now()),
     );
   }
@@ -237,6 +240,9 @@ export class Room {
           break;
         case 'learner:left':
           b.endLearner(event.learnerId);
+          break;
+        case 'learner:removed':
+          b.endLearner(event.learnerId, 'removed');
           break;
         case 'learner:moved':
         case 'learner:marked-done':
@@ -299,7 +305,7 @@ export class Room {
     if (ended) {
       b.endClass(this.id);
       this.close();
-      b.toStaff(this.id, this.staffView());
+      this.#sendStaff();
       b.toDisplay(this.id, this.displayView());
       return;
     }
@@ -309,17 +315,39 @@ export class Room {
 
   #scheduleStaff(): void {
     if (!this.isOpen) return;
-    this.#staffTimer ??= setTimeout(() => {
-      this.#staffTimer = null;
-      this.#deps.broadcaster.toStaff(this.id, this.staffView());
-    }, this.#deps.coalesceMs);
+    this.#staffTimer ??= setTimeout(
+      this.#guard('staff view', () => {
+        this.#staffTimer = null;
+        this.#sendStaff();
+      }),
+      this.#deps.coalesceMs,
+    );
+  }
+
+  #sendStaff(): void {
+    const view = this.staffView();
+    this.#deps.broadcaster.toStaff(this.id, view, helperView(view));
   }
 
   #scheduleDisplay(): void {
     if (!this.isOpen) return;
-    this.#displayTimer ??= setTimeout(() => {
-      this.#displayTimer = null;
-      this.#deps.broadcaster.toDisplay(this.id, this.displayView());
-    }, this.#deps.coalesceMs);
+    this.#displayTimer ??= setTimeout(
+      this.#guard('display view', () => {
+        this.#displayTimer = null;
+        this.#deps.broadcaster.toDisplay(this.id, this.displayView());
+      }),
+      this.#deps.coalesceMs,
+    );
+  }
+
+  /** A timer callback that logs a throw instead of ending the process: the class goes on. */
+  #guard(what: string, fn: () => void): () => void {
+    return () => {
+      try {
+        fn();
+      } catch (err) {
+        this.#deps.log.error({ err, sessionId: this.id, timer: what }, 'room timer failed');
+      }
+    };
   }
 }

@@ -52,6 +52,7 @@ export function parseCookies(header: string | undefined): Record<string, string>
 export class Auth {
   readonly #store: Store;
   readonly #now: () => number;
+  readonly #signOutListeners: ((sessionKey: string) => void)[] = [];
 
   constructor(store: Store, now: () => number) {
     this.#store = store;
@@ -66,9 +67,23 @@ export class Auth {
   }
 
   async signOut(req: IncomingMessage): Promise<string> {
-    const token = parseCookies(req.headers.cookie)[COOKIE];
-    if (token) await this.#store.deleteAuthSession(sha256(token));
+    const key = this.sessionKey(req);
+    if (key) {
+      await this.#store.deleteAuthSession(key);
+      for (const listener of this.#signOutListeners) listener(key);
+    }
     return `${COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`;
+  }
+
+  /** The stored key (hash) of a request's sign-in cookie, if it has one. */
+  sessionKey(req: IncomingMessage): string | undefined {
+    const token = parseCookies(req.headers.cookie)[COOKIE];
+    return token ? sha256(token) : undefined;
+  }
+
+  /** Called with the key of every sign-in session that signs out (its sockets are cut). */
+  onSignOut(listener: (sessionKey: string) => void): void {
+    this.#signOutListeners.push(listener);
   }
 
   /** The signed-in instructor of a request or socket handshake, if any. */

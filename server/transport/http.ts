@@ -72,24 +72,39 @@ export function apiRouter(deps: HttpDeps): express.Router {
     }),
   );
 
+  // One setup at a time: the first that passes the checks owns it until its account exists.
+  let setupRunning = false;
   api.post(
     '/setup',
     wrap(async (req, res) => {
       const body = SetupBody.safeParse(req.body);
       if (!body.success) return send(res, badRequest(body.error));
-      if ((await store.countUsers()) > 0) return send(res, fail('setup_done'));
-      const keys = { signInAddr: req.socket.remoteAddress ?? '' };
-      if (await deps.limits.blocked(keys)) return send(res, fail('rate_limited'));
+      const local = deps.isLocal(req.socket.remoteAddress);
+      // Reserved before any await, so a burst of setup codes cannot all be checked.
+      const attempt = local ? null : await deps.limits.attempt({ signInAddr: req.socket.remoteAddress ?? '' });
+      if (setupRunning || (await store.countUsers()) > 0) {
+        attempt?.succeeded();
+        return send(res, fail('setup_done'));
+      }
+      if (attempt?.blocked) return send(res, fail('rate_limited'));
       const code = deps.setupCode();
       const codeOk = code !== null && body.data.setupCode?.trim().toUpperCase() === code;
-      if (!deps.isLocal(req.socket.remoteAddress) && !codeOk) {
-        if (body.data.setupCode) await deps.limits.failed(keys);
+      if (!local && !codeOk) {
+        if (!body.data.setupCode) attempt?.succeeded(); // asking without a code is not a guess
         return send(res, fail('setup_code_required'));
       }
-      const me = await createUser(store, body.data, deps.now());
-      deps.spendSetupCode();
-      res.setHeader('Set-Cookie', (await auth.signIn(me.id)).cookie);
-      send(res, { ok: true, data: me }, 201);
+      attempt?.succeeded();
+      if (setupRunning) return send(res, fail('setup_done'));
+      setupRunning = true;
+      try {
+        if ((await store.countUsers()) > 0) return send(res, fail('setup_done'));
+        const me = await createUser(store, body.data, deps.now());
+        deps.spendSetupCode();
+        res.setHeader('Set-Cookie', (await auth.signIn(me.id)).cookie);
+        send(res, { ok: true, data: me }, 201);
+      } finally {
+        setupRunning = false;
+      }
     }),
   );
 
@@ -99,15 +114,18 @@ export function apiRouter(deps: HttpDeps): express.Router {
       const body = LoginBody.safeParse(req.body);
       if (!body.success) return send(res, badRequest(body.error));
       const username = body.data.username.trim();
-      const keys = { signInAddr: req.socket.remoteAddress ?? '', signInUser: username.toLowerCase() };
-      if (await deps.limits.blocked(keys)) return send(res, fail('rate_limited'));
+      // The server machine is never limited: a lockout from the hall must not keep its instructor out.
+      const local = deps.isLocal(req.socket.remoteAddress);
+      // Reserved on arrival, before the slow hash: a burst of guesses cannot all be checked.
+      const attempt = local
+        ? null
+        : await deps.limits.attempt({ signInAddr: req.socket.remoteAddress ?? '', signInUser: username.toLowerCase() });
+      if (attempt?.blocked) return send(res, fail('rate_limited'));
       const user = await store.findUserByUsername(username);
       // Hash even for an unknown user, so timing does not tell which usernames exist.
       const ok = await verifyPassword(body.data.password, user?.passwordHash ?? DUMMY_HASH);
-      if (!user || !ok) {
-        await deps.limits.failed(keys);
-        return send(res, fail('bad_credentials'));
-      }
+      if (!user || !ok) return send(res, fail('bad_credentials'));
+      attempt?.succeeded();
       res.setHeader('Set-Cookie', (await auth.signIn(user.id)).cookie);
       send(res, { ok: true, data: { id: user.id, username: user.username, displayName: user.displayName } });
     }),
@@ -203,14 +221,12 @@ export function apiRouter(deps: HttpDeps): express.Router {
   api.get(
     '/join-qr/:file',
     wrap(async (req, res) => {
-      const keys = { codeAddr: req.socket.remoteAddress ?? '' };
-      if (await deps.limits.blocked(keys)) return send(res, fail('rate_limited'));
+      const attempt = await deps.limits.attempt({ codeAddr: req.socket.remoteAddress ?? '' });
+      if (attempt.blocked) return send(res, fail('rate_limited'));
       const code = ClassCode.safeParse(String(req.params.file).replace(/\.svg$/, ''));
       const room = code.success ? rooms.byCode(code.data) : undefined;
-      if (!room?.isOpen) {
-        await deps.limits.failed(keys);
-        return send(res, fail('unknown_code'));
-      }
+      if (!room?.isOpen) return send(res, fail('unknown_code'));
+      attempt.succeeded();
       const svg = await QRCode.toString(room.joinUrl, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
       res.type('image/svg+xml').setHeader('Cache-Control', 'no-store');
       res.send(svg);

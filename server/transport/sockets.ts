@@ -20,17 +20,20 @@ import { fail, type Ack } from '../../shared/protocol/errors.ts';
 import { HelperAuth } from '../../shared/protocol/commands.ts';
 import type { Command } from '../engine/engine.ts';
 import type { Actor } from '../engine/state.ts';
+import { helperView } from '../engine/views.ts';
 import { randomId, sha256 } from '../lib/ids.ts';
 import type { Broadcaster, Room } from '../rooms/room.ts';
 import type { Rooms } from '../rooms/registry.ts';
 import type { Auth } from './auth.ts';
 import { badRequest } from './respond.ts';
-import type { LimitKeys, Limits } from './limits.ts';
+import { RateCounter, type LimitKeys, type Limits } from './limits.ts';
 
 // Socket.IO room names: every broadcast is addressed by session or learner, never by local socket.
 const classRoom = (sessionId: string) => `class:${sessionId}`;
 const learnerRoom = (learnerId: string) => `learner:${learnerId}`;
 const staffRoom = (sessionId: string) => `staff:${sessionId}`;
+// Helpers have a room of their own: their view carries no answer keys.
+const helperRoom = (sessionId: string) => `helpers:${sessionId}`;
 const displayRoom = (sessionId: string) => `display:${sessionId}`;
 
 type Handlers<S extends Record<string, z.ZodType>, A extends { [K in keyof S]: unknown }> = {
@@ -43,6 +46,7 @@ function bind<S extends Record<string, z.ZodType>, A extends { [K in keyof S]: u
   schemas: S,
   handlers: Handlers<S, A>,
   log: Logger,
+  rate: RateCounter,
 ): void {
   // Payloads arrive untyped: the schema, not the event map, is what checks them.
   const on = socket.on.bind(socket) as (event: string, listener: (payload: unknown, ack: unknown) => void) => void;
@@ -57,13 +61,22 @@ function bind<S extends Record<string, z.ZodType>, A extends { [K in keyof S]: u
   for (const name of Object.keys(schemas) as (keyof S & string)[]) {
     on(name, async (payload, ack) => {
       if (typeof ack !== 'function') return; // every command asks for an ack; others are ignored
+      const reply = (res: unknown) => {
+        try {
+          ack(res);
+        } catch (err) {
+          log.error({ err, event: name }, 'ack failed');
+        }
+      };
       const parsed = schemas[name].safeParse(payload);
-      if (!parsed.success) return ack(badRequest(parsed.error));
+      if (!parsed.success) return reply(badRequest(parsed.error));
       try {
-        ack(await handlers[name](parsed.data));
+        // Counted before anything else: a flood from one socket is refused, whatever it sends.
+        if (!(await rate.take(socket.id))) return reply(fail('rate_limited'));
+        reply(await handlers[name](parsed.data));
       } catch (err) {
         log.error({ err, event: name }, 'command failed');
-        ack(fail('internal'));
+        reply(fail('internal'));
       }
     });
   }
@@ -74,15 +87,18 @@ export function socketBroadcaster(io: Server): Broadcaster {
   return {
     toClass: (sessionId, view) => learners.to(classRoom(sessionId)).emit('class', view),
     toLearner: (learnerId, view) => learners.to(learnerRoom(learnerId)).emit('me', view),
-    endLearner: (learnerId) => {
-      learners.to(learnerRoom(learnerId)).emit('session:ended', { reason: 'left' });
+    endLearner: (learnerId, reason = 'left') => {
+      learners.to(learnerRoom(learnerId)).emit('session:ended', { reason });
       learners.in(learnerRoom(learnerId)).socketsLeave(learnerRoom(learnerId));
     },
     endClass: (sessionId) => {
       learners.to(classRoom(sessionId)).emit('session:ended', { reason: 'ended' });
       learners.in(classRoom(sessionId)).socketsLeave(classRoom(sessionId));
     },
-    toStaff: (sessionId, view) => io.of(Namespaces.staff).to(staffRoom(sessionId)).emit('staff:view', view),
+    toStaff: (sessionId, view, forHelpers) => {
+      io.of(Namespaces.staff).to(staffRoom(sessionId)).emit('staff:view', view);
+      io.of(Namespaces.staff).to(helperRoom(sessionId)).emit('staff:view', forHelpers);
+    },
     toDisplay: (sessionId, view) => io.of(Namespaces.display).to(displayRoom(sessionId)).emit('display:view', view),
   };
 }
@@ -92,33 +108,71 @@ export interface SocketDeps {
   auth: Auth;
   log: Logger;
   limits: Limits;
+  /** Is an address the server machine itself (not subject to per-address caps)? */
+  isLocal: (address: string | undefined) => boolean;
 }
 
 export function attachSockets(io: Server, deps: SocketDeps): void {
   attachLearners(io, deps);
   attachStaff(io, deps);
   attachDisplay(io, deps);
+  // Signing out ends every staff socket opened with that sign-in.
+  deps.auth.onSignOut((sessionKey) => io.of(Namespaces.staff).in(signInRoom(sessionKey)).disconnectSockets(true));
 }
 
-/** A guessed code (class or helper code) looked up under the guessing limits of `keys`: a miss counts against them. */
+const signInRoom = (sessionKey: string) => `signin:${sessionKey}`;
+
+/**
+ * A guessed code (class or helper code) looked up under the guessing limits of `keys`: the attempt is
+ * reserved on arrival (so a burst of packets cannot all be checked) and kept when the code is wrong.
+ */
 async function guessedRoom(limits: Limits, keys: LimitKeys, find: () => Room | undefined): Promise<Room | 'limited' | undefined> {
-  if (await limits.blocked(keys)) return 'limited';
+  const attempt = await limits.attempt(keys);
+  if (attempt.blocked) return 'limited';
   const room = find();
-  if (room?.isOpen) return room;
-  await limits.failed(keys);
-  return undefined;
+  if (!room?.isOpen) return undefined;
+  attempt.succeeded();
+  return room;
+}
+
+/** A socket that has not bound itself to anything in time is closed: idle anonymous sockets hold file descriptors. */
+function closeIfUnbound(socket: Socket, ms: number, isBound: () => boolean): void {
+  const timer = setTimeout(() => {
+    if (!isBound()) socket.disconnect(true);
+  }, ms);
+  timer.unref();
+  socket.once('disconnect', () => clearTimeout(timer));
 }
 
 /** Guessing limits per address and per connection. */
 const codeKeys = (socket: Socket): LimitKeys => ({ codeAddr: socket.handshake.address, codeConn: socket.id });
 
-function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
-  io.of(Namespaces.learner).on('connection', (raw) => {
+function attachLearners(io: Server, { rooms, log, limits, isLocal }: SocketDeps): void {
+  const learners = io.of(Namespaces.learner);
+  const c = limits.config;
+  const perSocket = new RateCounter(c.commandsPerSocketPerSecond, 1, 'learner-socket');
+  // A real learner never comes near these; a script toggling help or answers does at once.
+  const perLearner = {
+    help: new RateCounter(c.learnerPerMinute.help, 60, 'learner-help'),
+    done: new RateCounter(c.learnerPerMinute.done, 60, 'learner-done'),
+    navigate: new RateCounter(c.learnerPerMinute.navigate, 60, 'learner-navigate'),
+    answer: new RateCounter(c.learnerPerMinute.answer, 60, 'learner-answer'),
+    ping: new RateCounter(c.learnerPerMinute.ping, 60, 'learner-ping'),
+  };
+  // New learners each address has added to each class (the server machine is not counted).
+  const addedBy = new Map<string, number>();
+  learners.on('connection', (raw) => {
     const socket = raw as Socket<LearnerClientEvents, LearnerServerEvents>;
     let bound: { room: Room; learnerId: string } | null = null;
+    const address = socket.handshake.address;
+    closeIfUnbound(socket, c.unboundSocketMs, () => bound !== null);
 
     const bindTo = async (room: Room, learnerId: string) => {
       if (bound) unbind();
+      // Another tablet with this learner's token: it is told, and sent back to its join screen.
+      const others = learners.in(learnerRoom(learnerId)).except(socket.id);
+      others.emit('learner:taken-over', {});
+      others.disconnectSockets(true);
       bound = { room, learnerId };
       await socket.join([classRoom(room.id), learnerRoom(learnerId)]);
       room.connect(learnerId);
@@ -135,9 +189,11 @@ function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
     const asLearner = async <T>(
       command: Command,
       done: (room: Room, learnerId: string) => T,
+      rate?: RateCounter,
     ): Promise<Ack<T>> => {
       if (!bound) return fail('unauthorized', 'Join a class first.');
       const { room, learnerId } = bound;
+      if (rate && !(await rate.take(learnerId))) return fail('rate_limited');
       const result = await room.dispatch(command, { role: 'learner', learnerId });
       return result.ok ? { ok: true, data: done(room, learnerId) } : result;
     };
@@ -152,12 +208,23 @@ function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
           if (room === 'limited') return fail('rate_limited');
           if (!room) return fail('unknown_code');
           const tokenHash = sha256(token);
-          const learnerId = room.learnerIdForToken(tokenHash) ?? randomId(8);
+          const known = room.learnerIdForToken(tokenHash);
+          const addrKey = `${room.id}|${address}`;
+          const counted = known === undefined && !isLocal(address);
+          if (counted && (addedBy.get(addrKey) ?? 0) >= c.learnersPerAddress) {
+            log.warn({ sessionId: room.id, address }, 'learners per address reached');
+            return fail('class_full');
+          }
+          const learnerId = known ?? randomId(8);
           const result = await room.dispatch(
-            { type: 'learner:join', learnerId, name, partners, seat: seat ?? '', tokenHash },
+            { type: 'learner:join', learnerId, name, partners, seat: seat ?? '', tokenHash, capacity: c.learnersPerClass },
             { role: 'guest' },
           );
-          if (!result.ok) return result;
+          if (!result.ok) {
+            if (result.error.code === 'class_full') log.warn({ sessionId: room.id }, 'class is full');
+            return result;
+          }
+          if (counted && result.events.length > 0) addedBy.set(addrKey, (addedBy.get(addrKey) ?? 0) + 1);
           const id = room.learnerIdForToken(tokenHash)!;
           await bindTo(room, id);
           return { ok: true, data: room.learnerSnapshot(id)! };
@@ -168,12 +235,15 @@ function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
           await bindTo(found.room, found.learnerId);
           return { ok: true, data: found.room.learnerSnapshot(found.learnerId)! };
         },
-        'learner:done': ({ step, done }) => asLearner({ type: 'learner:done', step, done }, me),
+        'learner:done': ({ step, done }) => asLearner({ type: 'learner:done', step, done }, me, perLearner.done),
         'learner:help': ({ active, reason }) =>
-          asLearner({ type: 'learner:help', active, reason, requestId: randomId(9) }, me),
-        'learner:navigate': ({ step }) => asLearner({ type: 'learner:navigate', step }, me),
-        'quiz:answer': ({ runId, answerId, value }) => asLearner({ type: 'quiz:answer', runId, answerId, value }, me),
+          asLearner({ type: 'learner:help', active, reason, requestId: randomId(9) }, me, perLearner.help),
+        'learner:navigate': ({ step }) => asLearner({ type: 'learner:navigate', step }, me, perLearner.navigate),
+        'quiz:answer': ({ runId, answerId, value }) =>
+          asLearner({ type: 'quiz:answer', runId, answerId, value }, me, perLearner.answer),
         'learner:ping': async ({ rttMs }) => {
+          if (!bound) return fail('unauthorized', 'Join a class first.');
+          if (!(await perLearner.ping.take(bound.learnerId))) return fail('rate_limited');
           if (!bound) return fail('unauthorized', 'Join a class first.');
           if (rttMs !== null) bound.room.reportRtt(bound.learnerId, rttMs);
           return { ok: true, data: { now: Date.now() } };
@@ -192,12 +262,14 @@ function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
         },
       },
       log,
+      perSocket,
     );
   });
 }
 
 function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void {
   const staff = io.of(Namespaces.staff);
+  const perSocket = new RateCounter(limits.config.commandsPerSocketPerSecond, 1, 'staff-socket');
   // Instructors by their sign-in cookie; helpers by the session's helper code (and only that session).
   staff.use((socket, next) => {
     const helper = HelperAuth.safeParse(socket.handshake.auth);
@@ -216,6 +288,7 @@ function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void
       (user) => {
         if (!user) return next(new Error('unauthorized'));
         socket.data.actor = { role: 'instructor', userId: user.id, name: user.displayName };
+        socket.data.signIn = auth.sessionKey(socket.request);
         next();
       },
       (err: unknown) => next(err instanceof Error ? err : new Error('internal')),
@@ -226,12 +299,14 @@ function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void
     const actor = socket.data.actor as Extract<Actor, { role: 'instructor' | 'helper' }>;
     const only = socket.data.sessionId as string | undefined;
     const mayAccess = (sessionId: string) => only === undefined || only === sessionId;
+    const signIn = socket.data.signIn as string | undefined;
+    if (signIn) void socket.join(signInRoom(signIn));
     // A helper's phone knows only the helper code: it is put in its session's staff room at once.
     if (only !== undefined) {
       const room = rooms.get(only);
       if (room) {
-        void socket.join(staffRoom(only));
-        socket.emit('staff:view', room.staffView());
+        void socket.join(helperRoom(only));
+        socket.emit('staff:view', helperView(room.staffView()));
       }
     }
 
@@ -254,7 +329,11 @@ function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void
           const room = rooms.get(sessionId);
           const view = room ? room.staffView() : await rooms.archivedStaffView(sessionId);
           if (!view) return fail('not_found');
-          for (const joined of socket.rooms) if (joined !== socket.id) await socket.leave(joined);
+          for (const joined of socket.rooms) if (joined.startsWith('staff:') || joined.startsWith('helpers:')) await socket.leave(joined);
+          if (only !== undefined) {
+            await socket.join(helperRoom(sessionId));
+            return { ok: true, data: helperView(view) };
+          }
           await socket.join(staffRoom(sessionId));
           return { ok: true, data: view };
         },
@@ -263,7 +342,8 @@ function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void
         'session:end': ({ sessionId }) => control(sessionId, { type: 'session:end' }),
         'quiz:open': async ({ sessionId, source, timeLimit }) => {
           const runId = randomId(9);
-          const ack = await control(sessionId, { type: 'quiz:open', runId, source, timeLimit });
+          // A secret of the server's: the learners' item order cannot be worked out from the run id.
+          const ack = await control(sessionId, { type: 'quiz:open', runId, source, timeLimit, shuffleSeed: randomId(16) });
           return ack.ok ? { ok: true, data: { runId } } : ack;
         },
         'quiz:close': ({ sessionId, runId }) => control(sessionId, { type: 'quiz:close', runId }),
@@ -280,15 +360,20 @@ function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void
         'seat:place': ({ sessionId, learnerId, row, col }) =>
           control(sessionId, { type: 'seat:place', learnerId, row, col }),
         'seat:label': ({ sessionId, learnerId, seat }) => control(sessionId, { type: 'seat:label', learnerId, seat }),
+        'learner:remove': ({ sessionId, learnerId, block }) => control(sessionId, { type: 'learner:remove', learnerId, block }),
       },
       log,
+      perSocket,
     );
   });
 }
 
 function attachDisplay(io: Server, { rooms, log, limits }: SocketDeps): void {
+  const perSocket = new RateCounter(limits.config.commandsPerSocketPerSecond, 1, 'display-socket');
   io.of(Namespaces.display).on('connection', (raw) => {
     const socket = raw as Socket<DisplayClientEvents, DisplayServerEvents>;
+    let watching = false;
+    closeIfUnbound(socket, limits.config.unboundSocketMs, () => watching);
     bind<typeof displayCommands, DisplayAcks>(
       socket,
       displayCommands,
@@ -299,10 +384,12 @@ function attachDisplay(io: Server, { rooms, log, limits }: SocketDeps): void {
           if (!room) return fail('unknown_code');
           for (const joined of socket.rooms) if (joined !== socket.id) await socket.leave(joined);
           await socket.join(displayRoom(room.id));
+          watching = true;
           return { ok: true, data: room.displayView() };
         },
       },
       log,
+      perSocket,
     );
   });
 }

@@ -83,7 +83,14 @@ export const AnswerValue = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('single'), option: OptionId }),
   z.strictObject({ kind: z.literal('truefalse'), value: z.boolean() }),
   z.strictObject({ kind: z.literal('multiple'), options: z.array(OptionId).max(8) }),
-  z.strictObject({ kind: z.literal('text'), text: z.string().max(200) }),
+  z.strictObject({
+    kind: z.literal('text'),
+    // NUL, other controls and zero-width characters would hide in results and CSV exports (spaces, tabs and line breaks are fine).
+    text: z
+      .string()
+      .max(200)
+      .regex(/^(?:[^\p{Cc}\p{Cf}\p{Cs}]|[\t\n\r])*$/u, 'must be plain text'),
+  }),
   z.strictObject({ kind: z.literal('number'), value: z.number().finite() }),
   z.strictObject({ kind: z.literal('ordering'), order: z.array(OptionId).max(8) }),
   z.strictObject({ kind: z.literal('poll'), option: OptionId }),

@@ -8,7 +8,13 @@ export const ClassCode = z.string().regex(/^\d{6}$/, 'must be 6 digits');
 export const SessionId = z.string().regex(/^[A-Za-z0-9_-]{8,40}$/);
 export const StepIndex = z.number().int().min(0).max(999);
 
-/** A first name: trimmed, inner spaces folded, NFC, 1–40 characters, no control characters. */
+/**
+ * Characters that render as nothing although Unicode calls them letters or symbols (Hangul fillers,
+ * the blank Braille pattern, Khmer inherent vowels, …): a name made of them would be invisible.
+ */
+const INVISIBLE = /[\u115F\u1160\u17B4\u17B5\u180E\u2800\u3164\uFFA0]/u;
+
+/** A first name: trimmed, inner spaces folded, NFC, 1–40 characters, no control characters, something visible. */
 export const LearnerName = z
   .string()
   .max(200)
@@ -18,7 +24,10 @@ export const LearnerName = z
       .string()
       .min(1)
       .max(40)
-      .regex(/^[^\p{Cc}\p{Cf}\p{Cs}<>]+$/u, 'must be plain text'),
+      .regex(/^[^\p{Cc}\p{Cf}\p{Cs}<>]+$/u, 'must be plain text')
+      .refine((s) => !INVISIBLE.test(s), 'must not contain invisible characters')
+      // At least one letter, digit or pictograph: marks alone (combining accents) show nothing.
+      .refine((s) => /[\p{L}\p{N}\p{Extended_Pictographic}]/u.test(s), 'must contain a letter or digit'),
   );
 export const SeatLabel = z
   .string()
@@ -168,6 +177,10 @@ export const SeatPlace = z.strictObject({
   col: z.number().int().min(0).max(19),
 });
 export type SeatPlace = z.infer<typeof SeatPlace>;
+
+/** "Cho rời lớp": the instructor removes a learner; `block` also refuses this name in this class from now on. */
+export const LearnerRemove = z.strictObject({ sessionId: SessionId, learnerId: LearnerId, block: z.boolean() });
+export type LearnerRemove = z.infer<typeof LearnerRemove>;
 
 /** "Đặt tên máy": staff give the tablet of a learner in class its seat label. */
 export const SeatLabelSet = z.strictObject({ sessionId: SessionId, learnerId: LearnerId, seat: SeatLabel });

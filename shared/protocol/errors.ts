@@ -29,6 +29,8 @@ export const ErrorCode = {
   image_type: 'image_type',
   image_too_large: 'image_too_large',
   import_format: 'import_format',
+  class_full: 'class_full',
+  name_blocked: 'name_blocked',
   internal: 'internal',
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
@@ -80,6 +82,8 @@ export const errorMessages: Record<ErrorCode, string> = {
   image_type: 'Only PNG, JPEG or WebP images are accepted (and the bytes must match the type).',
   image_too_large: 'The image is too large (at most 8 MB and 40 megapixels).',
   import_format: 'This is not a Cùng Học lesson file (kind "cunghoc-lesson", version 1).',
+  class_full: 'This class takes no more learners (ask the instructor).',
+  name_blocked: 'The instructor has removed this name from the class.',
   internal: 'Something went wrong on the server.',
 };
 

@@ -14,6 +14,7 @@ import {
   LearnerLeave,
   LearnerNavigate,
   LearnerPing,
+  LearnerRemove,
   LearnerResume,
   PacingSet,
   QuizAnswer,
@@ -59,6 +60,7 @@ export const staffCommands = {
   'seatmap:set': SeatMapSet,
   'seat:place': SeatPlace,
   'seat:label': SeatLabelSet,
+  'learner:remove': LearnerRemove,
 } as const;
 export const displayCommands = {
   'display:watch': DisplayWatch,
@@ -94,6 +96,7 @@ export interface StaffAcks {
   'seatmap:set': null;
   'seat:place': null;
   'seat:label': null;
+  'learner:remove': null;
 }
 export interface DisplayAcks {
   'display:watch': DisplayView;
@@ -113,7 +116,9 @@ export interface LearnerServerEvents {
   /** This learner's own status changed. */
   me: (view: MeView) => void;
   /** The session ended, or this learner left: go back to the join screen and forget the learner. */
-  'session:ended': (info: { reason: 'ended' | 'left' }) => void;
+  'session:ended': (info: { reason: 'ended' | 'left' | 'removed' }) => void;
+  /** Another tablet resumed this learner: this one forgets the learner and goes back to the join screen. */
+  'learner:taken-over': (info: Record<string, never>) => void;
 }
 export interface StaffServerEvents {
   'staff:view': (view: StaffView) => void;

@@ -6,6 +6,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach } from 'vitest';
 import { createApp, type App } from '../../server/app.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
+import type { LimitsConfig } from '../../server/transport/limits.ts';
 import type { Ack } from '../../shared/protocol/errors.ts';
 import type {
   DisplayClientEvents,
@@ -30,13 +31,24 @@ export interface TestServer {
 
 /** A real server on port 0 with its own data folder; call stop() (and cleanup()) in teardown. */
 export async function startServer(
-  opts: { dataDir?: string; port?: number; remote?: boolean; lessonsDir?: string } = {},
+  opts: {
+    dataDir?: string;
+    port?: number;
+    remote?: boolean;
+    lessonsDir?: string;
+    /** Plays the server machine (true) or a machine of the hall (false), address by address. */
+    isLocal?: (address: string | undefined) => boolean;
+    /** Tighter caps and rates for abuse tests. */
+    limits?: Partial<LimitsConfig>;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cunghoc-test-'));
   const app = await createApp({
     store: openSqliteStore(dataDir),
     log: pino({ level: 'silent' }),
     ...(opts.remote ? { isLocal: () => false } : {}),
+    ...(opts.isLocal ? { isLocal: opts.isLocal } : {}),
+    ...(opts.limits ? { limits: opts.limits } : {}),
     config: {
       clientDir: join(root, 'dist/client'),
       lessonsDir: opts.lessonsDir ?? join(root, 'lessons'),

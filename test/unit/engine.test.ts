@@ -169,6 +169,8 @@ describe('session start and fold', () => {
       quizzes: new Map(),
       activeRun: null,
       helpRequests: new Map(),
+      withdrawnHelp: new Map(),
+      blockedNames: new Set(),
       stuckConfig: defaultStuckConfig,
       stuckDismissed: new Map(),
       seatMap: { rows: 4, cols: 6 },
@@ -432,6 +434,7 @@ describe('learner:join', () => {
       wrong: new Map(),
       help: null,
       lastHelp: null,
+      withdrawn: [],
       place: null,
       left: false,
     });
