@@ -82,8 +82,17 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
   const joinUrl = (code: string) => `${lanUrls()[0]}/?code=${code}`;
 
   const app = express();
-  const http = createHttpServer(app);
-  guardConnections(http, limits.config, isLocal, log);
+  const c = limits.config;
+  const http = createHttpServer(
+    {
+      requestTimeout: c.requestTimeoutMs,
+      headersTimeout: Math.min(c.headersTimeoutMs, c.requestTimeoutMs),
+      // How often request and header deadlines are checked (Node's default, 30 s, would let a trickle run long).
+      connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(c.headersTimeoutMs / 4))),
+    },
+    app,
+  );
+  guardConnections(http, c, isLocal, log);
   const io = new IoServer(http, {
     maxHttpBufferSize: 64 * 1024,
     pingInterval: 10_000,
@@ -215,8 +224,6 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
 function guardConnections(http: HttpServer, c: LimitsConfig, isLocal: (a: string | undefined) => boolean, log: Logger): void {
   http.maxConnections = c.maxConnections;
   http.timeout = c.idleSocketMs;
-  http.requestTimeout = c.requestTimeoutMs;
-  http.headersTimeout = Math.min(c.headersTimeoutMs, c.requestTimeoutMs);
   const perAddress = new Map<string, number>();
   let warned = 0;
   http.on('connection', (socket) => {
@@ -245,8 +252,8 @@ function guardConnections(http: HttpServer, c: LimitsConfig, isLocal: (a: string
   });
   // A malformed or timed-out request ends its connection, never the process.
   http.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+    if (socket.writable) socket.write('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    socket.destroy();
   });
 }
 

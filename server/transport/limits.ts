@@ -49,7 +49,7 @@ export const defaultLimits: LimitsConfig = {
   unboundSocketMs: 15 * 60_000,
   learnersPerClass: 1_000,
   learnersPerAddress: 12,
-  commandsPerSocketPerSecond: 20,
+  commandsPerSocketPerSecond: 50,
   learnerPerMinute: { help: 20, done: 60, navigate: 120, answer: 60, ping: 20 },
 };
 
