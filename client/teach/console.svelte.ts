@@ -91,6 +91,11 @@ export class Console {
     return this.#command(() => this.channel.send('seat:label', { sessionId: this.sessionId, learnerId, seat }));
   }
 
+  /** "Cho rời lớp": the learner's tablet goes back to the join screen; `block` keeps the name out of this class. */
+  removeLearner(learnerId: string, block: boolean): Promise<boolean> {
+    return this.#command(() => this.channel.send('learner:remove', { sessionId: this.sessionId, learnerId, block }));
+  }
+
   end(): Promise<boolean> {
     return this.#command(() => this.channel.send('session:end', { sessionId: this.sessionId }));
   }
