@@ -62,7 +62,7 @@ export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): LimitsConfi
   const d = defaultLimits;
   return {
     ...d,
-    maxConnections: num('MAX_CONNECTIONS', Math.min(d.maxConnections, fileLimit() - 100)),
+    maxConnections: num('MAX_CONNECTIONS', d.maxConnections),
     maxConnectionsPerAddress: num('MAX_CONNECTIONS_PER_ADDRESS', d.maxConnectionsPerAddress),
     learnersPerClass: num('MAX_LEARNERS_PER_CLASS', d.learnersPerClass),
     learnersPerAddress: num('MAX_LEARNERS_PER_ADDRESS', d.learnersPerAddress),
@@ -104,7 +104,9 @@ export class Limits {
   readonly #limiters: Record<LimitKind, RateLimiterMemory>;
 
   constructor(config: Partial<LimitsConfig> = {}) {
-    this.config = { ...defaultLimits, ...config };
+    const merged = { ...defaultLimits, ...config };
+    // The connection cap must stay below the file limit, or accept() and the OS calls fail first.
+    this.config = { ...merged, maxConnections: Math.min(merged.maxConnections, fileLimit() - 100) };
     const c = this.config;
     this.#limiters = {
       codeAddr: new RateLimiterMemory({ keyPrefix: 'code-addr', points: c.codesPerAddress, duration: 60 }),

@@ -71,6 +71,15 @@ describe('1. connections cannot exhaust the server', () => {
     expect((await api(server.url, 'GET', '/api/info')).status).toBe(200);
   });
 
+  it('connections over the total cap are closed at once', async () => {
+    const server = await servers.start({ limits: { maxConnections: 4 } });
+    const conns = Array.from({ length: 9 }, () => rawConnection(server.port));
+    await expect.poll(() => conns.filter((c) => c.isClosed()).length, { timeout: 5000 }).toBe(5);
+    for (const c of conns) c.socket.destroy();
+    await Promise.all(conns.map((c) => c.closed));
+    await expect.poll(async () => (await fetch(`${server.url}/api/info`)).status, { timeout: 5000 }).toBe(200);
+  });
+
   it('a silent TCP connection and a trickled request body are cut', async () => {
     const server = await servers.start({ limits: { idleSocketMs: 400, requestTimeoutMs: 800, headersTimeoutMs: 800 } });
     const silent = rawConnection(server.port);
