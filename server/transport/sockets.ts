@@ -281,7 +281,10 @@ function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void
         socket.data.actor = { role: 'helper', helperId: sha256(helper.data.token).slice(0, 16), name: helper.data.name };
         socket.data.sessionId = room.id;
         next();
-      })();
+      })().catch((err: unknown) => {
+        log.error({ err }, 'helper sign-in failed');
+        next(new Error('internal'));
+      });
       return;
     }
     auth.user(socket.request).then(
