@@ -236,6 +236,21 @@ describe('5. learner commands are rate-limited', () => {
     expect(after - before).toBeLessThanOrEqual(10);
   });
 
+  it('changing an answer from a script is held to the per-learner answer rate', async () => {
+    const { server, session, staff } = await classWithInstructor({ limits: { learnerPerMinute: { help: 20, done: 60, navigate: 120, answer: 15, ping: 20 } } });
+    const learner = learnerSocket(server.url);
+    unwrap(await call(learner, 'learner:join', { code: session.code, name: 'Lan', token: token(1) }));
+    const poll = { id: 'p', kind: 'poll', prompt: 'Bác thấy sao?', options: [{ id: 'a', text: 'Tốt' }, { id: 'b', text: 'Khó' }] };
+    const { runId } = unwrap(await call<{ runId: string }>(staff, 'quiz:open', { sessionId: session.id, source: { question: poll }, timeLimit: null }));
+    const acks = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        call(learner, 'quiz:answer', { runId, answerId: `answer-${String(i).padStart(4, '0')}`, value: { kind: 'poll', option: i % 2 ? 'a' : 'b' } }),
+      ),
+    );
+    expect(acks.filter((a) => a.ok).length).toBe(15);
+    expect(acks.filter((a) => !a.ok && a.error.code === 'rate_limited').length).toBe(85);
+  });
+
   it('one socket flooding any command is refused past its per-second rate', async () => {
     const { server, session } = await classWithInstructor({ limits: { commandsPerSocketPerSecond: 10 } });
     const learner = learnerSocket(server.url);
