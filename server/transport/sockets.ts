@@ -211,20 +211,24 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal }: SocketDeps)
           const known = room.learnerIdForToken(tokenHash);
           const addrKey = `${room.id}|${address}`;
           const counted = known === undefined && !isLocal(address);
-          if (counted && (addedBy.get(addrKey) ?? 0) >= c.learnersPerAddress) {
-            log.warn({ sessionId: room.id, address }, 'learners per address reached');
-            return fail('class_full');
+          if (counted) {
+            const added = addedBy.get(addrKey) ?? 0;
+            if (added >= c.learnersPerAddress) {
+              log.warn({ sessionId: room.id, address }, 'learners per address reached');
+              return fail('class_full');
+            }
+            addedBy.set(addrKey, added + 1); // reserved before the write, so a burst of joins cannot all pass
           }
           const learnerId = known ?? randomId(8);
           const result = await room.dispatch(
             { type: 'learner:join', learnerId, name, partners, seat: seat ?? '', tokenHash, capacity: c.learnersPerClass },
             { role: 'guest' },
           );
+          if (counted && (!result.ok || result.events.length === 0)) addedBy.set(addrKey, (addedBy.get(addrKey) ?? 1) - 1);
           if (!result.ok) {
             if (result.error.code === 'class_full') log.warn({ sessionId: room.id }, 'class is full');
             return result;
           }
-          if (counted && result.events.length > 0) addedBy.set(addrKey, (addedBy.get(addrKey) ?? 0) + 1);
           const id = room.learnerIdForToken(tokenHash)!;
           await bindTo(room, id);
           return { ok: true, data: room.learnerSnapshot(id)! };

@@ -220,6 +220,22 @@ describe('4. a class cannot be flooded', () => {
   });
 });
 
+describe('4b. the per-address cap holds under concurrency', () => {
+  it('joins sent at once from several sockets of one address add exactly the cap', async () => {
+    let local = true;
+    const { server, session } = await classWithInstructor({ isLocal: () => local, limits: { learnersPerAddress: 4 } });
+    local = false;
+    const sockets = [learnerSocket(server.url), learnerSocket(server.url), learnerSocket(server.url)];
+    const acks = await Promise.all(
+      sockets.flatMap((s, j) =>
+        Array.from({ length: 6 }, (_, i) => call(s, 'learner:join', { code: session.code, name: `Giả ${j}-${i}`, token: token(10 * j + i) })),
+      ),
+    );
+    expect(acks.filter((a) => a.ok).length).toBe(4);
+    expect(acks.filter((a) => !a.ok && a.error.code === 'class_full').length).toBe(14);
+  });
+});
+
 describe('5. learner commands are rate-limited', () => {
   it('toggling help from a script stores a bounded number of events; a real pace is never refused', async () => {
     const { server, session, staff } = await classWithInstructor({ limits: { learnerPerMinute: { help: 10, done: 60, navigate: 120, answer: 60, ping: 20 } } });
