@@ -92,6 +92,8 @@ export interface SocketDeps {
   auth: Auth;
   log: Logger;
   limits: Limits;
+  /** The register, for joins with a learner card. */
+  people?: CardRegister;
 }
 
 export function attachSockets(io: Server, deps: SocketDeps): void {
@@ -109,10 +111,37 @@ async function guessedRoom(limits: Limits, keys: LimitKeys, find: () => Room | u
   return undefined;
 }
 
+/** The register as the learner socket sees it: find a card's holder, tie a session learner to them. */
+export interface CardRegister {
+  byCard(card: string): Promise<{ id: string; name: string } | undefined>;
+  link(sessionId: string, rowId: string, personId: string): Promise<void>;
+}
+
+/** Card codes looked up under the guessing limits: any unknown card counts a failure and refuses the join. */
+async function cardHolders(
+  limits: Limits,
+  keys: LimitKeys,
+  people: CardRegister | undefined,
+  cards: string[],
+): Promise<{ id: string; name: string }[] | 'rate_limited' | 'unknown_card'> {
+  if (cards.length === 0) return [];
+  if (await limits.blocked(keys)) return 'rate_limited';
+  const found: { id: string; name: string }[] = [];
+  for (const card of cards) {
+    const person = await people?.byCard(card);
+    if (!person) {
+      await limits.failed(keys);
+      return 'unknown_card';
+    }
+    found.push(person);
+  }
+  return found;
+}
+
 /** Guessing limits per address and per connection. */
 const codeKeys = (socket: Socket): LimitKeys => ({ codeAddr: socket.handshake.address, codeConn: socket.id });
 
-function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
+function attachLearners(io: Server, { rooms, log, limits, people }: SocketDeps): void {
   io.of(Namespaces.learner).on('connection', (raw) => {
     const socket = raw as Socket<LearnerClientEvents, LearnerServerEvents>;
     let bound: { room: Room; learnerId: string } | null = null;
@@ -147,18 +176,30 @@ function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
       socket,
       learnerCommands,
       {
-        'learner:join': async ({ code, name, partners, seat, token }) => {
+        'learner:join': async ({ code, name, card, partners, partnerCards, seat, token }) => {
           const room = await guessedRoom(limits, codeKeys(socket), () => rooms.byCode(code));
           if (room === 'limited') return fail('rate_limited');
           if (!room) return fail('unknown_code');
+          // Cards are guessed like class codes: a wrong one counts against the same limits.
+          const cards = await cardHolders(limits, codeKeys(socket), people, [...(card ? [card] : []), ...(partnerCards ?? [])]);
+          if (!Array.isArray(cards)) return fail(cards);
+          const holder = card ? cards[0] : undefined;
+          const partnerPeople = card ? cards.slice(1) : cards;
           const tokenHash = sha256(token);
           const learnerId = room.learnerIdForToken(tokenHash) ?? randomId(8);
+          const allPartners = [...(partners ?? []), ...partnerPeople.map((p) => p.name)];
           const result = await room.dispatch(
-            { type: 'learner:join', learnerId, name, partners, seat: seat ?? '', tokenHash },
+            { type: 'learner:join', learnerId, name: holder?.name ?? name!, partners: allPartners.length ? allPartners : undefined, seat: seat ?? '', tokenHash },
             { role: 'guest' },
           );
           if (!result.ok) return result;
           const id = room.learnerIdForToken(tokenHash)!;
+          // The joined event is durable: tie each card's person to their row of this session.
+          if (result.events.length > 0 && people) {
+            const firstCardSlot = partners?.length ?? 0;
+            if (holder) await people.link(room.id, id, holder.id);
+            for (const [i, p] of partnerPeople.entries()) await people.link(room.id, `${id}.${firstCardSlot + i + 1}`, p.id);
+          }
           await bindTo(room, id);
           return { ok: true, data: room.learnerSnapshot(id)! };
         },

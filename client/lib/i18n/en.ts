@@ -31,6 +31,9 @@ export const common: vi.Shape<typeof vi.common> = {
   'error.help_not_found': 'This help request was not found.',
   'error.help_closed': 'This help request is already closed.',
   'error.internal': 'The server had a problem. Please try again.',
+  'error.unknown_card': 'No learner card has this code. Check the digits on the card.',
+  'error.invalid_csv': 'Some rows of the file are wrong; nobody was imported.',
+  'error.person_erased': 'This person was erased from the register.',
   'error.timeout': 'The network is slow; nothing was sent. Please try again.',
   'error.network': 'Cannot reach the server. Check the Wi-Fi and try again.',
 };

@@ -1,0 +1,147 @@
+import type { Lesson } from '../../shared/lesson/schema.ts';
+import type { PersonJourney, Progress, Standard } from '../../shared/protocol/register.ts';
+import { fold } from '../engine/engine.ts';
+import {
+  DEFAULT_TARGET_PCT,
+  EVIDENCE_VERSION,
+  personSkills,
+  progressFigures,
+  PUPIL_TARGET_PCT,
+  sessionEvidence,
+  skillDef,
+  STANDARD_NAME,
+  standardReached,
+  starterSkills,
+  teachingLessons,
+  type Evidence,
+  type Shown,
+} from '../engine/skills.ts';
+import type { LinkRecord } from '../store/register-port.ts';
+import type { Store } from '../store/store.ts';
+import type { Rooms } from './registry.ts';
+
+/**
+ * The register's figures, derived from stored events and the register on every call: a live class
+ * from its room's state, an ended one from its events (cached by rule version, rebuilt when missing).
+ */
+export class RegisterFigures {
+  readonly #store: Store;
+  readonly #rooms: Rooms;
+  readonly #now: () => number;
+
+  constructor(deps: { store: Store; rooms: Rooms; now: () => number }) {
+    this.#store = deps.store;
+    this.#rooms = deps.rooms;
+    this.#now = deps.now;
+  }
+
+  /** Skill evidence of each session, per person row. */
+  async evidence(sessionIds: string[]): Promise<Map<string, Evidence[]>> {
+    const out = new Map<string, Evidence[]>();
+    const ended: string[] = [];
+    for (const id of new Set(sessionIds)) {
+      const room = this.#rooms.get(id);
+      if (room?.isOpen) out.set(id, room.evidence());
+      else ended.push(id);
+    }
+    const { evidence, missing } = await this.#store.cachedEvidence(ended, EVIDENCE_VERSION);
+    for (const [id, list] of evidence) out.set(id, list);
+    for (const id of missing) {
+      const events = await this.#store.loadEvents(id);
+      if (events.length === 0) continue;
+      const state = fold(events);
+      const list = sessionEvidence(state);
+      // Only an ended session's evidence is final; a session still open elsewhere is derived each time.
+      if (state.status === 'ended') await this.#store.cacheEvidence(id, EVIDENCE_VERSION, list);
+      out.set(id, list);
+    }
+    return out;
+  }
+
+  /** Each linked person's skills, and who attended any class. */
+  async skillsByPerson(links: LinkRecord[]): Promise<Map<string, Map<string, Shown>>> {
+    const evidence = await this.evidence(links.map((l) => l.sessionId));
+    const perPerson = new Map<string, { sessionId: string; evidence: Evidence[] }[]>();
+    for (const l of links) {
+      const rows = (evidence.get(l.sessionId) ?? []).filter((e) => e.rowId === l.rowId);
+      const list = perPerson.get(l.personId) ?? [];
+      list.push({ sessionId: l.sessionId, evidence: rows });
+      perPerson.set(l.personId, list);
+    }
+    return new Map([...perPerson].map(([id, list]) => [id, personSkills(list)]));
+  }
+
+  async lessons(): Promise<Lesson[]> {
+    const summaries = await this.#store.listLessons();
+    const lessons: Lesson[] = [];
+    for (const s of summaries) {
+      const lesson = await this.#store.getLesson(s.id);
+      if (lesson) lessons.push(lesson);
+    }
+    return lessons;
+  }
+
+  /** The standard: required skills (the starter skills by default), every skill the lessons teach, the targets. */
+  async standard(): Promise<Standard & { required: string[] }> {
+    const settings = await this.#store.getRegisterSettings();
+    const teaching = teachingLessons(await this.lessons());
+    const required = settings.required ?? Object.keys(starterSkills);
+    const ids = [...new Set([...required, ...Object.keys(starterSkills), ...teaching.keys()])];
+    const requiredSet = new Set(required);
+    return {
+      name: STANDARD_NAME,
+      targetPct: settings.targetPct ?? DEFAULT_TARGET_PCT,
+      pupilTargetPct: PUPIL_TARGET_PCT,
+      populations: settings.populations,
+      required,
+      skills: ids.map((id) => ({ id, ...skillDef(id), required: requiredSet.has(id), lesson: teaching.get(id) ?? null })),
+    };
+  }
+
+  async progress(): Promise<Progress> {
+    const [people, links, standard] = await Promise.all([this.#store.listPeopleLite(), this.#store.allLinks(), this.standard()]);
+    const skills = await this.skillsByPerson(links);
+    return progressFigures({
+      people,
+      attended: new Set(links.map((l) => l.personId)),
+      skills,
+      required: standard.required,
+      skillIds: standard.skills.map((s) => s.id),
+      targetPct: standard.targetPct,
+      populations: standard.populations,
+      at: this.#now(),
+    });
+  }
+
+  async journey(personId: string): Promise<PersonJourney | undefined> {
+    const person = await this.#store.getPerson(personId);
+    if (!person) return undefined;
+    const links = await this.#store.linksOfPerson(personId);
+    const [shown, standard, info, audit] = await Promise.all([
+      this.skillsByPerson(links).then((m) => m.get(personId) ?? new Map<string, Shown>()),
+      this.standard(),
+      this.#store.sessionInfo(links.map((l) => l.sessionId)),
+      this.#store.personAudit(personId),
+    ]);
+    const reached = standardReached(standard.required, shown);
+    const byId = new Map(standard.skills.map((s) => [s.id, s]));
+    return {
+      person,
+      classes: links
+        .map((l) => {
+          const s = info.get(l.sessionId);
+          return { sessionId: l.sessionId, rowId: l.rowId, startedAt: s?.startedAt ?? 0, lessonTitle: s?.lessonTitle ?? '', instructor: s?.instructor ?? '' };
+        })
+        .sort((a, b) => a.startedAt - b.startedAt),
+      skills: [...shown]
+        .map(([id, s]) => ({ id, name: skillDef(id).name, domain: skillDef(id).domain, at: s.at, sessionId: s.sessionId, lessonTitle: info.get(s.sessionId)?.lessonTitle ?? '' }))
+        .sort((a, b) => a.at - b.at),
+      missing: standard.required
+        .filter((id) => !shown.has(id))
+        .map((id) => ({ id, name: skillDef(id).name, domain: skillDef(id).domain, lesson: byId.get(id)?.lesson ?? null })),
+      reached: reached.reached,
+      reachedAt: reached.at,
+      audit: audit.map(({ at, userId, userName, action, detail }) => ({ at, userId, userName, action, detail })),
+    };
+  }
+}
