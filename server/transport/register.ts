@@ -108,6 +108,20 @@ export function registerRoutes({ store, rooms, auth, figures, now, baseUrl }: Re
     }),
   );
 
+  // The people of a card sheet, in the order asked.
+  api.get(
+    '/people/cards',
+    route(async (req, res) => {
+      const ids = String(req.query.ids ?? '').split(',').filter((id) => PersonId.safeParse(id).success).slice(0, 500);
+      const people: Person[] = [];
+      for (const id of ids) {
+        const p = await store.getPerson(id);
+        if (p?.card) people.push(p);
+      }
+      send(res, { ok: true, data: people });
+    }),
+  );
+
   api.post(
     '/people',
     route(async (req, res, user) => {

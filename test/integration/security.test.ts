@@ -179,6 +179,7 @@ describe('authorization', () => {
       ['GET', '/api/people?q=lanh', undefined, true],
       ['GET', '/api/people.csv', undefined, true],
       ['GET', '/api/people/hamlets', undefined, true],
+      ['GET', `/api/people/cards?ids=${personId}`, undefined, true],
       ['POST', '/api/people', person, true],
       ['POST', '/api/people/import', { csv: 'Họ và tên,Năm sinh,Thôn/Tổ dân phố,Nhóm,Ngày đồng ý lưu thông tin\r\nAi Đó,1950,Thôn Đông,Khác,2026-11-02' }, true],
       ['GET', `/api/people/${personId}`, undefined, true],
