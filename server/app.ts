@@ -100,6 +100,9 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
   const media = new MediaFiles(config.mediaDir, join(config.lessonsDir, 'images'));
   const setup = { code: (await store.countUsers()) === 0 ? randomShortCode(8) : null };
   const figures = new RegisterFigures({ store, rooms, now });
+  // Warm the dashboard's memo once the server is up; a store closed meanwhile (tests) just skips it.
+  const warmTimer = setTimeout(() => void figures.warm().catch(() => undefined), 1000);
+  warmTimer.unref();
   // A learner card at the join screen: its holder, and the link from the session's learner to them.
   const people: CardRegister = {
     byCard: async (card) => {
@@ -182,6 +185,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       }),
     close: async () => {
       clearInterval(retentionTimer);
+      clearTimeout(warmTimer);
       rooms.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));

@@ -218,9 +218,11 @@ export function progressFigures(input: FigureInput): Progress {
   );
 
   const required = new Set(input.required);
+  // One pass over the people: each one's skills counted once.
+  const shownBy = new Map<string, number>();
+  for (const p of input.people) for (const id of input.skills.get(p.id)?.keys() ?? []) shownBy.set(id, (shownBy.get(id) ?? 0) + 1);
   const skills = input.skillIds.map((id) => {
-    let demonstrated = 0;
-    for (const p of input.people) if (input.skills.get(p.id)?.has(id)) demonstrated += 1;
+    const demonstrated = shownBy.get(id) ?? 0;
     const def = skillDef(id);
     return { id, name: def.name, domain: def.domain, required: required.has(id), demonstrated, sharePct: pct(demonstrated, input.people.length) };
   });

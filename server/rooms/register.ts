@@ -38,6 +38,7 @@ export class RegisterFigures {
   /** Skill evidence of each session, per person row. */
   async evidence(sessionIds: string[]): Promise<Map<string, Evidence[]>> {
     const out = new Map<string, Evidence[]>();
+    if (sessionIds.length === 0) return out;
     const ended: string[] = [];
     for (const id of new Set(sessionIds)) {
       const room = this.#rooms.get(id);
@@ -62,8 +63,17 @@ export class RegisterFigures {
   async skillsByPerson(links: LinkRecord[]): Promise<Map<string, Map<string, Shown>>> {
     const evidence = await this.evidence(links.map((l) => l.sessionId));
     const perPerson = new Map<string, { sessionId: string; evidence: Evidence[] }[]>();
+    const byRow = new Map<string, Evidence[]>();
+    for (const [sessionId, list] of evidence) {
+      for (const e of list) {
+        const key = `${sessionId}\u0000${e.rowId}`;
+        const rows = byRow.get(key);
+        if (rows) rows.push(e);
+        else byRow.set(key, [e]);
+      }
+    }
     for (const l of links) {
-      const rows = (evidence.get(l.sessionId) ?? []).filter((e) => e.rowId === l.rowId);
+      const rows = byRow.get(`${l.sessionId}\u0000${l.rowId}`) ?? [];
       const list = perPerson.get(l.personId) ?? [];
       list.push({ sessionId: l.sessionId, evidence: rows });
       perPerson.set(l.personId, list);
@@ -98,12 +108,58 @@ export class RegisterFigures {
     };
   }
 
+  /**
+   * Every person's skills, for the dashboard: one grouped query over the cached evidence of ended
+   * sessions, plus the sessions not cached (live ones from their rooms; ended ones derived and cached now).
+   */
+  async allPersonSkills(): Promise<Map<string, Map<string, Shown>>> {
+    // Derive first, so the grouped query below covers every ended session.
+    const uncached = await this.#store.linkedSessionsWithoutEvidence(EVIDENCE_VERSION);
+    const fresh = await this.evidence(uncached);
+    // Open sessions are derived on every call (never cached); ended ones just derived are counted twice, harmlessly (first time wins).
+    const live = uncached.filter((id) => fresh.has(id));
+    const add = (out: Map<string, Map<string, Shown>>, personId: string, skill: string, at: number, sessionId: string) => {
+      let skills = out.get(personId);
+      if (!skills) out.set(personId, (skills = new Map()));
+      const seen = skills.get(skill);
+      if (!seen || at < seen.at) skills.set(skill, { at, sessionId });
+    };
+    const memo = await this.#cachedSkills();
+    if (live.length === 0) return memo;
+    // Sessions still open (never cached): their evidence, row by row, over a copy of the memo.
+    const out = new Map([...memo].map(([id, m]) => [id, new Map(m)]));
+    for (const l of await this.#store.linksOfSessions(live)) {
+      for (const e of fresh.get(l.sessionId) ?? []) if (e.rowId === l.rowId) add(out, l.personId, e.skill, e.at, l.sessionId);
+    }
+    return out;
+  }
+  #memo: { generation: number; skills: Map<string, Map<string, Shown>> } | null = null;
+
+  /** The ended sessions' part, memoised until a link or cached evidence changes (it is a function of them only). */
+  async #cachedSkills(): Promise<Map<string, Map<string, Shown>>> {
+    const generation = this.#store.evidenceGeneration();
+    if (this.#memo?.generation === generation) return this.#memo.skills;
+    const skills = new Map<string, Map<string, Shown>>();
+    for (const r of await this.#store.cachedPersonSkills(EVIDENCE_VERSION)) {
+      let m = skills.get(r.personId);
+      if (!m) skills.set(r.personId, (m = new Map()));
+      m.set(r.skill, { at: r.at, sessionId: '' });
+    }
+    this.#memo = { generation, skills };
+    return skills;
+  }
+
+  /** After a start: fill the memo from what is cached, so the first dashboard answers as fast as the next. */
+  async warm(): Promise<void> {
+    await this.#cachedSkills();
+  }
+
   async progress(): Promise<Progress> {
-    const [people, links, standard] = await Promise.all([this.#store.listPeopleLite(), this.#store.allLinks(), this.standard()]);
-    const skills = await this.skillsByPerson(links);
+    const [people, attended, standard] = await Promise.all([this.#store.listPeopleLite(), this.#store.attendedPeople(), this.standard()]);
+    const skills = await this.allPersonSkills();
     return progressFigures({
       people,
-      attended: new Set(links.map((l) => l.personId)),
+      attended,
       skills,
       required: standard.required,
       skillIds: standard.skills.map((s) => s.id),

@@ -66,6 +66,10 @@ export interface RegisterStore {
   linksOfSession(sessionId: string): Promise<LinkRecord[]>;
   linksOfPerson(personId: string): Promise<LinkRecord[]>;
   allLinks(): Promise<LinkRecord[]>;
+  /** Links of these sessions only. */
+  linksOfSessions(sessionIds: string[]): Promise<LinkRecord[]>;
+  /** People linked to at least one class. */
+  attendedPeople(): Promise<Set<string>>;
 
   getRegisterSettings(): Promise<RegisterSettings>;
   setRegisterSettings(settings: RegisterSettings): Promise<void>;
@@ -73,6 +77,12 @@ export interface RegisterStore {
   /** Cached skill evidence of ended sessions, derived by rule `version`; sessions missing are listed apart. */
   cachedEvidence(sessionIds: string[], version: number): Promise<{ evidence: Map<string, Evidence[]>; missing: string[] }>;
   cacheEvidence(sessionId: string, version: number, evidence: Evidence[]): Promise<void>;
+  /** Linked sessions whose evidence is not cached at rule `version` (open ones, and ended ones not derived yet). */
+  linkedSessionsWithoutEvidence(version: number): Promise<string[]>;
+  /** Bumped by every write to links or cached evidence in this process: a memo of the two is valid while it stays. */
+  evidenceGeneration(): number;
+  /** Each person's skills from the cached sessions linked to them: the first time each was shown. */
+  cachedPersonSkills(version: number): Promise<{ personId: string; skill: string; at: number }[]>;
   /** Summaries (start, lesson, instructor) of these sessions. */
   sessionInfo(sessionIds: string[]): Promise<Map<string, { startedAt: number; lessonTitle: string; instructor: string; status: 'open' | 'ended' }>>;
 }

@@ -134,18 +134,31 @@ export function registerStore(db: Database.Database): RegisterStore {
     setSetting: db.prepare(
       'INSERT INTO register_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ),
-    evidenceSessions: db.prepare<[], { session_id: string; version: number }>('SELECT * FROM evidence_sessions'),
-    evidenceAll: db.prepare<[], { session_id: string; row_id: string; skill: string; at: number }>('SELECT * FROM skill_evidence'),
+    evidenceVersion: db.prepare<[string], { version: number }>('SELECT version FROM evidence_sessions WHERE session_id = ?'),
+    evidenceOf: db.prepare<[string], { row_id: string; skill: string; at: number }>('SELECT row_id, skill, at FROM skill_evidence WHERE session_id = ?'),
     clearEvidence: db.prepare('DELETE FROM skill_evidence WHERE session_id = ?'),
     putEvidence: db.prepare('INSERT INTO skill_evidence (session_id, row_id, skill, at) VALUES (?, ?, ?, ?)'),
     markEvidence: db.prepare(
       'INSERT INTO evidence_sessions (session_id, version) VALUES (?, ?) ON CONFLICT (session_id) DO UPDATE SET version = excluded.version',
+    ),
+    withoutEvidence: db.prepare<[number], { session_id: string }>(
+      `SELECT DISTINCT l.session_id FROM person_links l
+       LEFT JOIN evidence_sessions v ON v.session_id = l.session_id AND v.version = ? WHERE v.session_id IS NULL`,
+    ),
+    attended: db.prepare<[], { person_id: string }>('SELECT DISTINCT person_id FROM person_links'),
+    cachedSkills: db.prepare<[number], { person_id: string; skill: string; at: number }>(
+      `SELECT l.person_id, e.skill, min(e.at) AS at FROM person_links l
+       JOIN evidence_sessions v ON v.session_id = l.session_id AND v.version = ?
+       JOIN skill_evidence e ON e.session_id = l.session_id AND e.row_id = l.row_id
+       GROUP BY l.person_id, e.skill`,
     ),
     sessionInfo: db.prepare<[], { id: string; started_at: number; lesson_title: string; display_name: string | null; status: 'open' | 'ended' }>(
       `SELECT s.id, s.started_at, s.lesson_title, s.status, u.display_name FROM sessions s LEFT JOIN users u ON u.id = s.instructor_id`,
     ),
   };
 
+  // Links and cached evidence change only through this store: a counter tells memos when to refresh.
+  let generation = 0;
   const writeAudit = (a: AuditRecord) => q.audit.run(a.personId, a.at, a.userId, a.action, a.detail);
   const keys = (name: string) => ({ nameKey: foldText(name), givenKey: givenKey(name) });
 
@@ -175,17 +188,20 @@ export function registerStore(db: Database.Database): RegisterStore {
   });
 
   const link = db.transaction((l: LinkRecord, audit: AuditRecord) => {
+    generation += 1;
     q.link.run(l.sessionId, l.rowId, l.personId, l.at);
     writeAudit(audit);
   });
   const unlink = db.transaction((sessionId: string, rowId: string, audit: Omit<AuditRecord, 'personId'>) => {
     const found = q.linkOf.get(sessionId, rowId);
     if (!found) return undefined;
+    generation += 1;
     q.unlink.run(sessionId, rowId);
     writeAudit({ ...audit, personId: found.person_id });
     return found.person_id;
   });
   const cacheEvidence = db.transaction((sessionId: string, version: number, evidence: Evidence[]) => {
+    generation += 1;
     q.clearEvidence.run(sessionId);
     for (const e of evidence) q.putEvidence.run(sessionId, e.rowId, e.skill, e.at);
     q.markEvidence.run(sessionId, version);
@@ -223,8 +239,9 @@ export function registerStore(db: Database.Database): RegisterStore {
       if (folded) {
         const digits = folded.replace(/[\s.-]/g, '');
         if (/^\+?\d+$/.test(digits)) {
-          where.push('(card LIKE ? OR phone LIKE ?)');
-          params.push(`${digits}%`, `%${digits}%`);
+          // A card code by its first digits (the unique index's range); a phone by any 4+ digits of it.
+          where.push(digits.length >= 4 ? '((card >= ? AND card < ?) OR phone LIKE ?)' : '(card >= ? AND card < ?)');
+          params.push(digits, `${digits}~`, ...(digits.length >= 4 ? [`%${digits}%`] : []));
         } else {
           where.push("name_key LIKE ? ESCAPE '\\'");
           params.push(`%${folded.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
@@ -239,10 +256,14 @@ export function registerStore(db: Database.Database): RegisterStore {
         params.push(group);
       }
       const clause = where.join(' AND ');
-      const total = (db.prepare(`SELECT count(*) AS n FROM people WHERE ${clause}`).get(...params) as { n: number }).n;
       const rows = db
         .prepare(`SELECT * FROM people WHERE ${clause} ORDER BY given_key, name_key, id LIMIT ? OFFSET ?`)
         .all(...params, limit, offset) as PersonRow[];
+      // A first page that is not full is the whole answer: no second pass to count.
+      const total =
+        offset === 0 && rows.length < limit
+          ? rows.length
+          : (db.prepare(`SELECT count(*) AS n FROM people WHERE ${clause}`).get(...params) as { n: number }).n;
       return { total, people: rows.map(toPerson) };
     },
     listPeopleLite: async () => q.lite.all().map((r) => ({ id: r.id, hamlet: r.hamlet, group: r.grp })),
@@ -277,17 +298,26 @@ export function registerStore(db: Database.Database): RegisterStore {
       q.setSetting.run('standard', JSON.stringify(settings));
     },
     cachedEvidence: async (sessionIds, version) => {
-      const wanted = new Set(sessionIds);
-      const fresh = new Set(q.evidenceSessions.all().filter((r) => r.version === version && wanted.has(r.session_id)).map((r) => r.session_id));
-      const evidence = new Map<string, Evidence[]>([...fresh].map((id) => [id, []]));
-      for (const r of q.evidenceAll.all()) {
-        if (fresh.has(r.session_id)) evidence.get(r.session_id)!.push({ rowId: r.row_id, skill: r.skill, at: r.at });
+      // Session by session through the primary keys: a person's page asks for a handful, never all.
+      const evidence = new Map<string, Evidence[]>();
+      const missing: string[] = [];
+      for (const id of sessionIds) {
+        if (q.evidenceVersion.get(id)?.version !== version) {
+          missing.push(id);
+          continue;
+        }
+        evidence.set(id, q.evidenceOf.all(id).map((r) => ({ rowId: r.row_id, skill: r.skill, at: r.at })));
       }
-      return { evidence, missing: sessionIds.filter((id) => !fresh.has(id)) };
+      return { evidence, missing };
     },
     cacheEvidence: async (sessionId, version, evidence) => {
       cacheEvidence(sessionId, version, evidence);
     },
+    linkedSessionsWithoutEvidence: async (version) => q.withoutEvidence.all(version).map((r) => r.session_id),
+    evidenceGeneration: () => generation,
+    cachedPersonSkills: async (version) => q.cachedSkills.all(version).map((r) => ({ personId: r.person_id, skill: r.skill, at: r.at })),
+    linksOfSessions: async (sessionIds) => sessionIds.flatMap((id) => q.linksOfSession.all(id).map(toLink)),
+    attendedPeople: async () => new Set(q.attended.all().map((r) => r.person_id)),
     sessionInfo: async (sessionIds) => {
       const wanted = new Set(sessionIds);
       const out = new Map<string, { startedAt: number; lessonTitle: string; instructor: string; status: 'open' | 'ended' }>();
