@@ -4,9 +4,9 @@ import { foldText } from '../../shared/i18n/names.ts';
 import type { Evidence } from '../engine/skills.ts';
 import type { AuditRecord, LinkRecord, RegisterSettings, RegisterStore } from './register-port.ts';
 
-/** Migration 4: the register. `name_key` and `given_key` are folded (no diacritics, lower case) for search and order. */
+/** Migration 4: the register (IF NOT EXISTS: a database whose version was set back re-runs it safely). `name_key` and `given_key` are folded (no diacritics, lower case) for search and order. */
 export const registerMigration = `
-  CREATE TABLE people (
+  CREATE TABLE IF NOT EXISTS people (
     id TEXT PRIMARY KEY,
     card TEXT UNIQUE,
     name TEXT,
@@ -21,9 +21,9 @@ export const registerMigration = `
     updated_at INTEGER NOT NULL,
     erased_at INTEGER
   );
-  CREATE INDEX people_hamlet ON people(hamlet);
-  CREATE INDEX people_order ON people(given_key, name_key);
-  CREATE TABLE person_audit (
+  CREATE INDEX IF NOT EXISTS people_hamlet ON people(hamlet);
+  CREATE INDEX IF NOT EXISTS people_order ON people(given_key, name_key);
+  CREATE TABLE IF NOT EXISTS person_audit (
     id INTEGER PRIMARY KEY,
     person_id TEXT NOT NULL REFERENCES people(id),
     at INTEGER NOT NULL,
@@ -31,27 +31,27 @@ export const registerMigration = `
     action TEXT NOT NULL,
     detail TEXT NOT NULL
   );
-  CREATE INDEX person_audit_person ON person_audit(person_id, at);
-  CREATE TABLE person_links (
+  CREATE INDEX IF NOT EXISTS person_audit_person ON person_audit(person_id, at);
+  CREATE TABLE IF NOT EXISTS person_links (
     session_id TEXT NOT NULL REFERENCES sessions(id),
     row_id TEXT NOT NULL,
     person_id TEXT NOT NULL REFERENCES people(id),
     at INTEGER NOT NULL,
     PRIMARY KEY (session_id, row_id)
   );
-  CREATE INDEX person_links_person ON person_links(person_id);
-  CREATE TABLE register_settings (
+  CREATE INDEX IF NOT EXISTS person_links_person ON person_links(person_id);
+  CREATE TABLE IF NOT EXISTS register_settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
   );
-  CREATE TABLE skill_evidence (
+  CREATE TABLE IF NOT EXISTS skill_evidence (
     session_id TEXT NOT NULL REFERENCES sessions(id),
     row_id TEXT NOT NULL,
     skill TEXT NOT NULL,
     at INTEGER NOT NULL,
     PRIMARY KEY (session_id, row_id, skill)
   ) WITHOUT ROWID;
-  CREATE TABLE evidence_sessions (
+  CREATE TABLE IF NOT EXISTS evidence_sessions (
     session_id TEXT PRIMARY KEY REFERENCES sessions(id),
     version INTEGER NOT NULL
   );

@@ -194,8 +194,8 @@ function attachLearners(io: Server, { rooms, log, limits, people }: SocketDeps):
           );
           if (!result.ok) return result;
           const id = room.learnerIdForToken(tokenHash)!;
-          // The joined event is durable: tie each card's person to their row of this session.
-          if (result.events.length > 0 && people) {
+          // The joined event is durable: tie each card's person to their row of this session (an upsert, so a retried join repairs a lost link).
+          if (people) {
             const firstCardSlot = partners?.length ?? 0;
             if (holder) await people.link(room.id, id, holder.id);
             for (const [i, p] of partnerPeople.entries()) await people.link(room.id, `${id}.${firstCardSlot + i + 1}`, p.id);
