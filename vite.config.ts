@@ -11,6 +11,8 @@ const staffPages = {
   teach: here('./client/teach/index.html'),
   display: here('./client/display/index.html'),
   seat: here('./client/seat/index.html'),
+  register: here('./client/register/index.html'),
+  festival: here('./client/festival/index.html'),
   ...(existsSync(here('./client/help/index.html')) ? { help: here('./client/help/index.html') } : {}),
 };
 

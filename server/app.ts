@@ -15,7 +15,8 @@ import type { Store } from './store/store.ts';
 import { Auth, isLoopback } from './transport/auth.ts';
 import { Limits, type LimitsConfig } from './transport/limits.ts';
 import { apiRouter, sameOrigin } from './transport/http.ts';
-import { attachSockets, socketBroadcaster } from './transport/sockets.ts';
+import { attachSockets, socketBroadcaster, type CardRegister } from './transport/sockets.ts';
+import { RegisterFigures } from './rooms/register.ts';
 import { readdir, readFile } from 'node:fs/promises';
 
 export interface Config {
@@ -119,6 +120,19 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
   const auth = new Auth(store, now);
   const media = new MediaFiles(config.mediaDir, join(config.lessonsDir, 'images'));
   const setup = { code: (await store.countUsers()) === 0 ? randomShortCode(8) : null };
+  const figures = new RegisterFigures({ store, rooms, now });
+  // Warm the dashboard's memo once the server is up; a store closed meanwhile (tests) just skips it.
+  const warmTimer = setTimeout(() => void figures.warm().catch(() => undefined), 1000);
+  warmTimer.unref();
+  // A learner card at the join screen: its holder, and the link from the session's learner to them.
+  const people: CardRegister = {
+    byCard: async (card) => {
+      const p = await store.findPersonByCard(card);
+      return p?.name ? { id: p.id, name: p.name } : undefined;
+    },
+    link: (sessionId, rowId, personId) =>
+      store.linkLearner({ sessionId, rowId, personId, at: now() }, { personId, at: now(), userId: 'card', action: 'linked', detail: sessionId }),
+  };
 
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -159,6 +173,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       isLocal,
       limits,
       media,
+      figures,
     }),
   );
   // Uploads are named by content hash (a name never changes its bytes); starter images ship with the app.
@@ -184,7 +199,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
     res.status(code).type('text/plain').send(code === 404 ? 'Not found' : code < 500 ? 'Bad request' : 'Server error');
   });
 
-  attachSockets(io, { rooms, auth, log, limits, isLocal });
+  attachSockets(io, { rooms, auth, log, limits, isLocal, people });
 
   return {
     http,
@@ -208,6 +223,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
     close: async () => {
       clearInterval(retentionTimer);
       clearInterval(lanTimer);
+      clearTimeout(warmTimer);
       rooms.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));

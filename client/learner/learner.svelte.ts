@@ -183,12 +183,13 @@ export class Learner {
     void this.#flushAnswer();
   }
 
-  async join(code: string, name: string, partners: string[]): Promise<Result<LearnerSnapshot>> {
+  /** Join with a typed name, or with a learner card (`card`: the register gives the name). */
+  async join(code: string, name: string, partners: string[], card?: string): Promise<Result<LearnerSnapshot>> {
     this.#notice = null;
     const token = this.#joinToken;
     const res = await this.channel.send('learner:join', {
       code,
-      name,
+      ...(card ? { card } : { name }),
       token,
       ...(partners.length ? { partners } : {}),
       ...(this.#seat ? { seat: this.#seat } : {}),

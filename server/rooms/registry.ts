@@ -68,6 +68,11 @@ export class Rooms {
     return room;
   }
 
+  /** Every open room of this process (the festival board). */
+  open(): Room[] {
+    return [...this.#byId.values()].filter((room) => room.isOpen);
+  }
+
   get(sessionId: string): Room | undefined {
     return this.#byId.get(sessionId);
   }

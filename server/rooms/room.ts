@@ -1,4 +1,7 @@
 import type { ErrorBody } from '../../shared/protocol/errors.ts';
+import { sessionEvidence, type Evidence } from '../engine/skills.ts';
+import { festivalClass } from '../engine/festival.ts';
+import type { FestivalClass } from '../../shared/protocol/register.ts';
 import { errorMessages } from '../../shared/protocol/errors.ts';
 import type {
   ClassView,
@@ -173,6 +176,16 @@ export class Room {
 
   displayView(): DisplayView {
     return displayView(this.#state, this.#steps, this.joinUrl);
+  }
+
+  /** Skills shown so far in this class, per person (the register's rule, server/engine/skills.ts). */
+  evidence(): Evidence[] {
+    return sessionEvidence(this.#state);
+  }
+
+  /** This class on the festival board: aggregates only, no names. */
+  festivalView(): FestivalClass {
+    return festivalClass(this.#state);
   }
 
   /** A socket of this learner connected. */

@@ -6,6 +6,7 @@ import type { LessonRecord, LessonSummary, SessionSummary } from '../../shared/p
 import { compareText } from '../../shared/i18n/names.ts';
 import { SessionEvent, type SessionStarted } from '../engine/events.ts';
 import type { Store, UserRecord } from './store.ts';
+import { registerMigration, registerStore } from './register-sqlite.ts';
 
 /** Schema migrations, applied in order; PRAGMA user_version records how many ran. */
 const migrations: string[] = [
@@ -62,6 +63,9 @@ const migrations: string[] = [
   ALTER TABLE lessons ADD COLUMN position INTEGER;
   UPDATE lessons SET position = 0;
   `,
+  // The register of learners (docs/register.md): people, every change to them, links from session
+  // learners, the standard's settings, and a cache of skill evidence derived from ended sessions.
+  registerMigration,
 ];
 
 interface LessonRow {
@@ -239,6 +243,7 @@ export function openSqliteStore(dataDir: string): Store {
   };
 
   return {
+    ...registerStore(db),
     eraseLearnerNames: async (cutoff) => eraseNames(cutoff),
     countUsers: async () => q.countUsers.get()!.n,
     createUser: async (u) => {

@@ -1,6 +1,7 @@
 import type { Lesson } from '../../shared/lesson/schema.ts';
 import type { LessonRecord, LessonSummary, SessionSummary } from '../../shared/protocol/views.ts';
 import type { SessionEvent, SessionStarted } from '../engine/events.ts';
+import type { RegisterStore } from './register-port.ts';
 
 export interface UserRecord {
   id: string;
@@ -14,7 +15,7 @@ export interface UserRecord {
  * The storage port. Async so that a PostgreSQL implementation can fill it in; the SQLite one
  * answers synchronously underneath. Events are durable once `appendEvents` resolves.
  */
-export interface Store {
+export interface Store extends RegisterStore {
   countUsers(): Promise<number>;
   createUser(user: UserRecord): Promise<void>;
   findUserByUsername(username: string): Promise<UserRecord | undefined>;

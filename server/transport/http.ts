@@ -15,6 +15,8 @@ import { badRequest, send } from './respond.ts';
 import { isMediaUpload, lessonRoutes, ownsBody } from './lessons.ts';
 import type { MediaFiles } from '../store/media.ts';
 import type { Limits } from './limits.ts';
+import { ownsRegisterBody, registerRoutes } from './register.ts';
+import type { RegisterFigures } from '../rooms/register.ts';
 
 export interface HttpDeps {
   store: Store;
@@ -30,6 +32,8 @@ export interface HttpDeps {
   isLocal: (address: string | undefined) => boolean;
   limits: Limits;
   media: MediaFiles;
+  /** The register's figures (docs/register.md). */
+  figures: RegisterFigures;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -52,7 +56,7 @@ export function apiRouter(deps: HttpDeps): express.Router {
   });
   // 64 KB of JSON is plenty for any command; lesson saves, imports and uploads have their own caps.
   const json = express.json({ limit: '64kb', strict: true });
-  api.use((req, res, next) => (ownsBody(req) ? next() : json(req, res, next)));
+  api.use((req, res, next) => (ownsBody(req) || ownsRegisterBody(req) ? next() : json(req, res, next)));
 
   const requireUser = async (req: Request, res: Response): Promise<Me | undefined> => {
     const user = await auth.user(req);
@@ -232,6 +236,8 @@ export function apiRouter(deps: HttpDeps): express.Router {
       res.send(svg);
     }),
   );
+
+  api.use(registerRoutes({ store, rooms, auth, figures: deps.figures, now: deps.now, baseUrl: () => deps.lanUrls()[0] }));
 
   api.use((_req, res) => send(res, fail('not_found')));
   // Body parser errors (bad JSON, too large) and bugs: a clear code, never a stack trace.

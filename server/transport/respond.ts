@@ -30,6 +30,8 @@ const status: Partial<Record<ErrorCode, number>> = {
   setup_code_required: 403,
   not_found: 404,
   unknown_code: 404,
+  unknown_card: 404,
+  person_erased: 409,
   setup_done: 409,
   username_taken: 409,
   lesson_exists: 409,
@@ -39,6 +41,7 @@ const status: Partial<Record<ErrorCode, number>> = {
   image_type: 415,
   invalid_lesson: 422,
   import_format: 422,
+  invalid_csv: 422,
   rate_limited: 429,
   internal: 500,
 };

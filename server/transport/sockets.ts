@@ -110,6 +110,8 @@ export interface SocketDeps {
   limits: Limits;
   /** Is an address the server machine itself (not subject to per-address caps)? */
   isLocal: (address: string | undefined) => boolean;
+  /** The register, for joins with a learner card. */
+  people?: CardRegister;
 }
 
 export function attachSockets(io: Server, deps: SocketDeps): void {
@@ -144,10 +146,36 @@ function closeIfUnbound(socket: Socket, ms: number, isBound: () => boolean): voi
   socket.once('disconnect', () => clearTimeout(timer));
 }
 
+/** The register as the learner socket sees it: find a card's holder, tie a session learner to them. */
+export interface CardRegister {
+  byCard(card: string): Promise<{ id: string; name: string } | undefined>;
+  link(sessionId: string, rowId: string, personId: string): Promise<void>;
+}
+
+/** Card codes looked up under the guessing limits (reserved on arrival, like class codes): any unknown card refuses the join. */
+async function cardHolders(
+  limits: Limits,
+  keys: LimitKeys,
+  people: CardRegister | undefined,
+  cards: string[],
+): Promise<{ id: string; name: string }[] | 'rate_limited' | 'unknown_card'> {
+  if (cards.length === 0) return [];
+  const attempt = await limits.attempt(keys);
+  if (attempt.blocked) return 'rate_limited';
+  const found: { id: string; name: string }[] = [];
+  for (const card of cards) {
+    const person = await people?.byCard(card);
+    if (!person) return 'unknown_card';
+    found.push(person);
+  }
+  attempt.succeeded();
+  return found;
+}
+
 /** Guessing limits per address and per connection. */
 const codeKeys = (socket: Socket): LimitKeys => ({ codeAddr: socket.handshake.address, codeConn: socket.id });
 
-function attachLearners(io: Server, { rooms, log, limits, isLocal }: SocketDeps): void {
+function attachLearners(io: Server, { rooms, log, limits, isLocal, people }: SocketDeps): void {
   const learners = io.of(Namespaces.learner);
   const c = limits.config;
   const perSocket = new RateCounter(c.commandsPerSocketPerSecond, 1, 'learner-socket');
@@ -203,10 +231,15 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal }: SocketDeps)
       socket,
       learnerCommands,
       {
-        'learner:join': async ({ code, name, partners, seat, token }) => {
+        'learner:join': async ({ code, name, card, partners, partnerCards, seat, token }) => {
           const room = await guessedRoom(limits, codeKeys(socket), () => rooms.byCode(code));
           if (room === 'limited') return fail('rate_limited');
           if (!room) return fail('unknown_code');
+          // Cards are guessed like class codes: a wrong one counts against the same limits.
+          const cards = await cardHolders(limits, codeKeys(socket), people, [...(card ? [card] : []), ...(partnerCards ?? [])]);
+          if (!Array.isArray(cards)) return fail(cards);
+          const holder = card ? cards[0] : undefined;
+          const partnerPeople = card ? cards.slice(1) : cards;
           const tokenHash = sha256(token);
           const known = room.learnerIdForToken(tokenHash);
           const addrKey = `${room.id}|${address}`;
@@ -220,8 +253,17 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal }: SocketDeps)
             addedBy.set(addrKey, added + 1); // reserved before the write, so a burst of joins cannot all pass
           }
           const learnerId = known ?? randomId(8);
+          const allPartners = [...(partners ?? []), ...partnerPeople.map((p) => p.name)];
           const result = await room.dispatch(
-            { type: 'learner:join', learnerId, name, partners, seat: seat ?? '', tokenHash, capacity: c.learnersPerClass },
+            {
+              type: 'learner:join',
+              learnerId,
+              name: holder?.name ?? name!,
+              partners: allPartners.length ? allPartners : undefined,
+              seat: seat ?? '',
+              tokenHash,
+              capacity: c.learnersPerClass,
+            },
             { role: 'guest' },
           );
           if (counted && (!result.ok || result.events.length === 0)) addedBy.set(addrKey, (addedBy.get(addrKey) ?? 1) - 1);
@@ -230,6 +272,12 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal }: SocketDeps)
             return result;
           }
           const id = room.learnerIdForToken(tokenHash)!;
+          // The joined event is durable: tie each card's person to their row of this session (an upsert, so a retried join repairs a lost link).
+          if (people) {
+            const firstCardSlot = partners?.length ?? 0;
+            if (holder) await people.link(room.id, id, holder.id);
+            for (const [i, p] of partnerPeople.entries()) await people.link(room.id, `${id}.${firstCardSlot + i + 1}`, p.id);
+          }
           await bindTo(room, id);
           return { ok: true, data: room.learnerSnapshot(id)! };
         },

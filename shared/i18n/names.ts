@@ -17,3 +17,13 @@ export function compareNames(a: string, b: string): number {
 
 /** Compares labels that are not names (seats, titles): Vietnamese letters, numbers by value. */
 export const compareText = (a: string, b: string): number => collator.compare(a, b);
+
+/** Text folded for search: no diacritics (đ → d), lower case, spaces folded ("Nguyễn Thị Lành" → "nguyen thi lanh"). */
+export const foldText = (text: string): string =>
+  text
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[đĐ]/g, 'd')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();

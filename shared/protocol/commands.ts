@@ -37,14 +37,29 @@ export const SeatLabel = z
 
 // ---- learner namespace (/learner) ----
 
-export const LearnerJoin = z.strictObject({
-  code: ClassCode,
-  name: LearnerName,
-  /** Pair mode: the first names of the one or two others sharing this tablet. */
-  partners: z.array(LearnerName).max(2).optional(),
-  seat: SeatLabel.optional(),
-  token: Token,
-});
+/** A learner card code (the register, docs/register.md): 9 digits from 2 to 9, spaces allowed. */
+export const CardCode = z
+  .string()
+  .max(40)
+  .transform((s) => s.replace(/[\s.-]/g, ''))
+  .pipe(z.string().regex(/^[2-9]{9}$/, 'must be 9 digits from 2 to 9'));
+
+export const LearnerJoin = z
+  .strictObject({
+    code: ClassCode,
+    /** The typed first name; with a card, the register's name is used instead. */
+    name: LearnerName.optional(),
+    /** "Tôi có thẻ học viên": the learner's card code; the class greets them by their name in the register. */
+    card: CardCode.optional(),
+    /** Pair mode: the first names of the one or two others sharing this tablet. */
+    partners: z.array(LearnerName).max(2).optional(),
+    /** Pair mode: the cards of others sharing the tablet (after `partners`; at most two others in all). */
+    partnerCards: z.array(CardCode).max(2).optional(),
+    seat: SeatLabel.optional(),
+    token: Token,
+  })
+  .refine((j) => j.name !== undefined || j.card !== undefined, { message: 'give a name or a card', path: ['name'] })
+  .refine((j) => (j.partners?.length ?? 0) + (j.partnerCards?.length ?? 0) <= 2, { message: 'at most two others', path: ['partners'] });
 export type LearnerJoin = z.infer<typeof LearnerJoin>;
 
 export const LearnerResume = z.strictObject({ token: Token });

@@ -31,6 +31,9 @@ export const ErrorCode = {
   import_format: 'import_format',
   class_full: 'class_full',
   name_blocked: 'name_blocked',
+  unknown_card: 'unknown_card',
+  invalid_csv: 'invalid_csv',
+  person_erased: 'person_erased',
   internal: 'internal',
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
@@ -41,11 +44,20 @@ export interface LessonIssue {
   message: string;
 }
 
+/** A bad row of a register import: its number in the file and what is wrong, per column. */
+export interface CsvRowIssue {
+  row: number;
+  column: string | null;
+  message: string;
+}
+
 export interface ErrorBody {
   code: ErrorCode;
   message: string;
   /** With `invalid_lesson`: every problem found, so the editor can mark each field. */
   issues?: LessonIssue[];
+  /** With `invalid_csv`: every bad row of an import (row 1 is the heading), nothing imported. */
+  rows?: CsvRowIssue[];
 }
 
 /** Every command's acknowledgement. */
@@ -84,6 +96,9 @@ export const errorMessages: Record<ErrorCode, string> = {
   import_format: 'This is not a Cùng Học lesson file (kind "cunghoc-lesson", version 1).',
   class_full: 'This class takes no more learners (ask the instructor).',
   name_blocked: 'The instructor has removed this name from the class.',
+  unknown_card: 'No person in the register has this card code.',
+  invalid_csv: 'Some rows of the file are wrong; nothing was imported.',
+  person_erased: 'This person was erased from the register.',
   internal: 'Something went wrong on the server.',
 };
 

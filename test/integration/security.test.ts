@@ -156,6 +156,10 @@ describe('authorization', () => {
     const session = await startSession(server.url, cookie);
     const lessonDoc = unwrap((await api<{ lesson: Record<string, unknown> }>(server.url, 'GET', '/api/lessons/thanh-toan-qr', undefined, cookie)).ack).lesson;
     const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    const person = { name: 'Nguyễn Thị Lành', birthYear: 1956, hamlet: 'Thôn Đông', group: 'nguoi-cao-tuoi', consentDate: '2026-11-02' };
+    const personId = unwrap((await api<{ id: string }>(server.url, 'POST', '/api/people', person, cookie)).ack).id;
+    const peopleBefore = unwrap((await api(server.url, 'GET', `/api/people/${personId}`, undefined, cookie)).ack);
+    const standardBefore = unwrap((await api(server.url, 'GET', '/api/register/standard', undefined, cookie)).ack);
     const routes: [string, string, unknown, boolean][] = [
       ['GET', '/api/lessons', undefined, true],
       ['GET', '/api/lessons?archived=1', undefined, true],
@@ -172,6 +176,27 @@ describe('authorization', () => {
       ['POST', '/api/users', { username: 'moi-nguoi', displayName: 'Mới', password: 'mat-khau-rat-dai' }, true],
       ['GET', `/api/sessions/${session.id}.json`, undefined, true],
       ['GET', `/api/sessions/${session.id}.csv`, undefined, true],
+      // The register of learners (personal data): signed-in instructors only.
+      ['GET', '/api/people', undefined, true],
+      ['GET', '/api/people?q=lanh', undefined, true],
+      ['GET', '/api/people.csv', undefined, true],
+      ['GET', '/api/people/hamlets', undefined, true],
+      ['GET', `/api/people/cards?ids=${personId}`, undefined, true],
+      ['POST', '/api/people', person, true],
+      ['POST', '/api/people/import', { csv: 'Họ và tên,Năm sinh,Thôn/Tổ dân phố,Nhóm,Ngày đồng ý lưu thông tin\r\nAi Đó,1950,Thôn Đông,Khác,2026-11-02' }, true],
+      ['GET', `/api/people/${personId}`, undefined, true],
+      ['PUT', `/api/people/${personId}`, { ...person, name: 'Đổi Tên' }, true],
+      ['GET', `/api/people/${personId}/export`, undefined, true],
+      ['GET', `/api/people/${personId}/card.svg`, undefined, true],
+      ['POST', `/api/people/${personId}/erase`, {}, true],
+      ['POST', '/api/people/link', { sessionId: session.id, rowId: 'abcdefgh', personId }, true],
+      ['POST', '/api/people/unlink', { sessionId: session.id, rowId: 'abcdefgh' }, true],
+      ['GET', `/api/people/links/${session.id}`, undefined, true],
+      ['GET', '/api/register/standard', undefined, true],
+      ['PUT', '/api/register/standard', { required: ['vneid'], targetPct: 50, populations: {} }, true],
+      ['GET', '/api/register/progress', undefined, true],
+      ['GET', '/api/register/progress.csv', undefined, true],
+      ['GET', '/api/festival', undefined, true],
       ['GET', '/api/info', undefined, false],
       ['GET', '/api/auth/me', undefined, false],
       ['GET', `/api/join-qr/${session.code}.svg`, undefined, false],
@@ -199,6 +224,14 @@ describe('authorization', () => {
     expect(unwrap((await api<unknown[]>(server.url, 'GET', '/api/lessons?archived=1', undefined, cookie)).ack)).toEqual(lessonsBefore);
     expect(unwrap((await api(server.url, 'GET', '/api/lessons/thanh-toan-qr', undefined, cookie)).ack)).toEqual(lessonBefore);
     expect(readdirSync(join(server.dataDir, 'media'))).toEqual([]);
+    expect(unwrap((await api(server.url, 'GET', `/api/people/${personId}`, undefined, cookie)).ack)).toEqual(peopleBefore);
+    expect(unwrap((await api<{ total: number }>(server.url, 'GET', '/api/people', undefined, cookie)).ack).total).toBe(1);
+    expect(unwrap((await api(server.url, 'GET', '/api/register/standard', undefined, cookie)).ack)).toEqual(standardBefore);
+    // The register's reads with the instructor's cookie work (so the refusals above are about the role).
+    for (const [method, path] of routes.filter(([m, p]) => m === 'GET' && /^\/api\/(people|register|festival)/.test(p))) {
+      const res = await fetch(server.url + path, { method, headers: { cookie } });
+      expect(res.status, `instructor ${method} ${path}`).toBe(200);
+    }
     // The lesson editor's routes with the instructor's cookie work (so the refusals above are about the role).
     const editorRoutes = routes.filter(([, path]) => /^\/api\/(lessons|media)/.test(path));
     for (const [method, path, body] of [...editorRoutes.filter(([, p]) => !p.endsWith('/archive')), ...editorRoutes.filter(([, p]) => p.endsWith('/archive'))]) {

@@ -29,6 +29,9 @@ export const common = {
   'error.help_not_found': 'Không tìm thấy yêu cầu giúp đỡ này.',
   'error.help_closed': 'Yêu cầu này đã xong hoặc đã huỷ.',
   'error.internal': 'Máy chủ gặp lỗi. Hãy thử lại.',
+  'error.unknown_card': 'Không tìm thấy thẻ học viên có mã này. Hãy xem lại các số trên thẻ.',
+  'error.invalid_csv': 'Có dòng sai trong tệp; chưa nhập người nào.',
+  'error.person_erased': 'Người này đã bị xoá khỏi sổ.',
   'error.timeout': 'Mạng chậm, chưa gửi được. Hãy thử lại.',
   'error.network': 'Không kết nối được máy chủ. Kiểm tra Wi-Fi rồi thử lại.',
 };
