@@ -84,7 +84,7 @@ export function newQuestion(id: string): Question {
 }
 
 export function newStep(id: string): Step {
-  return { id, title: '', body: '', skills: [], questions: [] };
+  return { id, title: '', body: '', skills: [], questions: [], tasks: [] };
 }
 
 export function newLesson(): Lesson {

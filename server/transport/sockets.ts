@@ -173,6 +173,8 @@ function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
           asLearner({ type: 'learner:help', active, reason, requestId: randomId(9) }, me),
         'learner:navigate': ({ step }) => asLearner({ type: 'learner:navigate', step }, me),
         'quiz:answer': ({ runId, answerId, value }) => asLearner({ type: 'quiz:answer', runId, answerId, value }, me),
+        // A field's entry is judged in the engine and dropped: it is in no event, view or log line.
+        'task:move': ({ runId, moveId, from, action }) => asLearner({ type: 'task:move', runId, moveId, from, action }, me),
         'learner:ping': async ({ rttMs }) => {
           if (!bound) return fail('unauthorized', 'Join a class first.');
           if (rttMs !== null) bound.room.reportRtt(bound.learnerId, rttMs);
@@ -280,6 +282,12 @@ function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void
         'seat:place': ({ sessionId, learnerId, row, col }) =>
           control(sessionId, { type: 'seat:place', learnerId, row, col }),
         'seat:label': ({ sessionId, learnerId, seat }) => control(sessionId, { type: 'seat:label', learnerId, seat }),
+        'task:open': async ({ sessionId, source }) => {
+          const runId = randomId(9);
+          const ack = await control(sessionId, { type: 'task:open', runId, source });
+          return ack.ok ? { ok: true, data: { runId } } : ack;
+        },
+        'task:close': ({ sessionId, runId }) => control(sessionId, { type: 'task:close', runId }),
       },
       log,
     );

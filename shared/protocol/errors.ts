@@ -29,6 +29,9 @@ export const ErrorCode = {
   image_type: 'image_type',
   image_too_large: 'image_too_large',
   import_format: 'import_format',
+  task_not_found: 'task_not_found',
+  task_closed: 'task_closed',
+  invalid_move: 'invalid_move',
   internal: 'internal',
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
@@ -80,6 +83,9 @@ export const errorMessages: Record<ErrorCode, string> = {
   image_type: 'Only PNG, JPEG or WebP images are accepted (and the bytes must match the type).',
   image_too_large: 'The image is too large (at most 8 MB and 40 megapixels).',
   import_format: 'This is not a Cùng Học lesson file (kind "cunghoc-lesson", version 1).',
+  task_not_found: 'No such practice task.',
+  task_closed: 'The practice task is closed.',
+  invalid_move: 'That move is not part of the task from the screen the learner is on.',
   internal: 'Something went wrong on the server.',
 };
 

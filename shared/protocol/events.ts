@@ -23,6 +23,9 @@ import {
   SessionEnd,
   StaffWatch,
   StepPush,
+  TaskMove,
+  TaskOpen,
+  TaskRunRef,
 } from './commands.ts';
 import type { Ack } from './errors.ts';
 import type { ClassView, DisplayView, LearnerSnapshot, MeView, StaffView } from './views.ts';
@@ -38,6 +41,7 @@ export const learnerCommands = {
   'learner:navigate': LearnerNavigate,
   'learner:leave': LearnerLeave,
   'quiz:answer': QuizAnswer,
+  'task:move': TaskMove,
   'learner:ping': LearnerPing,
   'tablet:seat': TabletSeat,
 } as const;
@@ -59,6 +63,8 @@ export const staffCommands = {
   'seatmap:set': SeatMapSet,
   'seat:place': SeatPlace,
   'seat:label': SeatLabelSet,
+  'task:open': TaskOpen,
+  'task:close': TaskRunRef,
 } as const;
 export const displayCommands = {
   'display:watch': DisplayWatch,
@@ -73,6 +79,8 @@ export interface LearnerAcks {
   'learner:navigate': MeView;
   'learner:leave': null;
   'quiz:answer': MeView;
+  /** The learner's progress after the move (or after the move it repeats). */
+  'task:move': MeView;
   'learner:ping': { now: number };
   'tablet:seat': { seat: string };
 }
@@ -94,6 +102,8 @@ export interface StaffAcks {
   'seatmap:set': null;
   'seat:place': null;
   'seat:label': null;
+  'task:open': { runId: string };
+  'task:close': null;
 }
 export interface DisplayAcks {
   'display:watch': DisplayView;
