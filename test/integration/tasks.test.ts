@@ -115,7 +115,7 @@ describe('practice tasks over the wire', () => {
   });
 
   it('moves made while the link was down are sent again after the reconnect and count once', async () => {
-    const { staff, learners, runId } = await classInTask(1);
+    const { server, staff, learners, runId } = await classInTask(1);
     const [a] = learners;
     // Two misses acknowledged, then the link drops before the third's ack could be seen.
     const m1 = moveOf(runId, 'trang-chu', { kind: 'miss' });
@@ -126,7 +126,7 @@ describe('practice tasks over the wire', () => {
     a.socket.emit('task:move', m3, () => undefined);
     a.socket.disconnect();
     // The tablet comes back and sends its whole queue again, in order, with the same ids.
-    const again = learnerSocket(a.socket.io.uri.replace(/\/learner$/, ''));
+    const again = learnerSocket(server.url);
     unwrap(await call<LearnerSnapshot>(again, 'learner:resume', { token: a.tok }));
     for (const m of [m1, m2]) unwrap(await call(again, 'task:move', m));
     const third = await call<MeView>(again, 'task:move', m3);

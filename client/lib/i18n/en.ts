@@ -17,6 +17,10 @@ export const common: vi.Shape<typeof vi.common> = {
   'quiz.left': '{n} seconds left',
   'quiz.leftMin': '{m} min {s} s left',
   'quiz.rightTag': '✓ Right answer',
+  'tc.finished': 'Finished: {n}/{total}',
+  'tc.trapped': 'Fell into a trap: {n}',
+  'tc.commonTrap': 'Most common trap: {title} ({n})',
+  'tc.perScreen': 'Learners on each screen',
   'error.bad_request': 'Something is not right in what was sent. Please check it.',
   'error.unknown_code': 'No open class has this code.',
   'error.unknown_token': 'You are no longer in an open class.',
@@ -71,6 +75,8 @@ export const learner: vi.Shape<typeof vi.learner> = {
   'learner.queued': 'Waiting for the network to send…',
   'learner.waiting': 'Waiting to send: {list}',
   'learner.waitDone': 'Done on step {n}',
+  'learner.waitTask': 'practice task',
+  'learner.loading': 'Opening…',
   'learner.waitAnswer': 'answer',
   'learner.prev': 'Previous step',
   'learner.next': 'Next step',
@@ -110,6 +116,9 @@ export const learner: vi.Shape<typeof vi.learner> = {
 
 export const teach: vi.Shape<typeof vi.teach> = {
   'teach.title': 'Cùng Học — Instructor',
+  'tp.heading': 'Practice tasks',
+  'tp.open': 'Open for everyone',
+  'tp.close': 'Close the practice task for everyone',
   'error.forbidden': 'You may not do that.',
   'error.setup_done': 'The first account already exists. Please sign in.',
   'error.setup_code_required': 'Type the setup code printed on the server screen.',
@@ -440,6 +449,14 @@ export const staff: vi.Shape<typeof vi.staff> = {
   'stuck.slow': 'Slower than expected',
   'stuck.wrong_answers': 'Several wrong answers',
   'stuck.onStep': '{d} on this step',
+  'stuck.task_slow': 'Far longer on one screen than the class',
+  'stuck.task_misses': 'Several taps that hit nothing',
+  'rtask.heading': 'Practice task',
+  'rtask.at': 'on “{screen}”, {d}',
+  'rtask.working': 'Working',
+  'rtask.finished': '✓ Finished',
+  'rtask.trapped': '! Fell into a trap: {trap}',
+  'rtask.misses': '{n} taps that hit nothing',
 };
 
 export const help: vi.Shape<typeof vi.help> = {
@@ -466,6 +483,7 @@ export const help: vi.Shape<typeof vi.help> = {
 };
 
 export const display: vi.Shape<typeof vi.display> = {
+  'dt.heading': 'Practice task',
   'loading': 'Loading…',
   'display.title': 'Cùng Học — Projector',
   'display.enterCode': 'Class code to show',
@@ -494,4 +512,35 @@ export const seat: vi.Shape<typeof vi.seat> = {
   'tablet.save': 'Save tablet name',
   'seat.saved': 'Saved. This tablet is: {seat}',
   'seat.back': 'Back to the join screen',
+};
+
+export const task: vi.Shape<typeof vi.task> = {
+  'task.heading': 'Practice task',
+  'task.practice': 'Practice screen — not a real app',
+  'task.hint': 'Hint',
+  'task.noHint': 'This screen has no hint. Read the task again.',
+  'task.listen': 'Listen',
+  'task.retry': 'Try again',
+  'task.goal': 'Well done!',
+  'task.trap': 'Stop for a moment',
+  'task.trapWhy': 'Why it is dangerous:',
+  'task.phone': 'Practice phone screen: {name}',
+  'task.screenName': 'On: {name}',
+  'task.enter': 'Continue',
+  'task.mismatch': 'Not quite. Check and type it again.',
+  'task.pinDigits': '{n}/{total} digits entered',
+  'task.pinDelete': 'Delete',
+  'task.pinOk': 'Confirm',
+  'task.scan': 'Point the camera at: {label}',
+  'task.scanTitle': 'Choose a code to scan',
+  'task.sms': 'Message from {from}',
+  'task.call': 'Call from {from}',
+  'task.on': 'On',
+  'task.off': 'Off',
+  'task.queued': 'Waiting for the network to send ({n})…',
+  'task.closed': 'The instructor closed the practice task.',
+  'task.loading': 'Opening the practice task…',
+  'task.announceGoal': 'Well done! {learned}',
+  'task.announceTrap': 'Stop. {title}. {explanation}',
+  'task.announceScreen': 'Screen: {name}',
 };

@@ -9,6 +9,7 @@ import type { learner } from './vi/learner.ts';
 import type { staff } from './vi/staff.ts';
 import type { seat } from './vi/seat.ts';
 import type { teach } from './vi/teach.ts';
+import type { task } from './vi/task.ts';
 
 export { common } from './vi/common.ts';
 export { learner } from './vi/learner.ts';
@@ -17,6 +18,7 @@ export { display } from './vi/display.ts';
 export { staff } from './vi/staff.ts';
 export { help } from './vi/help.ts';
 export { seat } from './vi/seat.ts';
+export { task } from './vi/task.ts';
 
 /** The shape another language must fill for a section: a missing or extra key fails type checking. */
 export type Shape<T> = Record<keyof T, string>;
@@ -27,5 +29,6 @@ export type Key =
   | keyof typeof display
   | keyof typeof staff
   | keyof typeof help
-  | keyof typeof seat;
+  | keyof typeof seat
+  | keyof typeof task;
 export type Dict = Partial<Record<Key, string>>;

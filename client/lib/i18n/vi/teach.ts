@@ -1,6 +1,9 @@
 /** The instructor console. */
 export const teach = {
   'teach.title': 'Cùng Học — Giảng viên',
+  'tp.heading': 'Bài thực hành',
+  'tp.open': 'Mở cho cả lớp',
+  'tp.close': 'Đóng bài thực hành cho cả lớp',
   'error.forbidden': 'Bạn không có quyền làm việc này.',
   'error.setup_done': 'Tài khoản đầu tiên đã được tạo. Hãy đăng nhập.',
   'error.setup_code_required': 'Cần nhập mã cài đặt in trên màn hình máy chủ.',
