@@ -382,3 +382,30 @@ describe('results', () => {
     expect(results.steps[0]).toMatchObject({ index: 1, taskStruggles: 2 });
   });
 });
+
+describe('starter tasks', () => {
+  const dir = new URL('../../lessons/', import.meta.url);
+  const ids = ['lam-quen-dien-thoai', 'cai-dat-vneid', 'thanh-toan-qr', 'mua-ban-truc-tuyen', 'dich-vu-cong-truc-tuyen', 'bao-ve-thong-tin-ca-nhan'];
+  const lessons = ids.map((id) => Lesson.parse(JSON.parse(readFileSync(new URL(`${id}.json`, dir), 'utf8'))));
+  const all = lessons.flatMap((l) => l.steps.flatMap((s) => s.tasks.map((task) => ({ lesson: l, task }))));
+
+  it('each starter lesson has at least one task, ten or more in all, with the ones the classes need', () => {
+    for (const l of lessons) expect(l.steps.some((s) => s.tasks.length > 0), l.id).toBe(true);
+    expect(all.length).toBeGreaterThanOrEqual(10);
+    const taskIds = all.map((x) => x.task.id);
+    for (const id of ['tra-tien-qr', 'tin-nhan-khoa-tai-khoan', 'cuoc-goi-xin-otp', 'mua-hang-an-toan', 'mo-the-dinh-danh', 'nop-ho-so-truc-tuyen', 'tang-co-chu', 'ket-noi-wifi', 'goi-nguoi-than']) {
+      expect(taskIds).toContain(id);
+    }
+  });
+
+  it.each(all.map((x) => [x.task.id, x] as const))('%s: no problems, explained traps, skills of its lesson, generic look-alike', (_id, { lesson, task }) => {
+    expect(taskProblems(task)).toEqual([]);
+    for (const trap of task.traps) expect(trap.explanation.length).toBeGreaterThan(40);
+    for (const skill of task.skills) expect(lesson.skills).toContain(skill);
+    const text = JSON.stringify(task);
+    // No real brands, no phone numbers, no real web addresses.
+    expect(text).not.toMatch(/vneid|zalo|momo|vietcombank|agribank|bidv|shopee|lazada|tiki|facebook|viettel|vnpay/i);
+    expect(text).not.toMatch(/\d[\d .]{8,}\d/);
+    expect(text).not.toMatch(/https?:|www\.|\.(com|vn)\b/i);
+  });
+});
