@@ -179,6 +179,14 @@ describe('practice task: paying by QR code, three tablets and a console', () => 
     await tid(teach, 'task-close').click();
     for (const page of [lanh, hoa, tuan]) await until(() => tid(page, 'task').count()).toBe(0);
 
+    // The results page: per task, % finished, where most were stuck, each trap with its share.
+    await tid(teach, 'results-link').click();
+    const taskRow = tid(teach, 'results-task').first();
+    await until(() => taskRow.innerText()).toContain('Trả tiền cho người nhận lạ');
+    expect(await taskRow.innerText()).toMatch(/33[,.]3\s?%/);
+    expect(await taskRow.innerText()).toContain('Nhập mã PIN');
+    await shot(teach, 'task-results');
+
     if (found.length) console.log(found.join('\n'));
     expect(found).toEqual([]);
     for (const page of [teach, display, helper, lanh, hoa, tuan]) expect(errorsOf(page)).toEqual([]);
