@@ -19,6 +19,8 @@ export type TaskCommand =
   | { type: 'task:move'; runId: string; moveId: string; from: string; action: TaskAction };
 
 const none: Decision = { events: [] };
+/** Visits per screen the class median is taken over. */
+const MAX_VISITS = 500;
 
 export const activeTask = (state: SessionState): TaskRun | undefined =>
   state.activeTask === null ? undefined : state.tasks.get(state.activeTask);
@@ -149,8 +151,12 @@ export function evolveTask(state: SessionState, event: TaskEvent): void {
         p.screenMs.set(p.screen, (p.screenMs.get(p.screen) ?? 0) + spent);
         if (countVisit) {
           const visits = run.visits.get(p.screen);
-          if (visits) visits.push(spent);
-          else run.visits.set(p.screen, [spent]);
+          if (!visits) run.visits.set(p.screen, [spent]);
+          else {
+            visits.push(spent);
+            // The median of the latest visits: bounded, so a festival's hour of moves keeps views cheap.
+            if (visits.length > MAX_VISITS) visits.splice(0, visits.length - MAX_VISITS);
+          }
         }
       };
       const o = event.outcome;
