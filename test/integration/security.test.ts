@@ -38,6 +38,7 @@ const matrix: Record<string, Role[]> = {
   'learner:navigate': ['learner'],
   'learner:leave': ['learner'],
   'quiz:answer': ['learner'],
+  'task:move': ['learner'],
   'learner:ping': ['learner'],
   'tablet:seat': ['anonymous', 'learner'],
   'staff:watch': ['instructor', 'helper'],
@@ -57,6 +58,8 @@ const matrix: Record<string, Role[]> = {
   'seatmap:set': ['instructor'],
   'seat:place': ['instructor'],
   'seat:label': ['instructor', 'helper'],
+  'task:open': ['instructor'],
+  'task:close': ['instructor'],
   'display:watch': ['projector'],
 };
 
@@ -107,6 +110,9 @@ describe('authorization', () => {
       'learner:navigate': { step: 0 },
       'learner:leave': {},
       'quiz:answer': { runId, answerId: 'matrix-answer-1', value: { kind: 'poll', option: 'a' } },
+      'task:move': { runId: 'task-run-none', moveId: 'matrix-move-1', from: 'trang-chu', action: { kind: 'miss' } },
+      'task:open': { sessionId: session.id, source: { step: 0, taskId: 'nope' } },
+      'task:close': { sessionId: session.id, runId: 'task-run-none' },
       'learner:ping': { rttMs: 12 },
       'tablet:seat': { helperCode: first.helperCode, seat: 'Bàn 9' },
       'staff:watch': { sessionId: session.id },
