@@ -89,8 +89,8 @@ describe('practice task: paying by QR code, three tablets and a console', () => 
     );
     await until(() => tid(teach, 'roster-row').count()).toBe(3);
 
-    // Step 4 brings the task with it.
-    await teach.locator('[data-testid="outline-item"][data-index="3"]').click();
+    // Step 5 ("Xác nhận bằng mã PIN hoặc OTP") brings the task with it.
+    await teach.locator('[data-testid="outline-item"][data-index="4"]').click();
     for (const page of [lanh, hoa, tuan]) {
       await tid(page, 'task').waitFor();
       await expect(tid(page, 'task-practice').innerText()).resolves.toBe('Màn hình tập — không phải ứng dụng thật');
@@ -192,13 +192,21 @@ describe('practice task: paying by QR code, three tablets and a console', () => 
     expect(await row('Hoà').getByTestId('roster-task').innerText()).toContain('1 lần chạm trượt'); // counted once
     await tid(teach, 'task-close').click();
     for (const page of [lanh, hoa, tuan]) await until(() => tid(page, 'task').count()).toBe(0);
+    // …and opens it again from the lesson, for everyone: a new run, everyone on its first screen.
+    await teach.locator('[data-testid="task-open"][data-task="tra-tien-qr"]').click();
+    for (const page of [lanh, hoa, tuan]) await until(() => screenOf(page)).toBe('trang-chu');
+    await until(() => tid(teach, 'task-finished').innerText()).toContain('0/3');
+    await tid(teach, 'task-close').click();
+    for (const page of [lanh, hoa, tuan]) await until(() => tid(page, 'task').count()).toBe(0);
 
     // The results page: per task, % finished, where most were stuck, each trap with its share.
     await tid(teach, 'results-link').click();
     const taskRow = tid(teach, 'results-task').first();
     await until(() => taskRow.innerText()).toContain('Trả tiền cho người nhận lạ');
     expect(await taskRow.innerText()).toMatch(/33[,.]3\s?%/);
-    expect(await taskRow.innerText()).toContain('Nhập mã PIN');
+    // Tuấn stopped on the PIN screen, Hoà (after her retry) on the recipient check: one each.
+    expect(await taskRow.innerText()).toMatch(/(Nhập mã PIN|Kiểm tra người nhận) \(1 người\)/);
+    await until(() => tid(teach, 'results-task').count()).toBe(2); // the second opening is a run of its own
     await shot(teach, 'task-results');
 
     if (found.length) console.log(found.join('\n'));

@@ -63,7 +63,7 @@ async function start(dataDir = mkdtempSync(join(tmpdir(), 'cunghoc-task-')), log
   return r;
 }
 
-const TASK_STEP = 3; // "Kiểm tra người nhận và số tiền": the QR payment task comes with it
+const TASK_STEP = 4; // "Xác nhận bằng mã PIN hoặc OTP": the QR payment task comes with it
 
 async function classInTask(n: number) {
   const server = await start();
