@@ -399,6 +399,11 @@ export class Learner {
     const have = this.#class;
     if (have && (have.sessionId !== view.sessionId || view.seq < have.seq)) return;
     if (have?.quiz?.runId !== view.quiz?.runId) this.#quizError = null;
+    if (have?.task?.runId !== view.task?.runId) {
+      // Another task (or none): what was queued for a closed one would only be refused.
+      this.#taskError = null;
+      this.#taskQueue = this.#taskQueue.filter((m) => m.runId === view.task?.runId);
+    }
     this.#class = view;
   }
 
