@@ -284,6 +284,64 @@ async function sustained(msg: Request): Promise<AnswerStats> {
   return stats;
 }
 
+/**
+ * Practice-task moves: every learner taps back and forth between the bench task's two screens, one
+ * move per `everyMs`, each with a fresh client-made moveId, for `durationMs`. Reports how many ended on "b".
+ */
+async function moves(msg: Request): Promise<AnswerStats & { onB: number }> {
+  const { runId, startAt, everyMs, durationMs, timeoutMs } = msg as unknown as {
+    runId: string;
+    startAt: number;
+    everyMs: number;
+    durationMs: number;
+    timeoutMs: number;
+  };
+  const stats = emptyStats();
+  const acks: Promise<void>[] = [];
+  const onB = new Set<Client>();
+  const send = (client: Client): Promise<void> => {
+    const socket = client.sio!;
+    const from = onB.has(client) ? 'b' : 'a';
+    const action = { kind: 'tap', element: from === 'a' ? 'next' : 'back' };
+    // Shown at once on the tablet: the next move starts from the new screen whatever the ack time.
+    if (from === 'a') onB.add(client);
+    else onB.delete(client);
+    const sentAt = now();
+    stats.sent += 1;
+    stats.firstSendAt = Math.min(stats.firstSendAt, sentAt);
+    stats.lastSendAt = Math.max(stats.lastSendAt, sentAt);
+    return new Promise((resolve) => {
+      socket.timeout(timeoutMs).emit('task:move', { runId, moveId: answerId(), from, action }, (err: Error | null, ack?: { ok: boolean; error?: { code: string } }) => {
+        const at = now();
+        if (err) stats.errors.timeout = (stats.errors.timeout ?? 0) + 1;
+        else if (ack?.ok) {
+          stats.ok += 1;
+          stats.latencies.push(at - sentAt);
+          stats.lastAckAt = Math.max(stats.lastAckAt, at);
+        } else {
+          const code = ack?.error?.code ?? 'unknown';
+          stats.errors[code] = (stats.errors[code] ?? 0) + 1;
+        }
+        resolve();
+      });
+    });
+  };
+  const rounds = Math.floor(durationMs / everyMs);
+  await Promise.all(
+    clients.map(async (client) => {
+      // Each learner's own phase within the period, so the moves spread evenly over each second.
+      const phase = Math.random() * everyMs;
+      for (let r = 0; r < rounds; r++) {
+        const at = startAt + phase + r * everyMs;
+        await new Promise((res) => setTimeout(res, Math.max(0, at - now())));
+        acks.push(send(client));
+      }
+    }),
+  );
+  await Promise.all(acks);
+  return { ...stats, onB: onB.size };
+}
+
 function workerStats(reset: boolean): object {
   const cpu = process.cpuUsage(cpuFrom);
   const out = {
@@ -327,6 +385,7 @@ const handlers: Record<string, (msg: Request) => object | Promise<object>> = {
   },
   burst,
   sustained,
+  moves,
   stats: (msg) => workerStats(Boolean(msg.reset)),
 };
 

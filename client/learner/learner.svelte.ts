@@ -1,7 +1,8 @@
 import type { AnswerValue } from '../../shared/lesson/question.ts';
-import type { HelpReason, LearnerHelp, QuizAnswer } from '../../shared/protocol/commands.ts';
+import type { HelpReason, LearnerHelp, QuizAnswer, TaskMove } from '../../shared/protocol/commands.ts';
+import type { TaskAction } from '../../shared/lesson/task-graph.ts';
 import type { LearnerClientEvents, LearnerServerEvents } from '../../shared/protocol/events.ts';
-import type { ClassView, LearnerSnapshot, MeView, QuizPublicView, StepView } from '../../shared/protocol/views.ts';
+import type { ClassView, LearnerSnapshot, MeView, QuizPublicView, StepView, TaskPublicView } from '../../shared/protocol/views.ts';
 import type { ClientError, Result } from '../lib/api.ts';
 import { Channel } from '../lib/channel.svelte.ts';
 import { liteWire } from '../lib/wire-lite.ts';
@@ -32,6 +33,10 @@ export class Learner {
   /** An answer not yet acknowledged; sent again with the same answerId after a reconnect. */
   #answer = $state.raw<QuizAnswer | null>(null);
   #quizError = $state.raw<ClientError | null>(null);
+  /** Practice-task moves not yet acknowledged, oldest first: kept while offline, sent once the link is back. */
+  #taskQueue = $state.raw<TaskMove[]>([]);
+  #taskFlushing = false;
+  #taskError = $state.raw<ClientError | null>(null);
   /** The socket is bound to this learner (joined or resumed since it connected). */
   #bound = false;
   #error = $state.raw<ClientError | null>(null);
@@ -174,6 +179,56 @@ export class Learner {
     return score === null ? null : score >= 1 ? 'quiz.right' : score > 0 ? 'quiz.partial' : 'quiz.wrong';
   }
 
+  /** The practice task on screen, if any. */
+  get task(): TaskPublicView | null {
+    return this.#class?.task ?? null;
+  }
+  /** Moves made on the task and not yet acknowledged: the screen shows them already. */
+  get taskQueue(): readonly TaskMove[] {
+    return this.#taskQueue;
+  }
+  get taskError(): ClientError | null {
+    return this.#taskError;
+  }
+
+  /** A move on the task: shown at once, queued, sent in order with a client-made id (a resend counts once). */
+  taskMove(from: string, action: TaskAction): void {
+    const task = this.task;
+    if (!task || task.status !== 'open') return;
+    this.#taskError = null;
+    this.#taskQueue = [...this.#taskQueue, { runId: task.runId, moveId: newToken(), from, action }];
+    void this.#flushTask();
+  }
+
+  async #flushTask(): Promise<void> {
+    if (this.#taskFlushing) return;
+    this.#taskFlushing = true;
+    try {
+      while (this.#taskQueue.length && this.#bound && this.channel.connected) {
+        const move = this.#taskQueue[0];
+        const res = await this.channel.send('task:move', move);
+        if (!res.ok && (res.error.code === 'timeout' || res.error.code === 'unauthorized')) {
+          if (this.#bound && this.channel.connected && res.error.code === 'timeout') continue; // same id again
+          return; // sent again after the resume
+        }
+        if (res.ok) {
+          // One update: the server's progress now holds the move the queue drops.
+          this.#applyMe(res.data);
+          this.#taskQueue = this.#taskQueue.filter((m) => m !== move);
+        } else if (res.error.code === 'invalid_move' || res.error.code === 'task_closed' || res.error.code === 'task_not_found') {
+          // The tablet and the server disagree: the server's progress wins, this run's queue goes.
+          this.#taskQueue = this.#taskQueue.filter((m) => m.runId !== move.runId);
+          this.#taskError = res.error;
+        } else {
+          this.#taskQueue = this.#taskQueue.filter((m) => m !== move);
+          this.#settle(res);
+        }
+      }
+    } finally {
+      this.#taskFlushing = false;
+    }
+  }
+
   /** Answer (or change the answer) with a fresh answerId; waits for the network if need be. */
   answerQuiz(value: AnswerValue): void {
     const quiz = this.quiz;
@@ -260,6 +315,7 @@ export class Learner {
       void this.#flushDone();
       void this.#flushHelp();
       void this.#flushAnswer();
+      void this.#flushTask();
     } else if (res.error.code === 'unknown_token' || res.error.code === 'session_ended' || res.error.code === 'learner_left') {
       this.#forget(res.error.code === 'session_ended' ? 'ended' : '');
     } else if (res.error.code === 'timeout' && this.channel.connected) {
@@ -348,6 +404,11 @@ export class Learner {
     const have = this.#class;
     if (have && (have.sessionId !== view.sessionId || view.seq < have.seq)) return;
     if (have?.quiz?.runId !== view.quiz?.runId) this.#quizError = null;
+    if (have?.task?.runId !== view.task?.runId) {
+      // Another task (or none): what was queued for a closed one would only be refused.
+      this.#taskError = null;
+      this.#taskQueue = this.#taskQueue.filter((m) => m.runId === view.task?.runId);
+    }
     this.#class = view;
   }
 

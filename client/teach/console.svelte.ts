@@ -61,6 +61,15 @@ export class Console {
     return this.#command(() => this.channel.send(command, { sessionId: this.sessionId, runId }));
   }
 
+  /** Open one of the lesson's practice tasks for everyone (it takes a question off the screens). */
+  openTask(step: number, taskId: string): Promise<boolean> {
+    return this.#command(() => this.channel.send('task:open', { sessionId: this.sessionId, source: { step, taskId } }));
+  }
+
+  closeTask(runId: string): Promise<boolean> {
+    return this.#command(() => this.channel.send('task:close', { sessionId: this.sessionId, runId }));
+  }
+
   /** Show or hide the answers' histogram on the projector. */
   showResults(runId: string, show: boolean): Promise<boolean> {
     return this.#command(() => this.channel.send('quiz:show-results', { sessionId: this.sessionId, runId, show }));

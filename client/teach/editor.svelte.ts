@@ -44,6 +44,13 @@ function describe(issue: ZodLikeIssue): FieldIssue['text'] {
     case 'custom':
       if (issue.message.startsWith('duplicate')) return { key: 'editor.err.duplicate' };
       if (issue.message.startsWith('no option')) return { key: 'editor.err.correctMissing' };
+      // A practice task's graph (shared/lesson/task-graph.ts).
+      if (issue.message.startsWith('no path reaches screen')) return { key: 'tf.problem.unreachable_screen' };
+      if (issue.message === 'no path reaches the goal') return { key: 'tf.problem.no_goal' };
+      if (issue.message.endsWith('leads nowhere')) return { key: 'tf.problem.leads_nowhere' };
+      if (issue.message.endsWith('has no explanation')) return { key: 'tf.problem.trap_no_explanation' };
+      if (issue.message.startsWith('no screen')) return { key: 'tf.problem.unknown_screen' };
+      if (issue.message.startsWith('no trap')) return { key: 'tf.problem.unknown_trap' };
       return { raw: issue.message };
     default:
       return { raw: issue.message };

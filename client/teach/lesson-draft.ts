@@ -1,3 +1,4 @@
+import type { Task } from '../../shared/lesson/task.ts';
 import type { Choice, Question, QuestionKind } from '../../shared/lesson/question.ts';
 import type { Lesson, Step } from '../../shared/lesson/schema.ts';
 
@@ -83,8 +84,23 @@ export function newQuestion(id: string): Question {
   return { id, kind: 'single', prompt: '', options, correct: 'a' };
 }
 
+/** A new practice task: one screen whose button reaches the goal, so it is valid from the start. */
+export function newTask(id: string): Task {
+  return {
+    id,
+    title: '',
+    instruction: '',
+    learned: '',
+    withStep: false,
+    skills: [],
+    start: 'man-hinh-1',
+    screens: [{ id: 'man-hinh-1', name: '', elements: [{ id: 'xong', kind: 'button', label: 'Xong', style: 'primary', on: { to: 'goal' } }] }],
+    traps: [],
+  };
+}
+
 export function newStep(id: string): Step {
-  return { id, title: '', body: '', skills: [], questions: [] };
+  return { id, title: '', body: '', skills: [], questions: [], tasks: [] };
 }
 
 export function newLesson(): Lesson {

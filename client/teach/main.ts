@@ -4,9 +4,9 @@ import '../lib/settings.svelte.ts'; // applies the tablet's text size and contra
 import './tables.css';
 import './forms.css';
 import { i18n } from '../lib/i18n/i18n.svelte.ts';
-import { common, register, staff, teach } from '../lib/i18n/vi.ts';
+import { common, register, staff, task, teach } from '../lib/i18n/vi.ts';
 import App from './App.svelte';
 
 void i18n
-  .init([common, teach, staff, register], (en) => [en.common, en.teach, en.staff, en.register])
+  .init([common, teach, staff, register, task], (en) => [en.common, en.teach, en.staff, en.register, en.task])
   .then(() => mount(App, { target: document.getElementById('app')! }));

@@ -24,11 +24,11 @@ export class Results {
   }
 
   /** A download link: the learners' CSV, the questions' CSV, or the JSON; headings in the page's language. */
-  url(kind: 'learners' | 'questions' | 'json', lang: string): string {
+  url(kind: 'learners' | 'questions' | 'tasks' | 'json', lang: string): string {
     const base = `/api/sessions/${encodeURIComponent(this.sessionId)}`;
     if (kind === 'json') return `${base}.json?download`;
     const params = new URLSearchParams();
-    if (kind === 'questions') params.set('table', 'questions');
+    if (kind === 'questions' || kind === 'tasks') params.set('table', kind);
     if (lang === 'en') params.set('lang', 'en');
     const query = params.toString();
     return `${base}.csv${query ? `?${query}` : ''}`;

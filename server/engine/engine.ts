@@ -6,6 +6,7 @@ import { defaultStuckConfig, type HelpReason } from '../../shared/protocol/comma
 import type { Pacing } from '../../shared/protocol/commands.ts';
 import type { ErrorCode } from '../../shared/protocol/errors.ts';
 import type { SessionEvent, SessionStarted } from './events.ts';
+import { decideTask, evolveTask, putAwayTask, tasksWithStep, type TaskCommand } from './tasks.ts';
 import { learnerStep, nameKey, type Ctx, type LearnerState, type QuizRun, type SessionState } from './state.ts';
 
 /** Commands the engine decides on, after the transport parsed and authenticated them. */
@@ -43,6 +44,7 @@ export type Command =
   | { type: 'quiz:show-results'; runId: string; show: boolean }
   | { type: 'quiz:reveal'; runId: string }
   | { type: 'quiz:dismiss'; runId: string }
+  | TaskCommand
   | HelpCommand;
 
 /** A decision: the events to append (possibly none: an idempotent repeat), or a domain error. */
@@ -119,8 +121,16 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
       if (actor.role !== 'instructor') return { error: 'forbidden' };
       if (!validStep(command.step)) return { error: 'step_out_of_range' };
       if (state.current === command.step && state.pacing.mode === 'instructor' && state.activeRun === null) return none;
-      // Moving on takes the question off the screens (closing it first if still open).
-      return { events: [...putAwayQuiz(state, now), { type: 'step:pushed', at: now, step: command.step }] };
+      // Moving on takes the question and the task off the screens; a task that comes with the step opens.
+      const again = state.current === command.step && state.activeTask !== null;
+      return {
+        events: [
+          ...putAwayQuiz(state, now),
+          ...(again ? [] : putAwayTask(state, now)),
+          { type: 'step:pushed', at: now, step: command.step },
+          ...(again ? [] : tasksWithStep(state, command.step, now)),
+        ],
+      };
     }
     case 'pacing:set': {
       if (actor.role !== 'instructor') return { error: 'forbidden' };
@@ -139,7 +149,7 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
     }
     case 'session:end': {
       if (actor.role !== 'instructor') return { error: 'forbidden' };
-      return { events: [...putAwayQuiz(state, now), { type: 'session:ended', at: now }] };
+      return { events: [...putAwayQuiz(state, now), ...putAwayTask(state, now), { type: 'session:ended', at: now }] };
     }
     case 'quiz:open': {
       if (actor.role !== 'instructor') return { error: 'forbidden' };
@@ -156,9 +166,11 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
         source = { step, questionId };
       }
       const deadline = command.timeLimit === null ? null : now + command.timeLimit * 1000;
+      // One thing on the screen at a time: a question takes the task away.
       return {
         events: [
           ...putAwayQuiz(state, now),
+          ...putAwayTask(state, now),
           {
             type: 'quiz:opened',
             at: now,
@@ -224,6 +236,23 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
       if (!state.quizzes.has(command.runId)) return { error: 'question_not_found' };
       if (state.activeRun !== command.runId) return none;
       return { events: putAwayQuiz(state, now) };
+    }
+    case 'task:open':
+    case 'task:close': {
+      if (actor.role !== 'instructor') return { error: 'forbidden' };
+      const decision = decideTask(state, command, null, now);
+      // A task takes the question off the screens.
+      if (command.type === 'task:open' && 'events' in decision && decision.events.length) {
+        return { events: [...putAwayQuiz(state, now), ...decision.events] };
+      }
+      return decision;
+    }
+    case 'task:move': {
+      if (actor.role !== 'learner') return { error: 'forbidden' };
+      const learner = state.learners.get(actor.learnerId);
+      if (!learner) return { error: 'unknown_token' };
+      if (learner.left) return { error: 'learner_left' };
+      return decideTask(state, command, learner, now);
     }
     case 'help:claim':
     case 'help:release':
@@ -316,6 +345,9 @@ export function initialState(started: SessionStarted): SessionState {
     byToken: new Map(),
     quizzes: new Map(),
     activeRun: null,
+    tasks: new Map(),
+    activeTask: null,
+    taskDismissed: new Map(),
     helpRequests: new Map(),
     withdrawnHelp: new Map(),
     blockedNames: new Set(),
@@ -464,6 +496,12 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
       return state;
     case 'quiz:dismissed':
       if (state.activeRun === event.runId) state.activeRun = null;
+      return state;
+    case 'task:opened':
+    case 'task:moved':
+    case 'task:finished':
+    case 'task:closed':
+      evolveTask(state, event);
       return state;
     default:
       return assertNever(event);

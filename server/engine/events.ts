@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HelpReason, Pacing, StuckConfig } from '../../shared/protocol/commands.ts';
 import { Lesson } from '../../shared/lesson/schema.ts';
 import { AnswerValue, Question } from '../../shared/lesson/question.ts';
+import { Task } from '../../shared/lesson/task.ts';
 
 /** Domain events: what happened in a session, past tense. A session is the fold of its events. */
 export const SessionStarted = z.object({
@@ -57,6 +58,8 @@ export const StuckDismissed = z.object({
   at: z.number(),
   learnerId: z.string(),
   step: z.number(),
+  /** Dismissed while working on a practice task: the run, screen and attempt (absent otherwise). */
+  task: z.string().optional(),
 });
 export const StuckConfigured = z.object({ type: z.literal('stuck:configured'), at: z.number(), config: StuckConfig });
 export const SeatMapSet = z.object({ type: z.literal('seatmap:set'), at: z.number(), rows: z.number(), cols: z.number() });
@@ -118,7 +121,54 @@ export const QuizResultsShown = z.object({
 export const QuizRevealed = z.object({ type: z.literal('quiz:revealed'), at: z.number(), runId: z.string() });
 export const QuizDismissed = z.object({ type: z.literal('quiz:dismissed'), at: z.number(), runId: z.string() });
 
+/** A practice task opened for the class: a frozen copy, from a lesson step (by the instructor or with the step). */
+export const TaskOpened = z.object({
+  type: z.literal('task:opened'),
+  at: z.number(),
+  runId: z.string(),
+  task: Task,
+  source: z.object({ step: z.number(), taskId: z.string() }),
+});
+/** What a move did, as judged by the engine. Never the text a learner typed: only whether it matched. */
+export const TaskMoveOutcome = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('screen'), screen: z.string() }),
+  z.object({ kind: z.literal('goal') }),
+  z.object({ kind: z.literal('trap'), trap: z.string() }),
+  z.object({ kind: z.literal('miss') }),
+  z.object({ kind: z.literal('hint') }),
+  z.object({ kind: z.literal('retry') }),
+]);
+export const TaskMoved = z.object({
+  type: z.literal('task:moved'),
+  at: z.number(),
+  runId: z.string(),
+  learnerId: z.string(),
+  /** Client-made: a resend after a reconnect is recognised and counted once. */
+  moveId: z.string(),
+  from: z.string(),
+  /** The element tapped (and the QR code scanned), if any. */
+  element: z.string().nullable(),
+  code: z.string().nullable().optional(),
+  /** For a field or PIN pad: whether the entry fit what it expects. The entry itself is never stored. */
+  matched: z.boolean().nullable(),
+  outcome: TaskMoveOutcome,
+});
+/** A learner reached a task's goal: what the register (skills that add up across classes) reads. */
+export const TaskFinished = z.object({
+  type: z.literal('task:finished'),
+  at: z.number(),
+  runId: z.string(),
+  taskId: z.string(),
+  learnerId: z.string(),
+  skills: z.array(z.string()),
+});
+export const TaskClosed = z.object({ type: z.literal('task:closed'), at: z.number(), runId: z.string() });
+
 export const SessionEvent = z.discriminatedUnion('type', [
+  TaskOpened,
+  TaskMoved,
+  TaskFinished,
+  TaskClosed,
   HelpClaimed,
   HelpReleased,
   HelpResolved,

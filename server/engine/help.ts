@@ -2,6 +2,7 @@ import type { HelpReason, StuckConfig } from '../../shared/protocol/commands.ts'
 import type { SessionEvent } from './events.ts';
 import { learnerStep, type Actor, type HelpRequest, type LearnerState, type SessionState } from './state.ts';
 import type { Decision } from './engine.ts';
+import { taskDismissKey, taskStuckReason } from './tasks.ts';
 
 /** Help-queue, stuck-detection and seat-map commands (staff side). */
 export type HelpCommand =
@@ -53,6 +54,11 @@ export function decideHelp(state: SessionState, command: HelpCommand, actor: Act
       if (!learner || learner.left) return { error: 'not_found' };
       const step = learnerStep(state, learner);
       if (step === null) return none;
+      const task = taskDismissKey(state, learner);
+      if (task !== null) {
+        if (state.taskDismissed.get(learner.id) === task) return none;
+        return { events: [{ type: 'stuck:dismissed', at: now, learnerId: learner.id, step, task }] };
+      }
       if (state.stuckDismissed.get(learner.id) === step) return none;
       return { events: [{ type: 'stuck:dismissed', at: now, learnerId: learner.id, step }] };
     }
@@ -165,7 +171,8 @@ export function evolveHelp(state: SessionState, event: HelpEvent): void {
       return;
     }
     case 'stuck:dismissed':
-      state.stuckDismissed.set(event.learnerId, event.step);
+      if (event.task !== undefined) state.taskDismissed.set(event.learnerId, event.task);
+      else state.stuckDismissed.set(event.learnerId, event.step);
       return;
     case 'stuck:configured':
       state.stuckConfig = event.config;
@@ -237,7 +244,7 @@ export function medianTimeToDone(state: SessionState, step: number): { median: n
   return { median: median(values), count: values.length };
 }
 
-export type StuckReason = 'slow' | 'wrong_answers';
+export type StuckReason = 'slow' | 'wrong_answers' | 'task_slow' | 'task_misses';
 
 /**
  * "Có thể đang gặp khó": on their step, not done, and either longer than the step's expected time,
@@ -249,10 +256,14 @@ export function stuckReason(
   learner: LearnerState,
   now: number,
   medians: Map<number, number | null>,
+  screenMedians: Map<string, number | null> = new Map(),
 ): StuckReason | null {
   const cfg = state.stuckConfig;
   const step = learnerStep(state, learner);
   if (!cfg.enabled || learner.left || step === null || learner.done.has(step) || state.status !== 'open') return null;
+  // Working on a practice task: the task's own rules replace the step's clock.
+  const onTask = taskStuckReason(state, learner, now, screenMedians);
+  if (onTask !== undefined) return onTask;
   if (state.stuckDismissed.get(learner.id) === step) return null;
   if (cfg.wrongAnswers > 0 && (learner.wrong.get(step) ?? 0) >= cfg.wrongAnswers) return 'wrong_answers';
   const spent = now - learner.since;

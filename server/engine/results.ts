@@ -1,6 +1,8 @@
 import type { SessionResults } from '../../shared/protocol/views.ts';
 import { histogram } from './quiz-views.ts';
-import type { QuizRun, SessionState } from './state.ts';
+import type { QuizRun, SessionState, TaskRun } from './state.ts';
+import { progressOf } from './tasks.ts';
+import { screenOf } from '../../shared/lesson/task-graph.ts';
 import { median, medianTimeToDone } from './help.ts';
 import { compareNames } from '../../shared/i18n/names.ts';
 
@@ -32,10 +34,37 @@ function answerLabel(run: QuizRun, learnerId: string): string {
 export function sessionResults(state: SessionState): SessionResults {
   const runs = [...state.quizzes.values()];
   const learners = [...state.learners.values()];
-  const present = learners.filter((l) => !l.left || runs.some((r) => r.answers.has(l.id)));
+  const present = learners.filter(
+    (l) => !l.left || runs.some((r) => r.answers.has(l.id)) || [...state.tasks.values()].some((t) => t.progress.has(l.id)),
+  );
   // Pair mode: a tablet's answer is credited to each person on it.
   const people = (id: string) => 1 + (state.learners.get(id)?.partners.length ?? 0);
   const headcount = present.reduce((n, l) => n + 1 + l.partners.length, 0);
+
+  const taskRuns = [...state.tasks.values()];
+  const tasks = taskRuns.map((run) => taskResult(state, run, present, people));
+  // Per learner: finished or not, traps fallen into, time to finish, for each task run.
+  const taskTally = (l: (typeof present)[number]) => {
+    const out: Record<string, { finished: boolean; traps: string[]; timeMs: number | null }> = {};
+    for (const run of taskRuns) {
+      const p = run.progress.get(l.id);
+      const title = (id: string) => run.task.traps.find((t) => t.id === id)?.title ?? id;
+      out[run.runId] = p
+        ? { finished: p.finishMs !== null, traps: p.traps.map(title), timeMs: p.finishMs }
+        : { finished: false, traps: [], timeMs: null };
+    }
+    return out;
+  };
+  // A task's step is harder for each learner who fell into a trap or did not finish it.
+  const struggles = new Map<number, number>();
+  for (const run of taskRuns) {
+    for (const l of present) {
+      const p = run.progress.get(l.id);
+      if (!p || p.finishMs === null || p.traps.length > 0) {
+        struggles.set(run.source.step, (struggles.get(run.source.step) ?? 0) + people(l.id));
+      }
+    }
+  }
 
   const questions = runs.map((run) => {
     let answered = 0;
@@ -73,7 +102,7 @@ export function sessionResults(state: SessionState): SessionResults {
       score += a.score ?? 0;
       answers[run.runId] = { label: answerLabel(run, l.id), score: a.score };
     }
-    const tally = { seat: l.seat, answered, correct, score: Math.round(score * 100) / 100, answers };
+    const tally = { seat: l.seat, answered, correct, score: Math.round(score * 100) / 100, answers, tasks: taskTally(l) };
     const names = [l.name, ...l.partners];
     return names.map((name, i) => ({
       id: i === 0 ? l.id : `${l.id}.${i}`,
@@ -94,14 +123,15 @@ export function sessionResults(state: SessionState): SessionResults {
         index,
         title: step.title,
         helpRequests: onStep.length + (state.withdrawnHelp.get(index) ?? 0),
+        taskStruggles: struggles.get(index) ?? 0,
         done: done.count,
         medianTimeToDoneMs: done.median,
         medianToClaimMs: median(toClaim),
         medianToResolveMs: median(toResolve),
       };
     })
-    // Hardest first: most help requests, then slowest to get done.
-    .sort((a, b) => b.helpRequests - a.helpRequests || (b.medianTimeToDoneMs ?? 0) - (a.medianTimeToDoneMs ?? 0) || a.index - b.index);
+    // Hardest first: most help requests and task struggles, then slowest to get done.
+    .sort((a, b) => b.helpRequests + b.taskStruggles - (a.helpRequests + a.taskStruggles) || (b.medianTimeToDoneMs ?? 0) - (a.medianTimeToDoneMs ?? 0) || a.index - b.index);
 
   return {
     sessionId: state.id,
@@ -116,8 +146,52 @@ export function sessionResults(state: SessionState): SessionResults {
       questions: runs.length,
     },
     questions,
+    tasks,
     steps,
     learners: byLearner.sort((a, b) => compareNames(a.name, b.name)),
+  };
+}
+
+/**
+ * One task run's results: % finished, median time to finish, the screen where most of those still
+ * working stopped (the one they were stuck on), and each trap with the share who fell into it.
+ */
+function taskResult(
+  state: SessionState,
+  run: TaskRun,
+  present: SessionState['learners'] extends Map<string, infer L> ? L[] : never,
+  people: (id: string) => number,
+): SessionResults['tasks'][number] {
+  let learners = 0;
+  let finished = 0;
+  const times: number[] = [];
+  const stuckAt = new Map<string, number>();
+  const fell = new Map<string, number>();
+  for (const l of present) {
+    const n = people(l.id);
+    learners += n;
+    const p = progressOf(run, l);
+    if (p.finishMs !== null) {
+      finished += n;
+      for (let i = 0; i < n; i++) times.push(p.finishMs);
+    } else if (p.status === 'working') stuckAt.set(p.screen, (stuckAt.get(p.screen) ?? 0) + n);
+    for (const trap of new Set(p.traps)) fell.set(trap, (fell.get(trap) ?? 0) + n);
+  }
+  let stuck: { id: string; count: number } | null = null;
+  for (const [id, count] of stuckAt) if (!stuck || count > stuck.count) stuck = { id, count };
+  const pct = (n: number) => (learners > 0 ? Math.round((n / learners) * 1000) / 10 : 0);
+  return {
+    runId: run.runId,
+    taskId: run.task.id,
+    title: run.task.title,
+    step: run.source.step,
+    openedAt: run.openedAt,
+    learners,
+    finished,
+    finishedPct: learners > 0 ? pct(finished) : null,
+    medianTimeToFinishMs: median(times),
+    stuckScreen: stuck && { name: screenOf(run.task, stuck.id)?.name ?? stuck.id, count: stuck.count },
+    traps: run.task.traps.map((t) => ({ id: t.id, title: t.title, count: fell.get(t.id) ?? 0, pct: pct(fell.get(t.id) ?? 0) })),
   };
 }
 

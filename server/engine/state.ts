@@ -1,5 +1,6 @@
 import type { Lesson } from '../../shared/lesson/schema.ts';
 import type { AnswerValue, Question } from '../../shared/lesson/question.ts';
+import type { Task } from '../../shared/lesson/task.ts';
 import type { HelpReason, Pacing, StuckConfig } from '../../shared/protocol/commands.ts';
 import type { SessionStatus } from '../../shared/protocol/views.ts';
 
@@ -74,6 +75,43 @@ export interface QuizRun {
   answerIds: Set<string>;
 }
 
+/** Where one learner is in a practice task. */
+export interface TaskProgress {
+  screen: string;
+  /** Arrival on the current screen (ms epoch). */
+  since: number;
+  /** First seen on the task: the time to finish counts from here. */
+  startedAt: number;
+  status: 'working' | 'finished' | 'trapped';
+  /** The trap fallen into on this attempt. */
+  trap: string | null;
+  /** Every trap fallen into, one entry per fall, in order. */
+  traps: string[];
+  misses: number;
+  /** Misses in a row on the current screen: feeds stuck detection. */
+  missStreak: number;
+  hints: number;
+  attempts: number;
+  /** Time from first seen to the first finish (ms), or null. */
+  finishMs: number | null;
+  /** Total time on each screen (ms), over every attempt. */
+  screenMs: Map<string, number>;
+}
+
+/** One opening of a practice task. */
+export interface TaskRun {
+  runId: string;
+  task: Task;
+  source: { step: number; taskId: string };
+  openedAt: number;
+  status: 'open' | 'closed';
+  progress: Map<string, TaskProgress>;
+  /** Every move id seen, so that a resend after a reconnect counts once. */
+  moveIds: Set<string>;
+  /** Time of each finished visit of each screen (ms), over the class: the median that stuck detection compares with. */
+  visits: Map<string, number[]>;
+}
+
 export interface SessionState {
   id: string;
   code: string;
@@ -109,6 +147,12 @@ export interface SessionState {
   quizzes: Map<string, QuizRun>;
   /** The run on the learners' screens, if any. */
   activeRun: string | null;
+  /** Every practice task run, in the order they were opened. */
+  tasks: Map<string, TaskRun>;
+  /** The task on the learners' screens, if any. */
+  activeTask: string | null;
+  /** Stuck flags dismissed on a task: learner → run, screen and attempt it was dismissed on. */
+  taskDismissed: Map<string, string>;
 }
 
 /** Who is acting: the transport authenticates, the engine decides what each role may do. */

@@ -11,6 +11,7 @@ import { displayName, learnerStep, type LearnerState, type QuizRun, type Session
 import { displayQuiz, publicQuiz, staffQuiz } from './quiz-views.ts';
 import { helpQueue, stuckReason } from './help.ts';
 import { compareNames, compareText } from '../../shared/i18n/names.ts';
+import { activeTask, displayTask, learnerTask, publicTask, rosterTask, staffTask } from './tasks.ts';
 
 const activeRun = (state: SessionState): QuizRun | undefined =>
   state.activeRun === null ? undefined : state.quizzes.get(state.activeRun);
@@ -39,6 +40,7 @@ export function classView(state: SessionState, steps: readonly StepView[]): Clas
     steps: state.status === 'open' ? visible : [],
     status: state.status,
     quiz: mapOr(activeRun(state), publicQuiz),
+    task: state.status === 'open' ? mapOr(activeTask(state), publicTask) : null,
   };
 }
 
@@ -60,6 +62,7 @@ export function meView(state: SessionState, learner: LearnerState): MeView {
       run && answer
         ? { runId: run.runId, value: answer.value, score: run.status === 'revealed' ? answer.score : null }
         : null,
+    task: learnerTask(activeTask(state), learner),
   };
 }
 
@@ -83,6 +86,7 @@ function rosterEntry(
   presence: Presence | undefined,
   now: number,
   medians: Map<number, number | null>,
+  screenMedians: Map<string, number | null>,
 ): RosterEntry {
   const step = learnerStep(state, learner);
   const request = learner.help ? state.helpRequests.get(learner.help.id) : undefined;
@@ -95,7 +99,8 @@ function rosterEntry(
     doneCount: learner.done.size,
     helpSince: learner.help?.since ?? null,
     helpStatus: request?.status === 'waiting' || request?.status === 'claimed' ? request.status : null,
-    stuck: stuckReason(state, learner, now, medians),
+    stuck: stuckReason(state, learner, now, medians, screenMedians),
+    task: rosterTask(activeTask(state), learner, now),
     onStepMs: Math.max(0, now - learner.since),
     place: learner.place,
     connected: presence?.connected ?? false,
@@ -123,10 +128,11 @@ export function staffView(
   const sortable: { name: string; entry: RosterEntry }[] = [];
   const counts: ClassCounts = { total: 0, done: 0, help: 0, stuck: 0, connected: 0, disconnected: 0 };
   const medians = new Map<number, number | null>();
+  const screenMedians = new Map<string, number | null>();
   let doneCurrent = 0;
   for (const learner of state.learners.values()) {
     if (learner.left) continue;
-    const entry = rosterEntry(state, learner, presenceOf(learner.id), now, medians);
+    const entry = rosterEntry(state, learner, presenceOf(learner.id), now, medians, screenMedians);
     sortable.push({ name: learner.name, entry });
     counts.total += 1;
     if (entry.done) counts.done += 1;
@@ -185,6 +191,10 @@ export function staffView(
       status: run.status,
       answered: run.answers.size,
     })),
+    task: mapOr(activeTask(state), (run) => staffTask(state, run)),
+    stepTasks: state.lesson.steps.flatMap((step, i) =>
+      step.tasks.length ? [{ step: i, tasks: step.tasks.map((t) => ({ id: t.id, title: t.title, screens: t.screens.length })) }] : [],
+    ),
   };
 }
 
@@ -210,6 +220,7 @@ export function displayView(state: SessionState, steps: readonly StepView[], joi
     joined,
     done,
     quiz: state.status === 'ended' ? null : mapOr(activeRun(state), (run) => displayQuiz(state, run)),
+    task: state.status === 'ended' ? null : mapOr(activeTask(state), (run) => displayTask(state, run)),
   };
 }
 

@@ -26,11 +26,18 @@ export function learnersCsv(results: SessionResults, lang: ExportLang): string {
   const h = exportHeadings[lang];
   const head: string[] = [h.name, h.seat, h.partners, h.answered, h.correct, h.score];
   results.questions.forEach((q, i) => head.push(`${h.q} ${i + 1}: ${q.prompt}`, `${h.q} ${i + 1}: ${h.score}`));
+  results.tasks.forEach((t, i) =>
+    head.push(`${h.task} ${i + 1}: ${t.title}: ${h.taskFinished}`, `${h.task} ${i + 1}: ${h.taskTraps}`, `${h.task} ${i + 1}: ${h.taskTime}`),
+  );
   const rows = results.learners.map((l) => {
     const row: (string | number | null)[] = [l.name, l.seat, l.partners.join(', ') || null, l.answered, l.correct, l.score];
     for (const q of results.questions) {
       const a = l.answers[q.runId];
       row.push(a ? answerText(q.kind, a.label, lang) : null, a?.score ?? null);
+    }
+    for (const task of results.tasks) {
+      const r = l.tasks[task.runId];
+      row.push(r ? (r.finished ? h.yes : h.no) : null, r ? r.traps.join('; ') || null : null, r ? minutes(r.timeMs) : null);
     }
     return row;
   });
@@ -59,15 +66,28 @@ const minutes = (ms: number | null) => (ms === null ? null : Math.round(ms / 600
 /** The hardest steps first: help requests and times, in minutes. */
 export function stepsCsv(results: SessionResults, lang: ExportLang): string {
   const h = exportHeadings[lang];
-  const head = [h.step, h.stepTitle, h.helpRequests, h.doneCount, h.medianDone, h.medianClaim, h.medianResolve];
+  const head = [h.step, h.stepTitle, h.helpRequests, h.taskStruggles, h.doneCount, h.medianDone, h.medianClaim, h.medianResolve];
   const rows = results.steps.map((s) => [
     s.index + 1,
     s.title,
     s.helpRequests,
+    s.taskStruggles,
     s.done,
     minutes(s.medianTimeToDoneMs),
     minutes(s.medianToClaimMs),
     minutes(s.medianToResolveMs),
   ]);
+  return toCsv([head, ...rows]);
+}
+
+/** One row per practice task run, then one row per trap of it: % finished, median time, where most were stuck. */
+export function tasksCsv(results: SessionResults, lang: ExportLang): string {
+  const h = exportHeadings[lang];
+  const head = [h.task, h.taskTitle, h.step, h.taskLearners, h.finishedCount, h.finishedPct, h.medianFinish, h.stuckScreen, h.stuckCount, h.trap, h.trapPct];
+  const rows: (string | number | null)[][] = [];
+  results.tasks.forEach((t, i) => {
+    rows.push([i + 1, t.title, t.step + 1, t.learners, t.finished, t.finishedPct, minutes(t.medianTimeToFinishMs), t.stuckScreen?.name ?? null, t.stuckScreen?.count ?? null, null, null]);
+    for (const trap of t.traps) rows.push([i + 1, t.title, t.step + 1, null, null, null, null, null, null, trap.title, trap.pct]);
+  });
   return toCsv([head, ...rows]);
 }

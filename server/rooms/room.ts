@@ -294,6 +294,16 @@ export class Room {
         case 'quiz:answered':
           touched.add(event.learnerId);
           break;
+        case 'task:opened':
+        case 'task:closed':
+          // Each learner's own progress is in their MeView; an opening or closing changes the class view only.
+          classChanged = true;
+          break;
+        case 'task:moved':
+          touched.add(event.learnerId);
+          break;
+        case 'task:finished':
+          break;
         case 'quiz:results-shown':
         case 'learner:joined':
         case 'session:started':

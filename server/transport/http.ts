@@ -5,7 +5,7 @@ import { ClassCode, CreateUserBody, LoginBody, SetupBody, StartSessionBody } fro
 import { fail, type Ack, type ErrorCode } from '../../shared/protocol/errors.ts';
 import type { Me, ServerInfo, SessionSummary } from '../../shared/protocol/views.ts';
 import { randomId } from '../lib/ids.ts';
-import { learnersCsv, questionsCsv, stepsCsv } from '../lib/csv.ts';
+import { learnersCsv, questionsCsv, stepsCsv, tasksCsv } from '../lib/csv.ts';
 import { anonymousResults } from '../engine/results.ts';
 import type { ExportLang } from '../../shared/i18n/export.ts';
 import type { Rooms } from '../rooms/registry.ts';
@@ -213,8 +213,10 @@ export function apiRouter(deps: HttpDeps): express.Router {
         learners: { file: 'hoc-vien', csv: learnersCsv },
         questions: { file: 'cau-hoi', csv: questionsCsv },
         steps: { file: 'cac-buoc', csv: stepsCsv },
+        tasks: { file: 'bai-thuc-hanh', csv: tasksCsv },
       } as const;
-      const table = tables[req.query.table === 'questions' || req.query.table === 'steps' ? req.query.table : 'learners'];
+      const which = req.query.table;
+      const table = tables[which === 'questions' || which === 'steps' || which === 'tasks' ? which : 'learners'];
       res.attachment(`${base}-${table.file}.csv`);
       res.type('text/csv; charset=utf-8');
       res.send(table.csv(results, lang));

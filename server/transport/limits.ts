@@ -33,7 +33,7 @@ export interface LimitsConfig {
   /** Commands one socket may send per second, whatever they are. */
   commandsPerSocketPerSecond: number;
   /** One learner's commands per minute, by kind. */
-  learnerPerMinute: { help: number; done: number; navigate: number; answer: number; ping: number };
+  learnerPerMinute: { help: number; done: number; navigate: number; answer: number; ping: number; move: number };
 }
 
 export const defaultLimits: LimitsConfig = {
@@ -50,7 +50,7 @@ export const defaultLimits: LimitsConfig = {
   learnersPerClass: 1_000,
   learnersPerAddress: 12,
   commandsPerSocketPerSecond: 50,
-  learnerPerMinute: { help: 20, done: 60, navigate: 120, answer: 60, ping: 20 },
+  learnerPerMinute: { help: 20, done: 60, navigate: 120, answer: 60, ping: 20, move: 180 },
 };
 
 /** The defaults, with what the environment overrides (numbers only; a bad value keeps the default). */

@@ -186,6 +186,7 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal, people }: Soc
     navigate: new RateCounter(c.learnerPerMinute.navigate, 60, 'learner-navigate'),
     answer: new RateCounter(c.learnerPerMinute.answer, 60, 'learner-answer'),
     ping: new RateCounter(c.learnerPerMinute.ping, 60, 'learner-ping'),
+    move: new RateCounter(c.learnerPerMinute.move, 60, 'learner-move'),
   };
   // New learners each address has added to each class (the server machine is not counted).
   const addedBy = new Map<string, number>();
@@ -293,10 +294,12 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal, people }: Soc
         'learner:navigate': ({ step }) => asLearner({ type: 'learner:navigate', step }, me, perLearner.navigate),
         'quiz:answer': ({ runId, answerId, value }) =>
           asLearner({ type: 'quiz:answer', runId, answerId, value }, me, perLearner.answer),
+        // A field's entry is judged in the engine and dropped: it is in no event, view or log line.
+        'task:move': ({ runId, moveId, from, action }) =>
+          asLearner({ type: 'task:move', runId, moveId, from, action }, me, perLearner.move),
         'learner:ping': async ({ rttMs }) => {
           if (!bound) return fail('unauthorized', 'Join a class first.');
           if (!(await perLearner.ping.take(bound.learnerId))) return fail('rate_limited');
-          if (!bound) return fail('unauthorized', 'Join a class first.');
           if (rttMs !== null) bound.room.reportRtt(bound.learnerId, rttMs);
           return { ok: true, data: { now: Date.now() } };
         },
@@ -416,6 +419,12 @@ function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void
           control(sessionId, { type: 'seat:place', learnerId, row, col }),
         'seat:label': ({ sessionId, learnerId, seat }) => control(sessionId, { type: 'seat:label', learnerId, seat }),
         'learner:remove': ({ sessionId, learnerId, block }) => control(sessionId, { type: 'learner:remove', learnerId, block }),
+        'task:open': async ({ sessionId, source }) => {
+          const runId = randomId(9);
+          const ack = await control(sessionId, { type: 'task:open', runId, source });
+          return ack.ok ? { ok: true, data: { runId } } : ack;
+        },
+        'task:close': ({ sessionId, runId }) => control(sessionId, { type: 'task:close', runId }),
       },
       log,
       perSocket,

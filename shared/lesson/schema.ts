@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Question } from './question.ts';
+import { Task } from './task.ts';
 
 /** Ids of lessons, steps and skills: lowercase ASCII slugs, stable across edits. */
 export const Slug = z
@@ -30,6 +31,8 @@ export const Step = z.strictObject({
   skills: z.array(Slug).max(10).default([]),
   /** Practice questions the instructor can open during this step. */
   questions: z.array(Question).max(10).default([]),
+  /** Practice tasks on look-alike phone screens (task.ts): opened by the instructor, or with the step. */
+  tasks: z.array(Task).max(5).default([]),
 });
 export type Step = z.infer<typeof Step>;
 
@@ -47,6 +50,7 @@ export const Lesson = z
   .superRefine((lesson, ctx) => {
     const seen = new Set<string>();
     const questionIds = new Set<string>();
+    const taskIds = new Set<string>();
     lesson.steps.forEach((step, i) => {
       if (seen.has(step.id)) {
         ctx.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `duplicate step id "${step.id}"` });
@@ -57,6 +61,12 @@ export const Lesson = z
           ctx.addIssue({ code: 'custom', path: ['steps', i, 'questions', j, 'id'], message: `duplicate question id "${q.id}"` });
         }
         questionIds.add(q.id);
+      });
+      step.tasks.forEach((task, j) => {
+        if (taskIds.has(task.id)) {
+          ctx.addIssue({ code: 'custom', path: ['steps', i, 'tasks', j, 'id'], message: `duplicate task id "${task.id}"` });
+        }
+        taskIds.add(task.id);
       });
     });
   });

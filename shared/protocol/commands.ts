@@ -103,6 +103,26 @@ export const QuizAnswer = z.strictObject({
 });
 export type QuizAnswer = z.infer<typeof QuizAnswer>;
 
+const TaskLocalId = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/).max(40);
+/** What the learner did on a practice task's screen; `entry` is checked by the server and never kept. */
+export const TaskActionSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('tap'), element: TaskLocalId }),
+  z.strictObject({ kind: z.literal('scan'), element: TaskLocalId, code: TaskLocalId }),
+  z.strictObject({ kind: z.literal('enter'), element: TaskLocalId, entry: z.string().max(100) }),
+  z.strictObject({ kind: z.literal('miss') }),
+  z.strictObject({ kind: z.literal('hint') }),
+  z.strictObject({ kind: z.literal('retry') }),
+]);
+
+/** A move on a practice task: from the screen the tablet was on; `moveId` is client-made, so a resend counts once. */
+export const TaskMove = z.strictObject({
+  runId: z.string().regex(/^[A-Za-z0-9_-]{8,40}$/),
+  moveId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+  from: TaskLocalId,
+  action: TaskActionSchema,
+});
+export type TaskMove = z.infer<typeof TaskMove>;
+
 // ---- staff namespace (/staff) ----
 
 export const StaffWatch = z.strictObject({ sessionId: SessionId });
@@ -140,6 +160,13 @@ export type QuizRunRef = z.infer<typeof QuizRunRef>;
 export const QuizShowResults = z.strictObject({ sessionId: SessionId, runId: RunId, show: z.boolean() });
 export type QuizShowResults = z.infer<typeof QuizShowResults>;
 
+/** Open one of the lesson's practice tasks for the class. */
+export const TaskOpen = z.strictObject({ sessionId: SessionId, source: z.strictObject({ step: StepIndex, taskId: z.string().max(64) }) });
+export type TaskOpen = z.infer<typeof TaskOpen>;
+/** Close the task on the tablets, for everyone. */
+export const TaskRunRef = z.strictObject({ sessionId: SessionId, runId: RunId });
+export type TaskRunRef = z.infer<typeof TaskRunRef>;
+
 const HelpId = z.string().regex(/^[A-Za-z0-9_-]{6,40}$/);
 const LearnerId = z.string().regex(/^[A-Za-z0-9_-]{6,40}$/);
 
@@ -158,6 +185,8 @@ export const StuckConfig = z.strictObject({
   minDone: z.number().int().min(1).max(100),
   /** …or after this many wrong answers to the step's practice questions (0 = ignore). */
   wrongAnswers: z.number().int().min(0).max(10),
+  /** …or after this many taps in a row that hit nothing on a practice task's screen (0 = ignore). */
+  taskMisses: z.number().int().min(0).max(10).default(3),
   /** Suggest moving on when this share of the class is done (0–1). */
   paceThreshold: z.number().min(0.1).max(1),
 });
@@ -168,6 +197,7 @@ export const defaultStuckConfig: StuckConfig = {
   medianFactor: 2,
   minDone: 3,
   wrongAnswers: 2,
+  taskMisses: 3,
   paceThreshold: 0.8,
 };
 

@@ -34,6 +34,9 @@ export const ErrorCode = {
   unknown_card: 'unknown_card',
   invalid_csv: 'invalid_csv',
   person_erased: 'person_erased',
+  task_not_found: 'task_not_found',
+  task_closed: 'task_closed',
+  invalid_move: 'invalid_move',
   internal: 'internal',
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
@@ -99,6 +102,9 @@ export const errorMessages: Record<ErrorCode, string> = {
   unknown_card: 'No person in the register has this card code.',
   invalid_csv: 'Some rows of the file are wrong; nothing was imported.',
   person_erased: 'This person was erased from the register.',
+  task_not_found: 'No such practice task.',
+  task_closed: 'The practice task is closed.',
+  invalid_move: 'That move is not part of the task from the screen the learner is on.',
   internal: 'Something went wrong on the server.',
 };
 

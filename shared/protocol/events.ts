@@ -24,6 +24,9 @@ import {
   SessionEnd,
   StaffWatch,
   StepPush,
+  TaskMove,
+  TaskOpen,
+  TaskRunRef,
 } from './commands.ts';
 import type { Ack } from './errors.ts';
 import type { ClassView, DisplayView, LearnerSnapshot, MeView, StaffView } from './views.ts';
@@ -39,6 +42,7 @@ export const learnerCommands = {
   'learner:navigate': LearnerNavigate,
   'learner:leave': LearnerLeave,
   'quiz:answer': QuizAnswer,
+  'task:move': TaskMove,
   'learner:ping': LearnerPing,
   'tablet:seat': TabletSeat,
 } as const;
@@ -61,6 +65,8 @@ export const staffCommands = {
   'seat:place': SeatPlace,
   'seat:label': SeatLabelSet,
   'learner:remove': LearnerRemove,
+  'task:open': TaskOpen,
+  'task:close': TaskRunRef,
 } as const;
 export const displayCommands = {
   'display:watch': DisplayWatch,
@@ -75,6 +81,8 @@ export interface LearnerAcks {
   'learner:navigate': MeView;
   'learner:leave': null;
   'quiz:answer': MeView;
+  /** The learner's progress after the move (or after the move it repeats). */
+  'task:move': MeView;
   'learner:ping': { now: number };
   'tablet:seat': { seat: string };
 }
@@ -97,6 +105,8 @@ export interface StaffAcks {
   'seat:place': null;
   'seat:label': null;
   'learner:remove': null;
+  'task:open': { runId: string };
+  'task:close': null;
 }
 export interface DisplayAcks {
   'display:watch': DisplayView;

@@ -1,6 +1,61 @@
 import type { HelpReason, Pacing, StuckConfig } from './commands.ts';
 import type { AnswerValue, Question, QuestionKind } from '../lesson/question.ts';
 import type { Lesson } from '../lesson/schema.ts';
+import type { Task } from '../lesson/task.ts';
+
+/** The practice task on the tablets: the whole graph, so that the tablet runs it offline. */
+export interface TaskPublicView {
+  runId: string;
+  status: 'open' | 'closed';
+  task: Task;
+}
+
+/** Where this learner is in the task on screen, as the server knows it (after every acknowledged move). */
+export interface LearnerTaskView {
+  runId: string;
+  screen: string;
+  status: 'working' | 'finished' | 'trapped';
+  /** The trap fallen into on this attempt, or null. */
+  trap: string | null;
+  attempts: number;
+  finishedOnce: boolean;
+}
+
+/** A roster line's task part: the screen by its name, the state, time on the screen, taps that hit nothing. */
+export interface RosterTask {
+  screen: string;
+  screenName: string;
+  status: 'working' | 'finished' | 'trapped';
+  /** The trap's title, when fallen into one on this attempt. */
+  trap: string | null;
+  onScreenMs: number;
+  misses: number;
+  missStreak: number;
+}
+
+/** Where the class is in a task: counts only, no names (the projector gets the same). */
+export interface TaskCounts {
+  /** Learners still working, per screen, in the task's order. */
+  screens: { id: string; name: string; count: number }[];
+  finished: number;
+  trapped: number;
+  working: number;
+  total: number;
+  /** The trap most learners fell into, or null. */
+  commonTrap: { title: string; count: number } | null;
+}
+
+export interface StaffTaskView extends TaskCounts {
+  runId: string;
+  title: string;
+  source: { step: number; taskId: string };
+  status: 'open' | 'closed';
+}
+
+export interface DisplayTaskView extends TaskCounts {
+  title: string;
+  instruction: string;
+}
 
 /** A step as every screen shows it: markdown already rendered (raw HTML disabled) on the server. */
 export interface StepView {
@@ -95,6 +150,8 @@ export interface ClassView {
   status: SessionStatus;
   /** The question on the learners' screens, if any. */
   quiz: QuizPublicView | null;
+  /** The practice task on the learners' screens, if any. */
+  task: TaskPublicView | null;
 }
 
 /** One learner's own status: sent only to that learner's sockets. */
@@ -116,6 +173,8 @@ export interface MeView {
   helpResolved: { by: string; at: number } | null;
   /** This learner's answer to the question on screen; the score only after the reveal. */
   answer: { runId: string; value: AnswerValue; score: number | null } | null;
+  /** This learner's progress in the task on screen. */
+  task: LearnerTaskView | null;
 }
 
 export interface LearnerSnapshot {
@@ -137,7 +196,9 @@ export interface RosterEntry {
   helpSince: number | null;
   helpStatus: 'waiting' | 'claimed' | null;
   /** "Có thể đang gặp khó": why the learner is flagged, or null. */
-  stuck: 'slow' | 'wrong_answers' | null;
+  stuck: 'slow' | 'wrong_answers' | 'task_slow' | 'task_misses' | null;
+  /** The practice task on screen: where this learner is in it. */
+  task: RosterTask | null;
   /** Time on the step they are on (ms). */
   onStepMs: number;
   /** Tile placed by hand on the seat map, or null (laid out automatically). */
@@ -203,6 +264,10 @@ export interface StaffView {
   stepQuestions: { step: number; questions: Question[] }[];
   /** Every question run so far, newest last. */
   runs: { runId: string; prompt: string; status: QuizStatus; answered: number }[];
+  /** The practice task on the tablets: counts per screen, finished, traps. */
+  task: StaffTaskView | null;
+  /** The practice tasks of each step that has some (to open them). */
+  stepTasks: { step: number; tasks: { id: string; title: string; screens: number }[] }[];
 }
 
 /** The projector: class code, current step and aggregates only — no personal data. */
@@ -218,6 +283,8 @@ export interface DisplayView {
   joined: number;
   done: number;
   quiz: DisplayQuizView | null;
+  /** Where the class is in the practice task on screen; no names. */
+  task: DisplayTaskView | null;
 }
 
 /** Lists and summaries served over HTTP. */
@@ -290,11 +357,29 @@ export interface SessionResults {
     /** The wrong answer chosen most (item analysis); null when none. */
     mostChosenWrong: { label: string; count: number } | null;
   }[];
-  /** Per step, hardest first: help requests, median time-to-done, median time to claim and to solve. */
+  /** Per practice task run: % finished, median time to finish, where most were stuck, each trap's share. */
+  tasks: {
+    runId: string;
+    taskId: string;
+    title: string;
+    step: number;
+    openedAt: number;
+    learners: number;
+    finished: number;
+    /** 0–100, null with nobody in class. */
+    finishedPct: number | null;
+    medianTimeToFinishMs: number | null;
+    /** The screen where most of those still working (not finished, not in a trap) stopped. */
+    stuckScreen: { name: string; count: number } | null;
+    traps: { id: string; title: string; count: number; pct: number }[];
+  }[];
+  /** Per step, hardest first: help requests and task struggles, median time-to-done, median time to claim and to solve. */
   steps: {
     index: number;
     title: string;
     helpRequests: number;
+    /** Learners who fell into a trap or did not finish a practice task of this step. */
+    taskStruggles: number;
     done: number;
     medianTimeToDoneMs: number | null;
     medianToClaimMs: number | null;
@@ -314,5 +399,7 @@ export interface SessionResults {
     score: number;
     /** Per question run: the answer given, and its score (null for a poll). */
     answers: Record<string, { label: string; score: number | null }>;
+    /** Per task run: finished or not, the traps fallen into (titles), time to finish (ms). */
+    tasks: Record<string, { finished: boolean; traps: string[]; timeMs: number | null }>;
   }[];
 }

@@ -238,7 +238,7 @@ describe('4b. the per-address cap holds under concurrency', () => {
 
 describe('5. learner commands are rate-limited', () => {
   it('toggling help from a script stores a bounded number of events; a real pace is never refused', async () => {
-    const { server, session, staff } = await classWithInstructor({ limits: { learnerPerMinute: { help: 10, done: 60, navigate: 120, answer: 60, ping: 20 } } });
+    const { server, session, staff } = await classWithInstructor({ limits: { learnerPerMinute: { help: 10, done: 60, navigate: 120, answer: 60, ping: 20, move: 180 } } });
     const learner = learnerSocket(server.url);
     unwrap(await call(learner, 'learner:join', { code: session.code, name: 'Lan', token: token(1) }));
     const before = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id })).seq;
@@ -253,7 +253,7 @@ describe('5. learner commands are rate-limited', () => {
   });
 
   it('changing an answer from a script is held to the per-learner answer rate', async () => {
-    const { server, session, staff } = await classWithInstructor({ limits: { learnerPerMinute: { help: 20, done: 60, navigate: 120, answer: 15, ping: 20 } } });
+    const { server, session, staff } = await classWithInstructor({ limits: { learnerPerMinute: { help: 20, done: 60, navigate: 120, answer: 15, ping: 20, move: 180 } } });
     const learner = learnerSocket(server.url);
     unwrap(await call(learner, 'learner:join', { code: session.code, name: 'Lan', token: token(1) }));
     const poll = { id: 'p', kind: 'poll', prompt: 'Bác thấy sao?', options: [{ id: 'a', text: 'Tốt' }, { id: 'b', text: 'Khó' }] };

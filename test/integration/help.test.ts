@@ -122,7 +122,7 @@ describe('help queue and helpers', () => {
     const queued = await waitFor<StaffView>(staff, 'staff:view', (v) => v.helpQueue.length === 2);
     unwrap(await call(h, 'help:claim', { sessionId: session.id, requestId: queued.helpQueue[0].id }));
     // A tiny expected-time factor: everyone is "probably stuck" within a fraction of a second.
-    const config = { enabled: true, expectedFactor: 0.001, medianFactor: 2, minDone: 3, wrongAnswers: 2, paceThreshold: 0.8 };
+    const config = { enabled: true, expectedFactor: 0.001, medianFactor: 2, minDone: 3, wrongAnswers: 2, taskMisses: 3, paceThreshold: 0.8 };
     unwrap(await call(staff, 'stuck:configure', { sessionId: session.id, config }));
     await new Promise((r) => setTimeout(r, 400));
     const flagged = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));

@@ -38,6 +38,7 @@ const matrix: Record<string, Role[]> = {
   'learner:navigate': ['learner'],
   'learner:leave': ['learner'],
   'quiz:answer': ['learner'],
+  'task:move': ['learner'],
   'learner:ping': ['learner'],
   'tablet:seat': ['anonymous', 'learner'],
   'staff:watch': ['instructor', 'helper'],
@@ -58,6 +59,8 @@ const matrix: Record<string, Role[]> = {
   'seat:place': ['instructor'],
   'seat:label': ['instructor', 'helper'],
   'learner:remove': ['instructor'],
+  'task:open': ['instructor'],
+  'task:close': ['instructor'],
   'display:watch': ['projector'],
 };
 
@@ -108,6 +111,9 @@ describe('authorization', () => {
       'learner:navigate': { step: 0 },
       'learner:leave': {},
       'quiz:answer': { runId, answerId: 'matrix-answer-1', value: { kind: 'poll', option: 'a' } },
+      'task:move': { runId: 'task-run-none', moveId: 'matrix-move-1', from: 'trang-chu', action: { kind: 'miss' } },
+      'task:open': { sessionId: session.id, source: { step: 0, taskId: 'nope' } },
+      'task:close': { sessionId: session.id, runId: 'task-run-none' },
       'learner:ping': { rttMs: 12 },
       'tablet:seat': { helperCode: first.helperCode, seat: 'Bàn 9' },
       'staff:watch': { sessionId: session.id },

@@ -898,7 +898,7 @@ describe('stuck:dismiss', () => {
 describe('stuck:configure', () => {
   it('the instructor sets the rules; the event carries the whole config; the staff view shows it', () => {
     const { c } = stuckClass();
-    const config: StuckConfig = { enabled: true, expectedFactor: 2, medianFactor: 3, minDone: 5, wrongAnswers: 4, paceThreshold: 0.5 };
+    const config: StuckConfig = { enabled: true, expectedFactor: 2, medianFactor: 3, minDone: 5, wrongAnswers: 4, taskMisses: 3, paceThreshold: 0.5 };
     expect(c.run(instructor, { type: 'stuck:configure', config })).toEqual([{ type: 'stuck:configured', at: c.now, config }]);
     expect(c.state.stuckConfig).toEqual(config);
     expect(c.staff().stuckConfig).toEqual(config);
@@ -1100,10 +1100,10 @@ describe('results: per-step help and time stats', () => {
 
   it('counts requests per step and takes the medians; hardest first', () => {
     expect(sessionResults(lessonDay().state).steps).toEqual([
-      { index: 1, title: 'Hướng camera vào mã', helpRequests: 3, done: 1, medianTimeToDoneMs: 120_000, medianToClaimMs: 40_000, medianToResolveMs: 70_000 },
-      { index: 2, title: 'Chạm vào liên kết', helpRequests: 1, done: 0, medianTimeToDoneMs: null, medianToClaimMs: null, medianToResolveMs: null },
-      { index: 0, title: 'Mở camera', helpRequests: 0, done: 2, medianTimeToDoneMs: 45_000, medianToClaimMs: null, medianToResolveMs: null },
-      { index: 3, title: 'Kiểm tra', helpRequests: 0, done: 0, medianTimeToDoneMs: null, medianToClaimMs: null, medianToResolveMs: null },
+      { index: 1, title: 'Hướng camera vào mã', helpRequests: 3, taskStruggles: 0, done: 1, medianTimeToDoneMs: 120_000, medianToClaimMs: 40_000, medianToResolveMs: 70_000 },
+      { index: 2, title: 'Chạm vào liên kết', helpRequests: 1, taskStruggles: 0, done: 0, medianTimeToDoneMs: null, medianToClaimMs: null, medianToResolveMs: null },
+      { index: 0, title: 'Mở camera', helpRequests: 0, taskStruggles: 0, done: 2, medianTimeToDoneMs: 45_000, medianToClaimMs: null, medianToResolveMs: null },
+      { index: 3, title: 'Kiểm tra', helpRequests: 0, taskStruggles: 0, done: 0, medianTimeToDoneMs: null, medianToClaimMs: null, medianToResolveMs: null },
     ]);
   });
 

@@ -127,6 +127,7 @@ describe('classView', () => {
       steps: [],
       status: 'open',
       quiz: null,
+      task: null,
     });
   });
 
@@ -185,6 +186,7 @@ describe('meView', () => {
       helpRequest: null,
       helpResolved: null,
       answer: null,
+      task: null,
     });
     expect(meView(state, learnerOf(state, 'lrn-dung'))).toEqual({
       seq: base.length,
@@ -198,6 +200,7 @@ describe('meView', () => {
       helpRequest: { status: 'waiting', position: 1, helperName: null, reason: null },
       helpResolved: null,
       answer: null,
+      task: null,
     });
   });
 
@@ -356,6 +359,8 @@ describe('staffView', () => {
       quiz: null,
       stepQuestions: [],
       runs: [],
+      task: null,
+      stepTasks: [],
     });
   });
 
@@ -386,6 +391,7 @@ describe('displayView', () => {
       joined: 4, // Bảo left
       done: 1, // only Đức is done with step 1
       quiz: null,
+      task: null,
     });
   });
 

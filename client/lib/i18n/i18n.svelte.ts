@@ -40,6 +40,14 @@ class I18n {
     await this.set(storedLang());
   }
 
+  /** A part of a page loaded later (the practice-task screens) brings its own words. */
+  extend(vi: Dict, pickEnglish: (en: English) => Dict): void {
+    Object.assign(this.#vi, vi);
+    const before = this.#pickEnglish;
+    this.#pickEnglish = (en) => [...before(en), pickEnglish(en)];
+    if (this.#en) void import('./en.ts').then((en) => (this.#en = { ...this.#en, ...pickEnglish(en) }));
+  }
+
   async set(lang: Lang): Promise<void> {
     if (lang === 'en' && !this.#en) {
       try {

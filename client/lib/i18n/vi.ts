@@ -10,6 +10,7 @@ import type { staff } from './vi/staff.ts';
 import type { seat } from './vi/seat.ts';
 import type { teach } from './vi/teach.ts';
 import type { register } from './vi/register.ts';
+import type { task } from './vi/task.ts';
 
 export { common } from './vi/common.ts';
 export { learner } from './vi/learner.ts';
@@ -19,6 +20,7 @@ export { staff } from './vi/staff.ts';
 export { help } from './vi/help.ts';
 export { seat } from './vi/seat.ts';
 export { register } from './vi/register.ts';
+export { task } from './vi/task.ts';
 
 /** The shape another language must fill for a section: a missing or extra key fails type checking. */
 export type Shape<T> = Record<keyof T, string>;
@@ -30,5 +32,6 @@ export type Key =
   | keyof typeof staff
   | keyof typeof help
   | keyof typeof seat
-  | keyof typeof register;
+  | keyof typeof register
+  | keyof typeof task;
 export type Dict = Partial<Record<Key, string>>;

@@ -1,5 +1,6 @@
 /** The projector. */
 export const display = {
+  'dt.heading': 'Bài thực hành',
   'loading': 'Đang tải…',
   'display.title': 'Cùng Học — Màn chiếu',
   'display.enterCode': 'Mã lớp để chiếu',

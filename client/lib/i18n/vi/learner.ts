@@ -43,6 +43,8 @@ export const learner = {
   'learner.waiting': 'Đang chờ gửi: {list}',
   'learner.waitDone': 'Xong ở bước {n}',
   'learner.waitAnswer': 'câu trả lời',
+  'learner.waitTask': 'bài thực hành',
+  'learner.loading': 'Đang mở…',
   'learner.prev': 'Bước trước',
   'learner.next': 'Bước sau',
   'learner.selfPaced': 'Bạn tự học từ bước {from} đến bước {to}.',

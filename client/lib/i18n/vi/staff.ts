@@ -24,4 +24,12 @@ export const staff = {
   'stuck.slow': 'Lâu hơn dự kiến',
   'stuck.wrong_answers': 'Trả lời sai nhiều lần',
   'stuck.onStep': 'đã {d} ở bước này',
+  'stuck.task_slow': 'Ở một màn hình lâu hơn nhiều so với cả lớp',
+  'stuck.task_misses': 'Chạm nhiều lần không trúng',
+  'rtask.heading': 'Bài thực hành',
+  'rtask.at': 'đang ở “{screen}”, {d}',
+  'rtask.working': 'Đang làm',
+  'rtask.finished': '✓ Làm xong',
+  'rtask.trapped': '! Mắc bẫy: {trap}',
+  'rtask.misses': '{n} lần chạm trượt',
 };
