@@ -22,6 +22,7 @@ const app = await createApp({
     clientDir: resolve(env.CLIENT_DIR ?? resolve(root, 'dist/client')),
     lessonsDir: resolve(env.LESSONS_DIR ?? resolve(root, 'lessons')),
     mediaDir: resolve(dataDir, 'media'),
+    dataDir,
     publicUrl: env.PUBLIC_URL,
     coalesceMs: Number(env.COALESCE_MS ?? 100),
     retentionDays: Number(env.RETENTION_DAYS ?? 90),
