@@ -1,6 +1,7 @@
 // npm start: build what is missing or stale (when the build tools are installed), then run the built
 // server with plain node, in production mode.
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, canBuild, root, staleParts } from './build.mjs';
@@ -35,6 +36,26 @@ if (stale.length > 0) {
       'Lưu ý: bản đã xây dựng cũ hơn mã nguồn (không có công cụ để xây dựng lại) · ' +
         'Note: the build is older than the sources (no build tools to rebuild it)',
     );
+  }
+}
+
+// A release carries better-sqlite3 for several Node.js lines (native/): put this Node's in place.
+const native = join(root, 'native');
+if (existsSync(native)) {
+  const mine = join(native, `better_sqlite3-node-v${process.versions.modules}.node`);
+  const target = join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node');
+  if (!existsSync(mine)) {
+    const lines = readdirSync(native).map((f) => /node-v(\d+)/.exec(f)?.[1]).filter(Boolean).map((abi) => ({ 115: '20', 127: '22', 137: '24' })[abi] ?? `ABI ${abi}`);
+    console.error(
+      `Bản này chạy với Node.js ${lines.join(', ')}; máy này có Node.js ${process.version}. Hãy cài một trong các bản đó.\n` +
+        `This release runs on Node.js ${lines.join(', ')}; this machine has Node.js ${process.version}. Install one of those.`,
+    );
+    process.exit(1);
+  }
+  try {
+    createRequire(import.meta.url)(target);
+  } catch {
+    copyFileSync(mine, target);
   }
 }
 

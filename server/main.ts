@@ -28,11 +28,11 @@ const app = await createApp({
     retentionDays: Number(env.RETENTION_DAYS ?? 90),
   },
 });
-const { urls } = await app.listen(port, host);
+const { port: listening, urls } = await app.listen(port, host);
 
-const banner = startupBanner({ port, urls, setupCode: app.setupCode, dataDir });
+const banner = startupBanner({ port: listening, urls, setupCode: app.setupCode, dataDir });
 process[bannerStream(format, level)].write(banner + '\n');
-log.info({ port, urls, mode: env.NODE_ENV ?? 'development' }, 'listening');
+log.info({ port: listening, urls, mode: env.NODE_ENV ?? 'development' }, 'listening');
 
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
