@@ -41,7 +41,8 @@ for (const path of ['dist/server', 'dist/client', 'dist/build-info.json', 'lesso
 
 // The production packages, copied from this machine's node_modules (already built for this platform):
 // no registry, no compiler. `npm ls --omit=dev` lists each one's folder, nested ones included.
-const listed = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+const windows = process.platform === 'win32';
+const listed = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], shell: windows })
   .split('\n')
   .map((l) => l.trim())
   .filter((l) => l && resolve(l) !== root);
@@ -99,12 +100,15 @@ writeFileSync(
 );
 writeFileSync(join(stage, 'ĐỌC TRƯỚC.txt'), readme(nodeLines));
 
-const archive = join(outDir, `${name}.tar.gz`);
+// Windows 10 and later have bsdtar as tar.exe, which writes a zip (what Explorer opens) with -a.
+const archive = join(outDir, windows ? `${name}.zip` : `${name}.tar.gz`);
 rmSync(archive, { force: true });
-execFileSync('tar', ['-czf', archive, '-C', outDir, name], { stdio: 'inherit' });
+execFileSync('tar', windows ? ['-a', '-cf', archive, '-C', outDir, name] : ['-czf', archive, '-C', outDir, name], { stdio: 'inherit' });
 say(`${relative(process.cwd(), archive)} (${(statSync(archive).size / 1e6).toFixed(1)} MB, ${Math.round((Date.now() - started) / 1000)} s)`);
 
 function readme(lines) {
+  const startVi = windows ? 'nhấp đúp vào start.cmd' : 'mở cửa sổ dòng lệnh (Terminal) trong thư mục này và chạy: ./start.sh';
+  const startEn = windows ? 'double-click start.cmd' : 'open a terminal in this folder and run: ./start.sh';
   return `CÙNG HỌC ${pkg.version} (${platform})
 =========================================
 
@@ -114,8 +118,7 @@ Cần có: một máy tính ${platform === 'linux-x64' ? 'Linux 64-bit' : platfo
 Không cần Internet: mọi thứ đã có sẵn trong thư mục này.
 
 1. Chép cả thư mục này vào máy (ví dụ vào thư mục nhà).
-2. Mở cửa sổ dòng lệnh (Terminal) trong thư mục này và chạy:
-       ./start.sh
+2. Khởi động: ${startVi}
 3. Màn hình hiện địa chỉ:
    - Bảng điều khiển của giảng viên: http://localhost:3000/teach/ (mở trên chính máy này;
      lần đầu sẽ tạo tài khoản giảng viên).
@@ -135,8 +138,7 @@ Needs: a ${platform === 'linux-x64' ? '64-bit Linux' : platform} computer with N
 No internet needed: everything is in this folder.
 
 1. Copy this whole folder onto the computer.
-2. Open a terminal in this folder and run:
-       ./start.sh
+2. Start it: ${startEn}
 3. It prints the addresses:
    - the instructor console, http://localhost:3000/teach/ (open it on this computer; the first
      visit creates the instructor account),

@@ -30,7 +30,7 @@ const app = await createApp({
 });
 const { port: listening, urls } = await app.listen(port, host);
 
-const banner = startupBanner({ port: listening, urls, setupCode: app.setupCode, dataDir });
+const banner = startupBanner({ port: listening, urls, setupCode: app.setupCode, dataDir, node: process.version });
 process[bannerStream(format, level)].write(banner + '\n');
 log.info({ port: listening, urls, mode: env.NODE_ENV ?? 'development' }, 'listening');
 

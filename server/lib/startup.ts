@@ -32,10 +32,12 @@ export interface BannerInfo {
   urls: string[];
   setupCode: string | null;
   dataDir: string;
+  /** process.version, so a volunteer sees which Node.js runs it. */
+  node?: string;
 }
 
 /** The start-up message, Vietnamese first then English, framed so it stands apart from log lines. */
-export function startupBanner({ port, urls, setupCode, dataDir }: BannerInfo): string {
+export function startupBanner({ port, urls, setupCode, dataDir, node }: BannerInfo): string {
   const lan = urls.filter((u) => !u.includes('localhost'));
   const lines = [
     'Cùng Học đang chạy. · Cùng Học is running.',
@@ -56,7 +58,7 @@ export function startupBanner({ port, urls, setupCode, dataDir }: BannerInfo): s
       `First-run setup code (for setup from another machine): ${setupCode}`,
     );
   }
-  lines.push('', `Dữ liệu · Data: ${dataDir}`, 'Dừng máy chủ: Ctrl+C · Stop the server: Ctrl+C');
+  lines.push('', `Dữ liệu · Data: ${dataDir}`, ...(node ? [`Node.js ${node}`] : []), 'Dừng máy chủ: Ctrl+C · Stop the server: Ctrl+C');
   const width = Math.max(...lines.map((l) => [...l].length));
   const rule = '─'.repeat(width + 2);
   return ['', `┌${rule}┐`, ...lines.map((l) => `│ ${l}${' '.repeat(width - [...l].length)} │`), `└${rule}┘`, ''].join('\n');

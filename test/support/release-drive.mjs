@@ -1,17 +1,17 @@
 // Run inside an empty network namespace (only loopback): start an unpacked release with PATH holding
 // nothing but Node.js, then be an instructor and a learner. Prints one JSON line with what it saw.
-//   node release-drive.mjs <release folder> <folder holding only node>
+//   node release-drive.mjs <release folder> <folder holding only node> <data folder>
 import { spawn } from 'node:child_process';
 import { io } from 'socket.io-client';
 
-const [dir, nodeOnly] = process.argv.slice(2);
+const [dir, nodeOnly, dataDir] = process.argv.slice(2);
 const port = 3900 + Math.floor(Math.random() * 90);
 const base = `http://127.0.0.1:${port}`;
-const seen = { banner: false, root: 0, teach: 0, rootHasApp: false, joined: false, answered: null, staffAnswered: null, output: '' };
+const seen = { node: null, banner: false, root: 0, teach: 0, rootHasApp: false, joined: false, answered: null, staffAnswered: null, output: '' };
 
 const server = spawn('/bin/sh', ['./start.sh'], {
   cwd: dir,
-  env: { PATH: nodeOnly, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+  env: { PATH: nodeOnly, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATA_DIR: dataDir },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 const ready = new Promise((resolve, reject) => {
@@ -50,6 +50,7 @@ function finish(err) {
 try {
   await ready;
   seen.banner = true;
+  seen.node = /Node\.js (v[\d.]+)/.exec(seen.output)?.[1] ?? null;
   const root = await fetch(`${base}/`);
   seen.root = root.status;
   seen.rootHasApp = (await root.text()).includes('<script type="module"');

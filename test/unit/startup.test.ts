@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bannerStream, logFormat, startupBanner } from '../../server/lib/startup.ts';
 
 describe('start-up message and logs', () => {
-  const info = { port: 3000, urls: ['http://192.168.1.10:3000', 'http://localhost:3000'], setupCode: 'AB12CD34', dataDir: '/srv/cunghoc/data' };
+  const info = { port: 3000, urls: ['http://192.168.1.10:3000', 'http://localhost:3000'], setupCode: 'AB12CD34', dataDir: '/srv/cunghoc/data', node: 'v24.1.0' };
 
   it('the banner says where to go in Vietnamese, then English, framed apart from the log lines', () => {
     const banner = startupBanner(info);
@@ -19,6 +19,7 @@ describe('start-up message and logs', () => {
     expect(text).toMatch(/Mã cài đặt lần đầu.*AB12CD34/);
     expect(text).toMatch(/First-run setup code.*AB12CD34/);
     expect(text).toContain('/srv/cunghoc/data');
+    expect(text).toContain('Node.js v24.1.0');
     expect(text).not.toContain('{');
   });
 
