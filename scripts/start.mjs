@@ -1,7 +1,6 @@
 // npm start: build what is missing or stale (when the build tools are installed), then run the built
 // server with plain node, in production mode.
-import { copyFileSync, existsSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, canBuild, root, staleParts } from './build.mjs';
@@ -52,10 +51,11 @@ if (existsSync(native)) {
     );
     process.exit(1);
   }
-  try {
-    createRequire(import.meta.url)(target);
-  } catch {
-    copyFileSync(mine, target);
+  // Compare bytes rather than try to load it: a library once opened must not be overwritten in place.
+  if (!existsSync(target) || !readFileSync(target).equals(readFileSync(mine))) {
+    const tmp = `${target}.${process.pid}.tmp`;
+    copyFileSync(mine, tmp);
+    renameSync(tmp, target);
   }
 }
 
