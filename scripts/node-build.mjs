@@ -20,12 +20,22 @@ function nodeGyp() {
   return join(globalRoot, 'npm/node_modules/node-gyp/bin/node-gyp.js');
 }
 
+/** npm run exports its config (npm_config_nodedir=/usr among it), which node-gyp would prefer to --nodedir. */
+function gypEnv(bin) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  return { ...env, PATH: `${dirname(bin)}:${process.env.PATH}` };
+}
+
 /** The newest release of a Node.js line, unpacked from the registry's node-<platform>-<arch> package. */
 export function fetchNode(line, into = join(cacheDir, 'node')) {
   const pkg = `node-${process.platform}-${process.arch}`;
   const version = execFileSync('npm', ['view', `${pkg}@${line}`, 'version', '--json'], { encoding: 'utf8' });
-  const versions = [].concat(JSON.parse(version));
-  const latest = versions.at(-1);
+  // npm lists versions in publication order, not by number: take the highest.
+  const byNumber = (v) => v.split('.').map(Number);
+  const latest = [].concat(JSON.parse(version)).sort((a, b) => {
+    const [x, y] = [byNumber(a), byNumber(b)];
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+  }).at(-1);
   const dir = join(into, `${pkg}-${latest}`);
   if (!existsSync(join(dir, 'bin/node'))) {
     rmSync(dir, { recursive: true, force: true });
@@ -55,13 +65,15 @@ export async function betterSqliteFor(line) {
     const work = join(tmpdir(), `cunghoc-bs3-${process.pid}`);
     rmSync(work, { recursive: true, force: true });
     cpSync(source, work, { recursive: true, filter: (src) => !src.startsWith(join(source, 'build')) && !src.startsWith(join(source, 'node_modules')) });
-    execFileSync(node.bin, [nodeGyp(), 'rebuild', '--release', `--nodedir=${node.dir}`, '-j', '2'], {
+    execFileSync(node.bin, [nodeGyp(), 'rebuild', '--release', '--loglevel=warn', `--nodedir=${node.dir}`, '-j', '2'], {
       cwd: work,
       stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, PATH: `${dirname(node.bin)}:${process.env.PATH}` },
+      env: gypEnv(node.bin),
     });
     rmSync(cached, { recursive: true, force: true });
     mkdirSync(join(cached, 'build/Release'), { recursive: true });
+    // Loaded by that Node.js, or the build used the wrong headers.
+    execFileSync(node.bin, ['-e', `require(${JSON.stringify(join(work, 'build/Release/better_sqlite3.node'))})`], { stdio: 'inherit' });
     cpSync(join(work, 'build/Release/better_sqlite3.node'), binary);
     rmSync(work, { recursive: true, force: true });
     say(`✓ ${Math.round((Date.now() - started) / 1000)} s`);

@@ -67,7 +67,8 @@ const abis = [process.versions.modules];
 cpSync(join(stage, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'), join(stage, 'native', `better_sqlite3-node-v${abis[0]}.node`));
 if (extraNodes.length > 0) {
   const { betterSqliteFor } = await import('./node-build.mjs');
-  for (const line of extraNodes) {
+  const mine = process.versions.node.split('.')[0];
+  for (const line of extraNodes.filter((l) => l !== mine)) {
     const { abi, binary, version } = await betterSqliteFor(line);
     if (abis.includes(abi)) continue;
     cpSync(binary, join(stage, 'native', `better_sqlite3-node-v${abi}.node`));
