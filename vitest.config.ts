@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three layers, each where it is cheapest: pure rules, real server + sockets, real browser.
+// Three layers, each where it is cheapest: pure rules, real server + sockets, real browser; and the release.
 export default defineConfig({
   test: {
     root: '.',
@@ -19,6 +19,11 @@ export default defineConfig({
           hookTimeout: 60_000,
           fileParallelism: false,
         },
+      },
+      {
+        // The release archive, a production install and a first start: each builds or installs a whole tree.
+        extends: true,
+        test: { name: 'release', include: ['test/release/**/*.test.ts'], testTimeout: 600_000, hookTimeout: 600_000, fileParallelism: false },
       },
     ],
   },

@@ -15,6 +15,7 @@ import type { Store } from './store/store.ts';
 import { Auth, isLoopback } from './transport/auth.ts';
 import { Limits, type LimitsConfig } from './transport/limits.ts';
 import { apiRouter, sameOrigin } from './transport/http.ts';
+import { backupRouter } from './transport/backup.ts';
 import { attachSockets, socketBroadcaster, type CardRegister } from './transport/sockets.ts';
 import { RegisterFigures } from './rooms/register.ts';
 import { readdir, readFile } from 'node:fs/promises';
@@ -26,6 +27,8 @@ export interface Config {
   lessonsDir: string;
   /** Uploaded lesson pictures (DATA_DIR/media), served at /media/ beside lessons/images. */
   mediaDir: string;
+  /** The data folder (DATA_DIR), for backups downloaded from the console; without it there is no backup route. */
+  dataDir?: string;
   /** Base URL for join links when the LAN address is not the right one (e.g. behind a router name). */
   publicUrl?: string;
   coalesceMs: number;
@@ -159,6 +162,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       crossOriginEmbedderPolicy: false,
     }),
   );
+  if (config.dataDir) app.use('/api/backup', backupRouter({ auth, dataDir: config.dataDir, log, now }));
   app.use(
     '/api',
     apiRouter({

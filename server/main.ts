@@ -1,15 +1,18 @@
 import { resolve } from 'node:path';
-import { pino } from 'pino';
 import { createApp } from './app.ts';
+import { appRoot, bannerStream, createLogger, logFormat, startupBanner } from './lib/startup.ts';
 import { openSqliteStore } from './store/sqlite.ts';
 import { limitsFromEnv } from './transport/limits.ts';
 
 /** Wiring only: configuration from the environment, real store, listen, print where to go. */
 const env = process.env;
-const root = resolve(import.meta.dirname, '..');
+// server/ under tsx, dist/server/server/ once built: the project folder is the one with package.json.
+const root = appRoot(import.meta.dirname);
 const port = Number(env.PORT ?? 3000);
 const host = env.HOST ?? '0.0.0.0';
-const log = pino({ level: env.LOG_LEVEL ?? 'info' });
+const level = env.LOG_LEVEL ?? 'info';
+const format = logFormat(env, process.stdout.isTTY === true);
+const log = createLogger(level, format);
 
 const dataDir = resolve(env.DATA_DIR ?? resolve(root, 'data'));
 const store = openSqliteStore(dataDir);
@@ -21,21 +24,17 @@ const app = await createApp({
     clientDir: resolve(env.CLIENT_DIR ?? resolve(root, 'dist/client')),
     lessonsDir: resolve(env.LESSONS_DIR ?? resolve(root, 'lessons')),
     mediaDir: resolve(dataDir, 'media'),
+    dataDir,
     publicUrl: env.PUBLIC_URL,
     coalesceMs: Number(env.COALESCE_MS ?? 100),
     retentionDays: Number(env.RETENTION_DAYS ?? 90),
   },
 });
-const { urls } = await app.listen(port, host);
+const { port: listening, urls } = await app.listen(port, host);
 
-const lines = [
-  '',
-  '  Cùng Học is running.',
-  `  Instructor console (on this machine): http://localhost:${port}/teach/`,
-  ...urls.filter((u) => !u.includes('localhost')).map((u) => `  Tablets on the Wi-Fi:                 ${u}/`),
-];
-if (app.setupCode) lines.push(`  First-run setup code (for setup from another machine): ${app.setupCode}`);
-console.log(lines.join('\n') + '\n');
+const banner = startupBanner({ port: listening, urls, setupCode: app.setupCode, dataDir, node: process.version });
+process[bannerStream(format, level)].write(banner + '\n');
+log.info({ port: listening, urls, mode: env.NODE_ENV ?? 'development' }, 'listening');
 
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

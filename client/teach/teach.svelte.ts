@@ -7,15 +7,17 @@ export type Route =
   | { name: 'session'; id: string }
   | { name: 'results'; id: string }
   | { name: 'edit'; id: string }
-  | { name: 'new' };
+  | { name: 'new' }
+  | { name: 'settings' };
 export type Screen = 'loading' | 'offline' | 'setup' | 'login' | 'signed-in';
 
 /**
  * `#/session/<id>` opens a session's console, `#/results/<id>` its results, `#/lessons/<id>/edit`
- * the lesson editor and `#/lessons/new` a new lesson, so a reload keeps them; anything else is home.
+ * the lesson editor, `#/lessons/new` a new lesson and `#/settings` the settings (backups), so a reload keeps them; anything else is home.
  */
 function parseHash(): Route {
   if (location.hash === '#/lessons/new') return { name: 'new' };
+  if (location.hash === '#/settings') return { name: 'settings' };
   const edit = /^#\/lessons\/([a-z0-9-]{1,64})\/edit$/.exec(location.hash);
   if (edit) return { name: 'edit', id: edit[1] };
   const match = /^#\/(session|results)\/([A-Za-z0-9_-]{1,64})$/.exec(location.hash);

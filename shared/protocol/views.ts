@@ -331,6 +331,12 @@ export interface ServerInfo {
   local: boolean;
 }
 
+/** GET /api/backup/status: when the data folder was last backed up (download or `npm run backup`). */
+export interface BackupStatus {
+  /** ms since epoch; null when never. */
+  lastAt: number | null;
+}
+
 /** Results of one session: participation, item analysis per question, and each learner's tally. */
 export interface SessionResults {
   sessionId: string;

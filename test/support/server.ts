@@ -53,6 +53,7 @@ export async function startServer(
       clientDir: join(root, 'dist/client'),
       lessonsDir: opts.lessonsDir ?? join(root, 'lessons'),
       mediaDir: join(dataDir, 'media'),
+      dataDir,
       coalesceMs: 20,
     },
   });

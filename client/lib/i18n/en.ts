@@ -519,6 +519,14 @@ export const teach: vi.Shape<typeof vi.teach> = {
   'editor.err.duplicate': 'This id is already used elsewhere in the lesson. Choose another one.',
   'editor.err.correctMissing': 'Mark the right option.',
   'editor.err.idTaken': 'A lesson already uses this id. Choose another one.',
+  'settings.link': 'Settings',
+  'settings.heading': 'Settings',
+  'settings.backup': 'Back up the data',
+  'settings.backupIntro': 'A backup holds the lessons, the sessions, the accounts and the uploaded pictures. It can be downloaded while a class is running.',
+  'settings.backupDownload': 'Download a backup',
+  'settings.backupLast': 'Last backup:',
+  'settings.backupNever': 'No backup has been taken yet.',
+  'settings.backupRestore': 'To restore it on a new server: run npm run restore -- <file> into an empty data folder, then npm start.',
 };
 
 export const staff: vi.Shape<typeof vi.staff> = {

@@ -391,4 +391,12 @@ export const teach = {
   'editor.err.duplicate': 'Mã này đã dùng ở chỗ khác trong bài. Hãy chọn mã khác.',
   'editor.err.correctMissing': 'Hãy đánh dấu lựa chọn đúng.',
   'editor.err.idTaken': 'Đã có bài học dùng mã này. Hãy chọn mã khác.',
+  'settings.link': 'Cài đặt',
+  'settings.heading': 'Cài đặt',
+  'settings.backup': 'Sao lưu dữ liệu',
+  'settings.backupIntro': 'Bản sao lưu chứa bài học, các buổi học, tài khoản và ảnh đã tải lên. Có thể tải về ngay cả khi đang có lớp học.',
+  'settings.backupDownload': 'Tải bản sao lưu về máy',
+  'settings.backupLast': 'Lần sao lưu gần nhất:',
+  'settings.backupNever': 'Chưa sao lưu lần nào.',
+  'settings.backupRestore': 'Để khôi phục trên một máy chủ mới: chạy npm run restore -- <tệp> vào một thư mục dữ liệu trống, rồi npm start.',
 };
