@@ -8,7 +8,7 @@ import type { SessionState } from './state.ts';
  */
 
 /** Bump when the rule below changes: cached evidence of older versions is derived again. */
-export const EVIDENCE_VERSION = 1;
+export const EVIDENCE_VERSION = 2;
 
 /** One skill shown by one person of a session (a results row: "learnerId" or "learnerId.1"), first at `at`. */
 export interface Evidence {
@@ -22,6 +22,8 @@ export interface Achievement {
   learnerId: string;
   step: number;
   at: number;
+  /** The skills shown, when not the step's (a practice task that names its own). */
+  skills?: readonly string[];
 }
 
 /**
@@ -46,12 +48,23 @@ export function questionAchievements(state: SessionState): Achievement[] {
 }
 
 /**
- * EXTENSION POINT (practice tasks, issue 13): return one Achievement per task a learner finished
- * (the `task:finished` event folded into the state: learnerId, the task's step, when), and bump
- * EVIDENCE_VERSION so cached sessions are derived again. Until tasks land, there are none.
+ * Practice tasks finished: one achievement per learner and task run that reached the goal (at the
+ * first finish), credited with the task's own skills, or its step's when the task names none.
  */
-export function taskAchievements(_state: SessionState): Achievement[] {
-  return [];
+export function taskAchievements(state: SessionState): Achievement[] {
+  const out: Achievement[] = [];
+  for (const run of state.tasks.values()) {
+    for (const [learnerId, p] of run.progress) {
+      if (p.finishMs === null) continue;
+      out.push({
+        learnerId,
+        step: run.source.step,
+        at: p.startedAt + p.finishMs,
+        ...(run.task.skills.length > 0 ? { skills: run.task.skills } : {}),
+      });
+    }
+  }
+  return out;
 }
 
 /** Achievements → the earliest evidence of each skill for each person of the session. */
@@ -59,7 +72,7 @@ export function evidenceFrom(state: SessionState, achievements: readonly Achieve
   const first = new Map<string, Evidence>();
   for (const a of achievements) {
     const learner = state.learners.get(a.learnerId);
-    const skills = state.lesson.steps[a.step]?.skills ?? [];
+    const skills = a.skills ?? state.lesson.steps[a.step]?.skills ?? [];
     if (!learner) continue;
     const rows = [learner.id, ...learner.partners.map((_, i) => `${learner.id}.${i + 1}`)];
     for (const rowId of rows) {

@@ -60,6 +60,25 @@ describe('skill demonstrated (table)', () => {
     expect(evidenceFrom(state, [{ learnerId: 'a', step: 0, at: T0 + 5 }]).map((e) => [e.rowId, e.skill])).toEqual([['a', 'thanh-toan-qr']]);
     expect(evidenceFrom(state, [{ learnerId: 'nobody', step: 0, at: T0 + 5 }])).toEqual([]);
   });
+
+  it("a finished practice task shows the task's own skills, once, at its first finish; a trap shows nothing", () => {
+    // Step 4 "xac-nhan-ma-pin-otp" is tagged [thanh-toan-qr, an-toan-thong-tin]; its task "tra-tien-qr" names [thanh-toan-qr].
+    const task = qr.steps[4].tasks.find((t) => t.id === 'tra-tien-qr')!;
+    const move = (learnerId: string, at: number, outcome: { kind: 'goal' } | { kind: 'trap'; trap: string } | { kind: 'retry' }): SessionEvent => ({
+      type: 'task:moved', at, runId: 't1', learnerId, moveId: `${learnerId}-${at}`, from: task.start, element: null, matched: null, outcome,
+    });
+    const state = fold([
+      started,
+      join('a'),
+      join('b'),
+      { type: 'task:opened', at: T0 + 10, runId: 't1', task, source: { step: 4, taskId: task.id } },
+      move('a', T0 + 50, { kind: 'goal' }),
+      move('a', T0 + 60, { kind: 'retry' }),
+      move('a', T0 + 90, { kind: 'goal' }),
+      move('b', T0 + 55, { kind: 'trap', trap: task.traps[0]!.id }),
+    ]);
+    expect(sessionEvidence(state).map((e) => [e.rowId, e.skill, e.at])).toEqual([['a', 'thanh-toan-qr', T0 + 50]]);
+  });
 });
 
 describe('standard reached (table)', () => {
