@@ -30,6 +30,8 @@ const label = (v: Variant): string => `${v.lang}, ${v.high ? 'high contrast' : '
 async function apply(page: Page, v: Variant): Promise<void> {
   await page.locator(`.lang button[lang="${v.lang}"]`).click();
   await until(() => page.evaluate(() => document.documentElement.lang)).toBe(v.lang);
+  // The display settings are folded behind one "Cỡ chữ" button: open them first.
+  if (!(await tid(page, 'contrast').isVisible())) await tid(page, 'settings-open').click();
   const contrast = tid(page, 'contrast');
   if ((await contrast.getAttribute('aria-pressed')) !== String(v.high)) await contrast.click();
   await tid(page, `text-${v.text}`).click();

@@ -6,6 +6,7 @@ export const common: vi.Shape<typeof vi.common> = {
   'lang.switch': 'Language',
   'settings.label': 'Text size and contrast',
   'settings.text': 'text size {n}',
+  'settings.open': 'Text size',
   'settings.contrast': 'High contrast',
   'conn.connecting': 'Connecting…',
   'conn.connected': 'Connected',
