@@ -109,7 +109,7 @@ describe('a whole class, laid out for the people in it', () => {
     await tid(hoa, 'help-cancel').click();
     await until(() => tid(teach, 'help-alert').innerText()).not.toMatch(/Hoà/);
     expect(await tid(teach, 'help-alert').innerText()).toMatch(/Bác Tư/);
-    await shot(teach, 'layout-console-alert-one-left');
+    await seen(teach, 'layout-console-alert-one-left');
     // Bác Tư's is solved too: no banner at all.
     await teach.locator('[data-testid="queue-item"][data-learner-name="Bác Tư"]').getByTestId('resolve').click();
     await until(() => tid(teach, 'help-alert').count()).toBe(0);
@@ -157,7 +157,7 @@ describe('a whole class, laid out for the people in it', () => {
     const ids = ['btn-next-step', 'btn-prev-step', 'counts', 'help-waiting', 'conn-status', 'class-code'];
     await until(() => outOfView(teach, ids)).toEqual([]);
     await teach.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
-    await shot(teach, 'layout-console-1366');
+    await seen(teach, 'layout-console-1366-scrolled');
     await page1366Bottom(teach);
   });
 
@@ -176,7 +176,7 @@ describe('a whole class, laid out for the people in it', () => {
       await tid(page, 'server-lost').waitFor();
       expect(await tid(page, 'server-lost').innerText()).toMatch(/Mất kết nối với máy chủ/);
       expect(await outOfView(page, ['server-lost', 'btn-next-step'])).toEqual([]);
-      await shot(page, 'layout-console-server-lost');
+      await seen(page, 'layout-console-server-lost');
       await page.close();
     } finally {
       removeDir(own.dataDir);
