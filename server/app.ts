@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Server as IoServer } from 'socket.io';
 import { Lesson } from '../shared/lesson/schema.ts';
+import { tabletUrls } from './lib/addresses.ts';
 import { randomShortCode } from './lib/ids.ts';
 import { MediaFiles } from './store/media.ts';
 import { Rooms } from './rooms/registry.ts';
@@ -59,15 +60,9 @@ export interface App {
 export async function createApp({ store, log, now = Date.now, config, isLocal = isLoopback, limits: limitsConfig }: AppDeps): Promise<App> {
   await seedLessons(store, config.lessonsDir, now(), log);
   let port = 0;
-  const lanUrls = (): string[] => {
-    const urls = config.publicUrl ? [config.publicUrl.replace(/\/$/, '')] : [];
-    for (const list of Object.values(networkInterfaces())) {
-      for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) urls.push(`http://${a.address}:${port}`);
-    }
-    urls.push(`http://localhost:${port}`);
-    return urls;
-  };
-  const joinUrl = (code: string) => `${lanUrls()[0]}/?code=${code}`;
+  const lanUrls = (): string[] => tabletUrls(networkInterfaces(), port, config.publicUrl);
+  // Without any network, the join link can only work on this machine.
+  const joinUrl = (code: string) => `${lanUrls()[0] ?? `http://localhost:${port}`}/?code=${code}`;
 
   const app = express();
   const http = createHttpServer(app);
@@ -165,7 +160,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
         http.once('error', reject);
         http.listen(p, host, () => {
           port = (http.address() as AddressInfo).port;
-          resolve({ port, urls: lanUrls() });
+          resolve({ port, urls: [...lanUrls(), `http://localhost:${port}`] });
         });
       }),
     close: async () => {

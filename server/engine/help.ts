@@ -223,7 +223,8 @@ export function medianTimeToDone(state: SessionState, step: number): { median: n
   return { median: median(values), count: values.length };
 }
 
-export type StuckReason = 'slow' | 'wrong_answers';
+/** `slow`: past the step's expected time; `behind_class`: far past the class's median; `wrong_answers`. */
+export type StuckReason = 'slow' | 'behind_class' | 'wrong_answers';
 
 /**
  * "Có thể đang gặp khó": on their step, not done, and either longer than the step's expected time,
@@ -250,7 +251,7 @@ export function stuckReason(
       medians.set(step, m.count >= cfg.minDone ? m.median : null);
     }
     const m = medians.get(step);
-    if (m !== null && m !== undefined && spent > m * cfg.medianFactor) return 'slow';
+    if (m !== null && m !== undefined && spent > m * cfg.medianFactor) return 'behind_class';
   }
   return null;
 }

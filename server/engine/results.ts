@@ -2,6 +2,7 @@ import type { SessionResults } from '../../shared/protocol/views.ts';
 import { histogram } from './quiz-views.ts';
 import type { QuizRun, SessionState } from './state.ts';
 import { median, medianTimeToDone } from './help.ts';
+import { people } from './people.ts';
 import { compareNames } from '../../shared/i18n/names.ts';
 
 /** A readable label for an answer: option texts rather than ids. */
@@ -33,19 +34,22 @@ export function sessionResults(state: SessionState): SessionResults {
   const runs = [...state.quizzes.values()];
   const learners = [...state.learners.values()];
   const present = learners.filter((l) => !l.left || runs.some((r) => r.answers.has(l.id)));
-  // Pair mode: a tablet's answer is credited to each person on it.
-  const people = (id: string) => 1 + (state.learners.get(id)?.partners.length ?? 0);
-  const headcount = present.reduce((n, l) => n + 1 + l.partners.length, 0);
+  // Pair mode: a tablet's answer is credited to each person on it (people.ts).
+  const peopleOn = (id: string) => {
+    const l = state.learners.get(id);
+    return l ? people(l) : 1;
+  };
+  const headcount = present.reduce((n, l) => n + people(l), 0);
 
   const questions = runs.map((run) => {
     let answered = 0;
     let right = 0;
     for (const [id, a] of run.answers) {
-      answered += people(id);
-      if (a.score === 1) right += people(id);
+      answered += peopleOn(id);
+      if (a.score === 1) right += peopleOn(id);
     }
     const scored = run.question.kind !== 'poll' && answered > 0;
-    const wrong = histogram(run, true)
+    const wrong = histogram(run, true, peopleOn)
       .filter((b) => b.correct === false && b.count > 0)
       .sort((a, b) => b.count - a.count)[0];
     return {

@@ -136,8 +136,8 @@ export interface RosterEntry {
   /** Help requested since (ms epoch), or null. */
   helpSince: number | null;
   helpStatus: 'waiting' | 'claimed' | null;
-  /** "Có thể đang gặp khó": why the learner is flagged, or null. */
-  stuck: 'slow' | 'wrong_answers' | null;
+  /** "Có thể đang gặp khó": why the learner is flagged (past the step's expected time, far behind the class's median, wrong answers), or null. */
+  stuck: 'slow' | 'behind_class' | 'wrong_answers' | null;
   /** Time on the step they are on (ms). */
   onStepMs: number;
   /** Tile placed by hand on the seat map, or null (laid out automatically). */

@@ -22,6 +22,7 @@ export const staff = {
   'queue.taken': 'Người khác đã nhận',
   'stuck.label': '⚠ Có thể đang gặp khó',
   'stuck.slow': 'Lâu hơn dự kiến',
+  'stuck.behind_class': 'Chậm hơn nhiều so với cả lớp',
   'stuck.wrong_answers': 'Trả lời sai nhiều lần',
   'stuck.onStep': 'đã {d} ở bước này',
 };
