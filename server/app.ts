@@ -93,6 +93,8 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
   const limits = new Limits(limitsConfig);
   const media = new MediaFiles(config.mediaDir, join(config.lessonsDir, 'images'));
   const setup = { code: (await store.countUsers()) === 0 ? randomShortCode(8) : null };
+  // "Mã cài máy": lets staff label tablets before any class (shown on the console's home page).
+  const tabletCode = randomShortCode(6);
 
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -133,6 +135,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       isLocal,
       limits,
       media,
+      tabletCode: () => tabletCode,
     }),
   );
   // Uploads are named by content hash (a name never changes its bytes); starter images ship with the app.
@@ -146,7 +149,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
     });
   }
 
-  attachSockets(io, { rooms, auth, log, limits });
+  attachSockets(io, { rooms, auth, log, limits, tabletCode: () => tabletCode });
 
   return {
     http,

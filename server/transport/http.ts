@@ -30,6 +30,8 @@ export interface HttpDeps {
   isLocal: (address: string | undefined) => boolean;
   limits: Limits;
   media: MediaFiles;
+  /** The tablet setup code of this server ("Mã cài máy"), for signed-in instructors only. */
+  tabletCode: () => string;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -69,6 +71,14 @@ export function apiRouter(deps: HttpDeps): express.Router {
         local: deps.isLocal(req.socket.remoteAddress),
       };
       send(res, { ok: true, data: info });
+    }),
+  );
+
+  api.get(
+    '/tablet-code',
+    wrap(async (req, res) => {
+      if (!(await requireUser(req, res))) return;
+      send(res, { ok: true, data: { code: deps.tabletCode() } });
     }),
   );
 

@@ -92,6 +92,8 @@ export interface SocketDeps {
   auth: Auth;
   log: Logger;
   limits: Limits;
+  /** The server's tablet setup code: labels a tablet before any class is open. */
+  tabletCode: () => string;
 }
 
 export function attachSockets(io: Server, deps: SocketDeps): void {
@@ -112,7 +114,7 @@ async function guessedRoom(limits: Limits, keys: LimitKeys, find: () => Room | u
 /** Guessing limits per address and per connection. */
 const codeKeys = (socket: Socket): LimitKeys => ({ codeAddr: socket.handshake.address, codeConn: socket.id });
 
-function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
+function attachLearners(io: Server, { rooms, log, limits, tabletCode }: SocketDeps): void {
   io.of(Namespaces.learner).on('connection', (raw) => {
     const socket = raw as Socket<LearnerClientEvents, LearnerServerEvents>;
     let bound: { room: Room; learnerId: string } | null = null;
@@ -178,9 +180,13 @@ function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
           if (rttMs !== null) bound.room.reportRtt(bound.learnerId, rttMs);
           return { ok: true, data: { now: Date.now() } };
         },
-        // The label is the tablet's own (kept in its browser): the server only checks the staff code.
+        // The label is the tablet's own (kept in its browser): the server only checks the staff code,
+        // the tablet setup code (before class) or the helper code of a class in progress.
         'tablet:seat': async ({ helperCode, seat }) => {
-          const room = await guessedRoom(limits, codeKeys(socket), () => rooms.byHelperCode(helperCode));
+          const keys = codeKeys(socket);
+          if (await limits.blocked(keys)) return fail('rate_limited');
+          if (helperCode === tabletCode()) return { ok: true, data: { seat } };
+          const room = await guessedRoom(limits, keys, () => rooms.byHelperCode(helperCode));
           if (room === 'limited') return fail('rate_limited');
           if (!room) return fail('unknown_code');
           return { ok: true, data: { seat } };

@@ -83,8 +83,34 @@ describe('a whole class, laid out for the people in it', () => {
   let hoa: Page;
   let tu: Page;
 
-  it('starts a class with three tablets', async () => {
+  it('before class: the home page gives the tablet setup code (and no localhost for tablets); /seat/ labels a tablet with it', async () => {
     ({ cookie } = await setupInstructor(env.server.url));
+    const home = await env.newPage(console1366);
+    await home.context().addCookies([{ name: cookie.split('=')[0], value: cookie.split('=').slice(1).join('='), url: env.server.url }]);
+    await home.goto(`${env.server.url}/teach/`);
+    const setupCode = (await tid(home, 'tablet-setup-code').innerText()).trim();
+    expect(setupCode).toMatch(/^[A-Z0-9]{6}$/);
+    expect(await tid(home, 'tablet-urls').innerText()).not.toMatch(/localhost|127\.0\.0\.1/);
+    await seen(home, 'layout-home-tablet-code');
+
+    const tabletPage = await env.newPage(tablet);
+    await tabletPage.goto(`${env.server.url}/seat/`);
+    await tid(tabletPage, 'tablet-seat').fill('Bàn 2 – Máy 1');
+    // No code, then a wrong one: each refusal says where the right code is.
+    await tid(tabletPage, 'tablet-save').click();
+    await until(() => tid(tabletPage, 'tablet-error').innerText()).toMatch(/trang chủ của giảng viên/);
+    await tid(tabletPage, 'tablet-code').fill(setupCode === 'ZZZZZZ' ? 'YYYYYY' : 'ZZZZZZ');
+    await tid(tabletPage, 'tablet-save').click();
+    await until(() => tid(tabletPage, 'tablet-error').innerText()).toMatch(/Mã này không đúng.*Mã cài máy tính bảng.*trang chủ của giảng viên/s);
+    await seen(tabletPage, 'layout-seat-wrong-code');
+    await tid(tabletPage, 'tablet-code').fill(setupCode.toLowerCase());
+    await tid(tabletPage, 'tablet-save').click();
+    await until(() => tid(tabletPage, 'tablet-saved').innerText()).toMatch(/Bàn 2 – Máy 1/);
+    expect(await tid(tabletPage, 'tablet-error').count()).toBe(0);
+    expect(await tabletPage.evaluate(() => localStorage.getItem('cunghoc.seat'))).toBe('Bàn 2 – Máy 1');
+  });
+
+  it('starts a class with three tablets', async () => {
     ({ code, id: sessionId } = await startSession(env.server.url, cookie));
     teach = await consolePage();
     lanh = await join('Nguyễn Thị Lành');

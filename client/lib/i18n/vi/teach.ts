@@ -29,6 +29,8 @@ export const teach = {
   'logout': 'Đăng xuất',
   'home.hello': 'Xin chào, {name}',
   'home.lanUrls': 'Máy tính bảng mở địa chỉ:',
+  'home.tabletCode': 'Mã cài máy tính bảng:',
+  'home.tabletCodeHow': 'Để đặt tên máy trước giờ học: trên từng máy, bấm “Máy này” ở màn hình vào lớp, gõ tên máy và mã này.',
   'home.noLan': 'Máy này chưa nối mạng Wi-Fi nào: hãy nối vào Wi-Fi của lớp để các máy tính bảng vào được.',
   'home.lessons': 'Bài học',
   'home.noLessons': 'Chưa có bài học nào.',
