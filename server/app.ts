@@ -119,8 +119,19 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
         },
       },
       crossOriginEmbedderPolicy: false,
+      // These two act only on a trustworthy origin (HTTPS, localhost); over the LAN's plain http
+      // Chrome ignores them with a console warning on every page, so they are sent only where they apply.
+      crossOriginOpenerPolicy: false,
+      originAgentCluster: false,
     }),
   );
+  app.use((req, res, next) => {
+    if (req.secure || isTrustworthyHost(req.headers.host)) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Origin-Agent-Cluster', '?1');
+    }
+    next();
+  });
   app.use(
     '/api',
     apiRouter({
@@ -174,6 +185,12 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       await store.close();
     },
   };
+}
+
+/** localhost, 127.0.0.0/8 and [::1] are trustworthy origins even over http (the Secure Contexts spec). */
+export function isTrustworthyHost(host: string | undefined): boolean {
+  const name = (host ?? '').replace(/:\d+$/, '').toLowerCase();
+  return name === 'localhost' || name.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(name) || name === '[::1]';
 }
 
 function safeHost(host: string | undefined): string {
