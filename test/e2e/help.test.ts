@@ -145,7 +145,7 @@ describe('who is stuck: learners ask, helpers go, the console sees the room', ()
 
     // Solved: Hoà's tablet says who helped; the tile goes back to work.
     await byName(lan, 'queue-item', 'Hoà').getByTestId('resolve').click();
-    await until(() => tid(hoa, 'help-status').innerText()).toMatch(/✓ Chị Lan đã giúp xong/);
+    await until(() => tid(hoa, 'help-status').innerText()).toMatch(/Chị Lan đã giúp xong/);
     await until(() => hoaTile.getAttribute('data-state')).toBe('working');
     await until(() => byName(lan, 'queue-item', 'Hoà').count()).toBe(0);
     await shot(hoa, 'help-learner-solved');

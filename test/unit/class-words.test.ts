@@ -180,3 +180,17 @@ describe('the words of the class', () => {
     expect(results.questions[0].mostChosenWrong!.label).toBe('false');
   });
 });
+
+describe('icons are served, not emoji', () => {
+  it('no emoji (Extended_Pictographic) in any component or dictionary: a tablet without an emoji font shows empty boxes', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+    const root = join(import.meta.dirname, '../../client');
+    const found = walk(root)
+      .filter((f) => /\.(svelte|ts)$/.test(f))
+      .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/\p{Extended_Pictographic}/gu)].map((m) => `${f.slice(root.length + 1)}: ${m[0]}`));
+    expect(found).toEqual([]);
+  });
+});
