@@ -47,7 +47,7 @@ async function textSize(page: Page, size: '100' | '150' | '200'): Promise<void> 
   await button.click();
   await until(() => page.evaluate(() => document.documentElement.dataset.text)).toBe(size);
   await tid(page, 'settings-open').click(); // folded again, as the learner leaves it
-  await tid(page, `text-${size}`).waitFor({ state: 'detached' });
+  await tid(page, `text-${size}`).waitFor({ state: 'hidden' });
 }
 
 /** What the person sees: the viewport, not the whole page (a pinned bar is where it is on screen). */
