@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Server as IoServer } from 'socket.io';
 import { Lesson } from '../shared/lesson/schema.ts';
+import { tabletUrls } from './lib/addresses.ts';
 import { randomShortCode } from './lib/ids.ts';
 import { MediaFiles } from './store/media.ts';
 import { Rooms } from './rooms/registry.ts';
@@ -67,23 +68,19 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
   // Read once and refreshed now and then: asking the OS on every view would throw (EMFILE) under a flood.
   let lanCache: string[] = [];
   const readLanUrls = (): string[] => {
-    const urls = config.publicUrl ? [config.publicUrl.replace(/\/$/, '')] : [];
     try {
-      for (const list of Object.values(networkInterfaces())) {
-        for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) urls.push(`http://${a.address}:${port}`);
-      }
+      return tabletUrls(networkInterfaces(), port, config.publicUrl);
     } catch (err) {
       log.warn({ err }, 'network interfaces unreadable; keeping the last known addresses');
-      return lanCache.length > 0 ? lanCache : [...urls, `http://localhost:${port}`];
+      return lanCache;
     }
-    urls.push(`http://localhost:${port}`);
-    return urls;
   };
   lanCache = readLanUrls();
   const lanTimer = setInterval(() => (lanCache = readLanUrls()), 30_000);
   lanTimer.unref();
   const lanUrls = (): string[] => lanCache;
-  const joinUrl = (code: string) => `${lanUrls()[0]}/?code=${code}`;
+  // Without any network, the join link can only work on this machine.
+  const joinUrl = (code: string) => `${lanUrls()[0] ?? `http://localhost:${port}`}/?code=${code}`;
 
   const app = express();
   const c = limits.config;
@@ -136,6 +133,8 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
     link: (sessionId, rowId, personId) =>
       store.linkLearner({ sessionId, rowId, personId, at: now() }, { personId, at: now(), userId: 'card', action: 'linked', detail: sessionId }),
   };
+  // "Mã cài máy": lets staff label tablets before any class (shown on the console's home page).
+  const tabletCode = randomShortCode(6);
 
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -160,9 +159,20 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
         },
       },
       crossOriginEmbedderPolicy: false,
+      // These two act only on a trustworthy origin (HTTPS, localhost); over the LAN's plain http
+      // Chrome ignores them with a console warning on every page, so they are sent only where they apply.
+      crossOriginOpenerPolicy: false,
+      originAgentCluster: false,
     }),
   );
   if (config.dataDir) app.use('/api/backup', backupRouter({ auth, dataDir: config.dataDir, log, now }));
+  app.use((req, res, next) => {
+    if (req.secure || isTrustworthyHost(req.headers.host)) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Origin-Agent-Cluster', '?1');
+    }
+    next();
+  });
   app.use(
     '/api',
     apiRouter({
@@ -178,6 +188,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       limits,
       media,
       figures,
+      tabletCode: () => tabletCode,
     }),
   );
   // Uploads are named by content hash (a name never changes its bytes); starter images ship with the app.
@@ -203,7 +214,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
     res.status(code).type('text/plain').send(code === 404 ? 'Not found' : code < 500 ? 'Bad request' : 'Server error');
   });
 
-  attachSockets(io, { rooms, auth, log, limits, isLocal, people });
+  attachSockets(io, { rooms, auth, log, limits, isLocal, people, tabletCode: () => tabletCode });
 
   return {
     http,
@@ -221,7 +232,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
           // After listening, a failed accept (EMFILE…) is logged; the server goes on.
           http.removeListener('error', reject);
           http.on('error', (err) => log.error({ err }, 'http server error'));
-          resolve({ port, urls: lanUrls() });
+          resolve({ port, urls: [...lanUrls(), `http://localhost:${port}`] });
         });
       }),
     close: async () => {
@@ -277,6 +288,12 @@ function guardConnections(http: HttpServer, c: LimitsConfig, isLocal: (a: string
     if (socket.writable && err.code !== 'ECONNRESET') socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     socket.destroy();
   });
+}
+
+/** localhost, 127.0.0.0/8 and [::1] are trustworthy origins even over http (the Secure Contexts spec). */
+export function isTrustworthyHost(host: string | undefined): boolean {
+  const name = (host ?? '').replace(/:\d+$/, '').toLowerCase();
+  return name === 'localhost' || name.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(name) || name === '[::1]';
 }
 
 function safeHost(host: string | undefined): string {

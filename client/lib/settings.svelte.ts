@@ -4,12 +4,13 @@
  * base.css turns into the root font size and the high-contrast palette, so applying them costs no
  * component work. Importing this module applies them, before the page mounts (see each main.ts).
  */
+import { textSizes, type TextSize } from './text-sizes.ts';
 import { store } from './token.ts';
 
 export const TEXT_KEY = 'cunghoc.text';
 export const CONTRAST_KEY = 'cunghoc.contrast';
-export const textSizes = ['100', '150', '200'] as const;
-export type TextSize = (typeof textSizes)[number];
+
+export { textSizes, type TextSize };
 
 const root = document.documentElement;
 const write = (key: string, value: string | null): void => (value ? store.set(key, value) : store.remove(key));

@@ -24,11 +24,12 @@ export class HelpAlert {
   update(queue: HelpQueueEntry[]): void {
     const known = this.#known;
     this.#known = new Set([...(known ?? []), ...queue.map((e) => e.id)]);
-    if (!known) return;
-    const added = queue.filter((e) => !known.has(e.id));
-    if (added.length === 0) return;
-    this.#fresh = [...this.#fresh, ...added];
-    if (this.#sound) this.#beep();
+    // A request resolved or withdrawn leaves the queue, and the banner with it.
+    const waiting = new Set(queue.map((e) => e.id));
+    const kept = this.#fresh.filter((e) => waiting.has(e.id));
+    const added = known ? queue.filter((e) => !known.has(e.id)) : [];
+    if (kept.length !== this.#fresh.length || added.length > 0) this.#fresh = [...kept, ...added];
+    if (added.length > 0 && this.#sound) this.#beep();
   }
 
   seen(): void {

@@ -26,7 +26,7 @@ export class Results {
   /** A download link: the learners' CSV, the questions' CSV, or the JSON; headings in the page's language. */
   url(kind: 'learners' | 'questions' | 'tasks' | 'json', lang: string): string {
     const base = `/api/sessions/${encodeURIComponent(this.sessionId)}`;
-    if (kind === 'json') return `${base}.json?download`;
+    if (kind === 'json') return `${base}.json?download${lang === 'en' ? '&lang=en' : ''}`;
     const params = new URLSearchParams();
     if (kind === 'questions' || kind === 'tasks') params.set('table', kind);
     if (lang === 'en') params.set('lang', 'en');

@@ -244,7 +244,8 @@ export function medianTimeToDone(state: SessionState, step: number): { median: n
   return { median: median(values), count: values.length };
 }
 
-export type StuckReason = 'slow' | 'wrong_answers' | 'task_slow' | 'task_misses';
+/** `slow`: past the step's expected time; `behind_class`: far past the class's median; `wrong_answers`; `task_slow` / `task_misses`: a practice task's rules. */
+export type StuckReason = 'slow' | 'behind_class' | 'wrong_answers' | 'task_slow' | 'task_misses';
 
 /**
  * "Có thể đang gặp khó": on their step, not done, and either longer than the step's expected time,
@@ -275,7 +276,7 @@ export function stuckReason(
       medians.set(step, m.count >= cfg.minDone ? m.median : null);
     }
     const m = medians.get(step);
-    if (m !== null && m !== undefined && spent > m * cfg.medianFactor) return 'slow';
+    if (m !== null && m !== undefined && spent > m * cfg.medianFactor) return 'behind_class';
   }
   return null;
 }

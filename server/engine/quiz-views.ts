@@ -9,7 +9,8 @@ import type {
   StaffQuizView,
 } from '../../shared/protocol/views.ts';
 import { answerKeys, normalizeText } from './scoring.ts';
-import { displayName, type QuizRun, type SessionState } from './state.ts';
+import { people } from './people.ts';
+import { displayName, type LearnerState, type QuizRun, type SessionState } from './state.ts';
 
 const choiceView = (c: Choice): QuizChoiceView => ({
   id: c.id,
@@ -71,17 +72,19 @@ export function publicQuiz(run: QuizRun): QuizPublicView {
 }
 
 /**
- * Answers grouped for a histogram; `withKey` marks the right ones; `counts` says whose answers count
- * (live views leave out learners who left). Options keep their order.
+ * Answers grouped for a histogram, in people (people.ts); `withKey` marks the right ones; `weight`
+ * says how many people each tablet's answer stands for (0: not counted, as live views do for
+ * learners who left). Options keep their order.
  */
-export function histogram(run: QuizRun, withKey: boolean, counts_?: (learnerId: string) => boolean): HistogramBar[] {
+export function histogram(run: QuizRun, withKey: boolean, weight: (learnerId: string) => number): HistogramBar[] {
   const q = run.question;
   const counts = new Map<string, number>();
   const scoreOf = new Map<string, number | null>();
   for (const [learnerId, answer] of run.answers) {
-    if (counts_ && !counts_(learnerId)) continue;
+    const n = weight(learnerId);
+    if (n === 0) continue;
     for (const key of answerKeys(q, answer.value)) {
-      counts.set(key, (counts.get(key) ?? 0) + 1);
+      counts.set(key, (counts.get(key) ?? 0) + n);
       scoreOf.set(key, answer.score);
     }
   }
@@ -126,12 +129,31 @@ function activeLearners(state: SessionState) {
   return [...state.learners.values()].filter((l) => !l.left);
 }
 
-const isActive = (state: SessionState) => (learnerId: string) => state.learners.get(learnerId)?.left === false;
+/** People on the tablet of a learner still in class; 0 for one who left. */
+const activePeople = (state: SessionState) => (learnerId: string) => {
+  const l = state.learners.get(learnerId);
+  return l && !l.left ? people(l) : 0;
+};
+
+/** Answered, total and right, in people. */
+function tally(learners: LearnerState[], run: QuizRun): { answered: number; total: number; correct: number } {
+  let answered = 0;
+  let total = 0;
+  let correct = 0;
+  for (const l of learners) {
+    const n = people(l);
+    total += n;
+    const a = run.answers.get(l.id);
+    if (!a) continue;
+    answered += n;
+    if (a.score === 1) correct += n;
+  }
+  return { answered, total, correct };
+}
 
 export function staffQuiz(state: SessionState, run: QuizRun): StaffQuizView {
   const learners = activeLearners(state);
-  let correct = 0;
-  for (const l of learners) if (run.answers.get(l.id)?.score === 1) correct += 1;
+  const { answered, total, correct } = tally(learners, run);
   return {
     runId: run.runId,
     question: run.question,
@@ -139,20 +161,20 @@ export function staffQuiz(state: SessionState, run: QuizRun): StaffQuizView {
     status: run.status,
     deadline: run.deadline,
     showResults: run.showResults,
-    answered: learners.filter((l) => run.answers.has(l.id)).length,
-    total: learners.length,
+    answered,
+    total,
     missing: learners.filter((l) => !run.answers.has(l.id)).map((l) => ({ id: l.id, name: displayName(l), seat: l.seat })),
-    histogram: histogram(run, true, isActive(state)),
+    histogram: histogram(run, true, activePeople(state)),
     correct: run.question.kind === 'poll' ? null : correct,
   };
 }
 
 export function displayQuiz(state: SessionState, run: QuizRun): DisplayQuizView {
-  const learners = activeLearners(state);
+  const { answered, total } = tally(activeLearners(state), run);
   return {
     ...publicQuiz(run),
-    answered: learners.filter((l) => run.answers.has(l.id)).length,
-    total: learners.length,
-    histogram: run.showResults ? histogram(run, run.status === 'revealed', isActive(state)) : null,
+    answered,
+    total,
+    histogram: run.showResults ? histogram(run, run.status === 'revealed', activePeople(state)) : null,
   };
 }

@@ -4,6 +4,7 @@ import type { QuizRun, SessionState, TaskRun } from './state.ts';
 import { progressOf } from './tasks.ts';
 import { screenOf } from '../../shared/lesson/task-graph.ts';
 import { median, medianTimeToDone } from './help.ts';
+import { people } from './people.ts';
 import { compareNames } from '../../shared/i18n/names.ts';
 
 /** A readable label for an answer: option texts rather than ids. */
@@ -37,12 +38,15 @@ export function sessionResults(state: SessionState): SessionResults {
   const present = learners.filter(
     (l) => !l.left || runs.some((r) => r.answers.has(l.id)) || [...state.tasks.values()].some((t) => t.progress.has(l.id)),
   );
-  // Pair mode: a tablet's answer is credited to each person on it.
-  const people = (id: string) => 1 + (state.learners.get(id)?.partners.length ?? 0);
-  const headcount = present.reduce((n, l) => n + 1 + l.partners.length, 0);
+  // Pair mode: a tablet's answer is credited to each person on it (people.ts).
+  const peopleOn = (id: string) => {
+    const l = state.learners.get(id);
+    return l ? people(l) : 1;
+  };
+  const headcount = present.reduce((n, l) => n + people(l), 0);
 
   const taskRuns = [...state.tasks.values()];
-  const tasks = taskRuns.map((run) => taskResult(state, run, present, people));
+  const tasks = taskRuns.map((run) => taskResult(state, run, present, peopleOn));
   // Per learner: finished or not, traps fallen into, time to finish, for each task run.
   const taskTally = (l: (typeof present)[number]) => {
     const out: Record<string, { finished: boolean; traps: string[]; timeMs: number | null }> = {};
@@ -61,7 +65,7 @@ export function sessionResults(state: SessionState): SessionResults {
     for (const l of present) {
       const p = run.progress.get(l.id);
       if (!p || p.finishMs === null || p.traps.length > 0) {
-        struggles.set(run.source.step, (struggles.get(run.source.step) ?? 0) + people(l.id));
+        struggles.set(run.source.step, (struggles.get(run.source.step) ?? 0) + peopleOn(l.id));
       }
     }
   }
@@ -70,11 +74,11 @@ export function sessionResults(state: SessionState): SessionResults {
     let answered = 0;
     let right = 0;
     for (const [id, a] of run.answers) {
-      answered += people(id);
-      if (a.score === 1) right += people(id);
+      answered += peopleOn(id);
+      if (a.score === 1) right += peopleOn(id);
     }
     const scored = run.question.kind !== 'poll' && answered > 0;
-    const wrong = histogram(run, true)
+    const wrong = histogram(run, true, peopleOn)
       .filter((b) => b.correct === false && b.count > 0)
       .sort((a, b) => b.count - a.count)[0];
     return {
@@ -160,7 +164,7 @@ function taskResult(
   state: SessionState,
   run: TaskRun,
   present: SessionState['learners'] extends Map<string, infer L> ? L[] : never,
-  people: (id: string) => number,
+  peopleOn: (id: string) => number,
 ): SessionResults['tasks'][number] {
   let learners = 0;
   let finished = 0;
@@ -168,7 +172,7 @@ function taskResult(
   const stuckAt = new Map<string, number>();
   const fell = new Map<string, number>();
   for (const l of present) {
-    const n = people(l.id);
+    const n = peopleOn(l.id);
     learners += n;
     const p = progressOf(run, l);
     if (p.finishMs !== null) {

@@ -10,6 +10,7 @@ import type {
 import { displayName, learnerStep, type LearnerState, type QuizRun, type SessionState } from './state.ts';
 import { displayQuiz, publicQuiz, staffQuiz } from './quiz-views.ts';
 import { helpQueue, stuckReason } from './help.ts';
+import { people } from './people.ts';
 import { compareNames, compareText } from '../../shared/i18n/names.ts';
 import { activeTask, displayTask, learnerTask, publicTask, rosterTask, staffTask } from './tasks.ts';
 
@@ -134,13 +135,15 @@ export function staffView(
     if (learner.left) continue;
     const entry = rosterEntry(state, learner, presenceOf(learner.id), now, medians, screenMedians);
     sortable.push({ name: learner.name, entry });
-    counts.total += 1;
-    if (entry.done) counts.done += 1;
-    if (state.current !== null && learner.done.has(state.current)) doneCurrent += 1;
-    if (entry.stuck) counts.stuck += 1;
-    if (entry.helpSince !== null) counts.help += 1;
-    if (entry.connected) counts.connected += 1;
-    else counts.disconnected += 1;
+    // In people (people.ts): a pair's tablet counts both of them.
+    const n = people(learner);
+    counts.total += n;
+    if (entry.done) counts.done += n;
+    if (state.current !== null && learner.done.has(state.current)) doneCurrent += n;
+    if (entry.stuck) counts.stuck += n;
+    if (entry.helpSince !== null) counts.help += n;
+    if (entry.connected) counts.connected += n;
+    else counts.disconnected += n;
   }
   sortable.sort((a, b) => compareText(a.entry.seat, b.entry.seat) || compareNames(a.name, b.name));
   const roster = sortable.map((s) => s.entry);
@@ -189,7 +192,7 @@ export function staffView(
       runId: run.runId,
       prompt: run.question.prompt,
       status: run.status,
-      answered: run.answers.size,
+      answered: [...run.answers.keys()].reduce((n, id) => n + people(state.learners.get(id) ?? { partners: [] }), 0),
     })),
     task: mapOr(activeTask(state), (run) => staffTask(state, run)),
     stepTasks: state.lesson.steps.flatMap((step, i) =>
@@ -204,9 +207,9 @@ export function displayView(state: SessionState, steps: readonly StepView[], joi
   let done = 0;
   for (const learner of state.learners.values()) {
     if (learner.left) continue;
-    joined += 1;
+    joined += people(learner);
     const step = learnerStep(state, learner);
-    if (step !== null && learner.done.has(step)) done += 1;
+    if (step !== null && learner.done.has(step)) done += people(learner);
   }
   return {
     seq: state.seq,

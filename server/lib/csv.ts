@@ -21,6 +21,23 @@ function answerText(kind: QuestionKind, label: string, lang: ExportLang): string
   return label === 'true' ? exportHeadings[lang].true : exportHeadings[lang].false;
 }
 
+/** The JSON download: answers read as the page and the CSV read them ("Đúng", not "true"). */
+export function exportResults(results: SessionResults, lang: ExportLang): SessionResults {
+  const kindOf = new Map(results.questions.map((q) => [q.runId, q.kind]));
+  return {
+    ...results,
+    questions: results.questions.map((q) =>
+      q.mostChosenWrong ? { ...q, mostChosenWrong: { ...q.mostChosenWrong, label: answerText(q.kind, q.mostChosenWrong.label, lang) } } : q,
+    ),
+    learners: results.learners.map((l) => ({
+      ...l,
+      answers: Object.fromEntries(
+        Object.entries(l.answers).map(([runId, a]) => [runId, { ...a, label: answerText(kindOf.get(runId) ?? 'single', a.label, lang) }]),
+      ),
+    })),
+  };
+}
+
 /** One row per learner (each person of a pair too, the partners named), a column per question (the answer and its score). */
 export function learnersCsv(results: SessionResults, lang: ExportLang): string {
   const h = exportHeadings[lang];

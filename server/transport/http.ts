@@ -5,7 +5,7 @@ import { ClassCode, CreateUserBody, LoginBody, SetupBody, StartSessionBody } fro
 import { fail, type Ack, type ErrorCode } from '../../shared/protocol/errors.ts';
 import type { Me, ServerInfo, SessionSummary } from '../../shared/protocol/views.ts';
 import { randomId } from '../lib/ids.ts';
-import { learnersCsv, questionsCsv, stepsCsv, tasksCsv } from '../lib/csv.ts';
+import { exportResults, learnersCsv, questionsCsv, stepsCsv, tasksCsv } from '../lib/csv.ts';
 import { anonymousResults } from '../engine/results.ts';
 import type { ExportLang } from '../../shared/i18n/export.ts';
 import type { Rooms } from '../rooms/registry.ts';
@@ -34,6 +34,8 @@ export interface HttpDeps {
   media: MediaFiles;
   /** The register's figures (docs/register.md). */
   figures: RegisterFigures;
+  /** The tablet setup code of this server ("Mã cài máy"), for signed-in instructors only. */
+  tabletCode: () => string;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -78,6 +80,14 @@ export function apiRouter(deps: HttpDeps): express.Router {
 
   // One setup at a time: the first that passes the checks owns it until its account exists.
   let setupRunning = false;
+  api.get(
+    '/tablet-code',
+    wrap(async (req, res) => {
+      if (!(await requireUser(req, res))) return;
+      send(res, { ok: true, data: { code: deps.tabletCode() } });
+    }),
+  );
+
   api.post(
     '/setup',
     wrap(async (req, res) => {
@@ -206,8 +216,10 @@ export function apiRouter(deps: HttpDeps): express.Router {
       const lang: ExportLang = req.query.lang === 'en' ? 'en' : 'vi';
       const base = `ket-qua-${results.code}-${new Date(results.startedAt).toISOString().slice(0, 10)}`;
       if (format === 'json') {
-        if (req.query.download !== undefined) res.attachment(`${base}.json`);
-        return send(res, { ok: true, data: results });
+        // The page reads the raw keys and words them itself; the downloaded file is for people.
+        if (req.query.download === undefined) return send(res, { ok: true, data: results });
+        res.attachment(`${base}.json`);
+        return send(res, { ok: true, data: exportResults(results, lang) });
       }
       const tables = {
         learners: { file: 'hoc-vien', csv: learnersCsv },

@@ -112,6 +112,8 @@ export interface SocketDeps {
   isLocal: (address: string | undefined) => boolean;
   /** The register, for joins with a learner card. */
   people?: CardRegister;
+  /** The server's tablet setup code: labels a tablet before any class is open. */
+  tabletCode: () => string;
 }
 
 export function attachSockets(io: Server, deps: SocketDeps): void {
@@ -175,7 +177,7 @@ async function cardHolders(
 /** Guessing limits per address and per connection. */
 const codeKeys = (socket: Socket): LimitKeys => ({ codeAddr: socket.handshake.address, codeConn: socket.id });
 
-function attachLearners(io: Server, { rooms, log, limits, isLocal, people }: SocketDeps): void {
+function attachLearners(io: Server, { rooms, log, limits, isLocal, people, tabletCode }: SocketDeps): void {
   const learners = io.of(Namespaces.learner);
   const c = limits.config;
   const perSocket = new RateCounter(c.commandsPerSocketPerSecond, 1, 'learner-socket');
@@ -303,11 +305,14 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal, people }: Soc
           if (rttMs !== null) bound.room.reportRtt(bound.learnerId, rttMs);
           return { ok: true, data: { now: Date.now() } };
         },
-        // The label is the tablet's own (kept in its browser): the server only checks the staff code.
+        // The label is the tablet's own (kept in its browser): the server only checks the staff code,
+        // the tablet setup code (before class) or the helper code of a class in progress.
         'tablet:seat': async ({ helperCode, seat }) => {
-          const room = await guessedRoom(limits, codeKeys(socket), () => rooms.byHelperCode(helperCode));
-          if (room === 'limited') return fail('rate_limited');
-          if (!room) return fail('unknown_code');
+          // Reserved on arrival like every guessed code, whichever of the two codes it turns out to be.
+          const attempt = await limits.attempt(codeKeys(socket));
+          if (attempt.blocked) return fail('rate_limited');
+          if (helperCode !== tabletCode() && !rooms.byHelperCode(helperCode)?.isOpen) return fail('unknown_code');
+          attempt.succeeded();
           return { ok: true, data: { seat } };
         },
         'learner:leave': async () => {

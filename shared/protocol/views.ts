@@ -195,8 +195,8 @@ export interface RosterEntry {
   /** Help requested since (ms epoch), or null. */
   helpSince: number | null;
   helpStatus: 'waiting' | 'claimed' | null;
-  /** "Có thể đang gặp khó": why the learner is flagged, or null. */
-  stuck: 'slow' | 'wrong_answers' | 'task_slow' | 'task_misses' | null;
+  /** "Có thể đang gặp khó": why the learner is flagged (past the step's expected time, far behind the class's median, wrong answers, a practice task's rules), or null. */
+  stuck: 'slow' | 'behind_class' | 'wrong_answers' | 'task_slow' | 'task_misses' | null;
   /** The practice task on screen: where this learner is in it. */
   task: RosterTask | null;
   /** Time on the step they are on (ms). */

@@ -30,6 +30,8 @@ const label = (v: Variant): string => `${v.lang}, ${v.high ? 'high contrast' : '
 async function apply(page: Page, v: Variant): Promise<void> {
   await page.locator(`.lang button[lang="${v.lang}"]`).click();
   await until(() => page.evaluate(() => document.documentElement.lang)).toBe(v.lang);
+  // The display settings are folded behind one "Cỡ chữ" button: open them first.
+  if (!(await tid(page, 'contrast').isVisible())) await tid(page, 'settings-open').click();
   const contrast = tid(page, 'contrast');
   if ((await contrast.getAttribute('aria-pressed')) !== String(v.high)) await contrast.click();
   await tid(page, `text-${v.text}`).click();
@@ -41,9 +43,13 @@ async function apply(page: Page, v: Variant): Promise<void> {
 
 const focused = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName);
 
+/** axe's best-practice rules that every main screen must pass too (issue 20). */
+const bestPractice = ['page-has-heading-one', 'region', 'landmark-unique', 'landmark-one-main'];
+
 /** Axe violations, one line each: rule, impact, where. */
-async function violations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(tags).analyze();
+async function violations(page: Page, rules?: string[]): Promise<string[]> {
+  const builder = new AxeBuilder({ page });
+  const result = await (rules ? builder.withRules(rules) : builder.withTags(tags)).analyze();
   return result.violations.flatMap((v) =>
     v.nodes.map((n) => `${v.id} (${v.impact ?? '?'}): ${n.target.join(' ')} — ${n.failureSummary?.split('\n').slice(1).join(' ').trim() ?? v.help}`),
   );
@@ -132,6 +138,8 @@ interface State {
   enter: (p: Pages) => Promise<void>;
   /** The pages to check in this state. */
   check: (keyof Pages)[];
+  /** Of those, the pages that must also pass the best-practice rules above. */
+  best?: (keyof Pages)[];
   /** Name of the learner screenshots (test-results/a11y-learner-<shot>-A.png, -A+.png, -A+-contrast.png). */
   shot?: string;
 }
@@ -188,6 +196,7 @@ const states: State[] = [
       await tid(p.learner, 'join-name').waitFor();
     },
     check: ['teach', 'display', 'helper', 'learner'],
+    best: ['teach', 'display'],
     shot: '1-join',
   },
   {
@@ -203,6 +212,7 @@ const states: State[] = [
       await until(() => tid(p.teach, 'roster-row').count()).toBe(1);
     },
     check: ['learner', 'helper', 'teach'],
+    best: ['teach'],
     shot: '2-waiting',
   },
   {
@@ -216,6 +226,7 @@ const states: State[] = [
       await until(() => p.learner.locator('[aria-live]').innerText()).toMatch(/Bước 1\/8/);
     },
     check: ['learner', 'display', 'teach'],
+    best: ['learner', 'display', 'teach'],
     shot: '3-step',
   },
   {
@@ -227,6 +238,7 @@ const states: State[] = [
       await until(() => p.learner.locator('[aria-live]').innerText()).toMatch(/Câu hỏi mới/);
     },
     check: ['learner', 'display', 'teach'],
+    best: ['learner', 'display', 'teach'],
     shot: '4-question-open',
   },
   {
@@ -239,6 +251,7 @@ const states: State[] = [
       await tid(p.learner, 'quiz-result').waitFor();
     },
     check: ['learner', 'display', 'teach'],
+    best: ['learner', 'display', 'teach'],
     shot: '5-question-revealed',
   },
   {
@@ -253,6 +266,7 @@ const states: State[] = [
       await tid(p.teach, 'help-queue').getByTestId('queue-item').waitFor();
     },
     check: ['learner', 'teach', 'helper'],
+    best: ['learner', 'teach'],
     shot: '6-help-requested',
   },
   {
@@ -263,6 +277,7 @@ const states: State[] = [
       await until(() => p.learner.locator('[aria-live]').innerText()).toMatch(/Có người đang đến: Chị Lan/);
     },
     check: ['learner', 'helper', 'teach'],
+    best: ['learner', 'teach'],
     shot: '7-help-claimed',
   },
   {
@@ -277,6 +292,7 @@ const states: State[] = [
       await tid(p.display, 'display-ended').waitFor();
     },
     check: ['teach', 'learner', 'display'],
+    best: ['display'],
     shot: '8-class-ended',
   },
 ];
@@ -301,6 +317,10 @@ describe('accessibility of every screen (axe, WCAG 2.2 A/AA), and the learner la
         for (const v of variants) {
           await apply(page, v);
           for (const line of await violations(page)) found.push(`[${which} · ${label(v)}] ${line}`);
+        }
+        if (state.best?.includes(which)) {
+          await apply(page, plain);
+          for (const line of await violations(page, bestPractice)) found.push(`[${which} · best practice] ${line}`);
         }
         if (which === 'learner') {
           // The tablet: no sideways scroll, no clipped button, at 768×1024 and 1280×800 both ways, at A+.

@@ -86,6 +86,7 @@ describe('shared tablets in Chromium', () => {
     });
     await page.goto(`${env.server.url}/`);
     // The tablet's own settings survive learners: a text size set before anyone joined.
+    await tid(page, 'settings-open').click(); // the display settings are folded behind "Cỡ chữ"
     await tid(page, 'text-150').click();
 
     // Pair mode: a grandmother and her grandson on one tablet.

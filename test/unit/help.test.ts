@@ -727,12 +727,12 @@ describe('stuck: the class-median rule', () => {
   it.each<{ name: string; times: number[]; config?: Partial<StuckConfig>; at: number; stuck: RosterEntry['stuck'] }>([
     { name: 'fewer than minDone (3) done: no median', times: [10 * SECOND, 20 * SECOND], at: 10 * 60 * MINUTE, stuck: null },
     { name: 'median 20 s, not past 2× yet', times: [10 * SECOND, 20 * SECOND, 40 * SECOND], at: 40 * SECOND, stuck: null },
-    { name: 'median 20 s, past 2×', times: [10 * SECOND, 20 * SECOND, 40 * SECOND], at: 40 * SECOND + 1, stuck: 'slow' },
+    { name: 'median 20 s, past 2×', times: [10 * SECOND, 20 * SECOND, 40 * SECOND], at: 40 * SECOND + 1, stuck: 'behind_class' },
     { name: 'even count: median 30 s (mean of the middle two)', times: [10 * SECOND, 20 * SECOND, 40 * SECOND, 50 * SECOND], at: 60 * SECOND, stuck: null },
-    { name: 'even count, past 2 × 30 s', times: [10 * SECOND, 20 * SECOND, 40 * SECOND, 50 * SECOND], at: 60 * SECOND + 1, stuck: 'slow' },
-    { name: 'minDone 2: two done suffice (median 15 s)', times: [10 * SECOND, 20 * SECOND], config: { minDone: 2 }, at: 30 * SECOND + 1, stuck: 'slow' },
+    { name: 'even count, past 2 × 30 s', times: [10 * SECOND, 20 * SECOND, 40 * SECOND, 50 * SECOND], at: 60 * SECOND + 1, stuck: 'behind_class' },
+    { name: 'minDone 2: two done suffice (median 15 s)', times: [10 * SECOND, 20 * SECOND], config: { minDone: 2 }, at: 30 * SECOND + 1, stuck: 'behind_class' },
     { name: 'minDone 2, not past 2 × 15 s', times: [10 * SECOND, 20 * SECOND], config: { minDone: 2 }, at: 30 * SECOND, stuck: null },
-    { name: 'medianFactor 3: past 3 × 20 s', times: [10 * SECOND, 20 * SECOND, 40 * SECOND], config: { medianFactor: 3 }, at: 60 * SECOND + 1, stuck: 'slow' },
+    { name: 'medianFactor 3: past 3 × 20 s', times: [10 * SECOND, 20 * SECOND, 40 * SECOND], config: { medianFactor: 3 }, at: 60 * SECOND + 1, stuck: 'behind_class' },
     { name: 'medianFactor 3: not past 3 × 20 s', times: [10 * SECOND, 20 * SECOND, 40 * SECOND], config: { medianFactor: 3 }, at: 60 * SECOND, stuck: null },
     { name: 'medianFactor 0 ignores the rule', times: [10 * SECOND, 20 * SECOND, 40 * SECOND], config: { medianFactor: 0 }, at: 10 * 60 * MINUTE, stuck: null },
     { name: 'minDone 4 with three done', times: [10 * SECOND, 20 * SECOND, 40 * SECOND], config: { minDone: 4 }, at: 10 * 60 * MINUTE, stuck: null },
@@ -758,7 +758,7 @@ describe('stuck: the class-median rule', () => {
     for (const [i, id] of ['b', 'c', 'd'].entries()) c.run(learner(id), done(1), P + (i + 1) * 10 * SECOND);
     // median 20 s: flagged after 40 s, long before 3 min
     expect(c.roster('a', P + 40 * SECOND).stuck).toBeNull();
-    expect(c.roster('a', P + 40 * SECOND + 1).stuck).toBe('slow');
+    expect(c.roster('a', P + 40 * SECOND + 1).stuck).toBe('behind_class');
     expect(c.staff(P + 40 * SECOND + 1).counts.stuck).toBe(1);
   });
 

@@ -4,6 +4,7 @@ export const common = {
   'lang.switch': 'Ngôn ngữ',
   'settings.label': 'Cỡ chữ và tương phản',
   'settings.text': 'cỡ chữ {n}',
+  'settings.open': 'Cỡ chữ',
   'settings.contrast': 'Tăng tương phản',
   'conn.connecting': 'Đang kết nối…',
   'conn.connected': 'Đã kết nối',
