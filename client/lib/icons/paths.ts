@@ -25,4 +25,5 @@ export const download = 'M12 4v11M7 10l5 5 5-5M5 20h14';
 export const upload = 'M12 16V5M7 10l5-5 5 5M5 20h14';
 export const up = 'M6 15l6-6 6 6';
 export const down = 'M6 9l6 6 6-6';
+export const settings = 'M4 6h16M4 12h16M4 18h16M9 3.5v5M15 9.5v5M8 15.5v5';
 export const dot = 'M12 7a5 5 0 1 0 0 10a5 5 0 1 0 0-10z';
