@@ -55,6 +55,8 @@ export class RegisterFigures {
       // Only an ended session's evidence is final; a session still open elsewhere is derived each time.
       if (state.status === 'ended') await this.#store.cacheEvidence(id, EVIDENCE_VERSION, list);
       out.set(id, list);
+      // A history never derived (after an upgrade) is thousands of folds: let the classes' events through between them.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     return out;
   }
