@@ -4,7 +4,7 @@ import type { LearnerClientEvents, LearnerServerEvents } from '../../shared/prot
 import type { ClassView, LearnerSnapshot, MeView, QuizPublicView, StepView } from '../../shared/protocol/views.ts';
 import type { ClientError, Result } from '../lib/api.ts';
 import { Channel } from '../lib/channel.svelte.ts';
-import { liteWire } from '../lib/wire-lite.ts';
+import { sioWire } from '../lib/wire-sio.ts';
 import type { Key } from '../lib/i18n/i18n.svelte.ts';
 import { newToken, saveSeat, saveToken, storedSeat, storedToken } from '../lib/token.ts';
 import { wipeLearner } from '../lib/tablet.ts';
@@ -13,9 +13,11 @@ export type Screen = 'join' | 'resuming' | 'class';
 
 /** The learner's side of the class: join, resume on every reconnect, done/help/navigate, leave. */
 export class Learner {
-  // The small wire, not socket.io-client: this page's JS + CSS budget is 30 KB gzipped.
-  readonly channel = new Channel<LearnerServerEvents, LearnerClientEvents>(liteWire('/learner'));
   #token = $state.raw<string | null>(storedToken());
+  // The token rides in every handshake, so a reconnected socket is this learner's before anything it buffered runs.
+  readonly channel = new Channel<LearnerServerEvents, LearnerClientEvents>(
+    sioWire('/learner', (): Record<string, string> => (this.#token ? { token: this.#token } : {})),
+  );
   #class = $state.raw<ClassView | null>(null);
   #me = $state.raw<MeView | null>(null);
   /** A done/help change tapped but not yet acknowledged; re-sent after a reconnect. */

@@ -1,9 +1,16 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Namespace, Wire } from './wire.ts';
 
-/** A Wire over socket.io-client; `auth` goes with the handshake (a helper's code, name and token). */
-export function sioWire(namespace: Namespace, auth?: Record<string, string>): Wire {
-  const socket: Socket = io(namespace, { transports: ['websocket', 'polling'], tryAllTransports: true, auth });
+/** What goes with each handshake: fixed (a helper's code, name and token), or read afresh at every (re)connect. */
+export type WireAuth = Record<string, string> | (() => Record<string, string>);
+
+/** A Wire over socket.io-client; `auth` goes with the handshake. */
+export function sioWire(namespace: Namespace, auth?: WireAuth): Wire {
+  const socket: Socket = io(namespace, {
+    transports: ['websocket', 'polling'],
+    tryAllTransports: true,
+    auth: typeof auth === 'function' ? (cb) => cb(auth()) : auth,
+  });
   let closed = false;
   const listeners: Record<string, ((...args: unknown[]) => void)[]> = {};
   const fire = (event: string, ...args: unknown[]): void => listeners[event]?.forEach((fn) => fn(...args));

@@ -17,7 +17,7 @@ import {
   type StaffServerEvents,
 } from '../../shared/protocol/events.ts';
 import { fail, type Ack } from '../../shared/protocol/errors.ts';
-import { HelperAuth } from '../../shared/protocol/commands.ts';
+import { HelperAuth, LearnerAuth } from '../../shared/protocol/commands.ts';
 import type { Command } from '../engine/engine.ts';
 import type { Actor } from '../engine/state.ts';
 import { randomId, sha256 } from '../lib/ids.ts';
@@ -118,6 +118,7 @@ function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
     let bound: { room: Room; learnerId: string } | null = null;
 
     const bindTo = async (room: Room, learnerId: string) => {
+      if (bound?.room === room && bound.learnerId === learnerId) return; // bound at the handshake already
       if (bound) unbind();
       bound = { room, learnerId };
       await socket.join([classRoom(room.id), learnerRoom(learnerId)]);
@@ -131,6 +132,10 @@ function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
       bound = null;
     };
     socket.on('disconnect', unbind);
+    // The resume token in the handshake binds the socket before any command it buffered is read.
+    const handshake = LearnerAuth.safeParse(socket.handshake.auth);
+    const resumed = handshake.success && handshake.data.token ? rooms.byToken(sha256(handshake.data.token)) : undefined;
+    if (resumed) void bindTo(resumed.room, resumed.learnerId);
 
     const asLearner = async <T>(
       command: Command,
