@@ -16,6 +16,7 @@ import { Auth, isLoopback } from './transport/auth.ts';
 import { Limits, type LimitsConfig } from './transport/limits.ts';
 import { apiRouter, sameOrigin } from './transport/http.ts';
 import { attachSockets, socketBroadcaster } from './transport/sockets.ts';
+import { clientFiles } from './transport/static.ts';
 import { readdir, readFile } from 'node:fs/promises';
 
 export interface Config {
@@ -144,7 +145,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
   app.use('/media', express.static(config.mediaDir, { maxAge: '1d', index: false, dotfiles: 'deny' }));
   app.use('/media', express.static(join(config.lessonsDir, 'images'), { maxAge: '1d', fallthrough: false }));
   if (existsSync(join(config.clientDir, 'index.html'))) {
-    app.use(express.static(config.clientDir, { maxAge: 0, index: 'index.html' }));
+    app.use(clientFiles(config.clientDir));
   } else {
     app.get('/', (_req, res) => {
       res.status(503).type('text/plain').send('The client is not built: run `npm run build` (npm start does it).');
