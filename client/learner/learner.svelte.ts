@@ -11,12 +11,15 @@ import { wipeLearner } from '../lib/tablet.ts';
 
 export type Screen = 'join' | 'resuming' | 'class';
 
+/** A server that refused the connection (busy, restarting) is asked again after about this long: no one is there to tap "retry". */
+const REFUSED_RETRY_MS = 5000;
+
 /** The learner's side of the class: join, resume on every reconnect, done/help/navigate, leave. */
 export class Learner {
   #token = $state.raw<string | null>(storedToken());
   // The token rides in every handshake, so a reconnected socket is this learner's before anything it buffered runs.
   readonly channel = new Channel<LearnerServerEvents, LearnerClientEvents>(
-    sioWire('/learner', (): Record<string, string> => (this.#token ? { token: this.#token } : {})),
+    sioWire('/learner', (): Record<string, string> => (this.#token ? { token: this.#token } : {}), REFUSED_RETRY_MS),
   );
   #class = $state.raw<ClassView | null>(null);
   #me = $state.raw<MeView | null>(null);

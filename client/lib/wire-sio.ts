@@ -4,8 +4,11 @@ import type { Namespace, Wire } from './wire.ts';
 /** What goes with each handshake: fixed (a helper's code, name and token), or read afresh at every (re)connect. */
 export type WireAuth = Record<string, string> | (() => Record<string, string>);
 
-/** A Wire over socket.io-client; `auth` goes with the handshake. */
-export function sioWire(namespace: Namespace, auth?: WireAuth): Wire {
+/**
+ * A Wire over socket.io-client; `auth` goes with the handshake. `retryRefusedMs`: come back this long
+ * after the server refused the namespace (it was busy or restarting), instead of giving up.
+ */
+export function sioWire(namespace: Namespace, auth?: WireAuth, retryRefusedMs?: number): Wire {
   const socket: Socket = io(namespace, {
     transports: ['websocket', 'polling'],
     tryAllTransports: true,
@@ -21,7 +24,9 @@ export function sioWire(namespace: Namespace, auth?: WireAuth): Wire {
   });
   socket.on('connect_error', (err) => {
     // No longer active: the server refused the namespace (e.g. auth), rather than the network failing.
-    if (!socket.active) fire('refused', err.message);
+    if (socket.active) return;
+    fire('refused', err.message);
+    if (retryRefusedMs) setTimeout(() => closed || socket.connect(), retryRefusedMs * (0.5 + Math.random()));
   });
 
   return {
