@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 import { precompress, privateNamesAsProperties, unwrapBarePreload } from './scripts/vite-plugins.ts';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -15,6 +16,44 @@ const staffPages = {
 };
 
 /**
+ * Chunks of the learner page loaded on demand that a tablet must have offline too: the practice-task
+ * renderer (client/learner/task/) is named here (its chunk name, `task-*.js`).
+ */
+const LEARNER_LAZY_CHUNKS = ['task'];
+
+/**
+ * The learner page's service worker (Workbox, generated): registered only over https (client/learner/main.ts),
+ * it keeps the page's shell and the lesson pictures, so a reload with the Wi-Fi down still opens.
+ */
+function learnerServiceWorker() {
+  return VitePWA({
+    injectRegister: false,
+    manifest: false,
+    filename: 'sw.js',
+    // Generated before precompress() runs, so that sw.js gets its .br and .gz too.
+    integration: { closeBundleOrder: 'pre' },
+    workbox: {
+      globPatterns: ['index.html', `assets/{${['learner', 'en', ...LEARNER_LAZY_CHUNKS].join(',')}}-*.{js,css}`],
+      inlineWorkboxRuntime: true,
+      // Take the open page at once, so that the pictures it fetches next are kept (client/learner/learner.svelte.ts).
+      clientsClaim: true,
+      skipWaiting: true,
+      cleanupOutdatedCaches: true,
+      // The learner page only (with ?code= or ?seat=); the staff pages stay online-only.
+      navigateFallback: '/index.html',
+      navigateFallbackAllowlist: [/^\/(\?.*)?$/],
+      runtimeCaching: [
+        {
+          urlPattern: ({ url }) => url.pathname.startsWith('/media/'),
+          handler: 'CacheFirst',
+          options: { cacheName: 'lesson-pictures', expiration: { maxEntries: 300 } },
+        },
+      ],
+    },
+  });
+}
+
+/**
  * Two builds into one folder: `vite build` makes the staff pages (console, projector, helper phone),
  * `vite build --mode learner` the learner page on its own, so it shares no chunk with the staff
  * pages and carries only what it uses: its JS + CSS must stay within 45 KB compressed, as sent.
@@ -24,8 +63,8 @@ export default defineConfig(({ mode }) => ({
   plugins: [
     svelte({ configFile: here('./svelte.config.js') }),
     privateNamesAsProperties(),
-    ...(mode === 'learner' ? [unwrapBarePreload()] : []),
-    precompress(),
+    ...(mode === 'learner' ? [unwrapBarePreload(), learnerServiceWorker()] : []),
+    precompress(['sw.js']),
   ],
   build: {
     // Old tablets: Android Chrome 90 and iPad Safari 14 (docs/accessibility.md). 'chrome91', not 90: for

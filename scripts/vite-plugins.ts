@@ -92,27 +92,36 @@ const COMPRESSIBLE = /\.(m?js|css|html|svg|json|webmanifest|txt|map)$/;
  * Every text file of the build gets a `.br` (brotli, best) and a `.gz` (gzip -9) beside it, written
  * once here so that the server sends the encoding a tablet asks for without compressing per request.
  */
-export function precompress(): Plugin {
+export function precompress(later: string[] = []): Plugin {
+  let dir = '';
+  let names: string[] = [];
+  const compress = async (name: string): Promise<void> => {
+    const { existsSync } = await import('node:fs');
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const zlib = await import('node:zlib');
+    if (!existsSync(join(dir, name))) return;
+    const raw = await readFile(join(dir, name));
+    const br = zlib.brotliCompressSync(raw, {
+      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
+    });
+    await writeFile(join(dir, `${name}.br`), br);
+    await writeFile(join(dir, `${name}.gz`), zlib.gzipSync(raw, { level: 9 }));
+  };
   return {
     name: 'cunghoc:precompress',
     apply: 'build',
-    async writeBundle(options, bundle) {
-      const { readFile, writeFile } = await import('node:fs/promises');
-      const { join } = await import('node:path');
-      const zlib = await import('node:zlib');
-      const dir = options.dir!;
-      await Promise.all(
-        Object.keys(bundle)
-          .filter((name) => COMPRESSIBLE.test(name))
-          .map(async (name) => {
-            const raw = await readFile(join(dir, name));
-            const br = zlib.brotliCompressSync(raw, {
-              params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
-            });
-            await writeFile(join(dir, `${name}.br`), br);
-            await writeFile(join(dir, `${name}.gz`), zlib.gzipSync(raw, { level: 9 }));
-          }),
-      );
+    writeBundle(options, bundle) {
+      dir = options.dir!;
+      names = Object.keys(bundle).filter((name) => COMPRESSIBLE.test(name));
+    },
+    // After every other plugin's closeBundle: `later` lists files written there (the service worker).
+    closeBundle: {
+      order: 'post',
+      sequential: true,
+      async handler() {
+        await Promise.all([...names, ...later].map(compress));
+      },
     },
   };
 }

@@ -2,6 +2,7 @@ import express from 'express';
 import helmet from 'helmet';
 import { existsSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,8 @@ export interface Config {
   refreshMs?: number;
   /** Learner names are erased from sessions that ended more than this many days ago; 0 keeps them. */
   retentionDays?: number;
+  /** Serve https with this certificate and key (PEM), e.g. from the hall's own CA (docs/tablets.md). */
+  tls?: { cert: string | Buffer; key: string | Buffer; /** The hall's CA certificate, offered at /ca.crt for tablets to install. */ ca?: string | Buffer };
 }
 
 export interface AppDeps {
@@ -60,18 +63,22 @@ export interface App {
 export async function createApp({ store, log, now = Date.now, config, isLocal = isLoopback, limits: limitsConfig }: AppDeps): Promise<App> {
   await seedLessons(store, config.lessonsDir, now(), log);
   let port = 0;
+  const scheme = config.tls ? 'https' : 'http';
   const lanUrls = (): string[] => {
     const urls = config.publicUrl ? [config.publicUrl.replace(/\/$/, '')] : [];
     for (const list of Object.values(networkInterfaces())) {
-      for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) urls.push(`http://${a.address}:${port}`);
+      for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) urls.push(`${scheme}://${a.address}:${port}`);
     }
-    urls.push(`http://localhost:${port}`);
+    urls.push(`${scheme}://localhost:${port}`);
     return urls;
   };
   const joinUrl = (code: string) => `${lanUrls()[0]}/?code=${code}`;
 
   const app = express();
-  const http = createHttpServer(app);
+  // One listener either way: http, or https when the hall has a certificate (no redirect: tablets keep the address they know).
+  const http: HttpServer = config.tls
+    ? (createHttpsServer({ cert: config.tls.cert, key: config.tls.key }, app) as unknown as HttpServer)
+    : createHttpServer(app);
   const io = new IoServer(http, {
     maxHttpBufferSize: 64 * 1024,
     pingInterval: 10_000,
@@ -115,7 +122,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
           imgSrc: ["'self'", 'data:'],
           fontSrc: ["'self'"],
           // Older Safari does not count ws:// of our own host as 'self'.
-          connectSrc: ["'self'", (req) => `ws://${safeHost(req.headers.host)}`],
+          connectSrc: ["'self'", (req) => `${config.tls ? 'wss' : 'ws'}://${safeHost(req.headers.host)}`],
           objectSrc: ["'none'"],
           baseUri: ["'self'"],
           formAction: ["'self'"],
@@ -141,6 +148,8 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       media,
     }),
   );
+  const ca = config.tls?.ca;
+  if (ca) app.get('/ca.crt', (_req, res) => void res.type('application/x-x509-ca-cert').send(ca));
   // Uploads are named by content hash (a name never changes its bytes); starter images ship with the app.
   app.use('/media', express.static(config.mediaDir, { maxAge: '1d', index: false, dotfiles: 'deny' }));
   app.use('/media', express.static(join(config.lessonsDir, 'images'), { maxAge: '1d', fallthrough: false }));

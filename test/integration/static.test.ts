@@ -24,13 +24,14 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
 const built = readdirSync(clientDir, { recursive: true, withFileTypes: true })
   .filter((e) => e.isFile() && !/\.(br|gz)$/.test(e.name))
   .map((e) => '/' + relative(clientDir, join(e.parentPath, e.name)).split(sep).join('/'));
-/** One file of each built type, and every page. */
-const samples = [...new Map(built.map((f) => [f.endsWith('index.html') ? f : extname(f), f])).values()];
+/** One hashed asset of each built type, and every file outside /assets/ (the pages, the service worker). */
+const samples = [...new Map(built.map((f) => [f.startsWith('/assets/') ? extname(f) : f, f])).values()];
 
 describe('the built client over HTTP', () => {
   it('the build has pages, scripts and styles, each with a brotli and a gzip copy', () => {
     const types = new Set(built.map((f) => extname(f)));
     for (const t of ['.html', '.js', '.css']) expect(types).toContain(t);
+    expect(built).toContain('/sw.js');
     for (const f of built) {
       expect(readdirSync(join(clientDir, f, '..'))).toEqual(expect.arrayContaining([`${f.split('/').pop()}.br`, `${f.split('/').pop()}.gz`]));
     }

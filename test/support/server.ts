@@ -30,7 +30,7 @@ export interface TestServer {
 
 /** A real server on port 0 with its own data folder; call stop() (and cleanup()) in teardown. */
 export async function startServer(
-  opts: { dataDir?: string; port?: number; remote?: boolean; lessonsDir?: string } = {},
+  opts: { dataDir?: string; port?: number; remote?: boolean; lessonsDir?: string; tls?: { cert: string; key: string } } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cunghoc-test-'));
   const app = await createApp({
@@ -42,10 +42,11 @@ export async function startServer(
       lessonsDir: opts.lessonsDir ?? join(root, 'lessons'),
       mediaDir: join(dataDir, 'media'),
       coalesceMs: 20,
+      ...(opts.tls ? { tls: opts.tls } : {}),
     },
   });
   const { port } = await app.listen(opts.port ?? 0, '127.0.0.1');
-  return { app, url: `http://127.0.0.1:${port}`, port, dataDir, stop: () => app.close() };
+  return { app, url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, dataDir, stop: () => app.close() };
 }
 
 export function removeDir(dir: string): void {
@@ -133,6 +134,8 @@ function open<S extends Socket>(
     reconnectionDelayMax: 200,
     extraHeaders,
     auth,
+    // A test server on https has a certificate from a throwaway CA (test/e2e/offline.test.ts).
+    rejectUnauthorized: !url.startsWith('https:'),
   }) as unknown as S;
   opened.push(socket as unknown as Socket);
   const last = new Map<string, unknown>();
