@@ -135,7 +135,7 @@ function attachLearners(io: Server, { rooms, log, limits }: SocketDeps): void {
     // The resume token in the handshake binds the socket before any command it buffered is read.
     const handshake = LearnerAuth.safeParse(socket.handshake.auth);
     const resumed = handshake.success && handshake.data.token ? rooms.byToken(sha256(handshake.data.token)) : undefined;
-    if (resumed) void bindTo(resumed.room, resumed.learnerId);
+    if (resumed) bindTo(resumed.room, resumed.learnerId).catch((err: unknown) => log.error({ err }, 'handshake resume failed'));
 
     const asLearner = async <T>(
       command: Command,
