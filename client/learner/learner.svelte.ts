@@ -23,7 +23,10 @@ export class Learner {
   #token = $state.raw<string | null>(storedToken());
   // The token rides in every handshake, so a reconnected socket is this learner's before anything it buffered runs.
   readonly channel = new Channel<LearnerServerEvents, LearnerClientEvents>(
-    sioWire('/learner', (): Record<string, string> => (this.#token ? { token: this.#token } : {}), REFUSED_RETRY_MS),
+    sioWire('/learner', (): Record<string, string> => (this.#token ? { token: this.#token } : {}), {
+      retryRefusedMs: REFUSED_RETRY_MS,
+      pollingFirst: true,
+    }),
   );
   #class = $state.raw<ClassView | null>(null);
   #me = $state.raw<MeView | null>(null);

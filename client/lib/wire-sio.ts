@@ -4,14 +4,23 @@ import type { Namespace, Wire } from './wire.ts';
 /** What goes with each handshake: fixed (a helper's code, name and token), or read afresh at every (re)connect. */
 export type WireAuth = Record<string, string> | (() => Record<string, string>);
 
-/**
- * A Wire over socket.io-client; `auth` goes with the handshake. `retryRefusedMs`: come back this long
- * after the server refused the namespace (it was busy or restarting), instead of giving up.
- */
-export function sioWire(namespace: Namespace, auth?: WireAuth, retryRefusedMs?: number): Wire {
+/** How a page's connection copes with its network. */
+export interface WireOptions {
+  /** Come back this long after the server refused the namespace (busy, restarting), instead of giving up. */
+  retryRefusedMs?: number;
+  /**
+   * Open over HTTP long-polling, then upgrade to WebSocket (socket.io's default): a network that
+   * breaks WebSocket in any way (refused, or opened and closed before the handshake, which
+   * socket.io-client would wait out for its 20 s connect timeout) never keeps the page offline.
+   */
+  pollingFirst?: boolean;
+}
+
+/** A Wire over socket.io-client; `auth` goes with the handshake. */
+export function sioWire(namespace: Namespace, auth?: WireAuth, { retryRefusedMs, pollingFirst }: WireOptions = {}): Wire {
   const socket: Socket = io(namespace, {
-    transports: ['websocket', 'polling'],
-    tryAllTransports: true,
+    transports: pollingFirst ? ['polling', 'websocket'] : ['websocket', 'polling'],
+    tryAllTransports: !pollingFirst,
     auth: typeof auth === 'function' ? (cb) => cb(auth()) : auth,
   });
   let closed = false;

@@ -100,6 +100,8 @@ describe('what a tablet gets over https and over http', () => {
     await until(() => tid(page, 'step-title').innerText()).toBe(title);
     await until(() => tid(page, 'conn-status').innerText()).toMatch(/Đang kết nối lại…/);
     await shot(page, 'offline-01-reloaded-offline-https');
+    await tid(page, 'text-200').click(); // the largest text, as some learners have it
+    await shot(page, 'offline-02-reloaded-offline-https-200');
 
     offline = false;
     await context.setOffline(false);

@@ -40,7 +40,7 @@ describe('the learner handshake', () => {
 
   it('no token, an unknown one or a malformed one binds nothing: commands are refused, the connection stays', async () => {
     const s = await servers.start();
-    for (const auth of [{}, { token: token(99) }, { token: 'short' }]) {
+    for (const auth of [{}, { token: token(99) }, { token: 'short' }] as Record<string, string>[]) {
       const socket = tabletWith(s.url, auth);
       expect(await call(socket, 'learner:done', { step: 0, done: true })).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
       expect(socket.connected).toBe(true);
