@@ -17,7 +17,7 @@ export interface LinkLoad {
   usableMs: number;
   /** Navigation start → "connected" shown, ms. */
   connectedMs: number;
-  /** Requests that went over the network (not answered from the browser's cache). */
+  /** Requests for files that went over the network (not answered from the browser's cache; the socket's own traffic apart). */
   requests: number;
   /** Bytes received for them (headers and bodies as encoded on the wire). */
   wireBytes: number;
@@ -46,12 +46,16 @@ async function load(page: Page, go: () => Promise<unknown>): Promise<LinkLoad> {
   let requests = 0;
   let wireBytes = 0;
   const cached = new Set<string>();
+  const socketTraffic = new Set<string>();
+  cdp.on('Network.requestWillBeSent', (e: { requestId: string; request: { url: string } }) => {
+    if (e.request.url.includes('/socket.io/')) socketTraffic.add(e.requestId);
+  });
   cdp.on('Network.requestServedFromCache', (e: { requestId: string }) => cached.add(e.requestId));
   cdp.on('Network.responseReceived', (e: { requestId: string; response: { fromDiskCache?: boolean; fromServiceWorker?: boolean } }) => {
     if (e.response.fromDiskCache || e.response.fromServiceWorker) cached.add(e.requestId);
   });
   cdp.on('Network.loadingFinished', (e: { requestId: string; encodedDataLength: number }) => {
-    if (cached.has(e.requestId)) return;
+    if (cached.has(e.requestId) || socketTraffic.has(e.requestId)) return;
     requests += 1;
     wireBytes += e.encodedDataLength;
   });

@@ -126,8 +126,8 @@ describe('what a tablet gets over https and over http', () => {
       if (e.response.fromDiskCache) cached.add(e.requestId);
     });
     cdp.on('Network.loadingFinished', (e: { requestId: string }) => {
-      const url = urls.get(e.requestId) ?? '';
-      if (!cached.has(e.requestId) && !url.includes('/socket.io/')) fromNetwork.push(new URL(url).pathname);
+      const url = urls.get(e.requestId);
+      if (url && !cached.has(e.requestId) && !url.includes('/socket.io/')) fromNetwork.push(new URL(url).pathname);
     });
     await page.reload();
     await tid(page, 'step-title').or(tid(page, 'waiting')).first().waitFor();
