@@ -2,6 +2,7 @@ import express from 'express';
 import helmet from 'helmet';
 import { existsSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { apiRouter, sameOrigin } from './transport/http.ts';
 import { backupRouter } from './transport/backup.ts';
 import { attachSockets, socketBroadcaster, type CardRegister } from './transport/sockets.ts';
 import { RegisterFigures } from './rooms/register.ts';
+import { clientFiles } from './transport/static.ts';
 import { readdir, readFile } from 'node:fs/promises';
 
 export interface Config {
@@ -37,6 +39,8 @@ export interface Config {
   refreshMs?: number;
   /** Learner names are erased from sessions that ended more than this many days ago; 0 keeps them. */
   retentionDays?: number;
+  /** Serve https with this certificate and key (PEM), e.g. from the hall's own CA (docs/tablets.md). */
+  tls?: { cert: string | Buffer; key: string | Buffer; /** The hall's CA certificate, offered at /ca.crt for tablets to install. */ ca?: string | Buffer };
 }
 
 export interface AppDeps {
@@ -65,11 +69,12 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
   await seedLessons(store, config.lessonsDir, now(), log);
   const limits = new Limits(limitsConfig);
   let port = 0;
+  const scheme = config.tls ? 'https' : 'http';
   // Read once and refreshed now and then: asking the OS on every view would throw (EMFILE) under a flood.
   let lanCache: string[] = [];
   const readLanUrls = (): string[] => {
     try {
-      return tabletUrls(networkInterfaces(), port, config.publicUrl);
+      return tabletUrls(networkInterfaces(), port, config.publicUrl, scheme);
     } catch (err) {
       log.warn({ err }, 'network interfaces unreadable; keeping the last known addresses');
       return lanCache;
@@ -80,19 +85,20 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
   lanTimer.unref();
   const lanUrls = (): string[] => lanCache;
   // Without any network, the join link can only work on this machine.
-  const joinUrl = (code: string) => `${lanUrls()[0] ?? `http://localhost:${port}`}/?code=${code}`;
+  const joinUrl = (code: string) => `${lanUrls()[0] ?? `${scheme}://localhost:${port}`}/?code=${code}`;
 
   const app = express();
   const c = limits.config;
-  const http = createHttpServer(
-    {
-      requestTimeout: c.requestTimeoutMs,
-      headersTimeout: Math.min(c.headersTimeoutMs, c.requestTimeoutMs),
-      // How often request and header deadlines are checked (Node's default, 30 s, would let a trickle run long).
-      connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(c.headersTimeoutMs / 4))),
-    },
-    app,
-  );
+  const serverOptions = {
+    requestTimeout: c.requestTimeoutMs,
+    headersTimeout: Math.min(c.headersTimeoutMs, c.requestTimeoutMs),
+    // How often request and header deadlines are checked (Node's default, 30 s, would let a trickle run long).
+    connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(c.headersTimeoutMs / 4))),
+  };
+  // One listener either way: http, or https when the hall has a certificate (no redirect: tablets keep the address they know).
+  const http: HttpServer = config.tls
+    ? (createHttpsServer({ ...serverOptions, cert: config.tls.cert, key: config.tls.key }, app) as unknown as HttpServer)
+    : createHttpServer(serverOptions, app);
   guardConnections(http, c, isLocal, log);
   const io = new IoServer(http, {
     maxHttpBufferSize: 64 * 1024,
@@ -151,7 +157,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
           imgSrc: ["'self'", 'data:'],
           fontSrc: ["'self'"],
           // Older Safari does not count ws:// of our own host as 'self'.
-          connectSrc: ["'self'", (req) => `ws://${safeHost(req.headers.host)}`],
+          connectSrc: ["'self'", (req) => `${config.tls ? 'wss' : 'ws'}://${safeHost(req.headers.host)}`],
           objectSrc: ["'none'"],
           baseUri: ["'self'"],
           formAction: ["'self'"],
@@ -191,11 +197,13 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       tabletCode: () => tabletCode,
     }),
   );
+  const ca = config.tls?.ca;
+  if (ca) app.get('/ca.crt', (_req, res) => void res.type('application/x-x509-ca-cert').send(ca));
   // Uploads are named by content hash (a name never changes its bytes); starter images ship with the app.
   app.use('/media', express.static(config.mediaDir, { maxAge: '1d', index: false, dotfiles: 'deny' }));
   app.use('/media', express.static(join(config.lessonsDir, 'images'), { maxAge: '1d', fallthrough: false }));
   if (existsSync(join(config.clientDir, 'index.html'))) {
-    app.use(express.static(config.clientDir, { maxAge: 0, index: 'index.html' }));
+    app.use(clientFiles(config.clientDir));
   } else {
     app.get('/', (_req, res) => {
       res.status(503).type('text/plain').send('The client is not built: run `npm run build` (npm start does it).');
@@ -232,7 +240,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
           // After listening, a failed accept (EMFILE…) is logged; the server goes on.
           http.removeListener('error', reject);
           http.on('error', (err) => log.error({ err }, 'http server error'));
-          resolve({ port, urls: [...lanUrls(), `http://localhost:${port}`] });
+          resolve({ port, urls: [...lanUrls(), `${scheme}://localhost:${port}`] });
         });
       }),
     close: async () => {

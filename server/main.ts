@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createApp } from './app.ts';
 import { appRoot, bannerStream, createLogger, logFormat, startupBanner } from './lib/startup.ts';
@@ -14,6 +15,7 @@ const level = env.LOG_LEVEL ?? 'info';
 const format = logFormat(env, process.stdout.isTTY === true);
 const log = createLogger(level, format);
 
+if (!env.TLS_CERT !== !env.TLS_KEY) throw new Error('TLS_CERT and TLS_KEY go together: set both (https) or neither (http)');
 const dataDir = resolve(env.DATA_DIR ?? resolve(root, 'data'));
 const store = openSqliteStore(dataDir);
 const app = await createApp({
@@ -28,6 +30,11 @@ const app = await createApp({
     publicUrl: env.PUBLIC_URL,
     coalesceMs: Number(env.COALESCE_MS ?? 100),
     retentionDays: Number(env.RETENTION_DAYS ?? 90),
+    // Both or neither: https with the hall's certificate (scripts/make-hall-ca.sh), else plain http.
+    tls:
+      env.TLS_CERT && env.TLS_KEY
+        ? { cert: readFileSync(env.TLS_CERT), key: readFileSync(env.TLS_KEY), ...(env.TLS_CA ? { ca: readFileSync(env.TLS_CA) } : {}) }
+        : undefined,
   },
 });
 const { port: listening, urls } = await app.listen(port, host);

@@ -136,12 +136,12 @@ export function renderMarkdown(r: BenchResult): string {
   else if (!('error' in w) || !w.error) {
     const wt = w as Exclude<BenchResult['weight'], { error: string }>;
     lines.push(
-      `From dist/client/${wt.page} and its static imports, gzip (zlib default level). KB = 1,024 bytes.`,
+      `From dist/client/${wt.page} and its static imports, as sent: the build's .gz (http://) and .br (https://) files. KB = 1,024 bytes.`,
       '',
-      '| file | bytes | gzip |',
-      '|---|---:|---:|',
-      ...[...wt.js, ...wt.css].map((x) => `| ${x.file} | ${x.bytes} | ${x.gzip} |`),
-      `| **total** (JS ${kb(wt.jsGzip)} KB + CSS ${kb(wt.cssGzip)} KB) | ${wt.totalBytes} | **${wt.totalGzip}** (${kb(wt.totalGzip)} KB) |`,
+      '| file | bytes | gzip (http) | brotli (https) |',
+      '|---|---:|---:|---:|',
+      ...[...wt.js, ...wt.css].map((x) => `| ${x.file} | ${x.bytes} | ${x.gzip} | ${x.brotli} |`),
+      `| **total** (JS ${kb(wt.jsGzip)} KB + CSS ${kb(wt.cssGzip)} KB gzip) | ${wt.totalBytes} | **${wt.totalGzip}** (${kb(wt.totalGzip)} KB) | ${wt.totalBrotli} (${kb(wt.totalBrotli)} KB) |`,
       ...(wt.lazy.length
         ? ['', `Loaded on demand, not counted: ${wt.lazy.map((x) => `${x.file} (${x.gzip} B gzip)`).join(', ')}.`]
         : []),

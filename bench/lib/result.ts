@@ -3,6 +3,7 @@ import type { LoopDelay, Summary } from './stats.ts';
 import type { ProfileSummary } from './profile.ts';
 import type { PushTimes } from './probe.ts';
 import type { Weight } from './weight.ts';
+import type { LinkResult } from './link.ts';
 import type { TargetKind } from './targets.ts';
 
 export interface GeneratorHealth {
@@ -179,6 +180,8 @@ export interface BenchResult {
   answers: AnswersResult;
   scale: { ours: ScaleRun | null; sio: ScaleRun | null };
   weight: (Weight & { error?: undefined }) | { error: string };
+  /** The learner page on an emulated 400 kbit/s, 300 ms link (bench/lib/link.ts). */
+  link: (LinkResult & { error?: undefined }) | { error: string };
   targets: TargetCheck[];
   /** Nothing lost anywhere: every push received by every learner, every answer acknowledged and counted. */
   complete: boolean;

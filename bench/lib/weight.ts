@@ -1,16 +1,20 @@
 /**
- * The learner page's weight: the JavaScript and CSS that index.html loads (script, modulepreload,
- * stylesheet) plus every chunk those scripts import statically, each gzipped (zlib's default level,
- * as Vite's build report). Chunks loaded only by dynamic import() are listed apart, not counted.
+ * The learner page's weight on the wire: the JavaScript and CSS that index.html loads (script,
+ * modulepreload, stylesheet) plus every chunk those scripts import statically, each as the server
+ * sends it: the `.gz` and `.br` files the build wrote beside it (browsers ask for brotli over HTTPS
+ * only, so a tablet on http:// gets gzip). Chunks loaded only by dynamic import() are listed apart.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 export interface WeightFile {
   file: string;
   bytes: number;
+  /** As sent to a browser that asks for gzip (every http:// page). */
   gzip: number;
+  /** As sent to a browser that asks for brotli (https:// and localhost). */
+  brotli: number;
 }
 
 export interface Weight {
@@ -19,7 +23,9 @@ export interface Weight {
   css: WeightFile[];
   jsGzip: number;
   cssGzip: number;
+  /** On the wire over http (gzip): the budgeted figure, the larger of the two. */
   totalGzip: number;
+  totalBrotli: number;
   totalBytes: number;
   /** Loaded only on demand (dynamic import): not in the total. */
   lazy: WeightFile[];
@@ -63,13 +69,21 @@ export function learnerPageWeight(clientDir: string, page = 'index.html'): Weigh
     }
     for (const m of code.matchAll(/\bimport\(\s*["'`]([^"'`]+\.m?js)["'`]\s*\)/g)) lazy.add(resolveFrom(url, m[1]));
   }
+  // The build's own compressed copies when there are (what the server sends), else compressed here alike.
+  const sizeOf = (path: string, make: () => Buffer) => (existsSync(path) ? statSync(path).size : make().length);
   const measure = (url: string): WeightFile => {
-    const buf = readFileSync(local(url));
-    return { file: url, bytes: buf.length, gzip: gzipSync(buf).length };
+    const path = local(url);
+    const buf = readFileSync(path);
+    return {
+      file: url,
+      bytes: buf.length,
+      gzip: sizeOf(`${path}.gz`, () => gzipSync(buf, { level: 9 })),
+      brotli: sizeOf(`${path}.br`, () => brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } })),
+    };
   };
   const jsFiles = [...js].map(measure);
   const cssFiles = [...css].map(measure);
-  const sum = (files: WeightFile[], k: 'gzip' | 'bytes') => files.reduce((s, f) => s + f[k], 0);
+  const sum = (files: WeightFile[], k: 'gzip' | 'brotli' | 'bytes') => files.reduce((s, f) => s + f[k], 0);
   return {
     page,
     js: jsFiles,
@@ -77,6 +91,7 @@ export function learnerPageWeight(clientDir: string, page = 'index.html'): Weigh
     jsGzip: sum(jsFiles, 'gzip'),
     cssGzip: sum(cssFiles, 'gzip'),
     totalGzip: sum(jsFiles, 'gzip') + sum(cssFiles, 'gzip'),
+    totalBrotli: sum(jsFiles, 'brotli') + sum(cssFiles, 'brotli'),
     totalBytes: sum(jsFiles, 'bytes') + sum(cssFiles, 'bytes'),
     lazy: [...lazy].filter((u) => !js.has(u) && existsSync(local(u))).map(measure),
   };

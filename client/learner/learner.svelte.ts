@@ -5,18 +5,30 @@ import type { LearnerClientEvents, LearnerServerEvents } from '../../shared/prot
 import type { ClassView, LearnerSnapshot, MeView, QuizPublicView, StepView, TaskPublicView } from '../../shared/protocol/views.ts';
 import type { ClientError, Result } from '../lib/api.ts';
 import { Channel } from '../lib/channel.svelte.ts';
-import { liteWire } from '../lib/wire-lite.ts';
+import { sioWire } from '../lib/wire-sio.ts';
 import type { Key } from '../lib/i18n/i18n.svelte.ts';
-import { newToken, saveSeat, saveToken, storedSeat, storedToken } from '../lib/token.ts';
+import { newToken, saveSeat, saveToken, store, storedSeat, storedToken } from '../lib/token.ts';
+import type { ConnState } from '../lib/channel.svelte.ts';
 import { wipeLearner, type Bye } from '../lib/tablet.ts';
 
 export type Screen = 'join' | 'resuming' | 'class';
 
+/** The last class and own views, so that a reload with the link down shows the last step (wiped with the learner). */
+const LAST_KEY = 'cunghoc.learner.last';
+
+/** A server that refused the connection (busy, restarting) is asked again after about this long: no one is there to tap "retry". */
+const REFUSED_RETRY_MS = 5000;
+
 /** The learner's side of the class: join, resume on every reconnect, done/help/navigate, leave. */
 export class Learner {
-  // The small wire, not socket.io-client: this page's JS + CSS budget is 30 KB gzipped.
-  readonly channel = new Channel<LearnerServerEvents, LearnerClientEvents>(liteWire('/learner'));
   #token = $state.raw<string | null>(storedToken());
+  // The token rides in every handshake, so a reconnected socket is this learner's before anything it buffered runs.
+  readonly channel = new Channel<LearnerServerEvents, LearnerClientEvents>(
+    sioWire('/learner', (): Record<string, string> => (this.#token ? { token: this.#token } : {}), {
+      retryRefusedMs: REFUSED_RETRY_MS,
+      pollingFirst: true,
+    }),
+  );
   #class = $state.raw<ClassView | null>(null);
   #me = $state.raw<MeView | null>(null);
   /** A done/help change tapped but not yet acknowledged; re-sent after a reconnect. */
@@ -43,8 +55,9 @@ export class Learner {
   #notice = $state<Key | null>(null);
   #prefillCode: string;
   #seat = $state(storedSeat());
-  /** The session whose pictures were prefetched. */
+  /** The session whose pictures were prefetched, and their addresses. */
   #prefetched = '';
+  #images: string[] = [];
   /** The token a joining learner will own; fresh for each new learner on this device. */
   #joinToken = newToken();
 
@@ -58,6 +71,9 @@ export class Learner {
     const seat = params.get('seat');
     if (seat !== null) saveSeat((this.#seat = seat.trim().slice(0, 40)));
 
+    if (this.#token) this.#restoreLast();
+    // A service worker that just took this page keeps the pictures only if they are fetched again through it.
+    navigator.serviceWorker?.addEventListener('controllerchange', () => this.#prefetch());
     const channel = this.channel;
     channel.on('connect', () => {
       this.#bound = false;
@@ -79,6 +95,12 @@ export class Learner {
     channel.on('learner:taken-over', () => {
       if (this.#token) this.#forget('taken');
     });
+  }
+
+  /** The link as the learner sees it: a page reopened on its last step is reconnecting, not connecting anew. */
+  get connState(): ConnState {
+    const state = this.channel.state;
+    return state === 'connecting' && this.#class ? 'reconnecting' : state;
   }
 
   get screen(): Screen {
@@ -390,13 +412,18 @@ export class Learner {
     if (this.#me && this.#me.learnerId !== snapshot.me.learnerId) this.#me = null;
     this.#applyClass(snapshot.class);
     this.#applyMe(snapshot.me);
-    // The lesson's pictures into the HTTP cache, three at a time, so later steps show at once.
     if (this.#prefetched !== snapshot.class.sessionId) {
       this.#prefetched = snapshot.class.sessionId;
-      const queue = [...snapshot.images];
-      const next = (): void => void (queue.length && fetch(queue.shift()!).catch(() => 0).then(next));
-      next(), next(), next();
+      this.#images = snapshot.images;
+      this.#prefetch();
     }
+  }
+
+  /** The lesson's pictures into the HTTP cache (and the service worker's), three at a time, so later steps show at once. */
+  #prefetch(): void {
+    const queue = [...this.#images];
+    const next = (): void => void (queue.length && fetch(queue.shift()!).catch(() => 0).then(next));
+    next(), next(), next();
   }
 
   #applyClass(view: ClassView): void {
@@ -410,6 +437,7 @@ export class Learner {
       this.#taskQueue = this.#taskQueue.filter((m) => m.runId === view.task?.runId);
     }
     this.#class = view;
+    this.#saveLast();
   }
 
   #applyMe(view: MeView): void {
@@ -417,6 +445,7 @@ export class Learner {
     const have = this.#me;
     if (have && (have.learnerId !== view.learnerId || view.seq < have.seq)) return;
     this.#me = view;
+    this.#saveLast();
     // The seat label staff gave this tablet ("Đặt tên máy") stays on it, across learners. An empty
     // one (a learner who joined before the tablet had a label) never erases the tablet's.
     if (view.seat && view.seat !== this.#seat) saveSeat((this.#seat = view.seat));
@@ -428,6 +457,23 @@ export class Learner {
       this.#solvedTimer = setTimeout(() => (this.#solvedBy = null), 10_000);
     }
     if (view.help) this.#solvedBy = null;
+  }
+
+  #saveLast(): void {
+    if (this.#class && this.#me) store.set(LAST_KEY, JSON.stringify({ token: this.#token, class: this.#class, me: this.#me }));
+  }
+
+  /** The views kept by #saveLast for this token, shown until the server's snapshot replaces them. */
+  #restoreLast(): void {
+    try {
+      const last = JSON.parse(store.get(LAST_KEY) ?? 'null') as { token?: string; class?: ClassView; me?: MeView } | null;
+      if (last?.token !== this.#token || !last.class?.sessionId || !last.me?.learnerId) return;
+      this.#class = last.class;
+      this.#me = last.me;
+      this.#streams = [last.class.stream, last.me.stream];
+    } catch {
+      // Unreadable: the page waits for the server's snapshot instead.
+    }
   }
 
   /** This learner is gone (left, or the session ended): wipe them and reload a clean join screen. */

@@ -8,3 +8,9 @@ import App from './App.svelte';
 void i18n
   .init([common, learner], (en) => [en.common, en.learner])
   .then(() => mount(App, { target: document.getElementById('app')! }));
+
+// The offline shell (vite.config.ts), over https only: a LAN http:// page gets no service worker from the
+// browser, and http://localhost, which would, behaves as a tablet on http does.
+if (location.protocol === 'https:' && 'serviceWorker' in navigator) {
+  void navigator.serviceWorker.register('/sw.js').catch(() => undefined);
+}

@@ -36,7 +36,8 @@ export async function wipeLearner(bye: Bye = ''): Promise<void> {
     }
     // Cache Storage exists only on secure origins (localhost, https), not on a LAN http address.
     const cs = globalThis.caches;
-    for (const name of (await cs?.keys()) ?? []) await cs.delete(name);
+    // The service worker's copy of the page itself (no learner's data) stays, so the tablet still opens offline.
+    for (const name of (await cs?.keys()) ?? []) if (!name.startsWith('workbox-precache')) await cs.delete(name);
   } catch {
     // Not available here (e.g. Cache Storage needs a secure origin): nothing stored there.
   }

@@ -1,9 +1,28 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Namespace, Wire } from './wire.ts';
 
-/** A Wire over socket.io-client; `auth` goes with the handshake (a helper's code, name and token). */
-export function sioWire(namespace: Namespace, auth?: Record<string, string>): Wire {
-  const socket: Socket = io(namespace, { transports: ['websocket', 'polling'], tryAllTransports: true, auth });
+/** What goes with each handshake: fixed (a helper's code, name and token), or read afresh at every (re)connect. */
+export type WireAuth = Record<string, string> | (() => Record<string, string>);
+
+/** How a page's connection copes with its network. */
+export interface WireOptions {
+  /** Come back this long after the server refused the namespace (busy, restarting), instead of giving up. */
+  retryRefusedMs?: number;
+  /**
+   * Open over HTTP long-polling, then upgrade to WebSocket (socket.io's default): a network that
+   * breaks WebSocket in any way (refused, or opened and closed before the handshake, which
+   * socket.io-client would wait out for its 20 s connect timeout) never keeps the page offline.
+   */
+  pollingFirst?: boolean;
+}
+
+/** A Wire over socket.io-client; `auth` goes with the handshake. */
+export function sioWire(namespace: Namespace, auth?: WireAuth, { retryRefusedMs, pollingFirst }: WireOptions = {}): Wire {
+  const socket: Socket = io(namespace, {
+    transports: pollingFirst ? ['polling', 'websocket'] : ['websocket', 'polling'],
+    tryAllTransports: !pollingFirst,
+    auth: typeof auth === 'function' ? (cb) => cb(auth()) : auth,
+  });
   let closed = false;
   const listeners: Record<string, ((...args: unknown[]) => void)[]> = {};
   const fire = (event: string, ...args: unknown[]): void => listeners[event]?.forEach((fn) => fn(...args));
@@ -14,7 +33,9 @@ export function sioWire(namespace: Namespace, auth?: Record<string, string>): Wi
   });
   socket.on('connect_error', (err) => {
     // No longer active: the server refused the namespace (e.g. auth), rather than the network failing.
-    if (!socket.active) fire('refused', err.message);
+    if (socket.active) return;
+    fire('refused', err.message);
+    if (retryRefusedMs) setTimeout(() => closed || socket.connect(), retryRefusedMs * (0.5 + Math.random()));
   });
 
   return {

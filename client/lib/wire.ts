@@ -1,9 +1,8 @@
 import type { Namespaces } from '../../shared/protocol/namespaces.ts';
 
 /**
- * What a Channel needs from a Socket.IO connection. Two implementations speak the same protocol:
- * socket.io-client (wire-sio.ts, instructor and projector) and a small client (wire-lite.ts) that
- * keeps the learner page inside its 30 KB budget.
+ * What a Channel needs from a Socket.IO connection; wire-sio.ts implements it over socket.io-client
+ * for every page (tests may put a fake behind it).
  *
  * Contract: keep reconnecting on your own until `close()`, except when the server refuses the
  * namespace. Emit `connect`, `disconnect` (reason) and `refused` (message) besides server events.

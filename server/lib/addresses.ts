@@ -8,10 +8,11 @@ export function tabletUrls(
   interfaces: Record<string, NetworkInterfaceInfo[] | undefined>,
   port: number,
   publicUrl?: string,
+  scheme: 'http' | 'https' = 'http',
 ): string[] {
   const urls = publicUrl ? [publicUrl.replace(/\/$/, '')] : [];
   for (const list of Object.values(interfaces)) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) urls.push(`http://${a.address}:${port}`);
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) urls.push(`${scheme}://${a.address}:${port}`);
   }
   return [...new Set(urls)];
 }

@@ -39,12 +39,13 @@ export interface BannerInfo {
 /** The start-up message, Vietnamese first then English, framed so it stands apart from log lines. */
 export function startupBanner({ port, urls, setupCode, dataDir, node }: BannerInfo): string {
   const lan = urls.filter((u) => !u.includes('localhost'));
+  const local = urls.find((u) => u.includes('localhost')) ?? `http://localhost:${port}`;
   const lines = [
     'Cùng Học đang chạy. · Cùng Học is running.',
     '',
     'Bảng điều khiển của giảng viên (mở trên máy này):',
     'Instructor console (open it on this machine):',
-    `    http://localhost:${port}/teach/`,
+    `    ${local}/teach/`,
     '',
     'Máy tính bảng qua Wi-Fi mở địa chỉ: · Tablets on the Wi-Fi open:',
     ...(lan.length > 0

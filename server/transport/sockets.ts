@@ -17,7 +17,7 @@ import {
   type StaffServerEvents,
 } from '../../shared/protocol/events.ts';
 import { fail, type Ack } from '../../shared/protocol/errors.ts';
-import { HelperAuth } from '../../shared/protocol/commands.ts';
+import { HelperAuth, LearnerAuth } from '../../shared/protocol/commands.ts';
 import type { Command } from '../engine/engine.ts';
 import type { Actor } from '../engine/state.ts';
 import { helperView } from '../engine/views.ts';
@@ -199,6 +199,7 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal, people, table
     closeIfUnbound(socket, c.unboundSocketMs, () => bound !== null);
 
     const bindTo = async (room: Room, learnerId: string) => {
+      if (bound?.room === room && bound.learnerId === learnerId) return; // bound at the handshake already
       if (bound) unbind();
       // Another tablet with this learner's token: it is told, and sent back to its join screen.
       const others = learners.in(learnerRoom(learnerId)).except(socket.id);
@@ -216,6 +217,10 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal, people, table
       bound = null;
     };
     socket.on('disconnect', unbind);
+    // The resume token in the handshake binds the socket before any command it buffered is read.
+    const handshake = LearnerAuth.safeParse(socket.handshake.auth);
+    const resumed = handshake.success && handshake.data.token ? rooms.byToken(sha256(handshake.data.token)) : undefined;
+    if (resumed) bindTo(resumed.room, resumed.learnerId).catch((err: unknown) => log.error({ err }, 'handshake resume failed'));
 
     const asLearner = async <T>(
       command: Command,

@@ -64,6 +64,9 @@ export type LearnerJoin = z.infer<typeof LearnerJoin>;
 
 export const LearnerResume = z.strictObject({ token: Token });
 export type LearnerResume = z.infer<typeof LearnerResume>;
+/** A learner's handshake auth on /learner: the resume token, if this device has a learner, binds the socket at once. */
+export const LearnerAuth = z.object({ token: Token.optional() });
+export type LearnerAuth = z.infer<typeof LearnerAuth>;
 
 /** Mark a step done (or not). Carries the step so a late tap counts for the step it was made on. */
 export const LearnerDone = z.strictObject({ step: StepIndex, done: z.boolean() });

@@ -84,6 +84,12 @@ describe('live practice quizzes', () => {
       s.onAny((event, ...args) => packets.push({ when: phase, data: JSON.stringify([event, args]) }));
     }
     unwrap(await call(display, 'display:watch', { code: session.code }));
+    /** Every recorder (both learners and the projector) has seen this run in this status: nothing of it is still on its way. */
+    const everyoneSees = (runId: string, status: 'closed' | 'revealed') =>
+      Promise.all([
+        ...learners.map((l) => waitFor<ClassView>(l.socket, 'class', (c) => c.quiz?.runId === runId && c.quiz.status === status)),
+        waitFor<DisplayView>(display, 'display:view', (d) => d.quiz?.runId === runId && d.quiz.status === status),
+      ]);
 
     for (const q of secretQuestions) {
       const runId = await open(staff, session.id, q);
@@ -93,11 +99,10 @@ describe('live practice quizzes', () => {
       packets.push({ when: 'before', data: JSON.stringify(ack) });
       unwrap(await call(staff, 'quiz:show-results', { sessionId: session.id, runId, show: true }));
       unwrap(await call(staff, 'quiz:close', { sessionId: session.id, runId }));
-      await new Promise((r) => setTimeout(r, 60)); // let coalesced projector views go out
+      await everyoneSees(runId, 'closed'); // the coalesced projector view of the closed question included
       phase = 'after';
-      const revealed = waitFor<ClassView>(learners[1].socket, 'class', (c) => c.quiz?.status === 'revealed');
       unwrap(await call(staff, 'quiz:reveal', { sessionId: session.id, runId }));
-      await revealed;
+      await everyoneSees(runId, 'revealed');
       phase = 'before';
     }
     const before = packets.filter((p) => p.when === 'before').map((p) => p.data);

@@ -40,6 +40,7 @@ export async function startServer(
     isLocal?: (address: string | undefined) => boolean;
     /** Tighter caps and rates for abuse tests. */
     limits?: Partial<LimitsConfig>;
+    tls?: { cert: string; key: string };
   } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cunghoc-test-'));
@@ -55,10 +56,11 @@ export async function startServer(
       mediaDir: join(dataDir, 'media'),
       dataDir,
       coalesceMs: 20,
+      ...(opts.tls ? { tls: opts.tls } : {}),
     },
   });
   const { port } = await app.listen(opts.port ?? 0, '127.0.0.1');
-  return { app, url: `http://127.0.0.1:${port}`, port, dataDir, stop: () => app.close() };
+  return { app, url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, dataDir, stop: () => app.close() };
 }
 
 export function removeDir(dir: string): void {
@@ -146,6 +148,8 @@ function open<S extends Socket>(
     reconnectionDelayMax: 200,
     extraHeaders,
     auth,
+    // A test server on https has a certificate from a throwaway CA (test/e2e/offline.test.ts).
+    rejectUnauthorized: !url.startsWith('https:'),
   }) as unknown as S;
   opened.push(socket as unknown as Socket);
   const last = new Map<string, unknown>();

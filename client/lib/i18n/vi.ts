@@ -1,6 +1,6 @@
 /*
  * Vietnamese, the default language: every visible string, one section per page (vi/*.ts), so a
- * page ships only its own words — the learner page has a 30 KB budget. `{name}` marks a parameter.
+ * page ships only its own words — the learner page has a 45 KB budget. `{name}` marks a parameter.
  */
 import type { common } from './vi/common.ts';
 import type { display } from './vi/display.ts';

@@ -1,0 +1,137 @@
+import { execFileSync } from 'node:child_process';
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { StaffView } from '../../shared/protocol/views.ts';
+import { launchBrowser, shot, tablet, tid } from '../support/browser.ts';
+import { call, closeSockets, removeDir, setupInstructor, staffSocket, startServer, startSession, unwrap, type TestServer } from '../support/server.ts';
+
+/*
+ * What a tablet gets over https (the service worker's offline shell) and over http (compressed,
+ * cached files: a reload asks for the page only). The https server has a certificate from a test CA
+ * made by scripts/make-hall-ca.sh; Chromium trusts that certificate's key, as a tablet with the
+ * hall's CA installed trusts it.
+ */
+
+const root = resolve(import.meta.dirname, '../..');
+const until = <T>(fn: () => Promise<T> | T, timeout = 20_000) => expect.poll(fn, { timeout, interval: 100 });
+const tlsDir = mkdtempSync(join(tmpdir(), 'cunghoc-tls-'));
+let tls: { cert: string; key: string };
+let browser: Browser;
+const previousRejectUnauthorized = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+
+beforeAll(async () => {
+  execFileSync('sh', [join(root, 'scripts/make-hall-ca.sh'), tlsDir, '127.0.0.1', 'localhost'], { stdio: 'ignore' });
+  tls = { cert: readFileSync(join(tlsDir, 'server.crt'), 'utf8'), key: readFileSync(join(tlsDir, 'server.key'), 'utf8') };
+  execFileSync('openssl', ['verify', '-CAfile', join(tlsDir, 'ca.crt'), join(tlsDir, 'server.crt')], { stdio: 'ignore' });
+  const spki = createHash('sha256')
+    .update(new X509Certificate(tls.cert).publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('base64');
+  browser = await launchBrowser([`--ignore-certificate-errors-spki-list=${spki}`]);
+  // The test's own Node clients (setup, staff socket) skip the check; the browser is the one under test.
+  process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+});
+afterAll(async () => {
+  if (previousRejectUnauthorized === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+  else process.env.NODE_TLS_REJECT_UNAUTHORIZED = previousRejectUnauthorized;
+  await browser?.close();
+  rmSync(tlsDir, { recursive: true, force: true });
+});
+const cleanup: (() => Promise<unknown> | void)[] = [];
+afterEach(async () => {
+  closeSockets();
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+async function classroom(secure: boolean) {
+  const server: TestServer = await startServer(secure ? { tls } : {});
+  cleanup.push(async () => {
+    await server.stop();
+    removeDir(server.dataDir);
+  });
+  const { cookie } = await setupInstructor(server.url);
+  const session = await startSession(server.url, cookie);
+  const staff = staffSocket(server.url, cookie);
+  unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
+  const context: BrowserContext = await browser.newContext({ viewport: tablet, locale: 'vi-VN' });
+  cleanup.push(() => context.close());
+  const page = await context.newPage();
+  const push = async (step: number) => unwrap(await call(staff, 'step:push', { sessionId: session.id, step }));
+  return { server, session, context, page, push };
+}
+
+async function joinClass(page: Page, code: string): Promise<void> {
+  await tid(page, 'join-code').fill(code);
+  await tid(page, 'join-name').fill('Tuấn');
+  await tid(page, 'join-submit').click();
+  await tid(page, 'waiting').waitFor();
+}
+
+describe('what a tablet gets over https and over http', () => {
+  it('over https, a tablet reloads with the network off, shows the last step, and resumes by itself when it is back', async () => {
+    const { server, session, context, page, push } = await classroom(true);
+    // Chromium's offline mode leaves WebSockets alone: while "offline" the test closes them, and refuses new ones.
+    let offline = false;
+    const sockets: WebSocketRoute[] = [];
+    await context.routeWebSocket(/\/socket\.io\//, (ws) => {
+      if (offline) return void ws.close();
+      sockets.push(ws);
+      ws.connectToServer();
+    });
+    await page.goto(`${server.url}/`);
+    expect(await page.evaluate(() => window.isSecureContext)).toBe(true);
+    await joinClass(page, session.code);
+    await push(1);
+    await tid(page, 'step-title').waitFor();
+    const title = await tid(page, 'step-title').innerText();
+    // The service worker took the page and kept its shell.
+    await until(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+    await until(() => page.evaluate(async () => (await caches.keys()).some((k) => k.startsWith('workbox-precache')))).toBe(true);
+    // And the lesson's pictures, fetched ahead by the page.
+    await until(() => page.evaluate(async () => (await (await caches.open('lesson-pictures')).keys()).length)).toBeGreaterThan(0);
+
+    offline = true;
+    await context.setOffline(true);
+    for (const ws of sockets.splice(0)) await ws.close();
+    await page.reload();
+    await until(() => tid(page, 'step-title').innerText()).toBe(title);
+    await until(() => tid(page, 'conn-status').innerText()).toMatch(/Đang kết nối lại…/);
+    await shot(page, 'offline-01-reloaded-offline-https');
+    await tid(page, 'text-200').click(); // the largest text, as some learners have it
+    await shot(page, 'offline-02-reloaded-offline-https-200');
+
+    offline = false;
+    await context.setOffline(false);
+    await until(() => tid(page, 'conn-status').innerText(), 30_000).toMatch(/Đã kết nối/);
+    await push(2);
+    await until(() => tid(page, 'step-title').innerText()).not.toBe(title);
+  });
+
+  it('over http there is no service worker; the reload after the first load fetches only the page itself', async () => {
+    const { server, session, page } = await classroom(false);
+    await page.goto(`${server.url}/`);
+    await joinClass(page, session.code);
+    expect(await page.evaluate(() => navigator.serviceWorker?.controller ?? null)).toBeNull();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    const fromNetwork: string[] = [];
+    const cached = new Set<string>();
+    const urls = new Map<string, string>();
+    cdp.on('Network.requestWillBeSent', (e: { requestId: string; request: { url: string } }) => urls.set(e.requestId, e.request.url));
+    cdp.on('Network.requestServedFromCache', (e: { requestId: string }) => cached.add(e.requestId));
+    cdp.on('Network.responseReceived', (e: { requestId: string; response: { fromDiskCache?: boolean } }) => {
+      if (e.response.fromDiskCache) cached.add(e.requestId);
+    });
+    cdp.on('Network.loadingFinished', (e: { requestId: string }) => {
+      const url = urls.get(e.requestId);
+      if (url && !cached.has(e.requestId) && !url.includes('/socket.io/')) fromNetwork.push(new URL(url).pathname);
+    });
+    await page.reload();
+    await tid(page, 'step-title').or(tid(page, 'waiting')).first().waitFor();
+    await until(() => fromNetwork.length).toBeGreaterThan(0);
+    expect(fromNetwork).toEqual(['/']);
+  });
+});
