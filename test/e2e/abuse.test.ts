@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { SessionSummary } from '../../shared/protocol/views.ts';
-import { errorsOf, laptop, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
+import { errorsOf, laptop, shot, tablet, tid, useBrowserClass, setTextSize } from '../support/browser.ts';
 import { setupInstructor, startSession } from '../support/server.ts';
 
 const env = useBrowserClass();
@@ -18,7 +18,7 @@ async function instructor(): Promise<string> {
 async function tabletPage(): Promise<Page> {
   const page = await env.newPage(tablet);
   await page.goto(env.server.url + '/');
-  await tid(page, 'text-200').click();
+  await setTextSize(page, '200');
   await until(() => page.evaluate(() => document.documentElement.dataset.text)).toBe('200');
   return page;
 }

@@ -221,6 +221,18 @@ describe('a whole class, laid out for the people in it', () => {
         { width: 3840, height: 2160 },
       ]) {
         await display.setViewportSize(size);
+        // The page refits its text on the resize event: let it settle (or give up) before measuring.
+        await display
+          .waitForFunction(() => {
+            const section = document.querySelector('.screen > section');
+            const foot = document.querySelector('footer')?.getBoundingClientRect();
+            return (
+              (!section || section.scrollHeight - section.clientHeight <= 1) &&
+              document.documentElement.scrollHeight <= window.innerHeight &&
+              (!foot || foot.bottom <= window.innerHeight + 0.5)
+            );
+          }, null, { timeout: 5_000 })
+          .catch(() => undefined);
         const over = await display.evaluate(() => {
           const d = document.documentElement;
           const foot = document.querySelector('footer')?.getBoundingClientRect();

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StaffView } from '../../shared/protocol/views.ts';
-import { launchBrowser, shot, tablet, tid } from '../support/browser.ts';
+import { launchBrowser, shot, tablet, tid, setTextSize } from '../support/browser.ts';
 import { call, closeSockets, removeDir, setupInstructor, staffSocket, startServer, startSession, unwrap, type TestServer } from '../support/server.ts';
 
 /*
@@ -100,7 +100,7 @@ describe('what a tablet gets over https and over http', () => {
     await until(() => tid(page, 'step-title').innerText()).toBe(title);
     await until(() => tid(page, 'conn-status').innerText()).toMatch(/Đang kết nối lại…/);
     await shot(page, 'offline-01-reloaded-offline-https');
-    await tid(page, 'text-200').click(); // the largest text, as some learners have it
+    await setTextSize(page, '200'); // the largest text, as some learners have it
     await shot(page, 'offline-02-reloaded-offline-https-200');
 
     offline = false;

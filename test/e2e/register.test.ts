@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Lesson } from '../../shared/lesson/schema.ts';
 import type { Person, Progress } from '../../shared/protocol/register.ts';
 import type { SessionSummary, StaffView } from '../../shared/protocol/views.ts';
-import { errorsOf, laptop, screenshotDir, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
+import { errorsOf, laptop, screenshotDir, shot, tablet, tid, useBrowserClass, setTextSize } from '../support/browser.ts';
 import { api, call, learnerSocket, setupInstructor, staffSocket, startSession, token, unwrap, type StaffSocket } from '../support/server.ts';
 
 /**
@@ -87,7 +87,7 @@ describe('the register in Chromium', () => {
     await tid(tab, 'join-card').fill('234 567 899');
     await tid(tab, 'join-submit').click();
     await until(() => text(tid(tab, 'join-error'))).toBe('Không tìm thấy thẻ học viên có mã này. Hãy xem lại các số trên thẻ.');
-    await tid(tab, 'text-200').click();
+    await setTextSize(tab, '200');
     await shot(tab, 'register-join-card-wrong');
     expect(await axe(tab)).toEqual([]);
 
@@ -150,7 +150,7 @@ describe('the register in Chromium', () => {
     const big = await signedIn(tablet);
     await big.goto(`${env.server.url}/register/#/person/${person.id}`);
     await until(() => text(tid(big, 'person-missing'))).toContain('Cài đặt và kích hoạt VNeID');
-    await tid(big, 'text-200').click();
+    await setTextSize(big, '200');
     await shot(big, 'register-person-missing-200');
     expect(await axe(big)).toEqual([]);
     expect(errorsOf(page)).toEqual([]);

@@ -2,7 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { errorsOf, screenshotDir, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
+import { errorsOf, screenshotDir, shot, tablet, tid, useBrowserClass, setTextSize } from '../support/browser.ts';
 
 const env = useBrowserClass();
 const until = expect.poll;
@@ -29,11 +29,11 @@ describe("the console's settings", () => {
     await expect(teach.locator('[data-testid="backup-last"] time').getAttribute('datetime')).resolves.toMatch(/^\d{4}-/);
 
     // The largest text on a tablet: nothing wider than the screen.
-    await tid(teach, 'text-200').click();
+    await setTextSize(teach, '200');
     const wide = await teach.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(wide).toBeLessThanOrEqual(0);
     await shot(teach, 'settings-backup-A+');
-    await tid(teach, 'text-100').click();
+    await setTextSize(teach, '100');
     await shot(teach, 'settings-backup-A');
 
     const axe = await new AxeBuilder({ page: teach }).withTags(['wcag2a', 'wcag2aa']).analyze();

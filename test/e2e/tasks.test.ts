@@ -1,7 +1,7 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { errorsOf, laptop, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
+import { errorsOf, laptop, shot, tablet, tid, useBrowserClass, setTextSize, toggleContrast } from '../support/browser.ts';
 
 const env = useBrowserClass();
 const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 100 });
@@ -38,18 +38,18 @@ const screenOf = (page: Page) => tid(page, 'task').getAttribute('data-screen');
  */
 async function checkScreen(page: Page, name: string, found: string[]): Promise<void> {
   for (const line of await axe(page)) found.push(`[${name}] ${line}`);
-  await tid(page, 'contrast').click();
+  await toggleContrast(page);
   for (const line of await axe(page)) found.push(`[${name} · contrast] ${line}`);
-  await tid(page, 'contrast').click();
+  await toggleContrast(page);
   await shot(page, `task-${name}-A`);
-  await tid(page, 'text-200').click();
+  await setTextSize(page, '200');
   await shot(page, `task-${name}-A+`);
   for (const size of [tablet, { width: 1024, height: 768 }]) {
     await page.setViewportSize(size);
     for (const line of await overflow(page)) found.push(`[${name} · ${size.width}×${size.height} · A+] ${line}`);
   }
   await page.setViewportSize(tablet);
-  await tid(page, 'text-100').click();
+  await setTextSize(page, '100');
 }
 
 describe('practice task: paying by QR code, three tablets and a console', () => {

@@ -50,6 +50,21 @@ const pageErrors = new WeakMap<Page, string[]>();
 export const errorsOf = (page: Page): string[] => pageErrors.get(page) ?? [];
 export const tid = (page: Page, id: string) => page.getByTestId(id);
 
+/** Use one of the display settings as a person would: they are folded behind "Cỡ chữ", opened first and folded again after. */
+async function displaySetting(page: Page, id: string): Promise<void> {
+  const button = tid(page, id);
+  const folded = !(await button.isVisible());
+  if (folded) await tid(page, 'settings-open').click();
+  await button.click();
+  if (folded) await tid(page, 'settings-open').click();
+}
+
+/** Pick a text size (A, A+, A++) from the page's folded display settings. */
+export const setTextSize = (page: Page, size: '100' | '150' | '200'): Promise<void> => displaySetting(page, `text-${size}`);
+
+/** Turn high contrast on or off from the page's folded display settings. */
+export const toggleContrast = (page: Page): Promise<void> => displaySetting(page, 'contrast');
+
 /**
  * For a browser test file: one real server and one Chromium, started before the tests and closed
  * after, with every page in a context of its own (like a separate tablet).
