@@ -217,7 +217,10 @@ describe('the learner page on a bad link (Chromium, real server, fault-injecting
     await until(async () => (await room.view()).counts.done).toBe(1);
 
     room.proxy.blockWebSocket = false;
-    room.proxy.cutAll();
+    // A tablet tries the upgrade again only on a new connection. Cutting the TCP links is not enough
+    // to make one: Chromium may retry a cut poll on a fresh link, and the old polling session goes on.
+    // So the server ends that session, and the tablet connects anew by itself.
+    for (const socket of room.server().app.io.of('/learner').sockets.values()) socket.conn.close();
     await until(() => room.proxy.webSocketUpgrades).toBeGreaterThan(0);
     const title = await tid(room.page, 'step-title').innerText();
     await room.push(2);
