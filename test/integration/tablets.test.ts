@@ -138,8 +138,10 @@ describe('shared tablets', () => {
     const tablet = learnerSocket(server.url);
     unwrap(await call(tablet, 'learner:join', { code: session.code, name: 'Lan', token: token(1) }));
     tablet.disconnect();
-    await new Promise((r) => setTimeout(r, 50));
-    const view = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
+    // Wait for the server to have seen the disconnect, however busy the machine.
+    const watch = async () => unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
+    await expect.poll(async () => (await watch()).counts.disconnected, { timeout: 10_000 }).toBe(1);
+    const view = await watch();
     expect(view.roster.map((r) => [r.name, r.connected])).toEqual([['Lan', false]]);
     expect(view.counts).toMatchObject({ total: 1, disconnected: 1 });
   });
