@@ -108,6 +108,9 @@ describe('a class, start to finish, in Chromium', () => {
     await tid(teach, 'end-session').click();
     await tid(teach, 'end-confirm').click();
     for (const page of [lan, hoa]) {
+      // The tablet wipes itself and reloads to /?bye=ended: check the page after that reload, not before it.
+      await page.waitForURL(/[?&]bye=ended/);
+      await page.waitForLoadState('load');
       await tid(page, 'join-code').waitFor();
       expect(await tid(page, 'join-name').inputValue()).toBe('');
       expect(await page.evaluate(() => localStorage.getItem('cunghoc.learner'))).toBeNull();
