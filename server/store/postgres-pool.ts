@@ -15,6 +15,9 @@ export function pgPool(connectionString: string, opts: { max?: number; log?: Log
     types,
     max: opts.max ?? 10,
     connectionTimeoutMillis: 5_000,
+    // A database that stops answering (a cut network) fails the query instead of holding it forever.
+    query_timeout: 30_000,
+    keepAlive: true,
     idleTimeoutMillis: 30_000,
     application_name: 'cunghoc',
   });
