@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { checkout } from './postgres-pool.ts';
 
 /**
  * PostgreSQL schema migrations, applied in order at start, each in its own transaction, recorded in
@@ -136,7 +137,7 @@ const MIGRATION_LOCK = 0x6368_7067; // "chpg"
 export async function migratePostgres(pool: pg.Pool): Promise<number> {
   let ran = 0;
   for (let v = 1; v <= pgMigrations.length; v++) {
-    const client = await pool.connect();
+    const { client, release } = await checkout(pool);
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
@@ -150,11 +151,11 @@ export async function migratePostgres(pool: pg.Pool): Promise<number> {
         ran += 1;
       }
       await client.query('COMMIT');
+      release();
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
+      release(err);
       throw err;
-    } finally {
-      client.release();
     }
   }
   return ran;

@@ -6,8 +6,8 @@ import { compareText } from '../../shared/i18n/names.ts';
 import { SessionEvent, type SessionStarted } from '../engine/events.ts';
 import type { MediaUploads } from './media.ts';
 import { migratePostgres } from './postgres-migrations.ts';
-import { inTransaction, pgPool } from './postgres-pool.ts';
-import { pgRegisterStore } from './postgres-register.ts';
+import { checkout, inTransaction, pgPool, types } from './postgres-pool.ts';
+import { EVIDENCE_CHANNEL, pgRegisterStore } from './postgres-register.ts';
 import { LeaseLostError, type Lease, type LeaseStore, type Store, type UserRecord } from './store.ts';
 
 interface SessionRow {
@@ -148,9 +148,10 @@ export async function openPostgresStore(connectionString: string, opts: Postgres
       for (const item of batch) item.done();
       return;
     }
-    let client: pg.PoolClient | undefined;
+    let out: Awaited<ReturnType<typeof checkout>> | undefined;
     try {
-      client = await pool.connect();
+      out = await checkout(pool);
+      const { client } = out;
       await client.query('BEGIN');
       for (const item of work) {
         await client.query('SAVEPOINT append');
@@ -164,13 +165,12 @@ export async function openPostgresStore(connectionString: string, opts: Postgres
       }
       await client.query('COMMIT');
     } catch (err) {
-      await client?.query('ROLLBACK').catch(() => undefined);
-      client?.release(err instanceof Error ? err : true);
-      client = undefined;
+      await out?.client.query('ROLLBACK').catch(() => undefined);
+      out?.release(err);
       for (const item of batch) item.done(err);
       return;
     }
-    client.release();
+    out.release();
     for (const item of batch) item.done(failures.get(item));
   };
   const startFlush = () => {
@@ -188,7 +188,8 @@ export async function openPostgresStore(connectionString: string, opts: Postgres
     return row && { lesson: Lesson.parse(JSON.parse(row.doc)), archived: row.archived, updatedAt: row.updated_at };
   };
 
-  const register = pgRegisterStore(pool);
+  const { register, changed: evidenceChanged } = pgRegisterStore(pool);
+  const listener = listen(connectionString, EVIDENCE_CHANNEL, evidenceChanged, opts.log);
   const ttl = (ms: number) => Math.max(1, Math.round(ms));
 
   const leases: LeaseStore = {
@@ -394,7 +395,61 @@ export async function openPostgresStore(connectionString: string, opts: Postgres
         startFlush();
         await flushing;
       }
+      await listener.close();
       await pool.end();
+    },
+  };
+}
+
+/**
+ * LISTEN on a channel with a connection of its own: `heard` on every notification, and also when
+ * the connection breaks (notifications may have been missed meanwhile); it reconnects, 1 to 10 s apart.
+ */
+function listen(connectionString: string, channel: string, heard: () => void, log?: Logger): { close(): Promise<void> } {
+  let client: pg.Client | null = null;
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  let delay = 1_000;
+  const connect = async () => {
+    const c = new pg.Client({ connectionString, types, keepAlive: true, connectionTimeoutMillis: 5_000, application_name: 'cunghoc-listen' });
+    let lost = false;
+    const onLost = (err?: Error) => {
+      if (lost) return;
+      lost = true;
+      if (client === c) client = null;
+      c.removeAllListeners('notification');
+      heard();
+      void c.end().catch(() => undefined);
+      if (!closed) {
+        if (err) log?.warn({ err }, 'postgres: notification connection lost; reconnecting');
+        timer = setTimeout(() => void connect(), delay);
+        timer.unref();
+        delay = Math.min(delay * 2, 10_000);
+      }
+    };
+    c.on('error', onLost);
+    c.on('end', () => onLost());
+    c.on('notification', (n) => n.channel === channel && heard());
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+      if (closed) return void (await c.end().catch(() => undefined));
+      client = c;
+      delay = 1_000;
+      // Reconnected: what was written while we were away is not announced again.
+      heard();
+    } catch (err) {
+      onLost(err as Error);
+    }
+  };
+  void connect();
+  return {
+    close: async () => {
+      closed = true;
+      clearTimeout(timer);
+      const c = client;
+      client = null;
+      await c?.end().catch(() => undefined);
     },
   };
 }
