@@ -37,6 +37,8 @@ export const ErrorCode = {
   task_not_found: 'task_not_found',
   task_closed: 'task_closed',
   invalid_move: 'invalid_move',
+  seat_out_of_grid: 'seat_out_of_grid',
+  id_reused: 'id_reused',
   internal: 'internal',
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
@@ -105,6 +107,8 @@ export const errorMessages: Record<ErrorCode, string> = {
   task_not_found: 'No such practice task.',
   task_closed: 'The practice task is closed.',
   invalid_move: 'That move is not part of the task from the screen the learner is on.',
+  seat_out_of_grid: 'That place is outside the seat map.',
+  id_reused: 'This id was already used for something else; make a new one.',
   internal: 'Something went wrong on the server.',
 };
 

@@ -36,6 +36,8 @@ export const common = {
   'error.task_not_found': 'Không tìm thấy bài thực hành này.',
   'error.task_closed': 'Bài thực hành đã đóng.',
   'error.invalid_move': 'Bước này không có trong bài thực hành. Màn hình sẽ được cập nhật.',
+  'error.seat_out_of_grid': 'Chỗ này nằm ngoài sơ đồ lớp.',
+  'error.id_reused': 'Việc này đã được gửi cho việc khác. Xin thử lại.',
   'error.internal': 'Máy chủ gặp lỗi. Hãy thử lại.',
   'error.unknown_card': 'Không tìm thấy thẻ học viên có mã này. Hãy xem lại các số trên thẻ.',
   'error.invalid_csv': 'Có dòng sai trong tệp; chưa nhập người nào.',
