@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as en from '../../client/lib/i18n/en.ts';
 import * as vi from '../../client/lib/i18n/vi.ts';
 import { textLabels, textSizes } from '../../client/lib/text-sizes.ts';
-import { tileState } from '../../client/teach/seat-state.ts';
+import { tileState } from '../../server/engine/seatmap.ts';
 import { decide, evolve, fold, startSession, type Command } from '../../server/engine/engine.ts';
 import type { SessionEvent } from '../../server/engine/events.ts';
 import { stuckReason } from '../../server/engine/stuck.ts';

@@ -918,12 +918,12 @@ describe('meView.answer', () => {
     expect(meView(c.state, c.learner('a')).answer).toBeNull();
     c.run(A, answer('run-0001', 'ans-a-1', one('b')));
     c.run(B, answer('run-0001', 'ans-b-1', one('a')));
-    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: one('b'), score: null });
+    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: one('b'), score: null, result: null });
     c.run(instructor, close('run-0001'));
-    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: one('b'), score: null });
+    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: one('b'), score: null, result: null });
     c.run(instructor, reveal('run-0001'));
-    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: one('b'), score: 1 });
-    expect(meView(c.state, c.learner('b')).answer).toEqual({ runId: 'run-0001', value: one('a'), score: 0 });
+    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: one('b'), score: 1, result: 'right' });
+    expect(meView(c.state, c.learner('b')).answer).toEqual({ runId: 'run-0001', value: one('a'), score: 0, result: 'wrong' });
     expect(meView(c.state, c.learner('c')).answer).toBeNull();
     c.run(instructor, dismiss('run-0001'));
     expect(meView(c.state, c.learner('a')).answer).toBeNull();
@@ -932,15 +932,16 @@ describe('meView.answer', () => {
   it('shows the latest answer, and partial credit after the reveal', () => {
     const c = openKind('multiple');
     c.run(A, answer('run-0001', 'ans-a-2', many('a', 'b', 'd')));
-    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: many('a', 'b', 'd'), score: null });
+    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: many('a', 'b', 'd'), score: null, result: null });
     c.run(instructor, reveal('run-0001'));
     expect(meView(c.state, c.learner('a')).answer!.score).toBe(1 / 3);
+    expect(meView(c.state, c.learner('a')).answer!.result).toBe('partial');
   });
 
   it('a poll answer has no score, even after the reveal', () => {
     const c = openKind('poll');
     c.run(instructor, reveal('run-0001'));
-    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: vote('co'), score: null });
+    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: vote('co'), score: null, result: null });
   });
 });
 
@@ -1234,12 +1235,12 @@ describe('sessionResults', () => {
       ['Yến', '5', 1, 1, 1],
     ]);
     expect(r.learners.find((l) => l.id === 'a')!.answers).toEqual({
-      'run-0001': { label: 'Tên người nhận và số tiền', score: 1 },
-      'run-0002': { label: 'Mã PIN; Mã một lần; Vân tay', score: 1 },
-      'run-0003': { label: 'Có', score: null },
-      'run-0004': { label: 'Quét mã QR → Kiểm tra tên người nhận và số tiền → Nhập mã PIN → Lưu biên lai', score: 1 },
+      'run-0001': { label: 'Tên người nhận và số tiền', score: 1, result: 'right' },
+      'run-0002': { label: 'Mã PIN; Mã một lần; Vân tay', score: 1, result: 'right' },
+      'run-0003': { label: 'Có', score: null, result: null },
+      'run-0004': { label: 'Quét mã QR → Kiểm tra tên người nhận và số tiền → Nhập mã PIN → Lưu biên lai', score: 1, result: 'right' },
     });
-    expect(r.learners.find((l) => l.id === 'b')!.answers['run-0002']).toEqual({ label: 'Mã PIN; Mã một lần', score: 2 / 3 });
+    expect(r.learners.find((l) => l.id === 'b')!.answers['run-0002']).toEqual({ label: 'Mã PIN; Mã một lần', score: 2 / 3, result: 'partial' });
     expect(r.learners.find((l) => l.id === 'c')!.answers['run-0004']).toMatchObject({ score: 0.5 });
     expect(r.learners.some((l) => l.id === 'd')).toBe(false);
   });
@@ -1267,9 +1268,9 @@ describe('sessionResults', () => {
     c.run(A, answer('run-0003', 'ans-a-3', num(48000.5)));
     const r = sessionResults(c.state);
     expect(r.learners.find((l) => l.id === 'a')!.answers).toEqual({
-      'run-0001': { label: 'true', score: 0 },
-      'run-0002': { label: 'Mật Mã một lần', score: 1 },
-      'run-0003': { label: '48000.5', score: 0 },
+      'run-0001': { label: 'true', score: 0, result: 'wrong' },
+      'run-0002': { label: 'Mật Mã một lần', score: 1, result: 'right' },
+      'run-0003': { label: '48000.5', score: 0, result: 'wrong' },
     });
     expect(r.questions.map((q) => q.mostChosenWrong)).toEqual([{ label: 'true', count: 1 }, null, { label: '48000.5', count: 1 }]);
   });
