@@ -8,7 +8,8 @@ import { Channel } from '../lib/channel.svelte.ts';
 import { sioWire } from '../lib/wire-sio.ts';
 import { effectiveStep } from '../../shared/lesson/pacing.ts';
 import type { Key } from '../lib/i18n/i18n.svelte.ts';
-import { newToken, saveSeat, saveToken, store, storedSeat, storedToken } from '../lib/token.ts';
+import { newToken, saveSeat, saveToken, storedSeat, storedToken } from '../lib/token.ts';
+import { store } from '../lib/storage.ts';
 import type { ConnState } from '../lib/channel.svelte.ts';
 import { wipeLearner, type Bye } from '../lib/tablet.ts';
 

@@ -11,7 +11,7 @@ import type { Actor } from '../../server/engine/state.ts';
 import { displayView, staffView } from '../../server/engine/views.ts';
 import { tabletUrls } from '../../server/lib/addresses.ts';
 import { exportResults, questionsCsv } from '../../server/lib/csv.ts';
-import { renderSteps } from '../../server/rooms/render.ts';
+import { renderSteps } from '../../server/rooms/markdown.ts';
 import { Lesson } from '../../shared/lesson/schema.ts';
 import type { RosterEntry } from '../../shared/protocol/views.ts';
 

@@ -7,7 +7,7 @@ import { SessionEvent as SessionEventSchema } from '../../server/engine/events.t
 import { anonymousResults, sessionResults } from '../../server/engine/results.ts';
 import type { Actor } from '../../server/engine/state.ts';
 import { meView, staffView } from '../../server/engine/views.ts';
-import { lessonImages, renderSteps } from '../../server/rooms/render.ts';
+import { lessonImages, renderSteps } from '../../server/rooms/markdown.ts';
 import { snapshot } from '../support/state.ts';
 
 // Shared tablets: seat labels from the console, pair mode, the lesson's pictures for prefetching.
