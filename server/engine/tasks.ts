@@ -1,4 +1,3 @@
-import type { TaskAction } from '../../shared/lesson/task-graph.ts';
 import { moveOutcome, screenOf } from '../../shared/lesson/task-graph.ts';
 import type {
   DisplayTaskView,
