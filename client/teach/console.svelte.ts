@@ -4,8 +4,9 @@ import type { StaffClientEvents, StaffServerEvents } from '../../shared/protocol
 import type { StaffView } from '../../shared/protocol/views.ts';
 import type { ClientError, Result } from '../lib/api.ts';
 import { Channel } from '../lib/channel.svelte.ts';
-import type { QueueCommand } from '../lib/queue.ts';
-import { ServerClock } from '../lib/server-clock.svelte.ts';
+import type { HelpQueueCommand } from '../lib/help-queue-command.ts';
+import { ViewClock } from '../lib/view-clock.svelte.ts';
+import { newToken } from '../lib/token.ts';
 import { sioWire } from '../lib/wire-sio.ts';
 import { HelpAlert } from './alert.svelte.ts';
 
@@ -18,7 +19,7 @@ export class Console {
   #busy = $state(false);
   #unauthorized = $state(false);
   /** Server time, for waiting times and time on step. */
-  readonly clock = new ServerClock();
+  readonly clock = new ViewClock();
   readonly alert = new HelpAlert();
 
   constructor(sessionId: string) {
@@ -54,7 +55,9 @@ export class Console {
 
   /** Put a question on the screens: one of the lesson's, or a quick one typed now. Seconds, or null: no limit. */
   openQuiz(source: { step: number; questionId: string } | { question: Question }, timeLimit: number | null): Promise<boolean> {
-    return this.#command(() => this.channel.send('quiz:open', { sessionId: this.sessionId, source, timeLimit }));
+    // The run's id is made here, once: a resend opens the question once.
+    const runId = newToken();
+    return this.#command(() => this.channel.send('quiz:open', { sessionId: this.sessionId, runId, source, timeLimit }));
   }
 
   quiz(command: 'quiz:close' | 'quiz:reveal' | 'quiz:dismiss', runId: string): Promise<boolean> {
@@ -63,7 +66,8 @@ export class Console {
 
   /** Open one of the lesson's practice tasks for everyone (it takes a question off the screens). */
   openTask(step: number, taskId: string): Promise<boolean> {
-    return this.#command(() => this.channel.send('task:open', { sessionId: this.sessionId, source: { step, taskId } }));
+    const runId = newToken();
+    return this.#command(() => this.channel.send('task:open', { sessionId: this.sessionId, runId, source: { step, taskId } }));
   }
 
   closeTask(runId: string): Promise<boolean> {
@@ -76,7 +80,7 @@ export class Console {
   }
 
   /** Work the help queue as the instructor; the card shows the outcome (e.g. already_claimed). */
-  help = (command: QueueCommand, requestId: string): Promise<Result<null>> =>
+  help = (command: HelpQueueCommand, requestId: string): Promise<Result<null>> =>
     this.channel.send(command, { sessionId: this.sessionId, requestId });
 
   dismissStuck(learnerId: string): Promise<boolean> {
