@@ -9,20 +9,8 @@ import { createApp } from '../../server/app.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import type { LearnerSnapshot, MeView, SessionResults, StaffView } from '../../shared/protocol/views.ts';
 import type { TaskMove } from '../../shared/protocol/commands.ts';
-import {
-  api,
-  call,
-  closeSockets,
-  learnerSocket,
-  removeDir,
-  setupInstructor,
-  staffSocket,
-  startSession,
-  token,
-  unwrap,
-  waitFor,
-  type LearnerSocket,
-} from '../support/server.ts';
+import { call, closeSockets, learnerSocket, staffSocket, unwrap, waitFor } from '../support/sockets.ts';
+import { api, openClass, removeDir } from '../support/server.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 // A text a learner types into a field: it must be in no stored event, view, log line or export.
@@ -66,18 +54,7 @@ async function start(dataDir = mkdtempSync(join(tmpdir(), 'cunghoc-task-')), log
 const TASK_STEP = 4; // "Xác nhận bằng mã PIN hoặc OTP": the QR payment task comes with it
 
 async function classInTask(n: number) {
-  const server = await start();
-  const { cookie } = await setupInstructor(server.url);
-  const session = await startSession(server.url, cookie, 'thanh-toan-qr');
-  const staff = staffSocket(server.url, cookie);
-  unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
-  const learners: { socket: LearnerSocket; id: string; tok: string }[] = [];
-  for (let i = 0; i < n; i++) {
-    const socket = learnerSocket(server.url);
-    const snap = unwrap(await call<LearnerSnapshot>(socket, 'learner:join', { code: session.code, name: `Học viên ${i}`, token: token(i) }));
-    learners.push({ socket, id: snap.me.learnerId, tok: token(i) });
-  }
-  unwrap(await call(staff, 'step:push', { sessionId: session.id, step: TASK_STEP }));
+  const { server, cookie, session, staff, learners } = await openClass(await start(), { learners: n, push: TASK_STEP });
   const cls = await waitFor<{ task: { runId: string } | null }>(learners[0].socket, 'class', (v) => v.task !== null);
   return { server, cookie, session, staff, learners, runId: cls.task!.runId };
 }
@@ -127,7 +104,7 @@ describe('practice tasks over the wire', () => {
     a.socket.disconnect();
     // The tablet comes back and sends its whole queue again, in order, with the same ids.
     const again = learnerSocket(server.url);
-    unwrap(await call<LearnerSnapshot>(again, 'learner:resume', { token: a.tok }));
+    unwrap(await call<LearnerSnapshot>(again, 'learner:resume', { token: a.token }));
     for (const m of [m1, m2]) unwrap(await call(again, 'task:move', m));
     const third = await call<MeView>(again, 'task:move', m3);
     const me = unwrap(third);
@@ -151,7 +128,7 @@ describe('practice tasks over the wire', () => {
     running.splice(running.indexOf(server), 1);
     const again = await start(server.dataDir);
     const a2 = learnerSocket(again.url);
-    const snap = unwrap(await call<LearnerSnapshot>(a2, 'learner:resume', { token: a.tok }));
+    const snap = unwrap(await call<LearnerSnapshot>(a2, 'learner:resume', { token: a.token }));
     expect(snap.class.task?.runId).toBe(runId);
     expect(snap.me.task).toMatchObject({ screen: 'nhap-pin', status: 'working' });
     const login = await api(again.url, 'POST', '/api/auth/login', { username: 'giangvien', password: 'mat-khau-du-dai' });
