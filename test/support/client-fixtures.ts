@@ -29,7 +29,7 @@ export function classView(extra: Partial<ClassView> = {}): ClassView {
     quiz: null,
     task: null,
     ...extra,
-  } as ClassView;
+  };
 }
 
 export function meView(extra: Partial<MeView> = {}): MeView {
@@ -47,7 +47,7 @@ export function meView(extra: Partial<MeView> = {}): MeView {
     answer: null,
     task: null,
     ...extra,
-  } as MeView;
+  };
 }
 
 export const snapshot = (cls: Partial<ClassView> = {}, me: Partial<MeView> = {}): LearnerSnapshot => ({

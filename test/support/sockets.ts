@@ -21,12 +21,7 @@ const opened: Socket[] = [];
 /** The last payload of each event each socket received, so a wait never misses one that came early. */
 const latest = new WeakMap<Socket, Map<string, unknown>>();
 
-function open<S extends Socket>(
-  url: string,
-  ns: string,
-  extraHeaders?: Record<string, string>,
-  auth?: Record<string, string>,
-): S {
+function open<S extends Socket>(url: string, ns: string, extraHeaders?: Record<string, string>, auth?: Record<string, string>): S {
   const socket = connect(url + ns, {
     transports: ['websocket'],
     forceNew: true,

@@ -89,7 +89,17 @@ describe('the console state', () => {
 
   it('new help requests raise the alert, those already waiting at the first view do not', async () => {
     const { teach, wire } = opened();
-    const entry = (id: string) => ({ id, learnerId: `l-${id}`, name: id, seat: '', step: 0, since: 0, status: 'waiting', claimedBy: null, reason: null });
+    const entry = (id: string) => ({
+      id,
+      learnerId: `l-${id}`,
+      name: id,
+      seat: '',
+      step: 0,
+      since: 0,
+      status: 'waiting',
+      claimedBy: null,
+      reason: null,
+    });
     wire.emit('staff:view', staffView({ seq: 1, helpQueue: [entry('a')] as never }));
     expect(teach.alert.fresh).toHaveLength(0);
     wire.emit('staff:view', staffView({ seq: 2, helpQueue: [entry('a'), entry('b')] as never }));

@@ -95,7 +95,16 @@ describe('the learner page state', () => {
   });
 
   it('an answer whose ack never came goes again with the same answerId once the link is back', async () => {
-    const quiz = { runId: 'run-1', kind: 'truefalse', prompt: 'Đúng không?', choices: [], unit: null, status: 'open', deadline: null, reveal: null };
+    const quiz = {
+      runId: 'run-1',
+      kind: 'truefalse',
+      prompt: 'Đúng không?',
+      choices: [],
+      unit: null,
+      status: 'open',
+      deadline: null,
+      reveal: null,
+    };
     const { learner, wire } = await joined();
     wire.emit('class', classView({ seq: 2, stream: 2, quiz } as never));
     learner.answerQuiz({ kind: 'truefalse', value: true });
@@ -110,7 +119,10 @@ describe('the learner page state', () => {
     const again = wire.commands('quiz:answer');
     expect(again).toHaveLength(2);
     expect(again[1].payload).toEqual(first.payload);
-    again[1].reply({ ok: true, data: meView({ seq: 4, answer: { runId: 'run-1', value: { kind: 'truefalse', value: true }, score: null } }) });
+    again[1].reply({
+      ok: true,
+      data: meView({ seq: 4, answer: { runId: 'run-1', value: { kind: 'truefalse', value: true }, score: null } }),
+    });
     await settle();
     expect(learner.answerSent).toBe(true);
   });
