@@ -16,38 +16,14 @@ export function stubBrowser(search = ''): Map<string, string> {
 }
 
 export function classView(extra: Partial<ClassView> = {}): ClassView {
-  return {
-    seq: 1,
-    stream: 1,
-    sessionId: 'ses-1',
-    lessonTitle: 'Thanh toán bằng mã QR',
-    stepCount: 3,
-    current: 0,
-    pacing: { mode: 'instructor' },
-    steps: [{ index: 0, id: 'mo-ung-dung', title: 'Mở ứng dụng', html: '<p>Chạm vào biểu tượng.</p>', image: null }],
-    status: 'open',
-    quiz: null,
-    task: null,
-    ...extra,
-  };
+  const step = { index: 0, id: 'mo-ung-dung', title: 'Mở ứng dụng', html: '<p>Chạm vào biểu tượng.</p>', image: null };
+  const lesson = { sessionId: 'ses-1', lessonTitle: 'Thanh toán bằng mã QR', stepCount: 3, steps: [step] };
+  return { seq: 1, stream: 1, ...lesson, current: 0, pacing: { mode: 'instructor' }, status: 'open', quiz: null, task: null, ...extra };
 }
 
 export function meView(extra: Partial<MeView> = {}): MeView {
-  return {
-    seq: 1,
-    stream: 1,
-    learnerId: 'lea-1',
-    name: 'Lan',
-    seat: '',
-    step: 0,
-    done: [],
-    help: false,
-    helpRequest: null,
-    helpResolved: null,
-    answer: null,
-    task: null,
-    ...extra,
-  };
+  const help = { help: false, helpRequest: null, helpResolved: null };
+  return { seq: 1, stream: 1, learnerId: 'lea-1', name: 'Lan', seat: '', step: 0, done: [], ...help, answer: null, task: null, ...extra };
 }
 
 export const snapshot = (cls: Partial<ClassView> = {}, me: Partial<MeView> = {}): LearnerSnapshot => ({

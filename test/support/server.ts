@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { afterEach } from 'vitest';
 import { createApp, type App } from '../../server/app.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
@@ -49,12 +49,14 @@ export async function startServer(
     tls?: { cert: string; key: string };
     /** The server's clock (AppDeps.now): a test moves time on instead of sleeping. */
     now?: () => number;
+    /** The server's logger (silent by default). */
+    log?: Logger;
   } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cunghoc-test-'));
   const app = await createApp({
     store: openSqliteStore(dataDir),
-    log: pino({ level: 'silent' }),
+    log: opts.log ?? pino({ level: 'silent' }),
     ...(opts.remote ? { isLocal: () => false } : {}),
     ...(opts.isLocal ? { isLocal: opts.isLocal } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
