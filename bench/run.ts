@@ -70,7 +70,7 @@ const { values: args } = parseArgs({
   },
 });
 
-const quick = args.quick!;
+const quick = args.quick;
 const settings = {
   workers: Number(args.workers ?? (quick ? 2 : 4)),
   fanout: {

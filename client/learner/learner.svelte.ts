@@ -422,7 +422,9 @@ export class Learner {
   #prefetch(): void {
     const queue = [...this.#images];
     const next = (): void => void (queue.length && fetch(queue.shift()!).catch(() => 0).then(next));
-    next(), next(), next();
+    next();
+    next();
+    next();
   }
 
   #applyClass(view: ClassView): void {

@@ -7,6 +7,7 @@ import { Channel } from '../lib/channel.svelte.ts';
 import type { HelpQueueCommand } from '../lib/help-queue-command.ts';
 import { ViewClock } from '../lib/view-clock.svelte.ts';
 import { newToken } from '../lib/token.ts';
+import { Watched, watchOnConnect } from '../lib/watched.svelte.ts';
 import { sioWire } from '../lib/wire-sio.ts';
 import { HelpAlert } from './alert.svelte.ts';
 
@@ -14,7 +15,7 @@ import { HelpAlert } from './alert.svelte.ts';
 export class Console {
   readonly sessionId: string;
   readonly channel = new Channel<StaffServerEvents, StaffClientEvents>(sioWire('/staff'));
-  #view = $state.raw<StaffView | null>(null);
+  readonly #view = new Watched<StaffView>((view) => view.sessionId === this.sessionId);
   #error = $state.raw<ClientError | null>(null);
   #busy = $state(false);
   #unauthorized = $state(false);
@@ -24,12 +25,12 @@ export class Console {
 
   constructor(sessionId: string) {
     this.sessionId = sessionId;
-    this.channel.on('connect', () => void this.#watch());
+    watchOnConnect(this.channel, () => this.channel.send('staff:watch', { sessionId }), (res) => this.#watched(res));
     this.channel.on('staff:view', (view) => this.#apply(view));
   }
 
   get view(): StaffView | null {
-    return this.#view;
+    return this.#view.current;
   }
   get error(): ClientError | null {
     return this.#error;
@@ -122,8 +123,7 @@ export class Console {
     this.clock.stop();
   }
 
-  async #watch(): Promise<void> {
-    const res = await this.channel.send('staff:watch', { sessionId: this.sessionId });
+  #watched(res: Result<StaffView>): void {
     if (res.ok) {
       this.#error = null;
       this.#apply(res.data);
@@ -131,7 +131,6 @@ export class Console {
       this.#unauthorized = true;
     } else {
       this.#error = res.error;
-      if (res.error.code === 'timeout' && this.channel.connected) void this.#watch();
     }
   }
 
@@ -145,9 +144,7 @@ export class Console {
   }
 
   #apply(view: StaffView): void {
-    if (view.sessionId !== this.sessionId) return;
-    if (this.#view && view.seq < this.#view.seq) return;
-    this.#view = view;
+    if (!this.#view.offer(view)) return;
     this.clock.sync(view.now);
     this.alert.update(view.helpQueue);
   }

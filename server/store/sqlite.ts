@@ -296,7 +296,7 @@ export function openSqliteStore(dataDir: string): Store {
     appendEvents: (sessionId, afterSeq, events) =>
       new Promise<void>((resolve, reject) => {
         if (pending.length === 0) setImmediate(flushPending);
-        pending.push({ sessionId, afterSeq, events, done: (err) => (err === undefined ? resolve() : reject(err)) });
+        pending.push({ sessionId, afterSeq, events, done: (err) => (err === undefined ? resolve() : reject(err instanceof Error ? err : new Error('append failed', { cause: err }))) });
       }),
     loadEvents: async (sessionId) => q.loadEvents.all(sessionId).map(({ data }) => SessionEvent.parse(JSON.parse(data))),
     listOpenSessionIds: async () => q.openSessions.all().map((r) => r.id),

@@ -261,10 +261,10 @@ function renamePictures(lesson: Lesson, rename: (src: string) => string): Lesson
     steps: lesson.steps.map((step) => ({
       ...step,
       ...(step.image ? { image: { ...step.image, src: rename(step.image.src) } } : {}),
-      questions: step.questions.map((q) => {
+      questions: step.questions.map<Lesson['steps'][number]['questions'][number]>((q) => {
         const choices = choicesOf(q);
         return choices ? { ...q, [choices.key]: choices.list.map(choice) } : q;
-      }) as typeof step.questions,
+      }),
     })),
   };
 }

@@ -111,11 +111,11 @@ describe('the words of the class', () => {
   it('seat tiles wait for the first step instead of saying "Đang làm"', () => {
     const c = newClassroom();
     c.run(guest, join('hoa', 'Hoà'));
-    const [before] = staffView(c.state, steps, () => ({ connected: true, lastSeen: c.now, rttMs: 20 }) as never, '', c.now).roster;
+    const [before] = staffView(c.state, steps, () => ({ connected: true, lastSeen: c.now, rttMs: 20 }), '', c.now).roster;
     expect(tileState(before)).toBe('waiting');
     expect(vi.teach['state.waiting']).toBe('Chờ bước đầu tiên');
     c.run(instructor, { type: 'step:push', step: 0 });
-    const [after] = staffView(c.state, steps, () => ({ connected: true, lastSeen: c.now, rttMs: 20 }) as never, '', c.now).roster;
+    const [after] = staffView(c.state, steps, () => ({ connected: true, lastSeen: c.now, rttMs: 20 }), '', c.now).roster;
     expect(tileState(after)).toBe('working');
     const tile = (over: Partial<RosterEntry>) => tileState({ helpStatus: null, connected: true, stuck: null, done: false, step: 0, ...over });
     expect([tile({ helpStatus: 'waiting' }), tile({ connected: false }), tile({ stuck: 'slow' }), tile({ done: true }), tile({ step: null })]).toEqual([
@@ -169,10 +169,10 @@ describe('the words of the class', () => {
 describe('icons are served, not emoji', () => {
   it('no emoji (Extended_Pictographic) in any component or dictionary: a tablet without an emoji font shows empty boxes', async () => {
     const { readdirSync, readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
+    const path = await import('node:path');
     const walk = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
-    const root = join(import.meta.dirname, '../../client');
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    const root = path.join(import.meta.dirname, '../../client');
     const found = walk(root)
       .filter((f) => /\.(svelte|ts)$/.test(f))
       .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/\p{Extended_Pictographic}/gu)].map((m) => `${f.slice(root.length + 1)}: ${m[0]}`));
