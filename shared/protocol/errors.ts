@@ -37,6 +37,7 @@ export const ErrorCode = {
   task_not_found: 'task_not_found',
   task_closed: 'task_closed',
   invalid_move: 'invalid_move',
+  owner_unavailable: 'owner_unavailable',
   internal: 'internal',
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
@@ -105,6 +106,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   task_not_found: 'No such practice task.',
   task_closed: 'The practice task is closed.',
   invalid_move: 'That move is not part of the task from the screen the learner is on.',
+  owner_unavailable: 'The server running this class cannot be reached right now (it is moving to another server, or storage is down); nothing was changed. Try again in a moment.',
   internal: 'Something went wrong on the server.',
 };
 

@@ -37,6 +37,7 @@ export const common = {
   'error.task_closed': 'Bài thực hành đã đóng.',
   'error.invalid_move': 'Bước này không có trong bài thực hành. Màn hình sẽ được cập nhật.',
   'error.internal': 'Máy chủ gặp lỗi. Hãy thử lại.',
+  'error.owner_unavailable': 'Lớp học đang chuyển sang máy chủ khác. Không mất gì cả; xin thử lại sau giây lát.',
   'error.unknown_card': 'Không tìm thấy thẻ học viên có mã này. Hãy xem lại các số trên thẻ.',
   'error.invalid_csv': 'Có dòng sai trong tệp; chưa nhập người nào.',
   'error.person_erased': 'Người này đã bị xoá khỏi sổ.',
