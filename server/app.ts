@@ -11,11 +11,10 @@ import { Server as IoServer } from 'socket.io';
 import { Lesson } from '../shared/lesson/schema.ts';
 import { tabletUrls } from './lib/addresses.ts';
 import { randomShortCode } from './lib/ids.ts';
-import { MediaFiles } from './store/media.ts';
+import { MediaFiles, mediaFromStore } from './store/media.ts';
 import type { Rooms } from './rooms/registry.ts';
 import { Directory } from './cluster/directory.ts';
 import { RedisBus } from './cluster/bus.ts';
-import type { LeaseStore } from './cluster/leases.ts';
 import { useRedisAdapter } from './cluster/redis.ts';
 import type { Store } from './store/store.ts';
 import { Auth, isLoopback } from './transport/auth.ts';
@@ -124,7 +123,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       callback(null, origin === undefined || sameOrigin(origin, req.headers.host));
     },
   });
-  const leases = (store as { leases?: LeaseStore }).leases;
+  const leases = store.leases;
   if (cluster && !leases) throw new Error('Several processes need a store with leases: set DATABASE_URL (PostgreSQL) as well as REDIS_URL.');
   const adapter = cluster && useRedisAdapter(io, cluster.redisUrl, cluster.redisPrefix, log);
   const bus = cluster && new RedisBus(cluster.redisUrl, cluster.nodeId, `${cluster.redisPrefix}:bus`, log);
@@ -152,7 +151,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
   const retentionTimer = setInterval(() => void retention().catch((err: unknown) => log.error({ err }, 'retention')), 6 * 3600_000);
   retentionTimer.unref();
   const auth = new Auth(store, now);
-  const media = new MediaFiles(config.mediaDir, join(config.lessonsDir, 'images'));
+  const media = new MediaFiles(store.media ?? config.mediaDir, join(config.lessonsDir, 'images'));
   const setup = { code: (await store.countUsers()) === 0 ? randomShortCode(8) : null };
   const figures = new RegisterFigures({ store, rooms, now });
   // Warm the dashboard's memo once the server is up; a store closed meanwhile (tests) just skips it.
@@ -229,7 +228,8 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
   const ca = config.tls?.ca;
   if (ca) app.get('/ca.crt', (_req, res) => void res.type('application/x-x509-ca-cert').send(ca));
   // Uploads are named by content hash (a name never changes its bytes); starter images ship with the app.
-  app.use('/media', express.static(config.mediaDir, { maxAge: '1d', index: false, dotfiles: 'deny' }));
+  if (media.uploadDir) app.use('/media', express.static(media.uploadDir, { maxAge: '1d', index: false, dotfiles: 'deny' }));
+  else app.use('/media', mediaFromStore(media));
   app.use('/media', express.static(join(config.lessonsDir, 'images'), { maxAge: '1d', fallthrough: false }));
   if (existsSync(join(config.clientDir, 'index.html'))) {
     app.use(clientFiles(config.clientDir));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createApp } from './app.ts';
 import { appRoot, bannerStream, createLogger, logFormat, startupBanner } from './lib/startup.ts';
-import { openSqliteStore } from './store/sqlite.ts';
+import { openStore } from './store/open.ts';
 import { limitsFromEnv } from './transport/limits.ts';
 import { clusterFromEnv } from './cluster/config.ts';
 
@@ -19,7 +19,7 @@ const log = createLogger(level, format);
 if (!env.TLS_CERT !== !env.TLS_KEY) throw new Error('TLS_CERT and TLS_KEY go together: set both (https) or neither (http)');
 const dataDir = resolve(env.DATA_DIR ?? resolve(root, 'data'));
 const cluster = clusterFromEnv(env);
-const store = openSqliteStore(dataDir);
+const store = await openStore({ dataDir, databaseUrl: env.DATABASE_URL, log });
 const app = await createApp({
   store,
   log,

@@ -7,7 +7,7 @@ import type { DispatchResult, Room } from '../rooms/room.ts';
 import type { Store } from '../store/store.ts';
 import { BusError, type Bus, type BusRequest } from './bus.ts';
 import { LocalHandle, OwnerUnavailableError, ownerUnavailable, RemoteHandle, remoteMethods, roomInfo, type RemoteMethod, type RoomHandle, type RoomInfo } from './handle.ts';
-import { LeaseLostError, type Lease, type LeaseStore } from './leases.ts';
+import { LeaseLostError, type Lease, type LeaseStore } from '../store/store.ts';
 
 type Log = {
   info: (obj: object, msg: string) => void;
@@ -329,8 +329,7 @@ export class Directory {
   /** The store as a room of this process writes to it: every append carries the room's lease. */
   leasedStore(lease: Lease): Store {
     const store = this.#store;
-    const append = (sessionId: string, afterSeq: number, events: readonly SessionEvent[]) =>
-      (store.appendEvents as (id: string, after: number, ev: readonly SessionEvent[], lease?: Lease) => Promise<void>).call(store, sessionId, afterSeq, events, lease);
+    const append = (sessionId: string, afterSeq: number, events: readonly SessionEvent[]) => store.appendEvents(sessionId, afterSeq, events, lease);
     return new Proxy(store, {
       get: (target, prop) => {
         if (prop === 'appendEvents') return append;
