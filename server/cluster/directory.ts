@@ -204,9 +204,17 @@ export class Directory {
   #ownerChanged(sessionId: string, owner: string): void {
     const cached = this.#remote.get(sessionId);
     if (cached && cached.owner !== owner) this.#remote.delete(sessionId);
-    if (owner !== this.#c?.nodeId && this.#owned.has(sessionId)) {
-      // Someone else holds it now: our appends would be refused anyway.
-      this.#lose(sessionId, 'another process took the session');
+    const held = this.#owned.get(sessionId);
+    if (owner !== this.#c?.nodeId && held) {
+      // Someone says it took the session: check with the store (a renewal) rather than take the word of a message.
+      const c = this.#c!;
+      c.leases.renewLease(sessionId, c.nodeId, held.lease.fence, c.leaseMs).then(
+        (ok) => {
+          if (ok) held.renewedAt = Date.now();
+          else if (this.#owned.get(sessionId) === held) this.#lose(sessionId, 'another process took the session');
+        },
+        () => undefined, // storage unreachable: the keeper decides at the next round
+      );
     }
     const learners = this.#bound.get(sessionId);
     if (learners && learners.size > 0) void this.#announce(sessionId, Object.fromEntries(learners));
@@ -230,10 +238,16 @@ export class Directory {
         this.#remote.set(sessionId, handle);
         return handle;
       }
+      // Its owner is gone (or has let the room go) but the lease still runs: taken once it runs out.
+      throw new OwnerUnavailableError(`owner ${lease.owner} does not hold the session; its lease runs until ${lease.expiresAt}`);
     }
-    // Nobody holds it (or its holder is silent and its lease has run out): take it, if it is open.
+    // Nobody holds it (or it is ours without a room, after a failed write): take it, if it is open.
     const taken = await this.#lookup(() => this.#take(sessionId));
-    return taken ? this.#local(taken) : undefined;
+    if (taken) return this.#local(taken);
+    const now = await this.#lookup(() => c.leases.leaseOf(sessionId));
+    // Another process was quicker: ask again next time.
+    if (now && now.owner !== c.nodeId && now.expiresAt > Date.now()) throw new OwnerUnavailableError('the session is being taken by another process');
+    return undefined;
   }
 
   async #info(owner: string, sessionId: string): Promise<RoomInfo | 'gone' | undefined> {
@@ -347,6 +361,23 @@ export class Directory {
       lost ? 'lease lost: this process gives the session up' : 'event append failed: the session is dropped and will be rebuilt from storage',
     );
     this.#lose(room.id, lost ? 'lease lost' : 'store failure');
+    // Storage hiccup with the lease still ours: rebuild from what is stored as soon as it answers again.
+    if (!lost) this.#retake(room.id, 1);
+  }
+
+  #retake(sessionId: string, attempt: number): void {
+    const c = this.#c!;
+    const timer = setTimeout(() => {
+      if (this.#closed || this.#rooms.get(sessionId)) return;
+      this.#take(sessionId).then(
+        (room) => room || this.#log.warn({ sessionId }, 'session not retaken (ended, or another process has it)'),
+        () => {
+          // Still down: try again, less often; past the lease the orphan scan of any process takes it.
+          if (attempt * 250 < c.leaseMs) this.#retake(sessionId, attempt + 1);
+        },
+      );
+    }, 250);
+    timer.unref();
   }
 
   /** Store a new session under this process's lease; its room writes through the leased view. */
