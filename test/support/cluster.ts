@@ -305,6 +305,8 @@ export const nginxInstalled = (): boolean => existsSync(NGINX);
 // ---- clients through nginx, from a chosen loopback address ------------------------------------
 
 const recorded = new WeakMap<Socket, Map<string, unknown>>();
+/** Every client disconnection and its reason, for a failing test's report. */
+export const disconnects: string[] = [];
 const clients: Socket[] = [];
 
 /**
@@ -332,6 +334,7 @@ export function clientSocket(
   const last = new Map<string, unknown>();
   recorded.set(socket, last);
   socket.onAny((event: string, payload: unknown) => last.set(event, payload));
+  socket.on('disconnect', (reason) => disconnects.push(`${new Date().toISOString()} ${ns} from ${opts.localAddress ?? '127.0.0.1'}: ${reason}`));
   clients.push(socket);
   return socket;
 }
