@@ -198,7 +198,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       originAgentCluster: false,
     }),
   );
-  if (config.dataDir) app.use('/api/backup', backupRouter({ auth, dataDir: config.dataDir, log, now }));
+  if (config.dataDir) app.use('/api/backup', backupRouter({ auth, dataDir: config.dataDir, log, now, external: store.kind !== 'sqlite' }));
   app.use((req, res, next) => {
     if (req.secure || isTrustworthyHost(req.headers.host)) {
       res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');

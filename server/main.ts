@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createApp } from './app.ts';
 import { appRoot, bannerStream, createLogger, logFormat, startupBanner } from './lib/startup.ts';
-import { openStore } from './store/open.ts';
+import { openStore, redactUrl } from './store/open.ts';
 import { limitsFromEnv } from './transport/limits.ts';
 import { clusterFromEnv } from './cluster/config.ts';
 
@@ -42,7 +42,7 @@ const app = await createApp({
 });
 const { port: listening, urls } = await app.listen(port, host);
 
-const banner = startupBanner({ port: listening, urls, setupCode: app.setupCode, dataDir, node: process.version });
+const banner = startupBanner({ port: listening, urls, setupCode: app.setupCode, dataDir: env.DATABASE_URL ? redactUrl(env.DATABASE_URL) : dataDir, node: process.version });
 process[bannerStream(format, level)].write(banner + '\n');
 log.info({ port: listening, urls, mode: env.NODE_ENV ?? 'development' }, 'listening');
 

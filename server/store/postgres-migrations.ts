@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { checkout } from './postgres-pool.ts';
 
 /**
  * PostgreSQL schema migrations, applied in order at start, each in its own transaction, recorded in
@@ -127,6 +128,57 @@ export const pgMigrations: { name: string; sql: string }[] = [
     );
     `,
   },
+  {
+    // One round trip per group commit: every append of the batch in its own subtransaction (an
+    // exception block), in order; the answer says, append by append, 'ok', 'lease_lost', 'stale'
+    // (another writer got to this sequence first) or 'error:<sqlstate>:<message>'.
+    name: 'append function',
+    sql: `
+    CREATE OR REPLACE FUNCTION cunghoc_append_batch(batch jsonb) RETURNS text[] LANGUAGE plpgsql AS $fn$
+    DECLARE
+      item jsonb;
+      results text[] := '{}';
+      held record;
+      n integer;
+    BEGIN
+      FOR item IN SELECT b.value FROM jsonb_array_elements(batch) WITH ORDINALITY AS b(value, i) ORDER BY b.i LOOP
+        BEGIN
+          IF item ? 'o' THEN
+            SELECT owner, fence INTO held FROM session_leases WHERE session_id = item->>'s' FOR UPDATE;
+            IF NOT FOUND OR held.owner <> item->>'o' OR held.fence <> (item->>'f')::bigint THEN
+              results := results || 'lease_lost'::text;
+              CONTINUE;
+            END IF;
+          END IF;
+          UPDATE sessions SET
+            last_seq = (item->>'a')::integer + jsonb_array_length(item->'e'),
+            learner_count = learner_count + (item->>'j')::integer,
+            status = CASE WHEN item ? 'x' THEN 'ended' ELSE status END,
+            ended_at = CASE WHEN item ? 'x' THEN (item->>'x')::bigint ELSE ended_at END
+          WHERE id = item->>'s' AND last_seq = (item->>'a')::integer;
+          GET DIAGNOSTICS n = ROW_COUNT;
+          IF n <> 1 THEN
+            results := results || 'stale'::text;
+            CONTINUE;
+          END IF;
+          INSERT INTO session_events (session_id, seq, type, at, data)
+            SELECT item->>'s', (item->>'a')::integer + e.i, e.v->>0, (e.v->>1)::bigint, e.v->>2
+            FROM jsonb_array_elements(item->'e') WITH ORDINALITY AS e(v, i);
+          IF item ? 't' THEN
+            INSERT INTO session_tokens (token_hash, session_id)
+              SELECT DISTINCT t, item->>'s' FROM jsonb_array_elements_text(item->'t') AS t
+            ON CONFLICT (token_hash) DO UPDATE SET session_id = excluded.session_id;
+          END IF;
+          results := results || 'ok'::text;
+        EXCEPTION WHEN OTHERS THEN
+          results := results || ('error:' || SQLSTATE || ':' || SQLERRM);
+        END;
+      END LOOP;
+      RETURN results;
+    END
+    $fn$;
+    `,
+  },
 ];
 
 /** The advisory lock every migrating process takes: two processes starting at once migrate one after the other. */
@@ -136,7 +188,7 @@ const MIGRATION_LOCK = 0x6368_7067; // "chpg"
 export async function migratePostgres(pool: pg.Pool): Promise<number> {
   let ran = 0;
   for (let v = 1; v <= pgMigrations.length; v++) {
-    const client = await pool.connect();
+    const { client, release } = await checkout(pool);
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
@@ -150,11 +202,11 @@ export async function migratePostgres(pool: pg.Pool): Promise<number> {
         ran += 1;
       }
       await client.query('COMMIT');
+      release();
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
+      release(err);
       throw err;
-    } finally {
-      client.release();
     }
   }
   return ran;

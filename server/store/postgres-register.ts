@@ -47,13 +47,22 @@ type Queryable = pg.Pool | pg.PoolClient;
 const writeAudit = (db: Queryable, a: AuditRecord) =>
   db.query('INSERT INTO person_audit (person_id, at, user_id, action, detail) VALUES ($1, $2, $3, $4, $5)', [a.personId, a.at, a.userId, a.action, a.detail]);
 
-/** The register in PostgreSQL: the same semantics as register-sqlite.ts, every write with its audit entry in one transaction. */
-export function pgRegisterStore(pool: pg.Pool): RegisterStore {
-  const q = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await pool.query<R>(text, values)).rows;
-  // Links and cached evidence change through this store: a counter tells this process's memos when to refresh.
-  let generation = 0;
+/** The channel a write to links or cached evidence is announced on, so every process's memos refresh. */
+export const EVIDENCE_CHANNEL = 'cunghoc_evidence';
+const announce = (client: pg.PoolClient) => client.query('SELECT pg_notify($1, $2)', [EVIDENCE_CHANNEL, '']);
 
-  return {
+/**
+ * The register in PostgreSQL: the same semantics as register-sqlite.ts, every write with its audit
+ * entry in one transaction. `changed()` bumps the evidence generation from outside: another process
+ * announced a write (postgres.ts listens), or the announcements may have been missed.
+ */
+export function pgRegisterStore(pool: pg.Pool): { register: RegisterStore; changed: () => void } {
+  const q = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await pool.query<R>(text, values)).rows;
+  // Links and cached evidence change through the stores on this database: a counter tells memos when to refresh.
+  let generation = 0;
+  const changed = () => void (generation += 1);
+
+  const register: RegisterStore = {
     savePeople: async (creates, updates, audit) => {
       const at = audit[0]?.at ?? Date.now();
       try {
@@ -171,6 +180,7 @@ export function pgRegisterStore(pool: pg.Pool): RegisterStore {
           [l.sessionId, l.rowId, l.personId, l.at],
         );
         await writeAudit(client, audit);
+        await announce(client);
       });
       generation += 1;
     },
@@ -178,7 +188,10 @@ export function pgRegisterStore(pool: pg.Pool): RegisterStore {
       const personId = await inTransaction(pool, async (client) => {
         const gone = await client.query<{ person_id: string }>('DELETE FROM person_links WHERE session_id = $1 AND row_id = $2 RETURNING person_id', [sessionId, rowId]);
         const found = gone.rows[0]?.person_id;
-        if (found !== undefined) await writeAudit(client, { ...audit, personId: found });
+        if (found !== undefined) {
+          await writeAudit(client, { ...audit, personId: found });
+          await announce(client);
+        }
         return found;
       });
       if (personId !== undefined) generation += 1;
@@ -238,6 +251,7 @@ export function pgRegisterStore(pool: pg.Pool): RegisterStore {
           'INSERT INTO evidence_sessions (session_id, version) VALUES ($1, $2) ON CONFLICT (session_id) DO UPDATE SET version = excluded.version',
           [sessionId, version],
         );
+        await announce(client);
       });
       generation += 1;
     },
@@ -271,4 +285,5 @@ export function pgRegisterStore(pool: pg.Pool): RegisterStore {
       return out;
     },
   };
+  return { register, changed };
 }

@@ -6,8 +6,8 @@ import { compareText } from '../../shared/i18n/names.ts';
 import { SessionEvent, type SessionStarted } from '../engine/events.ts';
 import type { MediaUploads } from './media.ts';
 import { migratePostgres } from './postgres-migrations.ts';
-import { inTransaction, pgPool } from './postgres-pool.ts';
-import { pgRegisterStore } from './postgres-register.ts';
+import { inTransaction, pgPool, types } from './postgres-pool.ts';
+import { EVIDENCE_CHANNEL, pgRegisterStore } from './postgres-register.ts';
 import { LeaseLostError, type Lease, type LeaseStore, type Store, type UserRecord } from './store.ts';
 
 interface SessionRow {
@@ -34,24 +34,29 @@ const toSummary = (r: SessionRow): SessionSummary => ({
 
 const SESSION_COLUMNS = 'id, code, lesson_id, lesson_title, status, started_at, ended_at, learner_count';
 
-type Pending = { sessionId: string; afterSeq: number; rows: EventRows | null; lease?: Lease; done: (err?: unknown) => void };
-/** One append's events as column arrays (for one INSERT … SELECT FROM unnest), serialized before anything is sent. */
-type EventRows = { seqs: number[]; types: string[]; ats: number[]; data: string[]; joined: number; endedAt: number | null; tokens: string[] };
+type Pending = { sessionId: string; afterSeq: number; item: AppendItem | null; done: (err?: unknown) => void };
+/**
+ * One append as cunghoc_append_batch takes it (postgres-migrations.ts): session, after-seq, lease
+ * owner and fence, events as [type, at, JSON text], learners joined, end time, resume token hashes.
+ * Serialized before anything is sent, so an event that cannot be fails its append alone.
+ */
+type AppendItem = { s: string; a: number; o?: string; f?: number; e: [string, number, string][]; j: number; x?: number; t?: string[] };
 
-const toRows = (afterSeq: number, events: readonly SessionEvent[]): EventRows => {
-  const rows: EventRows = { seqs: [], types: [], ats: [], data: [], joined: 0, endedAt: null, tokens: [] };
-  events.forEach((event, i) => {
-    rows.seqs.push(afterSeq + i + 1);
-    rows.types.push(event.type);
-    rows.ats.push(event.at);
-    rows.data.push(JSON.stringify(event));
+const toItem = (sessionId: string, afterSeq: number, events: readonly SessionEvent[], lease?: Lease): AppendItem => {
+  const item: AppendItem = { s: sessionId, a: afterSeq, e: [], j: 0 };
+  if (lease) {
+    item.o = lease.owner;
+    item.f = lease.fence;
+  }
+  for (const event of events) {
+    item.e.push([event.type, event.at, JSON.stringify(event)]);
     if (event.type === 'learner:joined') {
-      rows.joined += 1;
-      rows.tokens.push(event.tokenHash);
+      item.j += 1;
+      (item.t ??= []).push(event.tokenHash);
     }
-    if (event.type === 'session:ended') rows.endedAt = event.at;
-  });
-  return rows;
+    if (event.type === 'session:ended') item.x = event.at;
+  }
+  return item;
 };
 
 export interface PostgresStoreOptions {
@@ -102,76 +107,37 @@ export async function openPostgresStore(connectionString: string, opts: Postgres
     ]);
   };
 
-  /** One append inside the batch's transaction: lease, then the sequence check (which locks the session row), then the rows. */
-  const appendOne = async (client: pg.PoolClient, item: Pending & { rows: EventRows }) => {
-    const { sessionId, afterSeq, rows, lease } = item;
-    if (lease) {
-      const held = await client.query<{ owner: string; fence: number }>('SELECT owner, fence FROM session_leases WHERE session_id = $1 FOR UPDATE', [sessionId]);
-      const row = held.rows[0];
-      if (!row || row.owner !== lease.owner || row.fence !== lease.fence) throw new LeaseLostError(sessionId);
-    }
-    const lastSeq = afterSeq + rows.seqs.length;
-    const advanced = await client.query(
-      `UPDATE sessions SET last_seq = $1, learner_count = learner_count + $2,
-         status = CASE WHEN $3::bigint IS NULL THEN status ELSE 'ended' END, ended_at = COALESCE($3::bigint, ended_at)
-       WHERE id = $4 AND last_seq = $5`,
-      [lastSeq, rows.joined, rows.endedAt, sessionId, afterSeq],
-    );
-    if (advanced.rowCount !== 1) throw new Error(`session ${sessionId} is not at seq ${afterSeq}: another writer?`);
-    await client.query(
-      `INSERT INTO session_events (session_id, seq, type, at, data)
-       SELECT $1, s, t, a, d FROM unnest($2::int[], $3::text[], $4::bigint[], $5::text[]) AS e(s, t, a, d)`,
-      [sessionId, rows.seqs, rows.types, rows.ats, rows.data],
-    );
-    if (rows.tokens.length > 0) {
-      await client.query(
-        `INSERT INTO session_tokens (token_hash, session_id) SELECT DISTINCT t, $1 FROM unnest($2::text[]) AS t
-         ON CONFLICT (token_hash) DO UPDATE SET session_id = excluded.session_id`,
-        [sessionId, rows.tokens],
-      );
-    }
-  };
-
   // Group commit: one batch in flight at a time; what arrives meanwhile waits for the next one.
   // Call order is kept within a session; across sessions the batch goes in session order, so two
   // processes' batches take row locks in the same order and never deadlock.
   let pending: Pending[] = [];
   let flushing: Promise<void> | null = null;
   const flushBatch = async (batch: Pending[]): Promise<void> => {
-    const failures = new Map<Pending, unknown>();
     const work = batch
-      .map((item, i) => ({ item, i }))
-      .filter(({ item }) => item.rows !== null && item.rows.seqs.length > 0)
-      .sort((a, b) => (a.item.sessionId < b.item.sessionId ? -1 : a.item.sessionId > b.item.sessionId ? 1 : a.i - b.i))
-      .map(({ item }) => item as Pending & { rows: EventRows });
-    if (work.length === 0) {
-      for (const item of batch) item.done();
-      return;
-    }
-    let client: pg.PoolClient | undefined;
-    try {
-      client = await pool.connect();
-      await client.query('BEGIN');
-      for (const item of work) {
-        await client.query('SAVEPOINT append');
-        try {
-          await appendOne(client, item);
-          await client.query('RELEASE SAVEPOINT append');
-        } catch (err) {
-          failures.set(item, err);
-          await client.query('ROLLBACK TO SAVEPOINT append');
-        }
+      .map((p, i) => ({ p, i }))
+      .filter(({ p }) => p.item !== null && p.item.e.length > 0)
+      .sort((x, y) => (x.p.sessionId < y.p.sessionId ? -1 : x.p.sessionId > y.p.sessionId ? 1 : x.i - y.i))
+      .map(({ p }) => p);
+    const failures = new Map<Pending, unknown>();
+    if (work.length > 0) {
+      let results: string[];
+      try {
+        // One statement, one transaction, one round trip: durable when it answers.
+        const res = await pool.query<{ r: string[] }>('SELECT cunghoc_append_batch($1::jsonb) AS r', [JSON.stringify(work.map((p) => p.item))]);
+        results = res.rows[0].r;
+      } catch (err) {
+        for (const p of batch) p.done(err);
+        return;
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client?.query('ROLLBACK').catch(() => undefined);
-      client?.release(err instanceof Error ? err : true);
-      client = undefined;
-      for (const item of batch) item.done(err);
-      return;
+      work.forEach((p, i) => {
+        const r = results[i];
+        if (r === 'ok') return;
+        if (r === 'lease_lost') failures.set(p, new LeaseLostError(p.sessionId));
+        else if (r === 'stale') failures.set(p, new Error(`session ${p.sessionId} is not at seq ${p.afterSeq}: another writer?`));
+        else failures.set(p, new Error(`session ${p.sessionId}: the append was refused (${r?.replace(/^error:/, '') ?? 'no answer'})`));
+      });
     }
-    client.release();
-    for (const item of batch) item.done(failures.get(item));
+    for (const p of batch) p.done(failures.get(p));
   };
   const startFlush = () => {
     if (flushing || pending.length === 0) return;
@@ -188,7 +154,8 @@ export async function openPostgresStore(connectionString: string, opts: Postgres
     return row && { lesson: Lesson.parse(JSON.parse(row.doc)), archived: row.archived, updatedAt: row.updated_at };
   };
 
-  const register = pgRegisterStore(pool);
+  const { register, changed: evidenceChanged } = pgRegisterStore(pool);
+  const listener = listen(connectionString, EVIDENCE_CHANNEL, evidenceChanged, opts.log);
   const ttl = (ms: number) => Math.max(1, Math.round(ms));
 
   const leases: LeaseStore = {
@@ -365,16 +332,16 @@ export async function openPostgresStore(connectionString: string, opts: Postgres
     appendEvents: (sessionId, afterSeq, events, lease) =>
       new Promise<void>((resolve, reject) => {
         if (closed) return reject(new Error('the store is closed'));
-        let rows: EventRows | null = null;
+        let item: AppendItem | null = null;
         try {
-          rows = toRows(afterSeq, events);
+          item = toItem(sessionId, afterSeq, events, lease);
         } catch (err) {
           // An event that cannot be serialized fails its own append alone, in call order with the others.
-          pending.push({ sessionId, afterSeq, rows: null, done: () => reject(err) });
+          pending.push({ sessionId, afterSeq, item: null, done: () => reject(err) });
           queueMicrotask(startFlush);
           return;
         }
-        pending.push({ sessionId, afterSeq, rows, lease, done: (err) => (err === undefined ? resolve() : reject(err)) });
+        pending.push({ sessionId, afterSeq, item, done: (err) => (err === undefined ? resolve() : reject(err)) });
         queueMicrotask(startFlush);
       }),
     loadEvents: async (sessionId) =>
@@ -394,7 +361,61 @@ export async function openPostgresStore(connectionString: string, opts: Postgres
         startFlush();
         await flushing;
       }
+      await listener.close();
       await pool.end();
+    },
+  };
+}
+
+/**
+ * LISTEN on a channel with a connection of its own: `heard` on every notification, and also when
+ * the connection breaks (notifications may have been missed meanwhile); it reconnects, 1 to 10 s apart.
+ */
+function listen(connectionString: string, channel: string, heard: () => void, log?: Logger): { close(): Promise<void> } {
+  let client: pg.Client | null = null;
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  let delay = 1_000;
+  const connect = async () => {
+    const c = new pg.Client({ connectionString, types, keepAlive: true, connectionTimeoutMillis: 5_000, application_name: 'cunghoc-listen' });
+    let lost = false;
+    const onLost = (err?: Error) => {
+      if (lost) return;
+      lost = true;
+      if (client === c) client = null;
+      c.removeAllListeners('notification');
+      heard();
+      void c.end().catch(() => undefined);
+      if (!closed) {
+        if (err) log?.warn({ err }, 'postgres: notification connection lost; reconnecting');
+        timer = setTimeout(() => void connect(), delay);
+        timer.unref();
+        delay = Math.min(delay * 2, 10_000);
+      }
+    };
+    c.on('error', onLost);
+    c.on('end', () => onLost());
+    c.on('notification', (n) => n.channel === channel && heard());
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+      if (closed) return void (await c.end().catch(() => undefined));
+      client = c;
+      delay = 1_000;
+      // Reconnected: what was written while we were away is not announced again.
+      heard();
+    } catch (err) {
+      onLost(err as Error);
+    }
+  };
+  void connect();
+  return {
+    close: async () => {
+      closed = true;
+      clearTimeout(timer);
+      const c = client;
+      client = null;
+      await c?.end().catch(() => undefined);
     },
   };
 }

@@ -17,11 +17,14 @@ export const backupFileName = (at: number): string => {
 };
 
 /** /api/backup: a signed-in instructor downloads a backup of the data folder, or asks when the last one was taken. */
-export function backupRouter(deps: { auth: Auth; dataDir: string; log: Logger; now: () => number }): express.Router {
+export function backupRouter(deps: { auth: Auth; dataDir: string; log: Logger; now: () => number; /** The store is PostgreSQL: backups are pg_dump's job. */ external?: boolean }): express.Router {
   const router = express.Router();
   const signedIn = (req: Request, res: Response, next: NextFunction) => {
     deps.auth.user(req).then((user) => (user ? next() : send(res, fail('unauthorized'))), next);
   };
+
+  // The backup file is a SQLite snapshot with the data folder; a PostgreSQL store is backed up with pg_dump (docs/deployment.md).
+  if (deps.external) router.use(signedIn, (_req, res) => send(res, fail('backup_external')));
 
   router.get('/status', signedIn, (_req, res) => {
     const status: BackupStatus = { lastAt: lastBackupAt(deps.dataDir) };

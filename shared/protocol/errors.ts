@@ -38,6 +38,7 @@ export const ErrorCode = {
   task_closed: 'task_closed',
   invalid_move: 'invalid_move',
   owner_unavailable: 'owner_unavailable',
+  backup_external: 'backup_external',
   internal: 'internal',
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
@@ -107,6 +108,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   task_closed: 'The practice task is closed.',
   invalid_move: 'That move is not part of the task from the screen the learner is on.',
   owner_unavailable: 'The server running this class cannot be reached right now (it is moving to another server, or storage is down); nothing was changed. Try again in a moment.',
+  backup_external: 'This server keeps its data in PostgreSQL: back it up with pg_dump (docs/deployment.md), not from the console.',
   internal: 'Something went wrong on the server.',
 };
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../server/store/postgres.ts';
 import { LeaseLostError } from '../../server/store/store.ts';
+import { LinkProxy } from '../support/link-proxy.ts';
 import { freshDatabase, pgAvailable, type FreshDatabase } from '../support/services.ts';
 import { joined, pushed, started, storeContract } from '../contract/store.contract.ts';
 
@@ -36,6 +37,15 @@ storeContract(
   },
   { skip: !ok },
 );
+
+/** Poll a condition with a deadline. */
+async function until(condition: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met within the deadline');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 /** The database clock decides expiry: wait (with a deadline) until it says a lease has run out. */
 async function untilExpired(leaseOf: () => Promise<{ expiresAt: number } | undefined>, now: () => Promise<number>): Promise<void> {
@@ -187,7 +197,7 @@ describe.skipIf(!ok)('PostgreSQL store: what only a server database does', () =>
     const second = await openPostgresStore(db.url);
     try {
       const versions = await store.pool.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-      expect(versions.rows.map((r) => r.version)).toEqual([1]);
+      expect(versions.rows.map((r) => r.version)).toEqual([1, 2]);
       const s = started();
       await store.createSession(s);
       const results = await Promise.allSettled([store.appendEvents(s.sessionId, 1, [pushed(0)]), second.appendEvents(s.sessionId, 1, [pushed(9)])]);
@@ -198,15 +208,63 @@ describe.skipIf(!ok)('PostgreSQL store: what only a server database does', () =>
     }
   });
 
+  it("another process's write to links or cached evidence refreshes this process's evidence generation (LISTEN/NOTIFY)", async () => {
+    const { store, db } = ref;
+    const second = await openPostgresStore(db.url);
+    try {
+      const s = started();
+      await store.createSession(s);
+      const person = { id: `p-${s.sessionId}`, card: null as unknown as string, name: 'Vũ Thị Hà', birthYear: 1970, hamlet: 'Thôn Tây', group: 'khac' as const, phone: null, consentDate: '2026-10-01' };
+      await store.savePeople([person], [], []);
+      // The second store's listener is up once its first (re)connect has counted.
+      await until(() => second.evidenceGeneration() > 0);
+      const before = second.evidenceGeneration();
+      await store.linkLearner({ sessionId: s.sessionId, rowId: 'A', personId: person.id, at: 1 }, { personId: person.id, at: 1, userId: 'u', action: 'linked', detail: '' });
+      await until(() => second.evidenceGeneration() > before);
+      const mid = second.evidenceGeneration();
+      await store.cacheEvidence(s.sessionId, 3, []);
+      await until(() => second.evidenceGeneration() > mid);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('migrations started by several processes at once run once', async () => {
     const fresh = await freshDatabase();
     try {
       const stores = await Promise.all([1, 2, 3].map(() => openPostgresStore(fresh.url)));
       const rows = await stores[0].pool.query<{ version: number }>('SELECT version FROM schema_migrations');
-      expect(rows.rows).toEqual([{ version: 1 }]);
+      expect(rows.rows.map((r) => r.version).sort()).toEqual([1, 2]);
       await Promise.all(stores.map((s) => s.close()));
     } finally {
       await fresh.drop();
+    }
+  });
+
+  it('the database going away: appends fail with an error (nothing acknowledged is lost), and work again once it is back', async () => {
+    const { db } = ref;
+    const proxy = new LinkProxy(5432);
+    const port = await proxy.listen();
+    const url = new URL(db.url);
+    url.port = String(port);
+    url.hostname = '127.0.0.1';
+    const store = await openPostgresStore(url.toString());
+    try {
+      const s = started();
+      await store.createSession(s);
+      await store.appendEvents(s.sessionId, 1, [pushed(0)]);
+      proxy.refuse = true;
+      proxy.cutAll();
+      await expect(store.appendEvents(s.sessionId, 2, [pushed(1)])).rejects.toThrow();
+      await expect(store.loadEvents(s.sessionId)).rejects.toThrow();
+      proxy.refuse = false;
+      // Back: the failed append wrote nothing, the same sequence goes on.
+      await until(async () => (await store.loadEvents(s.sessionId).catch(() => [])).length === 2);
+      await store.appendEvents(s.sessionId, 2, [pushed(1)]);
+      expect((await store.loadEvents(s.sessionId)).map((e) => e.type)).toEqual(['session:started', 'step:pushed', 'step:pushed']);
+    } finally {
+      await store.close();
+      await proxy.close();
     }
   });
 

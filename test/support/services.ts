@@ -60,9 +60,9 @@ function probeRedis(): Promise<string | null> {
  */
 async function available(file: string, service: string, url: string, why: string | null): Promise<boolean> {
   if (why === null) return true;
-  const line = `${file}: skipped — ${service} not reachable at ${url} (${why})`;
-  if (required()) throw new Error(`${line}; REQUIRE_SERVICES is set, so this is a failure`);
-  console.warn(line);
+  const where = `${service} not reachable at ${url} (${why})`;
+  if (required()) throw new Error(`${file}: ${where}; REQUIRE_SERVICES is set, so this fails instead of skipping`);
+  console.warn(`${file}: skipped — ${where}`);
   return false;
 }
 
