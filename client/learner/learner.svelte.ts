@@ -294,7 +294,8 @@ export class Learner {
   /** Ask for help (with an optional reason), or withdraw the request. */
   toggleHelp(reason?: HelpReason): void {
     if (this.#pendingHelp || !this.#me) return;
-    this.#pendingHelp = this.#me.help ? { active: false } : { active: true, reason };
+    // The request's id is made here, once: a resend after a reconnect raises it once.
+    this.#pendingHelp = this.#me.help ? { active: false } : { active: true, reason, requestId: newToken() };
     void this.#flushHelp();
   }
 

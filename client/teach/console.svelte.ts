@@ -6,6 +6,7 @@ import type { ClientError, Result } from '../lib/api.ts';
 import { Channel } from '../lib/channel.svelte.ts';
 import type { QueueCommand } from '../lib/queue.ts';
 import { ServerClock } from '../lib/server-clock.svelte.ts';
+import { newToken } from '../lib/token.ts';
 import { sioWire } from '../lib/wire-sio.ts';
 import { HelpAlert } from './alert.svelte.ts';
 
@@ -54,7 +55,9 @@ export class Console {
 
   /** Put a question on the screens: one of the lesson's, or a quick one typed now. Seconds, or null: no limit. */
   openQuiz(source: { step: number; questionId: string } | { question: Question }, timeLimit: number | null): Promise<boolean> {
-    return this.#command(() => this.channel.send('quiz:open', { sessionId: this.sessionId, source, timeLimit }));
+    // The run's id is made here, once: a resend opens the question once.
+    const runId = newToken();
+    return this.#command(() => this.channel.send('quiz:open', { sessionId: this.sessionId, runId, source, timeLimit }));
   }
 
   quiz(command: 'quiz:close' | 'quiz:reveal' | 'quiz:dismiss', runId: string): Promise<boolean> {
@@ -63,7 +66,8 @@ export class Console {
 
   /** Open one of the lesson's practice tasks for everyone (it takes a question off the screens). */
   openTask(step: number, taskId: string): Promise<boolean> {
-    return this.#command(() => this.channel.send('task:open', { sessionId: this.sessionId, source: { step, taskId } }));
+    const runId = newToken();
+    return this.#command(() => this.channel.send('task:open', { sessionId: this.sessionId, runId, source: { step, taskId } }));
   }
 
   closeTask(runId: string): Promise<boolean> {

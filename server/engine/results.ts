@@ -3,7 +3,8 @@ import { histogram } from './quiz-views.ts';
 import type { QuizRun, SessionState, TaskRun } from './state.ts';
 import { progressOf } from './tasks.ts';
 import { screenOf } from '../../shared/lesson/task-graph.ts';
-import { median, medianTimeToDone } from './help.ts';
+import { median } from './median.ts';
+import { medianTimeToDone } from './stuck.ts';
 import { people } from './people.ts';
 import { compareNames } from '../../shared/i18n/names.ts';
 

@@ -8,17 +8,13 @@ import type {
   TaskPublicView,
 } from '../../shared/protocol/views.ts';
 import type { SessionEvent } from './events.ts';
-import type { Decision } from './engine.ts';
+import { none, type CommandOf, type Decision } from './commands.ts';
 import type { LearnerState, SessionState, TaskProgress, TaskRun } from './state.ts';
-import { median } from './help.ts';
+import { median } from './median.ts';
 
 /** Practice-task commands: the instructor opens and closes, a learner moves. */
-export type TaskCommand =
-  | { type: 'task:open'; runId: string; source: { step: number; taskId: string } }
-  | { type: 'task:close'; runId: string }
-  | { type: 'task:move'; runId: string; moveId: string; from: string; action: TaskAction };
+export type TaskCommand = CommandOf<'task:open' | 'task:close' | 'task:move'>;
 
-const none: Decision = { events: [] };
 /** Visits per screen the class median is taken over. */
 const MAX_VISITS = 500;
 
@@ -74,7 +70,12 @@ function freshProgress(run: TaskRun, at: number): TaskProgress {
 export function decideTask(state: SessionState, command: TaskCommand, learner: LearnerState | null, now: number): Decision {
   switch (command.type) {
     case 'task:open': {
-      if (state.tasks.has(command.runId)) return none;
+      const existing = state.tasks.get(command.runId);
+      // A retry (same client-made run id) opens nothing new; the id of another task is refused.
+      if (existing) {
+        const same = existing.source.step === command.source.step && existing.source.taskId === command.source.taskId;
+        return same ? none : { error: 'id_reused' };
+      }
       const opened = openTask(state, command.runId, command.source, now);
       if (!opened) return { error: 'task_not_found' };
       return { events: [...putAwayTask(state, now), opened] };

@@ -9,7 +9,8 @@ import type {
 } from '../../shared/protocol/views.ts';
 import { displayName, learnerStep, type LearnerState, type QuizRun, type SessionState } from './state.ts';
 import { displayQuiz, publicQuiz, staffQuiz } from './quiz-views.ts';
-import { helpQueue, stuckReason } from './help.ts';
+import { helpQueue } from './help.ts';
+import { stuckReason } from './stuck.ts';
 import { people } from './people.ts';
 import { compareNames, compareText } from '../../shared/i18n/names.ts';
 import { activeTask, displayTask, learnerTask, publicTask, rosterTask, staffTask } from './tasks.ts';

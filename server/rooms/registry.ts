@@ -29,7 +29,7 @@ export class Rooms {
 
   readonly #ownership: Ownership | undefined;
 
-  constructor(deps: Omit<RoomDeps, 'onStoreFailure'>, ownership?: Ownership) {
+  constructor(deps: Omit<RoomDeps, 'onStoreFailure' | 'onEnded'>, ownership?: Ownership) {
     this.#log = deps.log;
     this.#ownership = ownership;
     this.#deps = {
@@ -39,6 +39,7 @@ export class Rooms {
         deps.log.error({ err, sessionId: room.id }, 'event append failed; rebuilding the session from storage');
         void this.#rebuild(room);
       },
+      onEnded: (room) => this.retire(room),
     };
   }
 
@@ -99,6 +100,11 @@ export class Rooms {
     const room = this.#byId.get(sessionId);
     if (room) this.retire(room);
     return room;
+  }
+
+  /** The injected clock's time (the heartbeat's reply). */
+  now(): number {
+    return this.#deps.now();
   }
 
   /** Every open room of this process (the festival board). */

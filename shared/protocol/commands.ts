@@ -76,8 +76,15 @@ export type LearnerDone = z.infer<typeof LearnerDone>;
 export const HelpReason = z.enum(['not_understood', 'device_problem', 'falling_behind']);
 export type HelpReason = z.infer<typeof HelpReason>;
 
-/** Raise (with an optional reason) or withdraw the learner's help request. */
-export const LearnerHelp = z.strictObject({ active: z.boolean(), reason: HelpReason.optional() });
+/** A client-made id of something a command creates (a quiz or task run, a help request): a retry reuses it. */
+const RunId = z.string().regex(/^[A-Za-z0-9_-]{8,40}$/);
+const HelpId = z.string().regex(/^[A-Za-z0-9_-]{6,40}$/);
+
+/**
+ * Raise (with an optional reason) or withdraw the learner's help request. Raising carries the
+ * request's client-made `requestId`, so a retry raises it once (without one, the server makes it).
+ */
+export const LearnerHelp = z.strictObject({ active: z.boolean(), reason: HelpReason.optional(), requestId: HelpId.optional() });
 export type LearnerHelp = z.infer<typeof LearnerHelp>;
 
 /** Move within the self-paced range. */
@@ -146,11 +153,11 @@ export type PacingSet = z.infer<typeof PacingSet>;
 export const SessionEnd = z.strictObject({ sessionId: SessionId });
 export type SessionEnd = z.infer<typeof SessionEnd>;
 
-const RunId = z.string().regex(/^[A-Za-z0-9_-]{8,40}$/);
-
 /** Open a question: one of the lesson's (by step and id) or a quick one typed during class. */
 export const QuizOpen = z.strictObject({
   sessionId: SessionId,
+  /** Client-made: a retry opens the run once (without one, the server makes it). */
+  runId: RunId.optional(),
   source: z.union([z.strictObject({ step: StepIndex, questionId: z.string().max(64) }), z.strictObject({ question: Question })]),
   /** Seconds (the console offers 30, 60, 120), or null: no time limit. */
   timeLimit: z.number().int().min(10).max(1800).nullable().default(null),
@@ -164,13 +171,12 @@ export const QuizShowResults = z.strictObject({ sessionId: SessionId, runId: Run
 export type QuizShowResults = z.infer<typeof QuizShowResults>;
 
 /** Open one of the lesson's practice tasks for the class. */
-export const TaskOpen = z.strictObject({ sessionId: SessionId, source: z.strictObject({ step: StepIndex, taskId: z.string().max(64) }) });
+export const TaskOpen = z.strictObject({ sessionId: SessionId, runId: RunId.optional(), source: z.strictObject({ step: StepIndex, taskId: z.string().max(64) }) });
 export type TaskOpen = z.infer<typeof TaskOpen>;
 /** Close the task on the tablets, for everyone. */
 export const TaskRunRef = z.strictObject({ sessionId: SessionId, runId: RunId });
 export type TaskRunRef = z.infer<typeof TaskRunRef>;
 
-const HelpId = z.string().regex(/^[A-Za-z0-9_-]{6,40}$/);
 const LearnerId = z.string().regex(/^[A-Za-z0-9_-]{6,40}$/);
 
 /** Helpers and the instructor work the help queue. */

@@ -39,6 +39,8 @@ export const ErrorCode = {
   invalid_move: 'invalid_move',
   owner_unavailable: 'owner_unavailable',
   backup_external: 'backup_external',
+  seat_out_of_grid: 'seat_out_of_grid',
+  id_reused: 'id_reused',
   internal: 'internal',
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
@@ -109,6 +111,8 @@ export const errorMessages: Record<ErrorCode, string> = {
   invalid_move: 'That move is not part of the task from the screen the learner is on.',
   owner_unavailable: 'The server running this class cannot be reached right now (it is moving to another server, or storage is down); nothing was changed. Try again in a moment.',
   backup_external: 'This server keeps its data in PostgreSQL: back it up with pg_dump (docs/deployment.md), not from the console.',
+  seat_out_of_grid: 'That place is outside the seat map.',
+  id_reused: 'This id was already used for something else; make a new one.',
   internal: 'Something went wrong on the server.',
 };
 

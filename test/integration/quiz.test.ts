@@ -256,6 +256,22 @@ describe('live practice quizzes', () => {
     expect(people.split('\r\n').filter(Boolean)).toHaveLength(4);
     expect((await fetch(`${server.url}/api/sessions/${session.id}.csv`)).status).toBe(401);
   });
+
+  it('quiz:open retried with its client-made runId opens one run; the id for another question is refused', async () => {
+    const { server, cookie, session, staff, learners } = await classroom(1);
+    const command = { sessionId: session.id, runId: 'run-client-0001', source: { question: secretQuestions[0] }, timeLimit: 60 };
+    const first = await call<{ runId: string }>(staff, 'quiz:open', command);
+    expect(first).toEqual({ ok: true, data: { runId: 'run-client-0001' } });
+    unwrap(await call(learners[0].socket, 'quiz:answer', { runId: 'run-client-0001', answerId: 'ans-retry-01', value: { kind: 'single', option: 'zz' } }));
+    // The retry (a lost ack, a double tap) is acknowledged as the first was, and opens nothing.
+    expect(await call<{ runId: string }>(staff, 'quiz:open', command)).toEqual(first);
+    const other = await call(staff, 'quiz:open', { ...command, source: { question: secretQuestions[1] } });
+    expect(other.ok || other.error.code).toBe('id_reused');
+    unwrap(await call(staff, 'session:end', { sessionId: session.id }));
+    const results = unwrap((await api<SessionResults>(server.url, 'GET', `/api/sessions/${session.id}.json`, undefined, cookie)).ack);
+    expect(results.questions).toHaveLength(1);
+    expect(results.questions[0]).toMatchObject({ answered: 1 });
+  });
 });
 
 async function cookieOf(server: TestServer): Promise<string> {

@@ -5,7 +5,7 @@ import { textLabels, textSizes } from '../../client/lib/text-sizes.ts';
 import { tileState } from '../../client/teach/seat-state.ts';
 import { decide, evolve, fold, startSession, type Command } from '../../server/engine/engine.ts';
 import type { SessionEvent } from '../../server/engine/events.ts';
-import { stuckReason } from '../../server/engine/help.ts';
+import { stuckReason } from '../../server/engine/stuck.ts';
 import { sessionResults } from '../../server/engine/results.ts';
 import type { Actor } from '../../server/engine/state.ts';
 import { displayView, staffView } from '../../server/engine/views.ts';

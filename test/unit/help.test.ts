@@ -8,7 +8,7 @@ import type { MeView, RosterEntry, StaffView, StepView } from '../../shared/prot
 import { decide, evolve, fold, startSession, type Command, type Decision } from '../../server/engine/engine.ts';
 import type { SessionEvent } from '../../server/engine/events.ts';
 import type { Actor, SessionState } from '../../server/engine/state.ts';
-import { median } from '../../server/engine/help.ts';
+import { median } from '../../server/engine/median.ts';
 import { meView, staffView } from '../../server/engine/views.ts';
 import { sessionResults } from '../../server/engine/results.ts';
 
@@ -982,7 +982,7 @@ describe('seat map', () => {
 
   it('the instructor sets the size; the same size again is a no-op', () => {
     const c = classOf(['a']);
-    expect(c.run(instructor, seatmap(5, 8))).toEqual([{ type: 'seatmap:set', at: c.now, rows: 5, cols: 8 }]);
+    expect(c.run(instructor, seatmap(5, 8))).toEqual([{ type: 'seatmap:changed', at: c.now, rows: 5, cols: 8 }]);
     expect(c.staff().seatMap).toEqual({ rows: 5, cols: 8 });
     expect(c.decide(instructor, seatmap(5, 8))).toEqual({ events: [] });
   });
@@ -1037,9 +1037,9 @@ describe('seat map', () => {
     { name: 'seat:place by a helper', actor: minh, command: place('a', 0, 0), error: 'forbidden' },
     { name: 'seat:place by a learner (themselves)', actor: A, command: place('a', 0, 0), error: 'forbidden' },
     { name: 'seat:place by a guest', actor: guest, command: place('a', 0, 0), error: 'forbidden' },
-    { name: 'row = rows (4)', actor: instructor, command: place('a', 4, 0), error: 'step_out_of_range' },
-    { name: 'col = cols (6)', actor: instructor, command: place('a', 0, 6), error: 'step_out_of_range' },
-    { name: 'far outside', actor: instructor, command: place('a', 19, 19), error: 'step_out_of_range' },
+    { name: 'row = rows (4)', actor: instructor, command: place('a', 4, 0), error: 'seat_out_of_grid' },
+    { name: 'col = cols (6)', actor: instructor, command: place('a', 0, 6), error: 'seat_out_of_grid' },
+    { name: 'far outside', actor: instructor, command: place('a', 19, 19), error: 'seat_out_of_grid' },
     { name: 'unknown learner', actor: instructor, command: place('ghost', 0, 0), error: 'not_found' },
   ])('$name → $error', ({ actor, command, error }) => {
     expect(classOf(['a']).decide(actor, command)).toEqual({ error });
@@ -1055,13 +1055,13 @@ describe('seat map', () => {
   // negative or fractional tile is accepted and stored. Step indices are validated in the engine itself
   // (Number.isInteger, >= 0); here only the transport's zod schema (int, min 0) stands in the way.
   // Repro: classOf(['a']); decide(state, {type:'seat:place', learnerId:'a', row:-1, col:0}, instructor)
-  //   → { events: [seat:placed row -1] } instead of { error: 'step_out_of_range' }.
+  //   → { events: [seat:placed row -1] } instead of { error: 'seat_out_of_grid' }.
   it.each<{ row: number; col: number }>([
     { row: -1, col: 0 },
     { row: 0, col: -2 },
     { row: 1.5, col: 0 },
   ])('an impossible tile ($row, $col) is refused', ({ row, col }) => {
-    expect(classOf(['a']).decide(instructor, place('a', row, col))).toEqual({ error: 'step_out_of_range' });
+    expect(classOf(['a']).decide(instructor, place('a', row, col))).toEqual({ error: 'seat_out_of_grid' });
   });
 });
 
@@ -1182,7 +1182,7 @@ describe('every error leaves the state unchanged', () => {
     { name: 'configure by a helper', build: queueOf4, actor: minh, command: configure({ enabled: false }), error: 'forbidden' },
     { name: 'seat map by a helper', build: queueOf4, actor: minh, command: seatmap(2, 2), error: 'forbidden' },
     { name: 'place by a helper', build: queueOf4, actor: minh, command: place('a', 0, 0), error: 'forbidden' },
-    { name: 'place outside the map', build: queueOf4, actor: instructor, command: place('a', 4, 6), error: 'step_out_of_range' },
+    { name: 'place outside the map', build: queueOf4, actor: instructor, command: place('a', 4, 6), error: 'seat_out_of_grid' },
     { name: 'place a learner who left', build: bLeft, actor: instructor, command: place('b', 0, 0), error: 'not_found' },
     { name: 'claim after the end', build: endedWithQueue, actor: minh, command: claim('req-a'), error: 'session_ended' },
     { name: 'resolve after the end', build: endedWithQueue, actor: instructor, command: resolve('req-a'), error: 'session_ended' },
@@ -1251,7 +1251,7 @@ describe('fold', () => {
         'learner:joined',
         'help:requested',
         'step:pushed',
-        'seatmap:set',
+        'seatmap:changed',
         'seat:placed',
         'help:claimed',
         'help:released',

@@ -343,12 +343,27 @@ describe('quiz:open', () => {
     });
   });
 
-  it('opening the same runId again is a no-op, whatever it asks for', () => {
+  // The run id is client-made (DESIGN): the same open again is a retry and a no-op; the id of
+  // this run asking for anything else is refused (it was a no-op before the ids were the client's).
+  it('opening the same runId again is a no-op; with another question or limit, refused', () => {
     const c = singleAnswered();
     const before = snapshot(c.state);
     expect(c.run(instructor, open('run-0001', 'single'))).toEqual([]);
-    expect(c.run(instructor, open('run-0001', 'poll', 30))).toEqual([]);
-    expect(c.run(instructor, openQuick('run-0001'))).toEqual([]);
+    expect(c.decide(instructor, open('run-0001', 'poll', 30))).toEqual({ error: 'id_reused' });
+    expect(c.decide(instructor, open('run-0001', 'single', 30))).toEqual({ error: 'id_reused' });
+    expect(c.decide(instructor, openQuick('run-0001'))).toEqual({ error: 'id_reused' });
+    expect(snapshot(c.state)).toEqual(before);
+  });
+
+  it('a quick question opened again with its run id is a no-op, with another question refused', () => {
+    const c = classOf3();
+    c.run(instructor, openQuick('run-q1', quick, 60));
+    const before = snapshot(c.state);
+    // Later, while the deadline runs: still the same 60 seconds.
+    expect(c.run(instructor, openQuick('run-q1', quick, 60), c.now + 5 * SECOND)).toEqual([]);
+    expect(c.decide(instructor, openQuick('run-q1', quick, null))).toEqual({ error: 'id_reused' });
+    expect(c.decide(instructor, openQuick('run-q1', { ...quick, prompt: 'Khác?' }, 60))).toEqual({ error: 'id_reused' });
+    expect(c.decide(instructor, open('run-q1', 'single', 60))).toEqual({ error: 'id_reused' });
     expect(snapshot(c.state)).toEqual(before);
   });
 
