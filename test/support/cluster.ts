@@ -173,7 +173,7 @@ ${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`)
   }
   server {
     listen 127.0.0.1:${port};
-    client_max_body_size 12m;
+    client_max_body_size 30m;
     location / {
       proxy_pass http://cunghoc;
       proxy_http_version 1.1;
