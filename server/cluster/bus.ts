@@ -34,6 +34,8 @@ export interface Bus {
   /** To every node, this one included; best effort. */
   notify(notice: BusNotice): void;
   serve(handler: (request: BusRequest) => Promise<unknown>): void;
+  /** Is a node listening (false: it is gone)? Rejects when the bus itself is down. */
+  alive(node: string): Promise<boolean>;
   onNotice(handler: (notice: BusNotice) => void): void;
   close(): Promise<void>;
 }
@@ -42,7 +44,8 @@ type Wire =
   | { k: 'req'; id: string; from: string; body: BusRequest }
   | { k: 'res'; id: string; ok: true; value: unknown }
   | { k: 'res'; id: string; ok: false; error: string }
-  | { k: 'note'; body: BusNotice };
+  | { k: 'note'; body: BusNotice }
+  | { k: 'noop' };
 
 /**
  * The bus over Redis pub/sub: one channel per node and one for all. Chosen over Socket.IO's
@@ -126,6 +129,10 @@ export class RedisBus implements Bus {
     this.#handler = handler;
   }
 
+  async alive(node: string): Promise<boolean> {
+    return (await this.#pub.publish(this.#nodeChannel(node), JSON.stringify({ k: 'noop' } satisfies Wire))) > 0;
+  }
+
   onNotice(handler: (notice: BusNotice) => void): void {
     this.#noticeHandlers.push(handler);
   }
@@ -137,6 +144,7 @@ export class RedisBus implements Bus {
     } catch {
       return;
     }
+    if (msg.k === 'noop') return;
     if (msg.k === 'note') {
       for (const h of this.#noticeHandlers) h(msg.body);
       return;
@@ -217,6 +225,9 @@ export class MemoryBus implements Bus {
   }
   serve(handler: (request: BusRequest) => Promise<unknown>): void {
     this.handler = handler;
+  }
+  async alive(node: string): Promise<boolean> {
+    return this.#hub.nodes.has(node);
   }
   onNotice(handler: (notice: BusNotice) => void): void {
     this.noticeHandlers.push(handler);

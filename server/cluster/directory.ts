@@ -48,7 +48,7 @@ export class Directory {
   #closed = false;
 
   /** The rooms of this process and the directory over them, tied together (a cluster's rooms write under leases). */
-  static create(deps: Omit<RoomDeps, 'onStoreFailure' | 'log'> & { log: Log }, cluster?: ClusterOptions): { rooms: Rooms; directory: Directory } {
+  static create(deps: Omit<RoomDeps, 'onStoreFailure' | 'onEnded' | 'log'> & { log: Log }, cluster?: ClusterOptions): { rooms: Rooms; directory: Directory } {
     let directory: Directory | undefined;
     const rooms = new Rooms(
       deps,
@@ -83,7 +83,10 @@ export class Directory {
     const c = this.#c;
     if (!c) return;
     const every = Math.max(50, Math.floor(c.leaseMs / 3));
-    const renew = setInterval(() => void this.#renewAll().catch((err: unknown) => this.#log.error({ err }, 'lease renewal round failed')), every);
+    const renew = setInterval(() => {
+      void this.#renewAll().catch((err: unknown) => this.#log.error({ err }, 'lease renewal round failed'));
+      void this.#forgetGoneNodes().catch((err: unknown) => this.#log.warn({ err: String(err) }, 'presence check failed'));
+    }, every);
     const scan = setInterval(() => void this.scanOrphans().catch((err: unknown) => this.#log.warn({ err: String(err) }, 'orphan scan failed')), every);
     renew.unref();
     scan.unref();
@@ -413,6 +416,22 @@ export class Directory {
         }
       }),
     );
+  }
+
+  /** At the owner: forget the sockets of processes that are gone (killed without a word), so they are not shown connected. */
+  async #forgetGoneNodes(): Promise<void> {
+    const c = this.#c!;
+    const nodes = new Set<string>();
+    for (const table of this.#presence.values()) for (const perNode of table.values()) for (const node of perNode.keys()) if (node !== c.nodeId) nodes.add(node);
+    for (const node of nodes) {
+      if (await c.bus.alive(node).catch(() => true)) continue;
+      this.#log.warn({ node }, 'a process holding learner sockets is gone: its sockets no longer count as connected');
+      for (const [sessionId, table] of this.#presence) {
+        const counts: Record<string, number> = {};
+        for (const [learnerId, perNode] of table) if (perNode.has(node)) counts[learnerId] = 0;
+        if (Object.keys(counts).length > 0) this.#applyPresence(sessionId, node, counts);
+      }
+    }
   }
 
   /** Take every open session whose lease is missing or has run out. */

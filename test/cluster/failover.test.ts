@@ -146,6 +146,37 @@ describe.skipIf(!ready)('a session survives its process', () => {
     expect(events.map((e) => e.seq)).toEqual(events.map((_, k) => events[0].seq + k));
   }, 120_000);
 
+  it('a process without the session dies: its learners are shown disconnected at the owner, the class goes on', async () => {
+    cluster = await startCluster({ count: 2, leaseMs: 1500 });
+    const nginx = cluster.nginx!;
+    const [p1, p2] = cluster.nodes.map((n) => n.port);
+    const spread = await spreadAddresses(nginx, [p1, p2], 3);
+    const { cookie } = await setupInstructor(nginx.url);
+    const session = await startSession(nginx.url, cookie);
+    const ownerId = (await leaseRow(cluster.db.url, session.id))!.owner;
+    const owner = cluster.nodes.find((n) => n.id === ownerId)!;
+    const other = cluster.nodes.find((n) => n !== owner)!;
+    const staff = clientSocket(nginx.url, '/staff', { localAddress: spread.get(owner.port)![2], cookie });
+    unwrap(await ask<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
+    const ids = new Map<string, boolean>();
+    let n = 0;
+    for (const [port, addresses] of spread) {
+      for (const address of addresses.slice(0, 2)) {
+        const i = n++;
+        // No reconnection: what is checked is the owner forgetting sockets it was never told had closed.
+        const socket = clientSocket(nginx.url, '/learner', { localAddress: address, reconnection: false });
+        const snap = unwrap(await ask<LearnerSnapshot>(socket, 'learner:join', { code: session.code, name: `HV ${i}`, token: token(i) }));
+        ids.set(snap.me.learnerId, port === other.port);
+      }
+    }
+    await waitOn<StaffView>(staff, 'staff:view', (v) => v.roster.length === 4 && v.roster.every((r) => r.connected));
+    other.proc.kill('SIGKILL');
+    await other.exited;
+    const view = await waitOn<StaffView>(staff, 'staff:view', (v) => v.roster.every((r) => r.connected === !ids.get(r.id)), 20_000);
+    expect(view.roster.filter((r) => !r.connected)).toHaveLength(2);
+    expect((await leaseRow(cluster.db.url, session.id))!.owner).toBe(owner.id);
+  }, 120_000);
+
   it('SIGSTOP the owner past its lease, another takes over, SIGCONT: the old owner is refused, gives the room up, and no event is lost or doubled', async () => {
     const leaseMs = 1500;
     const { cluster, nginx, cookie, session, dying: frozen, survivor, staff, tablets } = await classOf(leaseMs, 2);

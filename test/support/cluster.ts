@@ -318,11 +318,12 @@ const clients: Socket[] = [];
 export function clientSocket(
   url: string,
   ns: '/learner' | '/staff' | '/display',
-  opts: { localAddress?: string; polling?: boolean; cookie?: string; auth?: Record<string, string> | (() => Record<string, string>) },
+  opts: { localAddress?: string; polling?: boolean; reconnection?: boolean; cookie?: string; auth?: Record<string, string> | (() => Record<string, string>) },
 ): Socket {
   const auth = opts.auth;
   const socket = connect(url + ns, {
     forceNew: true,
+    reconnection: opts.reconnection ?? true,
     transports: opts.polling ? ['polling'] : ['websocket'],
     reconnectionDelay: 100,
     reconnectionDelayMax: 500,
