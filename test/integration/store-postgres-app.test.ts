@@ -95,17 +95,21 @@ describe.skipIf(!ok)('the server on PostgreSQL (DATABASE_URL)', () => {
   });
 
   it('the console backup is a SQLite feature: in PostgreSQL mode it answers a clear error code', async () => {
-    const server = await start(db.url, dir());
-    apps.push(server.app);
-    const signIn = await fetch(`${server.url}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'giangvien', password: 'mat-khau-du-dai' }),
-    });
-    const cookie = signIn.headers.get('set-cookie')!.split(';')[0];
-    for (const path of ['/api/backup/status', '/api/backup']) {
-      const res = await fetch(`${server.url}${path}`, { headers: { cookie } });
-      expect(await res.json()).toMatchObject({ ok: false, error: { code: 'backup_external' } });
+    const own = await freshDatabase();
+    try {
+      const server = await start(own.url, dir());
+      apps.push(server.app);
+      const { cookie } = await setupInstructor(server.url);
+      for (const path of ['/api/backup/status', '/api/backup']) {
+        const res = await fetch(`${server.url}${path}`, { headers: { cookie } });
+        expect(res.status).toBe(409);
+        expect(await res.json()).toMatchObject({ ok: false, error: { code: 'backup_external' } });
+      }
+      // Still only for a signed-in instructor.
+      expect(await (await fetch(`${server.url}/api/backup/status`)).json()).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    } finally {
+      for (const app of apps.splice(0)) await app.close().catch(() => undefined);
+      await own.drop();
     }
   });
 });
