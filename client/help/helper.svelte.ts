@@ -2,10 +2,11 @@ import type { StaffClientEvents, StaffServerEvents } from '../../shared/protocol
 import type { HelpQueueEntry, StaffView } from '../../shared/protocol/views.ts';
 import type { Result } from '../lib/api.ts';
 import { Channel } from '../lib/channel.svelte.ts';
-import type { QueueCommand } from '../lib/queue.ts';
+import type { HelpQueueCommand } from '../lib/help-queue-command.ts';
 import type { Key } from '../lib/i18n/i18n.svelte.ts';
-import { ServerClock } from '../lib/server-clock.svelte.ts';
-import { newToken, store } from '../lib/token.ts';
+import { ViewClock } from '../lib/view-clock.svelte.ts';
+import { newToken } from '../lib/token.ts';
+import { store } from '../lib/storage.ts';
 import { sioWire } from '../lib/wire-sio.ts';
 
 const KEY = 'cunghoc.helper';
@@ -40,7 +41,7 @@ export class Helper {
   #channel = $state.raw<Channel<StaffServerEvents, StaffClientEvents> | null>(null);
   #view = $state.raw<StaffView | null>(null);
   #sessionId: string | null = null;
-  readonly clock = new ServerClock();
+  readonly clock = new ViewClock();
 
   constructor() {
     if (this.#saved) this.#connect();
@@ -98,7 +99,7 @@ export class Helper {
     return !!saved && (saved.claims.includes(entry.id) || entry.claimedBy === saved.name);
   };
 
-  act = async (command: QueueCommand, requestId: string): Promise<Result<null>> => {
+  act = async (command: HelpQueueCommand, requestId: string): Promise<Result<null>> => {
     const res = await this.#send(command, requestId);
     const saved = this.#saved;
     if (saved && res.ok) {
@@ -121,7 +122,7 @@ export class Helper {
     this.clock.stop();
   }
 
-  #send(command: QueueCommand, requestId: string): Promise<Result<null>> {
+  #send(command: HelpQueueCommand, requestId: string): Promise<Result<null>> {
     const channel = this.#channel;
     if (!channel || !this.#sessionId) return Promise.resolve({ ok: false, error: { code: 'network', message: '' } });
     return channel.send(command, { sessionId: this.#sessionId, requestId });

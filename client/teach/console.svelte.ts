@@ -4,8 +4,8 @@ import type { StaffClientEvents, StaffServerEvents } from '../../shared/protocol
 import type { StaffView } from '../../shared/protocol/views.ts';
 import type { ClientError, Result } from '../lib/api.ts';
 import { Channel } from '../lib/channel.svelte.ts';
-import type { QueueCommand } from '../lib/queue.ts';
-import { ServerClock } from '../lib/server-clock.svelte.ts';
+import type { HelpQueueCommand } from '../lib/help-queue-command.ts';
+import { ViewClock } from '../lib/view-clock.svelte.ts';
 import { newToken } from '../lib/token.ts';
 import { sioWire } from '../lib/wire-sio.ts';
 import { HelpAlert } from './alert.svelte.ts';
@@ -19,7 +19,7 @@ export class Console {
   #busy = $state(false);
   #unauthorized = $state(false);
   /** Server time, for waiting times and time on step. */
-  readonly clock = new ServerClock();
+  readonly clock = new ViewClock();
   readonly alert = new HelpAlert();
 
   constructor(sessionId: string) {
@@ -80,7 +80,7 @@ export class Console {
   }
 
   /** Work the help queue as the instructor; the card shows the outcome (e.g. already_claimed). */
-  help = (command: QueueCommand, requestId: string): Promise<Result<null>> =>
+  help = (command: HelpQueueCommand, requestId: string): Promise<Result<null>> =>
     this.channel.send(command, { sessionId: this.sessionId, requestId });
 
   dismissStuck(learnerId: string): Promise<boolean> {

@@ -1,3 +1,4 @@
+import type { RosterEntry, StaffView, TileState } from '../../shared/protocol/views.ts';
 import type { EventOf } from './events.ts';
 import { none, type CommandOf, type Decision } from './commands.ts';
 import type { Actor, SessionState } from './state.ts';
@@ -50,4 +51,40 @@ export function evolveSeatMap(state: SessionState, event: SeatMapEvent): void {
     default:
       return assertNever(event);
   }
+}
+
+/** A seat tile's state, most urgent first; "waiting" until the class's first step reaches them. */
+export function tileState(r: Pick<RosterEntry, 'helpStatus' | 'connected' | 'stuck' | 'done' | 'step'>): TileState {
+  if (r.helpStatus) return 'help';
+  if (!r.connected) return 'offline';
+  if (r.stuck) return 'stuck';
+  if (r.step === null) return 'waiting';
+  return r.done ? 'done' : 'working';
+}
+
+/**
+ * The seat map laid out: tiles placed by hand sit where they were put (the first of two on one
+ * place keeps it); the others fill the free places in roster order (seat label, then name); who
+ * finds no free place overflows.
+ */
+export function seatLayout(
+  roster: readonly Pick<RosterEntry, 'id' | 'place'>[],
+  grid: { rows: number; cols: number },
+): StaffView['seatLayout'] {
+  const cells: (string | null)[] = Array.from({ length: grid.rows * grid.cols }, () => null);
+  const rest: string[] = [];
+  for (const learner of roster) {
+    const p = learner.place;
+    const i = p && p.row < grid.rows && p.col < grid.cols ? p.row * grid.cols + p.col : -1;
+    if (i >= 0 && !cells[i]) cells[i] = learner.id;
+    else rest.push(learner.id);
+  }
+  let free = 0;
+  const overflow: string[] = [];
+  for (const id of rest) {
+    while (free < cells.length && cells[free]) free++;
+    if (free < cells.length) cells[free++] = id;
+    else overflow.push(id);
+  }
+  return { cells, overflow };
 }

@@ -1,4 +1,3 @@
-import type { TaskAction } from '../../shared/lesson/task-graph.ts';
 import { moveOutcome, screenOf } from '../../shared/lesson/task-graph.ts';
 import type {
   DisplayTaskView,
@@ -7,7 +6,8 @@ import type {
   StaffTaskView,
   TaskPublicView,
 } from '../../shared/protocol/views.ts';
-import type { SessionEvent } from './events.ts';
+import type { EventOf, SessionEvent } from './events.ts';
+import { assertNever } from './never.ts';
 import { none, type CommandOf, type Decision } from './commands.ts';
 import type { LearnerState, SessionState, TaskProgress, TaskRun } from './state.ts';
 import { median } from './median.ts';
@@ -120,10 +120,12 @@ export function decideTask(state: SessionState, command: TaskCommand, learner: L
       }
       return { events };
     }
+    default:
+      return assertNever(command);
   }
 }
 
-type TaskEvent = Extract<SessionEvent, { type: 'task:opened' | 'task:moved' | 'task:finished' | 'task:closed' }>;
+type TaskEvent = EventOf<'task:opened' | 'task:moved' | 'task:finished' | 'task:closed'>;
 
 export function evolveTask(state: SessionState, event: TaskEvent): void {
   switch (event.type) {
@@ -197,8 +199,9 @@ export function evolveTask(state: SessionState, event: TaskEvent): void {
           p.missStreak = 0;
           p.attempts += 1;
           return;
+        default:
+          return assertNever(o);
       }
-      return;
     }
     case 'task:finished':
       return; // progress moved with task:moved; this event is for readers of finished tasks (the register)
@@ -208,6 +211,8 @@ export function evolveTask(state: SessionState, event: TaskEvent): void {
       if (state.activeTask === event.runId) state.activeTask = null;
       return;
     }
+    default:
+      return assertNever(event);
   }
 }
 

@@ -2,7 +2,7 @@ import type { Lesson } from '../../shared/lesson/schema.ts';
 import type { SessionResults, StaffView } from '../../shared/protocol/views.ts';
 import { sessionResults } from '../engine/results.ts';
 import { fold, startSession } from '../engine/engine.ts';
-import { renderSteps } from './render.ts';
+import { renderSteps } from './markdown.ts';
 import { staffView } from '../engine/views.ts';
 import { randomClassCode, randomId, randomShortCode } from '../lib/ids.ts';
 import { Room, type RoomDeps } from './room.ts';

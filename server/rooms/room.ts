@@ -18,7 +18,7 @@ import type { SessionEvent } from '../engine/events.ts';
 import type { Actor, SessionState } from '../engine/state.ts';
 import { classView, displayView, helperView, meView, staffView, type Presence } from '../engine/views.ts';
 import type { Store } from '../store/store.ts';
-import { lessonImages, renderSteps } from './render.ts';
+import { lessonImages, renderSteps } from './markdown.ts';
 import { sessionResults } from '../engine/results.ts';
 
 /**

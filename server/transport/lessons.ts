@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { prettifyError, z } from 'zod';
 import { Lesson, Slug } from '../../shared/lesson/schema.ts';
+import { lessonCopy } from '../../shared/lesson/copy.ts';
 import { ArchiveBody, DuplicateBody, LessonBody, LessonFile } from '../../shared/protocol/commands.ts';
 import { fail, type LessonIssue } from '../../shared/protocol/errors.ts';
 import type { LessonRecord } from '../../shared/protocol/views.ts';
@@ -29,9 +30,6 @@ export function ownsBody(req: Request): boolean {
 
 /** The media upload takes raw image bytes instead of JSON (still only from our origin). */
 export const isMediaUpload = (req: Request): boolean => req.method === 'POST' && req.path === '/media';
-
-const COPY_ID = '-ban-sao';
-const COPY_TITLE = ' (bản sao)';
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 const wrap = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => fn(req, res).catch(next);
@@ -71,14 +69,11 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
     return missing.length > 0 ? { error: invalidLesson(missing) } : { lesson: parsed.data.lesson };
   };
 
-  /** A free id and title for a copy: `<id>-ban-sao`, `<id>-ban-sao-2`…, title + " (bản sao)". */
+  /** A copy with a free id (shared/lesson/copy.ts names it). */
   const copyOf = async (lesson: Lesson): Promise<Lesson> => {
-    const stem = lesson.id.replace(/-ban-sao(?:-\d+)?$/, '');
-    const title = lesson.title.endsWith(COPY_TITLE) ? lesson.title : lesson.title.slice(0, 120 - COPY_TITLE.length).trimEnd() + COPY_TITLE;
     for (let n = 1; ; n++) {
-      const suffix = n === 1 ? COPY_ID : `${COPY_ID}-${n}`;
-      const id = stem.slice(0, 64 - suffix.length).replace(/-+$/, '') + suffix;
-      if (!(await store.getLesson(id))) return { ...lesson, id, title };
+      const copy = lessonCopy(lesson, n);
+      if (!(await store.getLesson(copy.id))) return copy;
     }
   };
 

@@ -20,6 +20,8 @@ export interface ClassroomOptions {
   stepMs?: number;
   start?: number;
   sessionId?: string;
+  helperCode?: string;
+  instructorId?: string;
   joinUrl?: string;
   /** The presence the staff view sees (default: nobody connected). */
   presence?: (classroom: Classroom) => PresenceOf;
@@ -48,8 +50,8 @@ export class Classroom {
       startSession({
         sessionId: options.sessionId ?? 'ses-0000001',
         code: '123456',
-        helperCode: 'ABC123',
-        instructorId: 'u-co-lan',
+        helperCode: options.helperCode ?? 'ABC123',
+        instructorId: options.instructorId ?? 'u-co-lan',
         lesson: options.lesson,
         now: this.now,
       }),

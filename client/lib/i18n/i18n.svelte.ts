@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../../../shared/protocol/errors.ts';
-import { store } from '../token.ts';
+import { store } from '../storage.ts';
 import type { Dict, Key } from './vi.ts';
 
 export type Lang = 'vi' | 'en';
