@@ -16,7 +16,7 @@ export function clusterFromEnv(env: NodeJS.ProcessEnv): ClusterConfig | undefine
   }
   const leaseMs = Number(env.LEASE_MS ?? 10_000);
   if (!Number.isInteger(leaseMs) || leaseMs < 300) throw new Error(`LEASE_MS must be a whole number of milliseconds, at least 300 (got ${env.LEASE_MS}).`);
-  const nodeId = env.NODE_ID ?? `${hostname()}-${process.pid}`;
+  const nodeId = env.NODE_ID ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 50)}-${process.pid}`;
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(nodeId)) throw new Error(`NODE_ID may hold letters, digits, '.', '_' and '-' only (got ${nodeId}).`);
   return { nodeId, leaseMs, redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX ?? 'cunghoc' };
 }
