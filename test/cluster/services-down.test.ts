@@ -12,7 +12,7 @@ import {
   closeClients,
   disconnects,
   leaseRow,
-  nginxInstalled,
+  nginxAvailable,
   spreadAddresses,
   startCluster,
   storedEvents,
@@ -23,8 +23,7 @@ import {
 
 const file = 'test/cluster/services-down.test.ts';
 const services = (await pgAvailable(file)) && (await redisAvailable(file));
-if (services && !nginxInstalled()) console.warn(`${file}: skipped — nginx is not installed at /usr/sbin/nginx (apt-get install -y nginx)`);
-const ready = services && nginxInstalled();
+const ready = services && nginxAvailable(file);
 
 const question: Question = {
   id: 'q-down',

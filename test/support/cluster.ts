@@ -300,7 +300,14 @@ export async function startCluster(opts: { count?: number; leaseMs: number; ngin
   return { env, db, nodes, nginx, teardown };
 }
 
-export const nginxInstalled = (): boolean => existsSync(NGINX);
+/** Is nginx there for this test file? One printed line when it is not; a failure under REQUIRE_SERVICES (.ci/run). */
+export function nginxAvailable(file: string): boolean {
+  if (existsSync(NGINX)) return true;
+  const line = `${file}: skipped — nginx is not installed at ${NGINX} (apt-get install -y nginx)`;
+  if (process.env.REQUIRE_SERVICES === '1' || process.env.REQUIRE_SERVICES === 'true') throw new Error(`${line}; REQUIRE_SERVICES is set, so this is a failure`);
+  console.warn(line);
+  return false;
+}
 
 // ---- clients through nginx, from a chosen loopback address ------------------------------------
 
