@@ -11,6 +11,7 @@ import {
   ask,
   clientSocket,
   closeClients,
+  disconnects,
   leaseRow,
   nginxAvailable,
   spreadAddresses,
@@ -60,8 +61,12 @@ function tablet(url: string, localAddress: string, tok: string) {
 
 describe.skipIf(!ready)('a session survives its process', () => {
   let cluster: Cluster | undefined;
-  afterEach(async () => {
+  afterEach(async (ctx) => {
     closeClients();
+    if (ctx.task.result?.state === 'fail') {
+      console.warn(disconnects.join('\n'));
+      for (const n of cluster?.nodes ?? []) console.warn(`${n.id} alive=${n.alive()}\n${n.lines.filter((l) => !l.includes('"level":30')).slice(-15).join('\n')}`);
+    }
     await cluster?.teardown();
     cluster = undefined;
   });
