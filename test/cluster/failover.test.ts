@@ -211,13 +211,18 @@ describe.skipIf(!ready)('a session survives its process', () => {
       } finally {
         await probe.close();
       }
-      // The frozen process wakes, runs the answer that waited for it, and its append is refused by the
-      // fencing number: the tablet is told to retry (nothing half-applied), and the process gives the room up.
+      // The frozen process wakes and runs the answer that waited for it. Usually before it has heard
+      // of the takeover: its append is refused by the fencing number, the tablet is told to retry
+      // (nothing half-applied) and the process gives the room up. If a refused renewal got there
+      // first, the room is already gone and the answer goes to the new owner. Either way: once.
       const lateAck = await pending;
-      expect(lateAck).toMatchObject({ ok: false, error: { code: 'owner_unavailable' } });
-      await until('the old owner to log its refused append', () => frozen.lines.some((l) => l.includes('lease lost: this process gives the session up')), 20_000);
+      if (!lateAck.ok) {
+        expect(lateAck.error.code).toBe('owner_unavailable');
+        await until('the old owner to log its refused append', () => frozen.lines.some((l) => l.includes('lease lost: this process gives the session up')), 20_000);
+      }
       await until('the old owner to drop the room', () => frozen.lines.some((l) => l.includes('room dropped')), 20_000);
-      // The tablet's retry (same answer id) reaches the new owner through the old process.
+      console.log(`${file}: the answer sent to the frozen owner: ${lateAck.ok ? 'carried to the new owner' : 'refused append, retried'}`);
+      // The tablet's retry (same answer id) reaches the new owner through the old process, and is not a second answer.
       unwrap(await until('the retried answer to be stored', async () => {
         const res = await ask(late.socket, 'quiz:answer', { runId, answerId: `frozen-${late.i}-00`, value: { kind: 'single', option: 'no' } });
         return res.ok && res;
