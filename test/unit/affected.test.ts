@@ -1,30 +1,14 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { Lesson } from '../../shared/lesson/schema.ts';
-import type { TaskInput } from '../../shared/lesson/task.ts';
 import { affectedBy, effectOf, type EventEffect } from '../../server/engine/affected.ts';
 import { eventTypes, type SessionEvent } from '../../server/engine/events.ts';
 import type { Actor } from '../../server/engine/state.ts';
 import { Classroom, T0 } from '../support/classroom.ts';
+import { qrTask, quizAndTaskLesson } from '../support/lessons.ts';
 
 // Which learners get a new view after which event (server/engine/affected.ts): the room sends
 // exactly what this says. One row per event type.
 
-const qrTask = JSON.parse(readFileSync(new URL('../fixtures/qr-task.json', import.meta.url), 'utf8')) as TaskInput;
-const lesson = Lesson.parse({
-  id: 'thanh-toan-qr',
-  formatVersion: 1,
-  title: 'Thanh toán bằng mã QR',
-  steps: [
-    {
-      id: 'gioi-thieu',
-      title: 'Giới thiệu',
-      body: 'Mã QR là gì.',
-      questions: [{ id: 'da-biet', kind: 'truefalse', prompt: 'Bác đã thấy mã QR chưa?', correct: true }],
-    },
-    { id: 'thuc-hanh', title: 'Thực hành', body: 'Trả tiền.', tasks: [{ ...qrTask, withStep: false }] },
-  ],
-});
+const lesson = quizAndTaskLesson;
 
 const instructor: Actor = { role: 'instructor', userId: 'u-co-lan', name: 'Cô Lan' };
 const minh: Actor = { role: 'helper', helperId: 'h-minh', name: 'Minh' };

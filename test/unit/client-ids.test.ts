@@ -1,34 +1,17 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { Lesson } from '../../shared/lesson/schema.ts';
 import { Question } from '../../shared/lesson/question.ts';
-import type { TaskInput } from '../../shared/lesson/task.ts';
 import type { Command } from '../../server/engine/engine.ts';
 import { SessionEvent } from '../../server/engine/events.ts';
 import { fold } from '../../server/engine/engine.ts';
 import type { Actor } from '../../server/engine/state.ts';
 import { snapshot } from '../support/state.ts';
 import { Classroom, T0 } from '../support/classroom.ts';
+import { qrTask, quizAndTaskLesson } from '../support/lessons.ts';
 
 // DESIGN: commands that create data carry a client-made id. A retry with the same id changes
 // nothing and is acknowledged again; the same id asking for something else is refused.
 
-const qrTask = JSON.parse(readFileSync(new URL('../fixtures/qr-task.json', import.meta.url), 'utf8')) as TaskInput;
-const lesson = Lesson.parse({
-  id: 'thanh-toan-qr',
-  formatVersion: 1,
-  title: 'Thanh toán bằng mã QR',
-  steps: [
-    {
-      id: 'gioi-thieu',
-      title: 'Giới thiệu',
-      body: 'Mã QR là gì.',
-      questions: [{ id: 'da-biet', kind: 'truefalse', prompt: 'Bác đã thấy mã QR chưa?', correct: true }],
-    },
-    { id: 'thuc-hanh', title: 'Thực hành', body: 'Trả tiền.', tasks: [{ ...qrTask, withStep: false }] },
-    { id: 'on-tap', title: 'Ôn tập', body: 'Ôn tập.', tasks: [{ ...qrTask, id: 'tra-tien-qr-2', withStep: false }] },
-  ],
-});
+const lesson = quizAndTaskLesson;
 const quick = Question.parse({ id: 'nhanh', kind: 'truefalse', prompt: 'Bác nghe rõ không?', correct: true });
 
 const instructor: Actor = { role: 'instructor', userId: 'u-co-lan', name: 'Cô Lan' };
