@@ -5,6 +5,7 @@ import { Rooms } from '../rooms/registry.ts';
 import type { RoomDeps } from '../rooms/room.ts';
 import type { DispatchResult, Room } from '../rooms/room.ts';
 import type { Store } from '../store/store.ts';
+import type { FestivalClass } from '../../shared/protocol/register.ts';
 import { BusError, type Bus, type BusRequest } from './bus.ts';
 import { LocalHandle, OwnerUnavailableError, ownerUnavailable, RemoteHandle, remoteMethods, roomInfo, type RemoteMethod, type RoomHandle, type RoomInfo } from './handle.ts';
 import { LeaseLostError, type Lease, type LeaseStore } from '../store/store.ts';
@@ -140,6 +141,31 @@ export class Directory {
       this.#log.warn({ err: String(err) }, 'session lookup failed');
       throw new OwnerUnavailableError('storage unreachable');
     }
+  }
+
+  /** Every open class on the festival board: this process's, and in a cluster each owner's (asked once per owner). */
+  async festival(): Promise<FestivalClass[]> {
+    const local = this.#rooms.open().map((room) => room.festivalView());
+    const c = this.#c;
+    if (!c) return local;
+    const byOwner = new Map<string, string[]>();
+    const ids = (await this.#lookup(() => this.#store.listOpenSessionIds())).filter((id) => !this.#rooms.get(id));
+    await Promise.all(
+      ids.map(async (id) => {
+        const owner = this.#remote.get(id)?.owner ?? (await c.leases.leaseOf(id).catch(() => undefined))?.owner;
+        if (owner && owner !== c.nodeId) byOwner.set(owner, [...(byOwner.get(owner) ?? []), id]);
+      }),
+    );
+    // A class whose owner does not answer (being taken over) is missing from this refresh, not an error.
+    const remote = await Promise.all(
+      [...byOwner].map(([owner, list]) =>
+        c.bus.request(owner, { sessionId: '', method: 'festival', args: [list] }, this.#timeout()).then(
+          (v) => v as FestivalClass[],
+          () => [],
+        ),
+      ),
+    );
+    return [...local, ...remote.flat()];
   }
 
   /** A new session, owned by this process. */
@@ -288,6 +314,13 @@ export class Directory {
 
   /** At the owner: a call from a peer, run on the room if this process still owns it. */
   async #serve(request: BusRequest): Promise<unknown> {
+    if (request.method === 'festival') {
+      const ids = Array.isArray(request.args[0]) ? (request.args[0] as unknown[]) : [];
+      return ids.flatMap((id) => {
+        const room = typeof id === 'string' && this.#owned.has(id) ? this.#rooms.get(id) : undefined;
+        return room?.isOpen ? [room.festivalView()] : [];
+      });
+    }
     const room = this.#rooms.get(request.sessionId);
     if (request.method === 'info') {
       if (!room) throw new Error('not_owner');

@@ -254,7 +254,7 @@ export function apiRouter(deps: HttpDeps): express.Router {
     }),
   );
 
-  api.use(registerRoutes({ store, rooms, auth, figures: deps.figures, now: deps.now, baseUrl: () => deps.lanUrls()[0] }));
+  api.use(registerRoutes({ store, rooms, directory: deps.directory, auth, figures: deps.figures, now: deps.now, baseUrl: () => deps.lanUrls()[0] }));
 
   api.use((_req, res) => send(res, fail('not_found')));
   // Body parser errors (bad JSON, too large) and bugs: a clear code, never a stack trace.

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import type { Question } from '../../shared/lesson/question.ts';
-import type { ClassView, LearnerSnapshot, SessionResults, StaffView } from '../../shared/protocol/views.ts';
+import type { ClassView, LearnerSnapshot, SessionResults, SessionSummary, StaffView } from '../../shared/protocol/views.ts';
+import type { FestivalBoard } from '../../shared/protocol/register.ts';
 import { api, setupInstructor, startSession, token, unwrap } from '../support/server.ts';
 import { pgAvailable, redisAvailable } from '../support/services.ts';
 import {
@@ -120,6 +121,14 @@ describe.skipIf(!ready)('two server processes behind nginx', () => {
     unwrap(await ask(polling, 'learner:resume', { token: token(tablets[1].n) }));
     for (let step = 0; step < 3; step++) unwrap(await ask(polling, 'learner:done', { step: 1, done: step % 2 === 0 }));
     expect(polling.io.engine.transport.name).toBe('polling');
+
+    // The festival board of either process lists every open class, whichever process owns it.
+    const second = unwrap((await api<SessionSummary>(cluster.nodes.find((x) => x.port === otherPort)!.url, 'POST', '/api/sessions', { lessonId: 'thanh-toan-qr' }, cookie)).ack);
+    expect((await leaseRow(cluster.db.url, second.id))!.owner).not.toBe(owner);
+    for (const node of cluster.nodes) {
+      const board = unwrap((await api<FestivalBoard>(node.url, 'GET', '/api/festival', undefined, cookie)).ack);
+      expect(board.classes.map((c) => c.code).sort()).toEqual([session.code, second.code].sort());
+    }
 
     // nginx's own log: each tablet's WebSocket went to the process its address hashes to, and both had some.
     closeClients();
