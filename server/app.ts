@@ -12,7 +12,10 @@ import { Lesson } from '../shared/lesson/schema.ts';
 import { tabletUrls } from './lib/addresses.ts';
 import { randomShortCode } from './lib/ids.ts';
 import { MediaFiles, mediaFromStore } from './store/media.ts';
-import { Rooms } from './rooms/registry.ts';
+import type { Rooms } from './rooms/registry.ts';
+import { Directory } from './cluster/directory.ts';
+import { RedisBus } from './cluster/bus.ts';
+import { useRedisAdapter } from './cluster/redis.ts';
 import type { Store } from './store/store.ts';
 import { Auth, isLoopback } from './transport/auth.ts';
 import { Limits, type LimitsConfig } from './transport/limits.ts';
@@ -52,6 +55,16 @@ export interface AppDeps {
   isLocal?: (address: string | undefined) => boolean;
   /** Every guessing limit, cap, timeout and rate (server/transport/limits.ts); tests may tighten them. */
   limits?: Partial<LimitsConfig>;
+  /** Several processes (server/cluster/): PostgreSQL leases decide who owns a session, Redis carries broadcasts and calls. */
+  cluster?: ClusterConfig;
+}
+
+export interface ClusterConfig {
+  nodeId: string;
+  leaseMs: number;
+  redisUrl: string;
+  /** Names the Redis stream and channels (several clusters or tests on one Redis). */
+  redisPrefix: string;
 }
 
 export interface App {
@@ -65,7 +78,7 @@ export interface App {
 }
 
 /** Wire the classroom: store → rooms → HTTP + Socket.IO. Tests build the same thing on port 0. */
-export async function createApp({ store, log, now = Date.now, config, isLocal = isLoopback, limits: limitsConfig }: AppDeps): Promise<App> {
+export async function createApp({ store, log, now = Date.now, config, isLocal = isLoopback, limits: limitsConfig, cluster }: AppDeps): Promise<App> {
   await seedLessons(store, config.lessonsDir, now(), log);
   const limits = new Limits(limitsConfig);
   let port = 0;
@@ -110,9 +123,23 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       callback(null, origin === undefined || sameOrigin(origin, req.headers.host));
     },
   });
-  const rooms = new Rooms({ store, broadcaster: socketBroadcaster(io), now, joinUrl, coalesceMs: config.coalesceMs, refreshMs: config.refreshMs ?? 10_000, log });
-  const restored = await rooms.restore();
-  if (restored > 0) log.info({ restored }, 'open sessions restored from storage');
+  const leases = store.leases;
+  if (cluster && !leases) throw new Error('Several processes need a store with leases: set DATABASE_URL (PostgreSQL) as well as REDIS_URL.');
+  const adapter = cluster && useRedisAdapter(io, cluster.redisUrl, cluster.redisPrefix, log);
+  const bus = cluster && new RedisBus(cluster.redisUrl, cluster.nodeId, `${cluster.redisPrefix}:bus`, log);
+  const { rooms, directory } = Directory.create(
+    { store, broadcaster: socketBroadcaster(io), now, joinUrl, coalesceMs: config.coalesceMs, refreshMs: config.refreshMs ?? 10_000, log },
+    cluster && leases && bus ? { nodeId: cluster.nodeId, leaseMs: cluster.leaseMs, leases, bus } : undefined,
+  );
+  if (cluster) {
+    // No restore of every open session: each is taken by whichever process finds it without an owner.
+    await bus!.ready();
+    await directory.startKeeping();
+    log.info({ node: cluster.nodeId, leaseMs: cluster.leaseMs, owned: directory.ownedIds().length }, 'cluster node started');
+  } else {
+    const restored = await rooms.restore();
+    if (restored > 0) log.info({ restored }, 'open sessions restored from storage');
+  }
   // Privacy: erase old learner names now and every six hours; the aggregates stay.
   const retention = async () => {
     const days = config.retentionDays ?? 90;
@@ -184,6 +211,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
     apiRouter({
       store,
       rooms,
+      directory,
       auth,
       log,
       now,
@@ -223,7 +251,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
     res.status(code).type('text/plain').send(code === 404 ? 'Not found' : code < 500 ? 'Bad request' : 'Server error');
   });
 
-  attachSockets(io, { rooms, auth, log, limits, isLocal, people, tabletCode: () => tabletCode });
+  attachSockets(io, { rooms, directory, auth, log, limits, isLocal, people, tabletCode: () => tabletCode });
 
   return {
     http,
@@ -248,8 +276,10 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       clearInterval(retentionTimer);
       clearInterval(lanTimer);
       clearTimeout(warmTimer);
+      await directory.close();
       rooms.close();
       await new Promise<void>((resolve) => void io.close(() => resolve()));
+      adapter?.close();
       if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
       await store.close();
     },

@@ -4,6 +4,7 @@ import { createApp } from './app.ts';
 import { appRoot, bannerStream, createLogger, logFormat, startupBanner } from './lib/startup.ts';
 import { openStore, redactUrl } from './store/open.ts';
 import { limitsFromEnv } from './transport/limits.ts';
+import { clusterFromEnv } from './cluster/config.ts';
 
 /** Wiring only: configuration from the environment, real store, listen, print where to go. */
 const env = process.env;
@@ -17,11 +18,13 @@ const log = createLogger(level, format);
 
 if (!env.TLS_CERT !== !env.TLS_KEY) throw new Error('TLS_CERT and TLS_KEY go together: set both (https) or neither (http)');
 const dataDir = resolve(env.DATA_DIR ?? resolve(root, 'data'));
+const cluster = clusterFromEnv(env);
 const store = await openStore({ dataDir, databaseUrl: env.DATABASE_URL, log });
 const app = await createApp({
   store,
   log,
   limits: limitsFromEnv(),
+  cluster,
   config: {
     clientDir: resolve(env.CLIENT_DIR ?? resolve(root, 'dist/client')),
     lessonsDir: resolve(env.LESSONS_DIR ?? resolve(root, 'lessons')),

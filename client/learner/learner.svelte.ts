@@ -341,6 +341,9 @@ export class Learner {
       this.#forget(res.error.code === 'session_ended' ? 'ended' : '');
     } else if (res.error.code === 'timeout' && this.channel.connected) {
       void this.#resume();
+    } else if (res.error.code === 'owner_unavailable' && this.channel.connected) {
+      // The class is moving to another server process: ask again shortly.
+      setTimeout(() => void this.#resume(), 1000);
     }
   }
 

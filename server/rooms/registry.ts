@@ -6,6 +6,19 @@ import { renderSteps } from './markdown.ts';
 import { staffView } from '../engine/views.ts';
 import { randomClassCode, randomId, randomShortCode } from '../lib/ids.ts';
 import { Room, type RoomDeps } from './room.ts';
+import type { SessionStarted } from '../engine/events.ts';
+import type { SessionState } from '../engine/state.ts';
+import type { Store } from '../store/store.ts';
+
+/** How a cluster takes part (server/cluster/): what a failed write does, how a session is created. */
+export interface Ownership {
+  /** A write of this room failed (storage down, lease lost): the cluster drops it and rebuilds later. */
+  onStoreFailure(room: Room, err: unknown): void;
+  /** Store the new session under this process's lease; the store its room writes through (appends carry the lease). */
+  create(started: SessionStarted): Promise<Store>;
+  /** Is a class code in use by an open session anywhere? */
+  codeTaken(code: string): Promise<boolean>;
+}
 
 /** The live sessions this process owns, found by id, class code or learner token. */
 export class Rooms {
@@ -14,11 +27,15 @@ export class Rooms {
   readonly #deps: RoomDeps;
   readonly #log: RoomDeps['log'];
 
-  constructor(deps: Omit<RoomDeps, 'onStoreFailure' | 'onEnded'>) {
+  readonly #ownership: Ownership | undefined;
+
+  constructor(deps: Omit<RoomDeps, 'onStoreFailure' | 'onEnded'>, ownership?: Ownership) {
     this.#log = deps.log;
+    this.#ownership = ownership;
     this.#deps = {
       ...deps,
       onStoreFailure: (room, err) => {
+        if (ownership) return ownership.onStoreFailure(room, err);
         deps.log.error({ err, sessionId: room.id }, 'event append failed; rebuilding the session from storage');
         void this.#rebuild(room);
       },
@@ -54,7 +71,7 @@ export class Rooms {
 
   async start(lesson: Lesson, instructorId: string): Promise<Room> {
     let code = randomClassCode();
-    while (this.#byCode.has(code)) code = randomClassCode();
+    while (this.#byCode.has(code) || (await this.#ownership?.codeTaken(code))) code = randomClassCode();
     const started = startSession({
       sessionId: randomId(9),
       code,
@@ -63,9 +80,25 @@ export class Rooms {
       lesson,
       now: this.#deps.now(),
     });
-    await this.#deps.store.createSession(started);
-    const room = new Room(fold([started]), this.#deps);
+    const store = this.#ownership ? await this.#ownership.create(started) : (await this.#deps.store.createSession(started), this.#deps.store);
+    const room = new Room(fold([started]), { ...this.#deps, store });
     this.#add(room);
+    return room;
+  }
+
+  /** Hold a session rebuilt from its events, its writes going through `store` (a cluster's leased view). */
+  adopt(state: SessionState, store: Store): Room {
+    const room = new Room(state, { ...this.#deps, store });
+    const before = this.#byId.get(room.id);
+    if (before) this.retire(before);
+    this.#add(room);
+    return room;
+  }
+
+  /** Let go of a room this process no longer owns: its timers stop, it is forgotten; the store keeps its events. */
+  drop(sessionId: string): Room | undefined {
+    const room = this.#byId.get(sessionId);
+    if (room) this.retire(room);
     return room;
   }
 

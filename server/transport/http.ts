@@ -9,6 +9,7 @@ import { exportResults, learnersCsv, questionsCsv, stepsCsv, tasksCsv } from '..
 import { anonymousResults } from '../engine/results.ts';
 import type { ExportLang } from '../../shared/i18n/export.ts';
 import type { Rooms } from '../rooms/registry.ts';
+import type { Directory } from '../cluster/directory.ts';
 import type { Store } from '../store/store.ts';
 import { Auth, hashPassword, verifyPassword } from './auth.ts';
 import { badRequest, send } from './respond.ts';
@@ -21,6 +22,8 @@ import type { RegisterFigures } from '../rooms/register.ts';
 export interface HttpDeps {
   store: Store;
   rooms: Rooms;
+  /** Open sessions wherever they are owned (a cluster). */
+  directory: Directory;
   auth: Auth;
   log: Logger;
   now: () => number;
@@ -242,8 +245,8 @@ export function apiRouter(deps: HttpDeps): express.Router {
       const attempt = await deps.limits.attempt({ codeAddr: req.socket.remoteAddress ?? '' });
       if (attempt.blocked) return send(res, fail('rate_limited'));
       const code = ClassCode.safeParse(String(req.params.file).replace(/\.svg$/, ''));
-      const room = code.success ? rooms.byCode(code.data) : undefined;
-      if (!room?.isOpen) return send(res, fail('unknown_code'));
+      const room = code.success ? await deps.directory.byCode(code.data) : undefined;
+      if (!room || !(await room.isOpen())) return send(res, fail('unknown_code'));
       attempt.succeeded();
       const svg = await QRCode.toString(room.joinUrl, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
       res.type('image/svg+xml').setHeader('Cache-Control', 'no-store');
@@ -251,7 +254,7 @@ export function apiRouter(deps: HttpDeps): express.Router {
     }),
   );
 
-  api.use(registerRoutes({ store, rooms, auth, figures: deps.figures, now: deps.now, baseUrl: () => deps.lanUrls()[0] }));
+  api.use(registerRoutes({ store, rooms, directory: deps.directory, auth, figures: deps.figures, now: deps.now, baseUrl: () => deps.lanUrls()[0] }));
 
   api.use((_req, res) => send(res, fail('not_found')));
   // Body parser errors (bad JSON, too large) and bugs: a clear code, never a stack trace.

@@ -19,6 +19,7 @@ import { randomId } from '../lib/ids.ts';
 import { parsePeopleCsv, peopleCsv, progressCsv } from '../lib/register-csv.ts';
 import type { RegisterFigures } from '../rooms/register.ts';
 import type { Rooms } from '../rooms/registry.ts';
+import type { Directory } from '../cluster/directory.ts';
 import type { AuditRecord, NewPerson } from '../store/register-port.ts';
 import type { Store } from '../store/store.ts';
 import type { Auth } from './auth.ts';
@@ -27,6 +28,8 @@ import { badRequest, send } from './respond.ts';
 export interface RegisterRoutesDeps {
   store: Store;
   rooms: Rooms;
+  /** Open sessions wherever they are owned (a cluster). */
+  directory?: Directory;
   auth: Auth;
   figures: RegisterFigures;
   now: () => number;
@@ -60,7 +63,7 @@ async function freshCards(store: Store, n: number): Promise<string[]> {
 }
 
 /** The register's API (docs/register.md): signed-in instructors only, every change audited. */
-export function registerRoutes({ store, rooms, auth, figures, now, baseUrl }: RegisterRoutesDeps): express.Router {
+export function registerRoutes({ store, rooms, directory, auth, figures, now, baseUrl }: RegisterRoutesDeps): express.Router {
   const api = express.Router();
   // Instructors only: never helpers, tablets or the projector (their requests carry no instructor cookie).
   const route = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => {
@@ -315,10 +318,8 @@ export function registerRoutes({ store, rooms, auth, figures, now, baseUrl }: Re
     route(async (_req, res) => {
       const board: FestivalBoard = {
         at: now(),
-        classes: rooms
-          .open()
-          .map((r) => r.festivalView())
-          .sort((a, b) => a.startedAt - b.startedAt),
+        // Every process's classes when there are several (server/cluster/directory.ts).
+        classes: (directory ? await directory.festival() : rooms.open().map((r) => r.festivalView())).sort((a, b) => a.startedAt - b.startedAt),
       };
       send(res, { ok: true, data: board });
     }),

@@ -22,8 +22,10 @@ import type { Command, ServerFields } from '../engine/commands.ts';
 import type { Actor } from '../engine/state.ts';
 import { helperView } from '../engine/views.ts';
 import { randomId, sha256 } from '../lib/ids.ts';
-import type { Broadcaster, Room } from '../rooms/room.ts';
+import type { Broadcaster } from '../rooms/room.ts';
 import type { Rooms } from '../rooms/registry.ts';
+import type { Directory } from '../cluster/directory.ts';
+import { OwnerUnavailableError, type RoomHandle } from '../cluster/handle.ts';
 import type { Auth } from './auth.ts';
 import { badRequest } from './respond.ts';
 import { RateCounter, type LimitKeys, type Limits, type LimitsConfig } from './limits.ts';
@@ -38,9 +40,12 @@ const displayRoom = (sessionId: string) => `display:${sessionId}`;
 
 type Refusal = { ok: false; error: ErrorBody };
 
-/** Where a room command goes and who sends it; a learner's own view answers their commands. */
+/**
+ * Where a room command goes and who sends it; a learner's own view answers their commands. The room
+ * is a handle: this process's room, or the owner's in a cluster (the command and its ack travel there).
+ */
 interface Target {
-  room: Room;
+  room: RoomHandle;
   actor: Actor;
   learnerId?: string;
 }
@@ -78,8 +83,8 @@ function toCommand(name: string, payload: Record<string, unknown>): Command {
 }
 
 /** The ack of a room command that succeeded, as the table says. */
-function replyOf(reply: string, target: Target, command: Command): unknown {
-  if (reply === 'me') return target.room.meView(target.learnerId!)!;
+async function replyOf(reply: string, target: Target, command: Command): Promise<unknown> {
+  if (reply === 'me') return (await target.room.meView(target.learnerId!))!;
   if (reply === 'run') return { runId: (command as Extract<Command, { runId: string }>).runId };
   return null;
 }
@@ -111,7 +116,7 @@ function bind<T extends CommandTable>(socket: Socket, binding: Binding<T>, log: 
     const result = await target.room.dispatch(command, target.actor);
     if (!result.ok) return result;
     binding.after?.[name]?.();
-    return { ok: true, data: replyOf(entry.reply, target, command) };
+    return { ok: true, data: await replyOf(entry.reply, target, command) };
   };
   for (const name of Object.keys(table) as (keyof T & string)[]) {
     on(name, async (payload, ack) => {
@@ -130,6 +135,8 @@ function bind<T extends CommandTable>(socket: Socket, binding: Binding<T>, log: 
         if (!(await rate.take(socket.id))) return reply(fail('rate_limited'));
         reply(await run(name, parsed.data as Record<string, unknown>));
       } catch (err) {
+        // The session's owner is out of reach (moving, storage down): nothing was applied, the client retries.
+        if (err instanceof OwnerUnavailableError) return reply(fail('owner_unavailable'));
         log.error({ err, event: name }, 'command failed');
         reply(fail('internal'));
       }
@@ -160,6 +167,8 @@ export function socketBroadcaster(io: Server): Broadcaster {
 
 export interface SocketDeps {
   rooms: Rooms;
+  /** Live sessions wherever they are owned (this process, or another one of the cluster). */
+  directory: Directory;
   auth: Auth;
   log: Logger;
   limits: Limits;
@@ -185,11 +194,15 @@ const signInRoom = (sessionKey: string) => `signin:${sessionKey}`;
  * A guessed code (class or helper code) looked up under the guessing limits of `keys`: the attempt is
  * reserved on arrival (so a burst of packets cannot all be checked) and kept when the code is wrong.
  */
-async function guessedRoom(limits: Limits, keys: LimitKeys, find: () => Room | undefined): Promise<Room | 'limited' | undefined> {
+async function guessedRoom(
+  limits: Limits,
+  keys: LimitKeys,
+  find: () => Promise<RoomHandle | undefined>,
+): Promise<RoomHandle | 'limited' | undefined> {
   const attempt = await limits.attempt(keys);
   if (attempt.blocked) return 'limited';
-  const room = find();
-  if (!room?.isOpen) return undefined;
+  const room = await find();
+  if (!room || !(await room.isOpen())) return undefined;
   attempt.succeeded();
   return room;
 }
@@ -232,7 +245,7 @@ async function cardHolders(
 /** Guessing limits per address and per connection. */
 const codeKeys = (socket: Socket): LimitKeys => ({ codeAddr: socket.handshake.address, codeConn: socket.id });
 
-function attachLearners(io: Server, { rooms, log, limits, isLocal, people, tabletCode }: SocketDeps): void {
+function attachLearners(io: Server, { rooms, directory, log, limits, isLocal, people, tabletCode }: SocketDeps): void {
   const learners = io.of(Namespaces.learner);
   const c = limits.config;
   const perSocket = new RateCounter(c.commandsPerSocketPerSecond, 1, 'learner-socket');
@@ -251,33 +264,50 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal, people, table
   const addedBy = new Map<string, number>();
   learners.on('connection', (raw) => {
     const socket = raw as Socket<LearnerClientEvents, LearnerServerEvents>;
-    let bound: { room: Room; learnerId: string } | null = null;
+    // By session id: the room is looked up per command, so a session that changes owner is followed.
+    let bound: { sessionId: string; learnerId: string } | null = null;
     const address = socket.handshake.address;
     closeIfUnbound(socket, c.unboundSocketMs, () => bound !== null);
 
-    const bindTo = async (room: Room, learnerId: string) => {
-      if (bound?.room === room && bound.learnerId === learnerId) return; // bound at the handshake already
+    const bindTo = async (room: RoomHandle, learnerId: string) => {
+      if (bound?.sessionId === room.id && bound.learnerId === learnerId) return; // bound at the handshake already
       if (bound) unbind();
       // Another tablet with this learner's token: it is told, and sent back to its join screen.
       const others = learners.in(learnerRoom(learnerId)).except(socket.id);
       others.emit('learner:taken-over', {});
       others.disconnectSockets(true);
-      bound = { room, learnerId };
+      bound = { sessionId: room.id, learnerId };
       await socket.join([classRoom(room.id), learnerRoom(learnerId)]);
-      room.connect(learnerId);
+      directory.connect(room.id, learnerId);
     };
     const unbind = () => {
       if (!bound) return;
-      void socket.leave(classRoom(bound.room.id));
+      void socket.leave(classRoom(bound.sessionId));
       void socket.leave(learnerRoom(bound.learnerId));
-      bound.room.disconnect(bound.learnerId);
+      directory.disconnect(bound.sessionId, bound.learnerId);
       bound = null;
     };
     socket.on('disconnect', unbind);
-    // The resume token in the handshake binds the socket before any command it buffered is read.
+    // The resume token in the handshake binds the socket before any command it buffered is run:
+    // the lookup may travel to the store, so commands wait for it.
     const handshake = LearnerAuth.safeParse(socket.handshake.auth);
-    const resumed = handshake.success && handshake.data.token ? rooms.byToken(sha256(handshake.data.token)) : undefined;
-    if (resumed) bindTo(resumed.room, resumed.learnerId).catch((err: unknown) => log.error({ err }, 'handshake resume failed'));
+    let binding: Promise<void> | null = null;
+    if (handshake.success && handshake.data.token) {
+      const hash = sha256(handshake.data.token);
+      binding = directory
+        .byToken(hash)
+        .then((resumed) => (resumed && socket.connected ? bindTo(resumed.room, resumed.learnerId) : undefined))
+        .catch((err: unknown) => log.warn({ err: String(err) }, 'handshake resume failed'))
+        .finally(() => (binding = null));
+    }
+    /** The room a bound learner's command goes to, wherever it is owned now. */
+    const boundRoom = async (): Promise<{ room: RoomHandle; learnerId: string } | Refusal> => {
+      if (binding) await binding;
+      if (!bound) return fail('unauthorized', 'Join a class first.');
+      const { sessionId, learnerId } = bound;
+      const room = await directory.get(sessionId);
+      return room ? { room, learnerId } : fail('session_ended');
+    };
 
     bind(
       socket,
@@ -285,8 +315,9 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal, people, table
         table: learnerTable,
         // Every room command of a learner is the bound learner's own.
         target: async (name) => {
-          if (!bound) return fail('unauthorized', 'Join a class first.');
-          const { room, learnerId } = bound;
+          const found = await boundRoom();
+          if ('ok' in found) return found;
+          const { room, learnerId } = found;
           const rate = perLearner[name];
           if (rate && !(await rate.take(learnerId))) return fail('rate_limited');
           return { room, actor: { role: 'learner', learnerId }, learnerId };
@@ -294,7 +325,7 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal, people, table
         after: { 'learner:leave': unbind },
         handlers: {
           'learner:join': async ({ code, name, card, partners, partnerCards, seat, token }) => {
-            const room = await guessedRoom(limits, codeKeys(socket), () => rooms.byCode(code));
+            const room = await guessedRoom(limits, codeKeys(socket), () => directory.byCode(code));
             if (room === 'limited') return fail('rate_limited');
             if (!room) return fail('unknown_code');
             // Cards are guessed like class codes: a wrong one counts against the same limits.
@@ -303,7 +334,7 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal, people, table
             const holder = card ? cards[0] : undefined;
             const partnerPeople = card ? cards.slice(1) : cards;
             const tokenHash = sha256(token);
-            const known = room.learnerIdForToken(tokenHash);
+            const known = await room.learnerIdForToken(tokenHash);
             const addrKey = `${room.id}|${address}`;
             const counted = known === undefined && !isLocal(address);
             if (counted) {
@@ -333,7 +364,7 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal, people, table
               if (result.error.code === 'class_full') log.warn({ sessionId: room.id }, 'class is full');
               return result;
             }
-            const id = room.learnerIdForToken(tokenHash)!;
+            const id = (await room.learnerIdForToken(tokenHash))!;
             // The joined event is durable: tie each card's person to their row of this session (an upsert, so a retried join repairs a lost link).
             if (people) {
               const firstCardSlot = partners?.length ?? 0;
@@ -341,18 +372,21 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal, people, table
               for (const [i, p] of partnerPeople.entries()) await people.link(room.id, `${id}.${firstCardSlot + i + 1}`, p.id);
             }
             await bindTo(room, id);
-            return { ok: true, data: room.learnerSnapshot(id)! };
+            return { ok: true, data: (await room.learnerSnapshot(id))! };
           },
           'learner:resume': async ({ token }) => {
-            const found = rooms.byToken(sha256(token));
+            if (binding) await binding;
+            const found = await directory.byToken(sha256(token));
             if (!found) return fail('unknown_token');
             await bindTo(found.room, found.learnerId);
-            return { ok: true, data: found.room.learnerSnapshot(found.learnerId)! };
+            const snapshot = await found.room.learnerSnapshot(found.learnerId);
+            return snapshot ? { ok: true, data: snapshot } : fail('unknown_token');
           },
           'learner:ping': async ({ rttMs }) => {
-            if (!bound) return fail('unauthorized', 'Join a class first.');
-            if (!(await ping.take(bound.learnerId))) return fail('rate_limited');
-            if (rttMs !== null) bound.room.reportRtt(bound.learnerId, rttMs);
+            const found = await boundRoom();
+            if ('ok' in found) return found;
+            if (!(await ping.take(found.learnerId))) return fail('rate_limited');
+            if (rttMs !== null) await found.room.reportRtt(found.learnerId, rttMs);
             return { ok: true, data: { now: rooms.now() } };
           },
           // The label is the tablet's own (kept in its browser): the server only checks the staff code,
@@ -361,7 +395,7 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal, people, table
             // Reserved on arrival like every guessed code, whichever of the two codes it turns out to be.
             const attempt = await limits.attempt(codeKeys(socket));
             if (attempt.blocked) return fail('rate_limited');
-            if (helperCode !== tabletCode() && !rooms.byHelperCode(helperCode)?.isOpen) return fail('unknown_code');
+            if (helperCode !== tabletCode() && !(await (await directory.byHelperCode(helperCode))?.isOpen())) return fail('unknown_code');
             attempt.succeeded();
             return { ok: true, data: { seat } };
           },
@@ -373,7 +407,7 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal, people, table
   });
 }
 
-function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void {
+function attachStaff(io: Server, { rooms, directory, auth, log, limits }: SocketDeps): void {
   const staff = io.of(Namespaces.staff);
   const perSocket = new RateCounter(limits.config.commandsPerSocketPerSecond, 1, 'staff-socket');
   // Instructors by their sign-in cookie; helpers by the session's helper code (and only that session).
@@ -381,7 +415,7 @@ function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void
     const helper = HelperAuth.safeParse(socket.handshake.auth);
     if (helper.success) {
       void (async () => {
-        const room = await guessedRoom(limits, { codeAddr: socket.handshake.address }, () => rooms.byHelperCode(helper.data.helperCode));
+        const room = await guessedRoom(limits, { codeAddr: socket.handshake.address }, () => directory.byHelperCode(helper.data.helperCode));
         if (room === 'limited') return next(new Error('rate_limited'));
         if (!room) return next(new Error('unknown_code'));
         socket.data.actor = { role: 'helper', helperId: sha256(helper.data.token).slice(0, 16), name: helper.data.name };
@@ -412,11 +446,11 @@ function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void
     if (signIn) void socket.join(signInRoom(signIn));
     // A helper's phone knows only the helper code: it is put in its session's staff room at once.
     if (only !== undefined) {
-      const room = rooms.get(only);
-      if (room) {
-        void socket.join(helperRoom(only));
-        socket.emit('staff:view', helperView(room.staffView()));
-      }
+      void socket.join(helperRoom(only));
+      directory
+        .get(only)
+        .then(async (room) => room && socket.emit('staff:view', helperView(await room.staffView())))
+        .catch((err: unknown) => log.warn({ err: String(err) }, 'helper view not sent'));
     }
 
     bind(
@@ -426,7 +460,7 @@ function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void
         // A helper acts only in their own session, and only where the table says staff (not the instructor only).
         target: async (_name, by, { sessionId }) => {
           if (typeof sessionId !== 'string' || !mayAccess(sessionId)) return fail('forbidden');
-          const room = rooms.get(sessionId);
+          const room = await directory.get(sessionId);
           if (!room) return fail('not_found');
           if (by === 'instructor' && actor.role !== 'instructor') return fail('forbidden');
           return { room, actor };
@@ -434,8 +468,8 @@ function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void
         handlers: {
           'staff:watch': async ({ sessionId }) => {
             if (!mayAccess(sessionId)) return fail('forbidden');
-            const room = rooms.get(sessionId);
-            const view = room ? room.staffView() : await rooms.archivedStaffView(sessionId);
+            const room = await directory.get(sessionId);
+            const view = room ? await room.staffView() : await rooms.archivedStaffView(sessionId);
             if (!view) return fail('not_found');
             for (const joined of socket.rooms) if (joined.startsWith('staff:') || joined.startsWith('helpers:')) await socket.leave(joined);
             if (only !== undefined) {
@@ -453,7 +487,7 @@ function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void
   });
 }
 
-function attachDisplay(io: Server, { rooms, log, limits }: SocketDeps): void {
+function attachDisplay(io: Server, { directory, log, limits }: SocketDeps): void {
   const perSocket = new RateCounter(limits.config.commandsPerSocketPerSecond, 1, 'display-socket');
   io.of(Namespaces.display).on('connection', (raw) => {
     const socket = raw as Socket<DisplayClientEvents, DisplayServerEvents>;
@@ -467,13 +501,13 @@ function attachDisplay(io: Server, { rooms, log, limits }: SocketDeps): void {
         target: async () => fail('forbidden'),
         handlers: {
           'display:watch': async ({ code }) => {
-            const room = await guessedRoom(limits, codeKeys(socket), () => rooms.byCode(code));
+            const room = await guessedRoom(limits, codeKeys(socket), () => directory.byCode(code));
             if (room === 'limited') return fail('rate_limited');
             if (!room) return fail('unknown_code');
             for (const joined of socket.rooms) if (joined !== socket.id) await socket.leave(joined);
             await socket.join(displayRoom(room.id));
             watching = true;
-            return { ok: true, data: room.displayView() };
+            return { ok: true, data: await room.displayView() };
           },
         },
       },

@@ -41,6 +41,7 @@ export const common: vi.Shape<typeof vi.common> = {
   'error.seat_out_of_grid': 'That place is outside the seat map.',
   'error.id_reused': 'That was already sent for something else. Please try again.',
   'error.internal': 'The server had a problem. Please try again.',
+  'error.owner_unavailable': 'The class is moving to another server. Nothing was lost; please try again in a moment.',
   'error.backup_external': 'This server keeps its data in a PostgreSQL database: the technician backs it up with pg_dump (see docs/deployment.md), not from here.',
   'error.unknown_card': 'No learner card has this code. Check the digits on the card.',
   'error.invalid_csv': 'Some rows of the file are wrong; nobody was imported.',

@@ -39,6 +39,7 @@ export const common = {
   'error.seat_out_of_grid': 'Chỗ này nằm ngoài sơ đồ lớp.',
   'error.id_reused': 'Việc này đã được gửi cho việc khác. Xin thử lại.',
   'error.internal': 'Máy chủ gặp lỗi. Hãy thử lại.',
+  'error.owner_unavailable': 'Lớp học đang chuyển sang máy chủ khác. Không mất gì cả; xin thử lại sau giây lát.',
   'error.backup_external': 'Máy chủ này lưu dữ liệu trong cơ sở dữ liệu PostgreSQL: người phụ trách kỹ thuật sao lưu bằng pg_dump (xem docs/deployment.md), không sao lưu tại đây.',
   'error.unknown_card': 'Không tìm thấy thẻ học viên có mã này. Hãy xem lại các số trên thẻ.',
   'error.invalid_csv': 'Có dòng sai trong tệp; chưa nhập người nào.',

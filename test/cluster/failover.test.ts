@@ -1,0 +1,251 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Socket } from 'socket.io-client';
+import type { Question } from '../../shared/lesson/question.ts';
+import type { Ack } from '../../shared/protocol/errors.ts';
+import type { ClassView, LearnerSnapshot, SessionResults, StaffView } from '../../shared/protocol/views.ts';
+import { openPostgresStore } from '../../server/store/postgres.ts';
+import { LeaseLostError } from '../../server/store/store.ts';
+import { api, setupInstructor, startSession, token, unwrap } from '../support/server.ts';
+import { pgAvailable, redisAvailable } from '../support/services.ts';
+import {
+  ask,
+  clientSocket,
+  closeClients,
+  disconnects,
+  leaseRow,
+  nginxAvailable,
+  spreadAddresses,
+  startCluster,
+  storedEvents,
+  until,
+  waitOn,
+  type Cluster,
+} from '../support/cluster.ts';
+
+const file = 'test/cluster/failover.test.ts';
+const services = (await pgAvailable(file)) && (await redisAvailable(file));
+const ready = services && nginxAvailable(file);
+
+const question: Question = {
+  id: 'q-failover',
+  kind: 'single',
+  prompt: 'Mã OTP có được đưa cho người khác không?',
+  options: [
+    { id: 'yes', text: 'Có' },
+    { id: 'no', text: 'Không' },
+  ],
+  correct: 'no',
+};
+
+/**
+ * A tablet as the learner page behaves: the resume token in the handshake, and on every
+ * (re)connection a `learner:resume`, asked again while the class is moving between processes.
+ */
+function tablet(url: string, localAddress: string, tok: string) {
+  const socket = clientSocket(url, '/learner', { localAddress, auth: { token: tok } });
+  const state = { bound: false, resumes: 0 };
+  const resume = async (): Promise<void> => {
+    if (!socket.connected) return;
+    const res = await ask<LearnerSnapshot>(socket, 'learner:resume', { token: tok }, 5000).catch(
+      (): Ack<LearnerSnapshot> => ({ ok: false, error: { code: 'internal', message: 'timeout' } }),
+    );
+    if (res.ok) {
+      state.bound = true;
+      state.resumes++;
+    } else if (socket.connected) setTimeout(() => void resume(), 200);
+  };
+  socket.on('disconnect', () => (state.bound = false));
+  socket.on('connect', () => void resume());
+  return { socket, state };
+}
+
+describe.skipIf(!ready)('a session survives its process', () => {
+  let cluster: Cluster | undefined;
+  afterEach(async (ctx) => {
+    closeClients();
+    if (ctx.task.result?.state === 'fail') {
+      console.warn(disconnects.join('\n'));
+      for (const n of cluster?.nodes ?? []) console.warn(`${n.id} alive=${n.alive()}\n${n.lines.filter((l) => !l.includes('"level":30')).slice(-15).join('\n')}`);
+    }
+    await cluster?.teardown();
+    cluster = undefined;
+  });
+
+  async function classOf(leaseMs: number, perNode: number) {
+    cluster = await startCluster({ count: 2, leaseMs });
+    const nginx = cluster.nginx!;
+    const [p1, p2] = cluster.nodes.map((n) => n.port);
+    const spread = await spreadAddresses(nginx, [p1, p2], perNode + 1);
+    const { cookie } = await setupInstructor(nginx.url);
+    const session = await startSession(nginx.url, cookie);
+    const ownerId = (await leaseRow(cluster.db.url, session.id))!.owner;
+    const dying = cluster.nodes.find((n) => n.id === ownerId)!;
+    const survivor = cluster.nodes.find((n) => n !== dying)!;
+    // The console sits on the process that survives; half the tablets on each.
+    const staff = clientSocket(nginx.url, '/staff', { localAddress: spread.get(survivor.port)![perNode], cookie });
+    unwrap(await ask<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
+    const tablets: { socket: Socket; state: { bound: boolean; resumes: number }; i: number; onDying: boolean }[] = [];
+    let i = 0;
+    for (const [port, addresses] of spread) {
+      for (const address of addresses.slice(0, perNode)) {
+        const n = i++;
+        const t = tablet(nginx.url, address, token(n));
+        unwrap(await ask<LearnerSnapshot>(t.socket, 'learner:join', { code: session.code, name: `HV ${n}`, token: token(n) }));
+        tablets.push({ ...t, i: n, onDying: port === dying.port });
+      }
+    }
+    unwrap(await ask(staff, 'step:push', { sessionId: session.id, step: 0 }));
+    await waitOn<StaffView>(staff, 'staff:view', (v) => v.roster.length === tablets.length && v.roster.every((r) => r.connected));
+    return { cluster, nginx, cookie, session, dying, survivor, staff, tablets };
+  }
+
+  it('SIGKILL the owner mid-quiz: the other process takes the session within the lease, keeps every acknowledged answer, closes the question on time, and every tablet comes back by itself', async () => {
+    const leaseMs = 2000;
+    const { cluster, nginx, cookie, session, dying, survivor, staff, tablets } = await classOf(leaseMs, 3);
+    const { runId } = unwrap(await ask<{ runId: string }>(staff, 'quiz:open', { sessionId: session.id, source: { question }, timeLimit: 10 }));
+    const opened = await waitOn<StaffView>(staff, 'staff:view', (v) => v.quiz?.runId === runId);
+    const deadline = opened.quiz!.deadline!;
+    const acknowledged: string[] = [];
+    // Half the class answers before the crash, through both processes.
+    for (const t of tablets.filter((_, k) => k % 2 === 0)) {
+      const answerId = `before-${t.i}-000`;
+      unwrap(await ask(t.socket, 'quiz:answer', { runId, answerId, value: { kind: 'single', option: 'no' } }));
+      acknowledged.push(answerId);
+    }
+
+    const killedAt = Date.now();
+    dying.proc.kill('SIGKILL');
+    await dying.exited;
+    const takenAt = await until('the survivor to own the session', async () => {
+      const lease = await leaseRow(cluster.db.url, session.id);
+      return lease?.owner === survivor.id && !lease.expired && Date.now();
+    }, 30_000, 25);
+    console.log(`${file}: owner killed → session taken over in ${takenAt - killedAt} ms (lease ${leaseMs} ms)`);
+    // At most a lease (the last renewal was at most a third of it before the kill) plus one orphan scan (a third), with room for a loaded machine.
+    expect(takenAt - killedAt).toBeLessThanOrEqual(leaseMs * 2 + 1000);
+
+    // Every tablet is back (those of the dead process through nginx to the survivor), nobody touched them.
+    await until('every tablet to be bound again', () => tablets.every((t) => t.socket.connected && t.state.bound), 30_000);
+    for (const t of tablets.filter((x) => x.onDying)) expect(t.state.resumes).toBeGreaterThanOrEqual(2);
+    await waitOn<StaffView>(staff, 'staff:view', (v) => v.roster.every((r) => r.connected) && v.quiz?.answered === acknowledged.length, 20_000);
+
+    // The other half answers after the crash (if the deadline has not passed yet: each ack is then "quiz_closed", never lost).
+    for (const t of tablets.filter((_, k) => k % 2 === 1)) {
+      const answerId = `after-${t.i}-000`;
+      const ack = await ask(t.socket, 'quiz:answer', { runId, answerId, value: { kind: 'single', option: 'yes' } });
+      if (ack.ok) acknowledged.push(answerId);
+      else expect(ack.error.code).toBe('quiz_closed');
+    }
+
+    // The deadline still closes the question, on the new owner's timer.
+    await Promise.all(tablets.map((t) => waitOn<ClassView>(t.socket, 'class', (c) => c.quiz?.runId === runId && c.quiz.status === 'closed', 30_000)));
+    expect(Date.now()).toBeGreaterThanOrEqual(deadline - 5);
+
+    const results = unwrap((await api<SessionResults>(nginx.url, 'GET', `/api/sessions/${session.id}.json`, undefined, cookie)).ack);
+    expect(results.questions[0]).toMatchObject({ runId, answered: acknowledged.length });
+    const events = await storedEvents(cluster.db.url, session.id);
+    const stored = events.filter((e) => e.type === 'quiz:answered').map((e) => (JSON.parse(String(e.body)) as { answerId: string }).answerId);
+    expect(stored.sort()).toEqual([...acknowledged].sort());
+    expect(events.filter((e) => e.type === 'quiz:closed')).toHaveLength(1);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, k) => events[0].seq + k));
+  }, 120_000);
+
+  it('a process without the session dies: its learners are shown disconnected at the owner, the class goes on', async () => {
+    cluster = await startCluster({ count: 2, leaseMs: 1500 });
+    const nginx = cluster.nginx!;
+    const [p1, p2] = cluster.nodes.map((n) => n.port);
+    const spread = await spreadAddresses(nginx, [p1, p2], 3);
+    const { cookie } = await setupInstructor(nginx.url);
+    const session = await startSession(nginx.url, cookie);
+    const ownerId = (await leaseRow(cluster.db.url, session.id))!.owner;
+    const owner = cluster.nodes.find((n) => n.id === ownerId)!;
+    const other = cluster.nodes.find((n) => n !== owner)!;
+    const staff = clientSocket(nginx.url, '/staff', { localAddress: spread.get(owner.port)![2], cookie });
+    unwrap(await ask<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
+    const ids = new Map<string, boolean>();
+    let n = 0;
+    for (const [port, addresses] of spread) {
+      for (const address of addresses.slice(0, 2)) {
+        const i = n++;
+        // No reconnection: what is checked is the owner forgetting sockets it was never told had closed.
+        const socket = clientSocket(nginx.url, '/learner', { localAddress: address, reconnection: false });
+        const snap = unwrap(await ask<LearnerSnapshot>(socket, 'learner:join', { code: session.code, name: `HV ${i}`, token: token(i) }));
+        ids.set(snap.me.learnerId, port === other.port);
+      }
+    }
+    await waitOn<StaffView>(staff, 'staff:view', (v) => v.roster.length === 4 && v.roster.every((r) => r.connected));
+    other.proc.kill('SIGKILL');
+    await other.exited;
+    const view = await waitOn<StaffView>(staff, 'staff:view', (v) => v.roster.every((r) => r.connected === !ids.get(r.id)), 20_000);
+    expect(view.roster.filter((r) => !r.connected)).toHaveLength(2);
+    expect((await leaseRow(cluster.db.url, session.id))!.owner).toBe(owner.id);
+  }, 120_000);
+
+  it('SIGSTOP the owner past its lease, another takes over, SIGCONT: the old owner is refused, gives the room up, and no event is lost or doubled', async () => {
+    const leaseMs = 1500;
+    const { cluster, nginx, cookie, session, dying: frozen, survivor, staff, tablets } = await classOf(leaseMs, 2);
+    const before = (await leaseRow(cluster.db.url, session.id))!;
+    const { runId } = unwrap(await ask<{ runId: string }>(staff, 'quiz:open', { sessionId: session.id, source: { question }, timeLimit: null }));
+    await Promise.all(tablets.map((t) => waitOn<ClassView>(t.socket, 'class', (c) => c.quiz?.runId === runId)));
+
+    frozen.proc.kill('SIGSTOP');
+    try {
+      await until('the other process to own the session', async () => {
+        const lease = await leaseRow(cluster.db.url, session.id);
+        return lease?.owner === survivor.id && !lease.expired;
+      }, 30_000, 25);
+      // Commands reach the new owner (from the console and the tablets on its process) while the old one sleeps.
+      unwrap(await ask(staff, 'quiz:show-results', { sessionId: session.id, runId, show: true }));
+      // A tablet of the frozen process answers now: its bytes wait in the kernel until SIGCONT.
+      const late = tablets.find((t) => t.onDying)!;
+      const pending = ask(late.socket, 'quiz:answer', { runId, answerId: `frozen-${late.i}-00`, value: { kind: 'single', option: 'no' } }, 30_000);
+      pending.catch(() => undefined); // awaited below; a failure before that must not go unhandled
+      for (const t of tablets.filter((x) => !x.onDying)) unwrap(await ask(t.socket, 'quiz:answer', { runId, answerId: `live-${t.i}-000`, value: { kind: 'single', option: 'yes' } }));
+
+      frozen.proc.kill('SIGCONT');
+      // The old owner's write with its old fence is refused by the store, whoever tries it.
+      const probe = await openPostgresStore(cluster.db.url, { poolSize: 1 });
+      try {
+        const seq = (await storedEvents(cluster.db.url, session.id)).at(-1)!.seq;
+        await expect(probe.appendEvents(session.id, seq, [{ type: 'step:pushed', step: 0, at: Date.now() } as never], { owner: before.owner, fence: before.fence })).rejects.toBeInstanceOf(LeaseLostError);
+      } finally {
+        await probe.close();
+      }
+      // The frozen process wakes and runs the answer that waited for it. Usually before it has heard
+      // of the takeover: its append is refused by the fencing number, the tablet is told to retry
+      // (nothing half-applied) and the process gives the room up. If a refused renewal got there
+      // first, the room is already gone and the answer goes to the new owner. Either way: once.
+      const lateAck = await pending;
+      if (!lateAck.ok) {
+        expect(lateAck.error.code).toBe('owner_unavailable');
+        await until('the old owner to log its refused append', () => frozen.lines.some((l) => l.includes('lease lost: this process gives the session up')), 20_000);
+      }
+      await until('the old owner to drop the room', () => frozen.lines.some((l) => l.includes('room dropped')), 20_000);
+      console.log(`${file}: the answer sent to the frozen owner: ${lateAck.ok ? 'carried to the new owner' : 'refused append, retried'}`);
+      // The tablet's retry (same answer id) reaches the new owner through the old process, and is not a second answer.
+      unwrap(await until('the retried answer to be stored', async () => {
+        const res = await ask(late.socket, 'quiz:answer', { runId, answerId: `frozen-${late.i}-00`, value: { kind: 'single', option: 'no' } });
+        return res.ok && res;
+      }, 20_000, 200));
+      const expected = [...tablets.filter((x) => !x.onDying).map((t) => `live-${t.i}-000`), `frozen-${late.i}-00`];
+
+      // Every tablet works through the new owner, whichever process it is on.
+      for (const t of tablets.filter((x) => x.onDying)) {
+        const ack = await until('a tablet of the old owner to be served', async () => {
+          const res = await ask(t.socket, 'learner:done', { step: 0, done: true });
+          return res.ok && res;
+        }, 20_000, 200);
+        expect(ack.ok).toBe(true);
+      }
+      const events = await storedEvents(cluster.db.url, session.id);
+      const stored = events.filter((e) => e.type === 'quiz:answered').map((e) => (JSON.parse(String(e.body)) as { answerId: string }).answerId);
+      expect(stored.sort()).toEqual(expected.sort());
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, k) => events[0].seq + k));
+      const results = unwrap((await api<SessionResults>(nginx.url, 'GET', `/api/sessions/${session.id}.json`, undefined, cookie)).ack);
+      expect(results.questions[0].answered).toBe(expected.length);
+      expect((await leaseRow(cluster.db.url, session.id))!.owner).toBe(survivor.id);
+    } finally {
+      frozen.proc.kill('SIGCONT');
+    }
+  }, 120_000);
+});

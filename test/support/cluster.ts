@@ -1,0 +1,408 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { io as connect, type Socket } from 'socket.io-client';
+import type { Ack } from '../../shared/protocol/errors.ts';
+import { freshDatabase, REDIS_TEST_URL, redisPrefix, type FreshDatabase } from './services.ts';
+
+/**
+ * Several real server processes (tsx server/main.ts) on one PostgreSQL database and one Redis
+ * prefix, behind a real nginx started as a child with its own prefix folder (never the system's).
+ */
+const root = resolve(import.meta.dirname, '../..');
+export const NGINX = '/usr/sbin/nginx';
+
+/** A free loopback port (closed again at once: the child binds it next). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Poll `check` until it holds, or fail with `what` after `ms`. */
+export async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000, every = 50): Promise<T> {
+  const deadline = Date.now() + ms;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? ` (last error: ${String(lastErr)})` : ''}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+/** GET through a given local address (127.0.0.x): the status and the headers. */
+export function getFrom(url: string, localAddress?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolveGet, reject) => {
+    const req = request(url, { method: 'GET', localAddress, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolveGet({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    req.end();
+  });
+}
+
+export interface ServerNode {
+  id: string;
+  port: number;
+  url: string;
+  proc: ChildProcess;
+  /** Every line the process printed (JSON log lines), for conditions and for failures. */
+  lines: string[];
+  exited: Promise<number | null>;
+  alive(): boolean;
+}
+
+export interface ClusterEnv {
+  databaseUrl: string;
+  redisUrl: string;
+  prefix: string;
+  leaseMs: number;
+}
+
+/** Start one server process and wait until it answers HTTP. */
+export async function startNode(env: ClusterEnv, id: string, port?: number): Promise<ServerNode> {
+  port ??= await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), `cunghoc-node-${id}-`));
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'server/main.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      DATABASE_URL: env.databaseUrl,
+      REDIS_URL: env.redisUrl,
+      REDIS_PREFIX: env.prefix,
+      LEASE_MS: String(env.leaseMs),
+      NODE_ID: id,
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
+      COALESCE_MS: '20',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const collect = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(line);
+  };
+  proc.stdout!.on('data', collect);
+  proc.stderr!.on('data', collect);
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((r) =>
+    proc.once('exit', (code) => {
+      exitCode = code;
+      rmSync(dataDir, { recursive: true, force: true });
+      r(code);
+    }),
+  );
+  const node: ServerNode = { id, port, url: `http://127.0.0.1:${port}`, proc, lines, exited, alive: () => exitCode === undefined };
+  try {
+    await until(`node ${id} to listen on ${port}`, async () => {
+      if (!node.alive()) throw new Error(`node ${id} exited: ${lines.slice(-20).join('\n')}`);
+      return (await getFrom(`${node.url}/api/me`)).status > 0;
+    }, 60_000, 100);
+  } catch (err) {
+    proc.kill('SIGKILL');
+    throw new Error(`${String(err)}\n${lines.slice(-30).join('\n')}`);
+  }
+  return node;
+}
+
+/** Stop a node for good (a stopped one is continued first, so that it can die). */
+export async function killNode(node: ServerNode, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (!node.alive()) return;
+  node.proc.kill('SIGCONT');
+  node.proc.kill(signal);
+  await node.exited;
+}
+
+export interface Nginx {
+  port: number;
+  url: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * nginx in front of `upstreams`: `hash $remote_addr consistent` (a long-polling tablet stays on
+ * one process), WebSocket upgrade headers, timeouts above Socket.IO's ping; the same settings as
+ * docs/nginx.conf.example. Each answer names the process it came from (X-Upstream) for the tests.
+ */
+export async function startNginx(upstreams: number[]): Promise<Nginx> {
+  const dir = mkdtempSync(join(tmpdir(), 'cunghoc-nginx-'));
+  for (const sub of ['logs', 'tmp']) mkdirSync(join(dir, sub));
+  const port = await freePort();
+  const conf = `
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  log_format upstreams '$remote_addr $upstream_addr $status $request_uri';
+  access_log ${dir}/logs/access.log upstreams;
+  client_body_temp_path ${dir}/tmp/body;
+  proxy_temp_path ${dir}/tmp/proxy;
+  fastcgi_temp_path ${dir}/tmp/fastcgi;
+  uwsgi_temp_path ${dir}/tmp/uwsgi;
+  scgi_temp_path ${dir}/tmp/scgi;
+  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+  upstream cunghoc {
+    hash $remote_addr consistent;
+${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n')}
+  }
+  server {
+    listen 127.0.0.1:${port};
+    client_max_body_size 30m;
+    location / {
+      proxy_pass http://cunghoc;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_connect_timeout 2s;
+      proxy_read_timeout 60s;
+      proxy_send_timeout 60s;
+      proxy_buffering off;
+      proxy_next_upstream error timeout;
+      add_header X-Upstream $upstream_addr always;
+    }
+  }
+}
+`;
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  const proc = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'logs/error.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  let alive = true;
+  const exited = new Promise<void>((r) => proc.once('exit', () => ((alive = false), r())));
+  const url = `http://127.0.0.1:${port}`;
+  await until('nginx to listen', async () => {
+    if (!alive) throw new Error(`nginx exited: ${out}`);
+    return (await getFrom(`${url}/api/me`)).status > 0;
+  }, 15_000, 50);
+  return {
+    port,
+    url,
+    dir,
+    stop: async () => {
+      if (alive) {
+        proc.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Requests nginx has finished (a WebSocket when it closes): client address → upstream ports that answered it. */
+export function accessLog(nginx: Nginx): { address: string; upstream: number; status: number; uri: string }[] {
+  const path = join(nginx.dir, 'logs/access.log');
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [address, upstream, status, uri] = line.split(' ');
+      return { address, upstream: Number(upstream.split(/[ ,]+/).at(-1)!.split(':').at(-1)), status: Number(status), uri };
+    });
+}
+
+/** Which process nginx sends a given client address to (from the X-Upstream header). */
+export async function upstreamOf(nginx: Nginx, localAddress: string): Promise<number> {
+  const res = await getFrom(`${nginx.url}/api/me`, localAddress);
+  const up = String(res.headers['x-upstream'] ?? '');
+  // After a failed try nginx lists every upstream it tried: the last one answered.
+  const last = up.split(/[ ,]+/).filter(Boolean).at(-1) ?? '';
+  return Number(last.split(':').at(-1));
+}
+
+/** Client addresses 127.0.0.2… grouped by the upstream port nginx hashes them to, `perNode` each. */
+export async function spreadAddresses(nginx: Nginx, ports: number[], perNode: number): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>(ports.map((p) => [p, []]));
+  for (let i = 2; i < 250 && [...out.values()].some((a) => a.length < perNode); i++) {
+    const address = `127.0.0.${i}`;
+    const port = await upstreamOf(nginx, address);
+    const list = out.get(port);
+    if (list && list.length < perNode) list.push(address);
+  }
+  for (const [port, list] of out) if (list.length < perNode) throw new Error(`only ${list.length} client addresses hash to ${port}`);
+  return out;
+}
+
+export interface Cluster {
+  env: ClusterEnv;
+  db: FreshDatabase;
+  nodes: ServerNode[];
+  nginx: Nginx | null;
+  teardown(): Promise<void>;
+}
+
+/**
+ * A database of its own, a Redis prefix of its own, `count` processes and nginx in front. Pass
+ * `via` to put proxies between the processes and PostgreSQL/Redis (connection strings through them).
+ */
+export async function startCluster(opts: { count?: number; leaseMs: number; nginx?: boolean; via?: { databaseUrl?: (url: string) => string; redisUrl?: string } }): Promise<Cluster> {
+  const db = await freshDatabase();
+  const prefix = redisPrefix().replace(/:$/, '');
+  const env: ClusterEnv = {
+    databaseUrl: opts.via?.databaseUrl ? opts.via.databaseUrl(db.url) : db.url,
+    redisUrl: opts.via?.redisUrl ?? REDIS_TEST_URL,
+    prefix,
+    leaseMs: opts.leaseMs,
+  };
+  const nodes: ServerNode[] = [];
+  let nginx: Nginx | null = null;
+  const teardown = async () => {
+    await Promise.all(nodes.map((n) => killNode(n, 'SIGKILL')));
+    await nginx?.stop();
+    await db.drop().catch(() => undefined);
+    const redis = new Redis(REDIS_TEST_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      await redis.del(`${prefix}:sio`);
+    } catch {
+      // Redis gone: nothing of ours to remove.
+    } finally {
+      redis.disconnect();
+    }
+  };
+  try {
+    // One after the other: the first runs the migrations, the others find them done.
+    for (let i = 0; i < (opts.count ?? 2); i++) nodes.push(await startNode(env, `node${i + 1}`));
+    if (opts.nginx !== false) nginx = await startNginx(nodes.map((n) => n.port));
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+  return { env, db, nodes, nginx, teardown };
+}
+
+/** Is nginx there for this test file? One printed line when it is not; a failure under REQUIRE_SERVICES (.ci/run). */
+export function nginxAvailable(file: string): boolean {
+  if (existsSync(NGINX)) return true;
+  const line = `${file}: skipped — nginx is not installed at ${NGINX} (apt-get install -y nginx)`;
+  if (process.env.REQUIRE_SERVICES === '1' || process.env.REQUIRE_SERVICES === 'true') throw new Error(`${line}; REQUIRE_SERVICES is set, so this is a failure`);
+  console.warn(line);
+  return false;
+}
+
+// ---- clients through nginx, from a chosen loopback address ------------------------------------
+
+const recorded = new WeakMap<Socket, Map<string, unknown>>();
+/** Every client disconnection and its reason, for a failing test's report. */
+export const disconnects: string[] = [];
+const clients: Socket[] = [];
+
+/**
+ * A Socket.IO client from `localAddress` (Linux routes all of 127/8 to lo, and nginx hashes on the
+ * address), reconnecting on its own like the learner page. WebSocket only: in Node, the client's
+ * long-polling requests ignore `localAddress` (they would all come from 127.0.0.1); `polling: true`
+ * is a long-polling-only client from 127.0.0.1, to check that its requests stay on one process.
+ */
+export function clientSocket(
+  url: string,
+  ns: '/learner' | '/staff' | '/display',
+  opts: { localAddress?: string; polling?: boolean; reconnection?: boolean; cookie?: string; auth?: Record<string, string> | (() => Record<string, string>) },
+): Socket {
+  const auth = opts.auth;
+  const socket = connect(url + ns, {
+    forceNew: true,
+    reconnection: opts.reconnection ?? true,
+    transports: opts.polling ? ['polling'] : ['websocket'],
+    reconnectionDelay: 100,
+    reconnectionDelayMax: 500,
+    localAddress: opts.localAddress,
+    extraHeaders: opts.cookie ? { cookie: opts.cookie } : undefined,
+    // Evaluated at each (re)connection, as the page reads its stored resume token.
+    auth: typeof auth === 'function' ? (cb: (data: object) => void) => cb(auth()) : auth,
+  } as Parameters<typeof connect>[1]);
+  const last = new Map<string, unknown>();
+  recorded.set(socket, last);
+  socket.onAny((event: string, payload: unknown) => last.set(event, payload));
+  socket.on('disconnect', (reason) => disconnects.push(`${new Date().toISOString()} ${ns} from ${opts.localAddress ?? '127.0.0.1'}: ${reason}`));
+  clients.push(socket);
+  return socket;
+}
+
+export function closeClients(): void {
+  for (const s of clients.splice(0)) s.disconnect();
+}
+
+export const lastOf = <T>(socket: Socket, event: string): T | undefined => recorded.get(socket)?.get(event) as T | undefined;
+
+/** Resolve when `predicate` holds for the last payload of `event` or a later one. */
+export function waitOn<T>(socket: Socket, event: string, predicate: (v: T) => boolean, ms = 15_000): Promise<T> {
+  const last = lastOf<T>(socket, event);
+  if (last !== undefined && predicate(last)) return Promise.resolve(last);
+  return new Promise((resolveWait, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, handler);
+      reject(new Error(`timed out waiting for ${event} (last: ${JSON.stringify(lastOf(socket, event))?.slice(0, 300)})`));
+    }, ms);
+    const handler = (v: T) => {
+      if (!predicate(v)) return;
+      clearTimeout(timer);
+      socket.off(event, handler);
+      resolveWait(v);
+    };
+    socket.on(event, handler);
+  });
+}
+
+/** A command and its ack (the client's own timeout: an ack that never comes is a failure). */
+export function ask<T>(socket: Socket, event: string, payload: unknown, ms = 15_000): Promise<Ack<T>> {
+  return socket.timeout(ms).emitWithAck(event, payload) as Promise<Ack<T>>;
+}
+
+/** The current lease of a session, straight from the database. */
+export async function leaseRow(databaseUrl: string, sessionId: string): Promise<{ owner: string; fence: number; expired: boolean } | undefined> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const r = await client.query<{ owner: string; fence: number; expired: boolean }>(
+      'SELECT owner, fence, expires_at < now() AS expired FROM session_leases WHERE session_id = $1',
+      [sessionId],
+    );
+    return r.rows[0];
+  } finally {
+    await client.end();
+  }
+}
+
+/** The stored events of a session, in order: their sequence numbers and types. */
+export async function storedEvents(databaseUrl: string, sessionId: string): Promise<{ seq: number; type: string; body: unknown }[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const r = await client.query<{ seq: number; type: string; body: unknown }>(
+      'SELECT seq, type, data AS body FROM session_events WHERE session_id = $1 ORDER BY seq',
+      [sessionId],
+    );
+    return r.rows;
+  } finally {
+    await client.end();
+  }
+}
