@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect as tcpConnect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
@@ -194,6 +194,25 @@ describe('weak networks', () => {
     const roster = await waitFor<StaffView>(staff, 'staff:view', (v) => v.counts.connected === 50);
     expect(roster.counts.total).toBe(50); // the same 50 learners, nobody joined twice
   }, 60_000);
+});
+
+describe('server shutdown', () => {
+  it('close() returns, and ends the connection, while a client holds it busy with a request half sent', async () => {
+    const server = await startServer();
+    cleanup.push(() => removeDir(server.dataDir));
+    // A request whose headers never end keeps its connection from being idle; nothing else will ever end it.
+    const client = tcpConnect(server.port, '127.0.0.1');
+    cleanup.push(() => void client.destroy());
+    client.on('error', () => undefined); // reset by the closing server: what the test waits for
+    await new Promise((r) => client.once('connect', r));
+    client.write('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    const ended = new Promise((r) => client.once('close', r));
+    let stopped = false;
+    const stopping = server.stop().then(() => (stopped = true));
+    await until('close() returned', () => stopped, 10_000);
+    await stopping;
+    await ended; // and the connection was ended, not left open
+  });
 });
 
 function freePort(): Promise<number> {
