@@ -8,8 +8,11 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  */
 export class LinkProxy {
   readonly #server: Server;
-  readonly #pairs = new Set<{ client: Socket; upstream: Socket; dead: boolean }>();
-  /** Nothing is forwarded either way, and new connections hang: no data, no FIN. */
+  readonly #pairs = new Set<Pair>();
+  /**
+   * Nothing is forwarded either way, and no FIN goes out. A connection opened meanwhile waits, as its
+   * SYN would, and goes through once the link thaws; those open before the freeze stay silent for good.
+   */
   frozen = false;
   /** Server → page data is swallowed (never delivered). */
   dropDown = false;
@@ -26,33 +29,39 @@ export class LinkProxy {
     this.#server = createServer((client) => {
       if (this.refuse) return void client.resetAndDestroy();
       const upstream = connect(this.targetPort, '127.0.0.1');
-      const pair = { client, upstream, dead: false };
+      const pair: Pair = { client, upstream, dead: false, held: this.frozen ? [] : null, first: true };
       this.#pairs.add(pair);
       const forget = () => {
         this.#pairs.delete(pair);
         client.destroy();
         upstream.destroy();
       };
+      pair.forget = forget;
       for (const s of [client, upstream]) {
         s.on('close', forget);
         s.on('error', forget);
       }
-      let first = true;
       client.on('data', (chunk) => {
-        if (this.frozen || pair.dead) return;
-        if (first) {
-          first = false;
-          if (/^upgrade:\s*websocket/im.test(chunk.toString('latin1'))) {
-            if (this.blockWebSocket) return forget();
-            this.webSocketUpgrades += 1;
-          }
-        }
-        upstream.write(chunk);
+        if (pair.dead) return;
+        if (pair.held) return void pair.held.push(chunk);
+        if (!this.frozen) this.#up(pair, chunk);
       });
       upstream.on('data', (chunk) => {
         if (!this.frozen && !pair.dead && !this.dropDown) client.write(chunk);
       });
     });
+  }
+
+  /** Page → server: the first chunk says whether the connection asks to become a WebSocket. */
+  #up(pair: Pair, chunk: Buffer): void {
+    if (pair.first) {
+      pair.first = false;
+      if (/^upgrade:\s*websocket/im.test(chunk.toString('latin1'))) {
+        if (this.blockWebSocket) return pair.forget?.();
+        this.webSocketUpgrades += 1;
+      }
+    }
+    pair.upstream.write(chunk);
   }
 
   listen(): Promise<number> {
@@ -67,14 +76,36 @@ export class LinkProxy {
     }
   }
 
-  /** The link comes back for new connections; those frozen stay silent for good, with no FIN (their peers gave up on them). */
+  /**
+   * The link is back: connections opened while frozen go through with what they had sent; those open
+   * before stay silent for good, with no FIN (their peers gave up on them).
+   */
   thaw(): void {
-    for (const pair of this.#pairs) pair.dead = true;
     this.frozen = false;
+    for (const pair of [...this.#pairs]) {
+      if (!pair.held) {
+        pair.dead = true;
+        continue;
+      }
+      const held = pair.held;
+      pair.held = null;
+      for (const chunk of held) if (!pair.dead) this.#up(pair, chunk);
+    }
   }
 
   close(): Promise<void> {
     this.cutAll();
     return new Promise((resolve) => this.#server.close(() => resolve()));
   }
+}
+
+interface Pair {
+  client: Socket;
+  upstream: Socket;
+  /** Frozen, then thawed: nothing moves on it again. */
+  dead: boolean;
+  /** Opened while frozen: what the page sent, forwarded at the thaw. */
+  held: Buffer[] | null;
+  first: boolean;
+  forget?: () => void;
 }
