@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionSummary, StaffView } from '../../shared/protocol/views.ts';
 import { launchBrowser, shot, tablet, tid } from '../support/browser.ts';
-import { LinkProxy } from '../support/link-proxy.ts';
+import { LinkProxy, restartablePort } from '../support/link-proxy.ts';
 import {
   call,
   closeSockets,
@@ -46,7 +46,7 @@ interface Received {
 
 /** A server (restartable on its port), a proxy in front, a session, its staff socket and one tablet page. */
 async function classroom(opts: { pingMs?: number } = {}) {
-  let server: TestServer = await startServer();
+  let server: TestServer = await startServer({ port: await restartablePort() });
   const dataDir = server.dataDir;
   const received: Received[] = [];
   const instrument = (s: TestServer) => {

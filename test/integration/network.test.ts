@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { connect as tcpConnect, createServer } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Ack } from '../../shared/protocol/errors.ts';
 import type { ClassView, LearnerSnapshot, MeView, StaffView } from '../../shared/protocol/views.ts';
+import { restartablePort } from '../support/link-proxy.ts';
 import { LossyProxy } from '../support/lossy-proxy.ts';
 import {
   api,
@@ -215,16 +216,6 @@ describe('server shutdown', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
-
 function startProcess(port: number, dataDir: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'server/main.ts')], {
     cwd: root,
@@ -242,7 +233,7 @@ function startProcess(port: number, dataDir: string): Promise<ChildProcess> {
 describe('power cut', () => {
   it('a server killed with SIGKILL keeps every acknowledged event; tablets resume on their own', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'cunghoc-kill-'));
-    const port = await freePort();
+    const port = await restartablePort();
     const url = `http://127.0.0.1:${port}`;
     let child = await startProcess(port, dataDir);
     cleanup.push(() => {

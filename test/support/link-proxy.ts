@@ -1,6 +1,24 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
+ * A free port below the kernel's ephemeral range (32768 and up on Linux), for a server a test restarts
+ * on the same port. Within that range, a client connecting to the port while the server is down can be
+ * given it as its own source port (TCP self-connect) and hold it, and another process's listen(0) can
+ * take it: the restart then fails with EADDRINUSE.
+ */
+export async function restartablePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
+/**
  * A TCP proxy in front of the real server for the learner page's link tests: it can cut every
  * connection (a Wi-Fi drop), freeze the link (nothing moves, no FIN: a dead access point), hold
  * what the server sends (an ack lost on the way back), refuse WebSocket upgrades (a proxy that
