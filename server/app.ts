@@ -278,9 +278,15 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       clearTimeout(warmTimer);
       await directory.close();
       rooms.close();
-      await new Promise<void>((resolve) => void io.close(() => resolve()));
+      // io.close() ends every socket, then waits for the last connection. A connection in use is never idle, and a
+      // closing server times no request out: a tablet reconnecting by long-polling through its keep-alive connection,
+      // or a request half sent, would hold close() forever. So stop listening first, then end every HTTP connection
+      // left (WebSockets are not among them: io.close() ends those).
+      if (http.listening) http.close();
+      const closed = new Promise<void>((resolve) => void io.close(() => resolve()));
+      http.closeAllConnections();
+      await closed;
       adapter?.close();
-      if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
       await store.close();
     },
   };

@@ -47,7 +47,13 @@ export function sioWire(namespace: Namespace, auth?: WireAuth, { retryRefusedMs,
       else socket.on(event, listener);
     },
     request(event, payload, timeoutMs, done) {
+      const wasConnected = socket.connected;
       socket.timeout(timeoutMs).emit(event, payload, done);
+      // Connected, yet socket.io held it back: the ping deadline passed unnoticed (a tablet waking from sleep),
+      // and the disconnect follows in a moment. Held, it would go out first on the next connection, before the
+      // page's own `connect` listeners (the learner's resume). Taken back, it fails at that disconnect like any
+      // request in flight, and the page sends it again in its own order.
+      if (wasConnected && socket.sendBuffer.length) socket.sendBuffer.length = 0;
     },
     close() {
       closed = true;

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { StaffView } from '../../shared/protocol/views.ts';
+import type { LearnerSnapshot, StaffView } from '../../shared/protocol/views.ts';
 import { launchBrowser, shot, tablet, tid, setTextSize } from '../support/browser.ts';
-import { call, closeSockets, removeDir, setupInstructor, staffSocket, startServer, startSession, unwrap, type TestServer } from '../support/server.ts';
+import { call, closeSockets, learnerSocket, removeDir, setupInstructor, staffSocket, startServer, startSession, token, unwrap, type TestServer } from '../support/server.ts';
 
 /*
  * What a tablet gets over https (the service worker's offline shell) and over http (compressed,
@@ -120,18 +120,36 @@ describe('what a tablet gets over https and over http', () => {
     const fromNetwork: string[] = [];
     const cached = new Set<string>();
     const urls = new Map<string, string>();
-    cdp.on('Network.requestWillBeSent', (e: { requestId: string; request: { url: string } }) => urls.set(e.requestId, e.request.url));
+    const inFlight = new Set<string>();
+    const pictures = new Set<string>();
+    // Only what the reload asks for: a picture of the first load still on its way is not counted.
+    let reloaded = false;
+    cdp.on('Network.requestWillBeSent', (e: { requestId: string; request: { url: string } }) => {
+      if (!reloaded || e.request.url.includes('/socket.io/')) return;
+      urls.set(e.requestId, e.request.url);
+      inFlight.add(e.requestId);
+      if (new URL(e.request.url).pathname.startsWith('/media/')) pictures.add(new URL(e.request.url).pathname);
+    });
     cdp.on('Network.requestServedFromCache', (e: { requestId: string }) => cached.add(e.requestId));
     cdp.on('Network.responseReceived', (e: { requestId: string; response: { fromDiskCache?: boolean } }) => {
       if (e.response.fromDiskCache) cached.add(e.requestId);
     });
     cdp.on('Network.loadingFinished', (e: { requestId: string }) => {
       const url = urls.get(e.requestId);
-      if (url && !cached.has(e.requestId) && !url.includes('/socket.io/')) fromNetwork.push(new URL(url).pathname);
+      inFlight.delete(e.requestId);
+      if (url && !cached.has(e.requestId)) fromNetwork.push(new URL(url).pathname);
     });
+    cdp.on('Network.loadingFailed', (e: { requestId: string }) => inFlight.delete(e.requestId));
+    // What the page fetches ahead once it has resumed: every picture of the lesson.
+    const probe = learnerSocket(server.url);
+    const { images } = unwrap(await call<LearnerSnapshot>(probe, 'learner:join', { code: session.code, name: 'Lan', token: token(77) }));
+    expect(images.length).toBeGreaterThan(0);
+    reloaded = true;
     await page.reload();
     await tid(page, 'step-title').or(tid(page, 'waiting')).first().waitFor();
-    await until(() => fromNetwork.length).toBeGreaterThan(0);
+    // Settled: resumed, every picture asked for again, nothing still on its way.
+    await until(() => tid(page, 'conn-status').innerText()).toMatch(/Đã kết nối/);
+    await until(() => images.every((src) => pictures.has(new URL(src, server.url).pathname)) && inFlight.size === 0).toBe(true);
     expect(fromNetwork).toEqual(['/']);
   });
 });

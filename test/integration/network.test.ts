@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Ack } from '../../shared/protocol/errors.ts';
 import type { ClassView, LearnerSnapshot, MeView, StaffView } from '../../shared/protocol/views.ts';
+import { restartablePort } from '../support/link-proxy.ts';
 import { LossyProxy } from '../support/lossy-proxy.ts';
 import { call, closeSockets, staffSocket, token, unwrap, waitFor } from '../support/sockets.ts';
 import { api, openClass, removeDir, startServer, type TestServer } from '../support/server.ts';
@@ -180,15 +181,24 @@ describe('weak networks', () => {
   }, 60_000);
 });
 
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
+describe('server shutdown', () => {
+  it('close() returns, and ends the connection, while a client holds it busy with a request half sent', async () => {
+    const server = await startServer();
+    cleanup.push(() => removeDir(server.dataDir));
+    // A request whose headers never end keeps its connection from being idle; nothing else will ever end it.
+    const client = tcpConnect(server.port, '127.0.0.1');
+    cleanup.push(() => void client.destroy());
+    client.on('error', () => undefined); // reset by the closing server: what the test waits for
+    await new Promise((r) => client.once('connect', r));
+    client.write('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    const ended = new Promise((r) => client.once('close', r));
+    let stopped = false;
+    const stopping = server.stop().then(() => (stopped = true));
+    await until('close() returned', () => stopped, 10_000);
+    await stopping;
+    await ended; // and the connection was ended, not left open
   });
-}
+});
 
 function startProcess(port: number, dataDir: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'server/main.ts')], {
@@ -207,7 +217,7 @@ function startProcess(port: number, dataDir: string): Promise<ChildProcess> {
 describe('power cut', () => {
   it('a server killed with SIGKILL keeps every acknowledged event; tablets resume on their own', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'cunghoc-kill-'));
-    const port = await freePort();
+    const port = await restartablePort();
     const url = `http://127.0.0.1:${port}`;
     let child = await startProcess(port, dataDir);
     cleanup.push(() => {
