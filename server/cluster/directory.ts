@@ -50,16 +50,16 @@ export class Directory {
 
   /** The rooms of this process and the directory over them, tied together (a cluster's rooms write under leases). */
   static create(deps: Omit<RoomDeps, 'onStoreFailure' | 'onEnded' | 'log'> & { log: Log }, cluster?: ClusterOptions): { rooms: Rooms; directory: Directory } {
-    let directory: Directory | undefined;
     const rooms = new Rooms(
       deps,
       cluster && {
-        onStoreFailure: (room, err) => directory!.onStoreFailure(room, err),
-        create: (started) => directory!.create(started),
-        codeTaken: (code) => directory!.codeTaken(code),
+        onStoreFailure: (room, err) => directory.onStoreFailure(room, err),
+        create: (started) => directory.create(started),
+        codeTaken: (code) => directory.codeTaken(code),
       },
     );
-    directory = new Directory(rooms, deps.store, deps.log, cluster);
+    // The rooms' hooks above are called only later, once the directory exists.
+    const directory: Directory = new Directory(rooms, deps.store, deps.log, cluster);
     return { rooms, directory };
   }
 
@@ -193,7 +193,10 @@ export class Directory {
     else this.#bound.set(sessionId, learners);
     if (!this.#c) {
       const room = this.#rooms.get(sessionId);
-      if (room) (delta > 0 ? room.connect(learnerId) : room.disconnect(learnerId));
+      if (room) {
+        if (delta > 0) room.connect(learnerId);
+        else room.disconnect(learnerId);
+      }
       return;
     }
     void this.#announce(sessionId, { [learnerId]: n });
@@ -307,6 +310,7 @@ export class Directory {
         if (method === 'dispatch') return ownerUnavailable();
         throw new OwnerUnavailableError(`owner ${handle.owner} does not answer`);
       }
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- applied to its own object on the next line
       const m = next[method] as (...a: unknown[]) => Promise<unknown>;
       return m.apply(next, args);
     }
@@ -334,6 +338,7 @@ export class Directory {
     }
     if (!(remoteMethods as readonly string[]).includes(request.method)) throw new Error('bad_request');
     const handle = this.#local(room);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- applied to its own object on the next line
     const m = handle[request.method as RemoteMethod] as (...a: unknown[]) => Promise<unknown>;
     return (await m.apply(handle, request.args)) ?? null;
   }

@@ -172,7 +172,7 @@ async function copyTable(sqlite: Database.Database, pool: pg.Pool, spec: TableSp
       if (rows.length === chunk) break;
     }
     if (rows.length === 0) break;
-    last = keyIdx.map((i) => rows[rows.length - 1][i]) as Value[];
+    last = keyIdx.map((i): Value => rows[rows.length - 1][i]);
     // Copy: only rows that are new or differ are written.
     const arrays = names.map((_, i) => rows.map((r) => r[i]));
     report.copied += (await pool.query(upsert, arrays)).rowCount ?? 0;

@@ -4,8 +4,8 @@ import type { Logger } from 'pino';
 /** BIGINT (counts, ms timestamps, fences) as numbers: every value here fits in 2^53. */
 const INT8 = 20;
 export const types: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === INT8 && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+  getTypeParser: ((oid: number, format?: string): ((value: string) => unknown) =>
+    oid === INT8 && format !== 'binary' ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format as 'text') as (value: string) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
 /** The pool's settings: a few connections per process, and a bounded wait so a lost database fails commands instead of hanging them. */

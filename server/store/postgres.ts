@@ -330,16 +330,16 @@ export async function openPostgresStore(connectionString: string, opts: Postgres
     appendEvents: (sessionId, afterSeq, events, lease) =>
       new Promise<void>((resolve, reject) => {
         if (closed) return reject(new Error('the store is closed'));
-        let item: AppendItem | null = null;
+        let item: AppendItem;
         try {
           item = toItem(sessionId, afterSeq, events, lease);
         } catch (err) {
           // An event that cannot be serialized fails its own append alone, in call order with the others.
-          pending.push({ sessionId, afterSeq, item: null, done: () => reject(err) });
+          pending.push({ sessionId, afterSeq, item: null, done: () => reject(err instanceof Error ? err : new Error('event not serializable', { cause: err })) });
           queueMicrotask(startFlush);
           return;
         }
-        pending.push({ sessionId, afterSeq, item, done: (err) => (err === undefined ? resolve() : reject(err)) });
+        pending.push({ sessionId, afterSeq, item, done: (err) => (err === undefined ? resolve() : reject(err instanceof Error ? err : new Error('append failed', { cause: err }))) });
         queueMicrotask(startFlush);
       }),
     loadEvents: async (sessionId) =>

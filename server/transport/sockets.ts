@@ -99,12 +99,13 @@ function bind<T extends CommandTable>(socket: Socket, binding: Binding<T>, log: 
   const { table } = binding;
   const handlers = binding.handlers as Record<string, ((payload: unknown) => Promise<Ack<unknown>>) | undefined>;
   // Payloads arrive untyped: the schema, not the event map, is what checks them.
-  const on = socket.on.bind(socket) as (event: string, listener: (payload: unknown, ack: unknown) => void) => void;
+  // Each listener settles its own promise (every failure becomes an ack), so nothing is left unhandled.
+  const on = socket.on.bind(socket) as (event: string, listener: (payload: unknown, ack: unknown) => Promise<void>) => void;
   // A command this namespace does not take (a learner sending step:push) is refused, not ignored.
   socket.onAny((event: string, ...args: unknown[]) => {
     const ack = args.at(-1);
     if (Object.hasOwn(table, event) || typeof ack !== 'function') return;
-    ack(everyCommand.has(event) ? fail('forbidden') : fail('bad_request', 'Unknown command.'));
+    (ack as (res: unknown) => void)(everyCommand.has(event) ? fail('forbidden') : fail('bad_request', 'Unknown command.'));
   });
   const run = async (name: keyof T & string, data: Record<string, unknown>): Promise<Ack<unknown>> => {
     const entry = table[name];
@@ -123,7 +124,7 @@ function bind<T extends CommandTable>(socket: Socket, binding: Binding<T>, log: 
       if (typeof ack !== 'function') return; // every command asks for an ack; others are ignored
       const reply = (res: unknown) => {
         try {
-          ack(res);
+          (ack as (res: unknown) => void)(res);
         } catch (err) {
           log.error({ err, event: name }, 'ack failed');
         }
@@ -407,6 +408,15 @@ function attachLearners(io: Server, { rooms, directory, log, limits, isLocal, pe
   });
 }
 
+/** What the staff namespace's sign-in step leaves on a socket for its commands. */
+interface StaffSocketData {
+  actor?: Extract<Actor, { role: 'instructor' | 'helper' }>;
+  /** A helper's one session. */
+  sessionId?: string;
+  /** The instructor's sign-in, so signing out can end the socket. */
+  signIn?: string;
+}
+
 function attachStaff(io: Server, { rooms, directory, auth, log, limits }: SocketDeps): void {
   const staff = io.of(Namespaces.staff);
   const perSocket = new RateCounter(limits.config.commandsPerSocketPerSecond, 1, 'staff-socket');
@@ -418,8 +428,9 @@ function attachStaff(io: Server, { rooms, directory, auth, log, limits }: Socket
         const room = await guessedRoom(limits, { codeAddr: socket.handshake.address }, () => directory.byHelperCode(helper.data.helperCode));
         if (room === 'limited') return next(new Error('rate_limited'));
         if (!room) return next(new Error('unknown_code'));
-        socket.data.actor = { role: 'helper', helperId: sha256(helper.data.token).slice(0, 16), name: helper.data.name };
-        socket.data.sessionId = room.id;
+        const data = socket.data as StaffSocketData;
+        data.actor = { role: 'helper', helperId: sha256(helper.data.token).slice(0, 16), name: helper.data.name };
+        data.sessionId = room.id;
         next();
       })().catch((err: unknown) => {
         log.error({ err }, 'helper sign-in failed');
@@ -430,8 +441,9 @@ function attachStaff(io: Server, { rooms, directory, auth, log, limits }: Socket
     auth.user(socket.request).then(
       (user) => {
         if (!user) return next(new Error('unauthorized'));
-        socket.data.actor = { role: 'instructor', userId: user.id, name: user.displayName };
-        socket.data.signIn = auth.sessionKey(socket.request);
+        const data = socket.data as StaffSocketData;
+        data.actor = { role: 'instructor', userId: user.id, name: user.displayName };
+        data.signIn = auth.sessionKey(socket.request);
         next();
       },
       (err: unknown) => next(err instanceof Error ? err : new Error('internal')),
@@ -439,10 +451,11 @@ function attachStaff(io: Server, { rooms, directory, auth, log, limits }: Socket
   });
   staff.on('connection', (raw) => {
     const socket = raw as Socket<StaffClientEvents, StaffServerEvents>;
-    const actor = socket.data.actor as Extract<Actor, { role: 'instructor' | 'helper' }>;
-    const only = socket.data.sessionId as string | undefined;
+    const data = socket.data as StaffSocketData;
+    const actor = data.actor!;
+    const only = data.sessionId;
     const mayAccess = (sessionId: string) => only === undefined || only === sessionId;
-    const signIn = socket.data.signIn as string | undefined;
+    const signIn = data.signIn;
     if (signIn) void socket.join(signInRoom(signIn));
     // A helper's phone knows only the helper code: it is put in its session's staff room at once.
     if (only !== undefined) {

@@ -178,7 +178,7 @@ export function storeContract(name: string, open: () => Promise<ContractTarget>,
         const cutoff = T0 + 1_000;
         expect(await store.eraseLearnerNames(cutoff)).toBeGreaterThanOrEqual(1);
         const events = await store.loadEvents(old.sessionId);
-        const joins = events.filter((e) => e.type === 'learner:joined') as Extract<SessionEvent, { type: 'learner:joined' }>[];
+        const joins = events.filter((e): e is Extract<SessionEvent, { type: 'learner:joined' }> => e.type === 'learner:joined');
         expect(joins.map((j) => j.name)).toEqual(['#1', '#2']);
         expect(joins[1].partners).toEqual(['#2.1', '#2.2']);
         expect(joins.map((j) => j.learnerId)).toEqual(['a', 'b']);
@@ -284,7 +284,7 @@ export function storeContract(name: string, open: () => Promise<ContractTarget>,
         expect((await store.searchPeople({ q: 'nguyen van dung', hamlet, limit: 50, offset: 0 })).people.map((p) => p.id)).toEqual([people[1].id]);
         expect((await store.searchPeople({ q: 'THỊ', hamlet, limit: 50, offset: 0 })).total).toBe(2);
         expect((await store.searchPeople({ q: '100%', hamlet, limit: 50, offset: 0 })).total).toBe(0);
-        expect((await store.searchPeople({ q: people[3].card!.slice(0, 9), limit: 50, offset: 0 })).people.map((p) => p.id)).toContain(people[3].id);
+        expect((await store.searchPeople({ q: people[3].card.slice(0, 9), limit: 50, offset: 0 })).people.map((p) => p.id)).toContain(people[3].id);
         expect((await store.searchPeople({ q: '87654', hamlet, limit: 50, offset: 0 })).people.map((p) => p.id)).toEqual([people[1].id]);
         expect((await store.searchPeople({ hamlet, group: 'khac', limit: 50, offset: 0 })).total).toBe(2);
         const page = await store.searchPeople({ hamlet, limit: 2, offset: 2 });
@@ -309,7 +309,7 @@ export function storeContract(name: string, open: () => Promise<ContractTarget>,
         expect(await store.erasePerson('nobody', audit('nobody', 'erased'))).toBe(false);
         expect(await store.getPerson(p.id)).toMatchObject({ name: null, card: null, birthYear: null, phone: null, consentDate: null, hamlet: p.hamlet, group: p.group, erasedAt: T0 + 9 });
         expect(await store.findPersonByCard(p.card)).toBeUndefined();
-        const joins = (await store.loadEvents(s.sessionId)).filter((e) => e.type === 'learner:joined') as Extract<SessionEvent, { type: 'learner:joined' }>[];
+        const joins = (await store.loadEvents(s.sessionId)).filter((e): e is Extract<SessionEvent, { type: 'learner:joined' }> => e.type === 'learner:joined');
         expect(joins.map((j) => [j.name, j.partners])).toEqual([
           ['—', undefined],
           ['Nguyễn Văn L2', ['Lan', '—']],

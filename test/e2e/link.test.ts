@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionSummary, StaffView } from '../../shared/protocol/views.ts';
+import type { StaffView } from '../../shared/protocol/views.ts';
 import { launchBrowser, shot, tablet, tid } from '../support/browser.ts';
 import { LinkProxy, restartablePort } from '../support/link-proxy.ts';
 import {
@@ -12,7 +12,6 @@ import {
   startServer,
   startSession,
   unwrap,
-  type StaffSocket,
   type TestServer,
 } from '../support/server.ts';
 

@@ -88,7 +88,7 @@ describe.skipIf(!ok)('the server on PostgreSQL (DATABASE_URL)', () => {
     expect((await fetch(`${second.url}/media/khien-khoa.svg`)).status).toBe(200);
     expect((await fetch(`${second.url}/media/0123456789abcdef0123456789abcdef.png`)).status).toBe(404);
     // A lesson may use the picture on the second process: it is "on this server".
-    const lesson = unwrap((await (await fetch(`${second.url}/api/lessons/thanh-toan-qr`, { headers: { cookie } })).json()) as never) as { lesson: { steps: { image?: { src: string; alt: string } }[] } };
+    const lesson = unwrap<{ lesson: { steps: { image?: { src: string; alt: string } }[] } }>((await (await fetch(`${second.url}/api/lessons/thanh-toan-qr`, { headers: { cookie } })).json()) as never);
     const edited = { ...lesson.lesson, steps: lesson.lesson.steps.map((s, i) => (i === 0 ? { ...s, image: { src, alt: 'Ảnh' } } : s)) };
     const put = await fetch(`${second.url}/api/lessons/thanh-toan-qr`, { method: 'PUT', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ lesson: edited }) });
     expect(put.status).toBe(200);

@@ -40,7 +40,7 @@ export async function until<T>(what: string, check: () => Promise<T | undefined 
     } catch (err) {
       lastErr = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? ` (last error: ${String(lastErr)})` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? ` (last error: ${lastErr instanceof Error ? lastErr.message : JSON.stringify(lastErr)})` : ''}`);
     await new Promise((r) => setTimeout(r, every));
   }
 }
@@ -105,8 +105,8 @@ export async function startNode(env: ClusterEnv, id: string, port?: number): Pro
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(line);
   };
-  proc.stdout!.on('data', collect);
-  proc.stderr!.on('data', collect);
+  proc.stdout.on('data', collect);
+  proc.stderr.on('data', collect);
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((r) =>
     proc.once('exit', (code) => {
@@ -123,7 +123,7 @@ export async function startNode(env: ClusterEnv, id: string, port?: number): Pro
     }, 60_000, 100);
   } catch (err) {
     proc.kill('SIGKILL');
-    throw new Error(`${String(err)}\n${lines.slice(-30).join('\n')}`);
+    throw new Error(`${String(err)}\n${lines.slice(-30).join('\n')}`, { cause: err });
   }
   return node;
 }
@@ -194,8 +194,8 @@ ${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`)
   writeFileSync(join(dir, 'nginx.conf'), conf);
   const proc = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'logs/error.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stderr.on('data', (c: Buffer) => (out += c.toString()));
   let alive = true;
   const exited = new Promise<void>((r) => proc.once('exit', () => ((alive = false), r())));
   const url = `http://127.0.0.1:${port}`;
