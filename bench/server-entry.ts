@@ -1,21 +1,23 @@
 /**
- * The real server, started the way server/main.ts starts it (same createApp, same SQLite store, same
- * configuration from the environment), plus a probe the harness reads over IPC: event-loop delay,
+ * The real server, started the way server/main.ts starts it (same startApp, same SQLite store, same
+ * configFromEnv), plus a probe the harness reads over IPC: event-loop delay,
  * CPU, memory after a GC. Started by bench/run.ts with --expose-gc, pinned to its own core.
  */
 import { resolve } from 'node:path';
 import { pino } from 'pino';
-import { createApp } from '../server/app.ts';
+import { startApp } from '../server/app.ts';
+import { configFromEnv } from '../server/lib/config.ts';
 import { openSqliteStore } from '../server/store/sqlite.ts';
 import { instrumentSocketIo } from './lib/instrument.ts';
 import { now } from './lib/clock.ts';
 import { recordTiming, startProbe } from './lib/probe.ts';
 
-const env = process.env;
 const root = resolve(import.meta.dirname, '..');
-const log = pino({ level: env.LOG_LEVEL ?? 'warn' });
+// The bench's defaults (a free port on loopback, quiet log), then whatever the harness sets.
+const config = configFromEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...process.env }, root);
+const log = pino({ level: config.logLevel });
 
-const dataDir = resolve(env.DATA_DIR ?? resolve(root, 'data'));
+const { dataDir } = config;
 const store = openSqliteStore(dataDir);
 // Timing only: how long an append takes to become durable (call → resolved). The SQLite store
 // commits on the event loop, so this is also how long the loop may be held by a commit (fsync).
@@ -29,18 +31,20 @@ store.appendEvents = (sessionId, afterSeq, events) => {
   );
   return done;
 };
-const app = await createApp({
+const app = await startApp({
   store,
   log,
+  limits: config.limits,
   config: {
-    clientDir: resolve(env.CLIENT_DIR ?? resolve(root, 'dist/client')),
-    lessonsDir: resolve(env.LESSONS_DIR ?? resolve(root, 'lessons')),
+    clientDir: config.clientDir,
+    lessonsDir: config.lessonsDir,
     mediaDir: resolve(dataDir, 'media'),
-    publicUrl: env.PUBLIC_URL,
-    coalesceMs: Number(env.COALESCE_MS ?? 100),
+    publicUrl: config.publicUrl,
+    coalesceMs: config.coalesceMs,
+    retentionDays: config.retentionDays,
   },
 });
-const { port } = await app.listen(Number(env.PORT ?? 0), env.HOST ?? '127.0.0.1');
+const { port } = await app.listen(config.port, config.host);
 
 // Timing only: the server's share of each push (command in → view written to every learner socket).
 instrumentSocketIo(app.io, {

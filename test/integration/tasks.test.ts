@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
-import { createApp } from '../../server/app.ts';
+import { startApp } from '../../server/app.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import type { LearnerSnapshot, MeView, SessionResults, StaffView } from '../../shared/protocol/views.ts';
 import type { TaskMove } from '../../shared/protocol/commands.ts';
@@ -52,7 +52,7 @@ async function start(dataDir = mkdtempSync(join(tmpdir(), 'cunghoc-task-')), log
       done();
     },
   });
-  const app = await createApp({
+  const app = await startApp({
     store: openSqliteStore(dataDir),
     log: pino({ level: 'trace' }, sink),
     config: { clientDir: join(root, 'dist/client'), lessonsDir: join(root, 'lessons'), mediaDir: join(dataDir, 'media'), coalesceMs: 20 },

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach } from 'vitest';
-import { createApp, type App } from '../../server/app.ts';
+import { startApp, type App } from '../../server/app.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import type { LimitsConfig } from '../../server/transport/limits.ts';
 import type { Ack } from '../../shared/protocol/errors.ts';
@@ -44,7 +44,7 @@ export async function startServer(
   } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cunghoc-test-'));
-  const app = await createApp({
+  const app = await startApp({
     store: openSqliteStore(dataDir),
     log: pino({ level: 'silent' }),
     ...(opts.remote ? { isLocal: () => false } : {}),
