@@ -130,6 +130,35 @@ export function renderMarkdown(r: BenchResult): string {
     );
   }
 
+  const idle = [r.idle?.ours, r.idle?.sio].filter((x) => x !== null && x !== undefined);
+  if (idle.length > 0) {
+    const first = idle[0]!;
+    const [o, b] = [r.idle?.ours, r.idle?.sio];
+    const x = (a: number | undefined, c: number | undefined) => (a !== undefined && c !== undefined && c > 0 ? `${Math.round((a / c) * 100) / 100}×` : '?');
+    lines.push(
+      '### Idle learners on one process',
+      '',
+      `${first.classes} classes of ${first.perClass} connected and idle, every class's console watching; for ${first.durationMs / 1000} s, \`GET /\` every ${r.settings.idle ? (r.settings.idle as { httpEveryMs: number }).httpEveryMs : '?'} ms (a new connection each) and one console's step:push every ${r.settings.idle ? (r.settings.idle as { pushEveryMs: number }).pushEveryMs : '?'} ms. Memory after a full GC, before the learners connect and once they are idle.`,
+      '',
+      '| server | learners | connect | RSS before → after | per learner RSS · heap+external | loop p50 / p99 / max | CPU | GET / p50 / p99 / max | staff ack p50 / p99 / max | generator CPU · loop p99 | other load | load avg | valid |',
+      '|---|---:|---:|---|---|---|---:|---|---|---|---|---|---|',
+      ...idle.map(
+        (y) =>
+          `| ${targetNames[y!.target]} | ${y!.connected} | ${(y!.connectMs / 1000).toFixed(1)} s | ${y!.rssBeforeMB} → ${y!.rssAfterMB} MB | ${kb(y!.bytesPerLearnerRss)} KB · ${kb(y!.bytesPerLearnerHeap)} KB | ` +
+          `${y!.server.loopDelay.p50} / ${y!.server.loopDelay.p99} / ${y!.server.loopDelay.max} ms | ${y!.server.cpuPct}% | ${ms(y!.http.p50)} / ${ms(y!.http.p99)} / ${ms(y!.http.max)} ms | ` +
+          `${ms(y!.staffAck.p50)} / ${ms(y!.staffAck.p99)} / ${ms(y!.staffAck.max)} ms | ${gen(y!.generator)} | ${other(y!.host)} | ${y!.loadAvg.join(' ')} | ${valid(y!)} |`,
+      ),
+      '',
+      ...(o && b
+        ? [
+            `Ours / bare Socket.IO: loop p99 ${x(o.server.loopDelay.p99, b.server.loopDelay.p99)}, GET / p99 ${x(o.http.p99, b.http.p99)}, staff ack p99 ${x(o.staffAck.p99, b.staffAck.p99)}, ` +
+              `memory per learner ${x(o.bytesPerLearnerRss, b.bytesPerLearnerRss)} (RSS) · ${x(o.bytesPerLearnerHeap, b.bytesPerLearnerHeap)} (heap + external).`,
+            '',
+          ]
+        : []),
+    );
+  }
+
   const w = r.weight;
   lines.push('### Learner page weight', '');
   if ('error' in w && w.error) lines.push(`Not measured: ${w.error}`, '');
