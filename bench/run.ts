@@ -42,6 +42,8 @@ const { values: args } = parseArgs({
     sizes: { type: 'string' },
     systems: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    /** Heap snapshots (before/after the learners connect) of the memory scenarios, in DIR/heap/. */
+    heap: { type: 'boolean', default: false },
     'profile-workers': { type: 'boolean', default: false },
     pushes: { type: 'string' },
     workers: { type: 'string' },
@@ -100,6 +102,15 @@ async function main(): Promise<void> {
       await sleep(15_000);
     }
   }
+  // Our server is measured as npm start runs it: the tsc build (see bench/server-entry.ts).
+  if (process.env.BENCH_SERVER !== 'source') {
+    const script: string = '../scripts/build.mjs'; // plain JS, no types
+    const builder = (await import(script)) as { staleParts(): string[]; build(parts: string[]): Promise<void> };
+    if (builder.staleParts().includes('server')) {
+      log('dist/server is missing or older than the sources: building it (tsc) to measure what npm start runs');
+      await builder.build(['server']);
+    }
+  }
   loadAvgAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
   mkdirSync(outDir, { recursive: true });
   if (profileDir) mkdirSync(profileDir, { recursive: true });
@@ -133,7 +144,9 @@ async function main(): Promise<void> {
     generatorCores,
     args['profile-workers'] ? ['--cpu-prof', `--cpu-prof-dir=${join(outDir, 'profiles', 'workers')}`] : [],
   );
-  const ctx: Bench = { ...harness, pool, lesson, stepCount, log };
+  const heapDir = args.heap ? join(outDir, 'heap') : undefined;
+  if (heapDir) mkdirSync(heapDir, { recursive: true });
+  const ctx: Bench = { ...harness, pool, lesson, stepCount, log, heapDir };
   const fanoutRuns: FanoutRun[] = [];
   let answersResult: AnswersResult = { burst: null, sustained: null };
   const scaleResult: BenchResult['scale'] = { ours: null, sio: null };
@@ -190,7 +203,7 @@ async function main(): Promise<void> {
       }
     }
     if (only.has('idle')) {
-      for (const kind of ['ours', 'sio'] as const) {
+      for (const kind of (['ours', 'sio'] as const).filter((k) => !args.systems || settings.fanout.systems.includes(k))) {
         try {
           const run = await idle(ctx, kind);
           idleResult[kind] = run;

@@ -3,16 +3,24 @@
  * configFromEnv), plus a probe the harness reads over IPC: event-loop delay,
  * CPU, memory after a GC. Started by bench/run.ts with --expose-gc, pinned to its own core.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
-import { startApp } from '../server/app.ts';
-import { configFromEnv } from '../server/lib/config.ts';
-import { openSqliteStore } from '../server/store/sqlite.ts';
 import { instrumentSocketIo } from './lib/instrument.ts';
 import { now } from './lib/clock.ts';
 import { recordTiming, startProbe } from './lib/probe.ts';
 
 const root = resolve(import.meta.dirname, '..');
+// The server as `npm start` runs it: the tsc build in dist/server under plain node (bench/run.ts
+// builds it first when it is stale). Under tsx, every closure of ours would carry a name property
+// (esbuild's keepNames): about 5 KB more per learner socket and slower closures than in production.
+// BENCH_SERVER=source measures the TypeScript sources through tsx instead.
+const fromSource = process.env.BENCH_SERVER === 'source';
+const load = <T>(path: string): Promise<T> =>
+  import(fromSource ? `../server/${path}.ts` : pathToFileURL(join(root, 'dist/server/server', `${path}.js`)).href) as Promise<T>;
+const { startApp } = await load<typeof import('../server/app.ts')>('app');
+const { configFromEnv } = await load<typeof import('../server/lib/config.ts')>('lib/config');
+const { openSqliteStore } = await load<typeof import('../server/store/sqlite.ts')>('store/sqlite');
 // The bench's defaults (a free port on loopback, quiet log), then whatever the harness sets.
 const config = configFromEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...process.env }, root);
 const log = pino({ level: config.logLevel });

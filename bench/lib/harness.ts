@@ -110,6 +110,8 @@ export interface Bench extends Harness {
   lesson: Lesson;
   stepCount: number;
   log: (...parts: unknown[]) => void;
+  /** With --heap: scenarios that measure memory write heap snapshots here. */
+  heapDir?: string;
 }
 
 /**
