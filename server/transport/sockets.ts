@@ -40,7 +40,14 @@ type Handlers<S extends Record<string, z.ZodType>, A extends { [K in keyof S]: u
   [K in keyof S]: (payload: z.output<S[K]>) => Promise<Ack<A[K]>>;
 };
 
-/** Parse, run, acknowledge: the same for every command of every namespace. */
+/** Every command name of every namespace: one sent to the wrong namespace is refused as forbidden. */
+const everyCommand = new Set([learnerCommands, staffCommands, displayCommands].flatMap((m) => Object.keys(m)));
+
+/**
+ * Parse, run, acknowledge: the same for every command of every namespace. One catch-all listener
+ * per socket (not one per command): with thousands of idle tablets, each socket's listeners and
+ * their closures are most of what the server holds for it.
+ */
 function bind<S extends Record<string, z.ZodType>, A extends { [K in keyof S]: unknown }>(
   socket: Socket,
   schemas: S,
@@ -49,27 +56,24 @@ function bind<S extends Record<string, z.ZodType>, A extends { [K in keyof S]: u
   rate: RateCounter,
 ): void {
   // Payloads arrive untyped: the schema, not the event map, is what checks them.
-  const on = socket.on.bind(socket) as (event: string, listener: (payload: unknown, ack: unknown) => void) => void;
-  // A command this namespace does not take (a learner sending step:push) is refused, not ignored.
-  const known = new Set(Object.keys(schemas));
-  const everyCommand = new Set([learnerCommands, staffCommands, displayCommands].flatMap((m) => Object.keys(m)));
   socket.onAny((event: string, ...args: unknown[]) => {
-    const ack = args.at(-1);
-    if (known.has(event) || typeof ack !== 'function') return;
-    ack(everyCommand.has(event) ? fail('forbidden') : fail('bad_request', 'Unknown command.'));
-  });
-  for (const name of Object.keys(schemas) as (keyof S & string)[]) {
-    on(name, async (payload, ack) => {
-      if (typeof ack !== 'function') return; // every command asks for an ack; others are ignored
-      const reply = (res: unknown) => {
-        try {
-          ack(res);
-        } catch (err) {
-          log.error({ err, event: name }, 'ack failed');
-        }
-      };
-      const parsed = schemas[name].safeParse(payload);
-      if (!parsed.success) return reply(badRequest(parsed.error));
+    const known = Object.hasOwn(schemas, event);
+    // Every command asks for an ack (payload, ack); others are ignored.
+    const ack = known ? args[1] : args.at(-1);
+    if (typeof ack !== 'function') return;
+    const reply = (res: unknown) => {
+      try {
+        ack(res);
+      } catch (err) {
+        log.error({ err, event }, 'ack failed');
+      }
+    };
+    // A command this namespace does not take (a learner sending step:push) is refused, not ignored.
+    if (!known) return reply(everyCommand.has(event) ? fail('forbidden') : fail('bad_request', 'Unknown command.'));
+    const name = event as keyof S & string;
+    const parsed = schemas[name].safeParse(args[0]);
+    if (!parsed.success) return reply(badRequest(parsed.error));
+    void (async () => {
       try {
         // Counted before anything else: a flood from one socket is refused, whatever it sends.
         if (!(await rate.take(socket.id))) return reply(fail('rate_limited'));
@@ -78,8 +82,8 @@ function bind<S extends Record<string, z.ZodType>, A extends { [K in keyof S]: u
         log.error({ err, event: name }, 'command failed');
         reply(fail('internal'));
       }
-    });
-  }
+    })();
+  });
 }
 
 export function socketBroadcaster(io: Server): Broadcaster {
@@ -139,13 +143,30 @@ async function guessedRoom(limits: Limits, keys: LimitKeys, find: () => Room | u
   return room;
 }
 
-/** A socket that has not bound itself to anything in time is closed: idle anonymous sockets hold file descriptors. */
-function closeIfUnbound(socket: Socket, ms: number, isBound: () => boolean): void {
-  const timer = setTimeout(() => {
-    if (!isBound()) socket.disconnect(true);
-  }, ms);
-  timer.unref();
-  socket.once('disconnect', () => clearTimeout(timer));
+/**
+ * A socket that has not bound itself to anything in time is closed: idle anonymous sockets hold file
+ * descriptors. Returns `settle(bound)`: a bound socket holds no timer; one that unbinds gets a new one.
+ */
+function closeIfUnbound(socket: Socket, ms: number, isBound: () => boolean): (bound: boolean) => void {
+  let timer: NodeJS.Timeout | null = null;
+  const arm = () => {
+    timer = setTimeout(() => {
+      timer = null;
+      if (!isBound()) socket.disconnect(true);
+    }, ms);
+    timer.unref();
+  };
+  arm();
+  socket.once('disconnect', () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+  });
+  return (bound) => {
+    if (bound && timer) {
+      clearTimeout(timer);
+      timer = null;
+    } else if (!bound && !timer && socket.connected) arm();
+  };
 }
 
 /** The register as the learner socket sees it: find a card's holder, tie a session learner to them. */
@@ -196,7 +217,7 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal, people, table
     const socket = raw as Socket<LearnerClientEvents, LearnerServerEvents>;
     let bound: { room: Room; learnerId: string } | null = null;
     const address = socket.handshake.address;
-    closeIfUnbound(socket, c.unboundSocketMs, () => bound !== null);
+    const settle = closeIfUnbound(socket, c.unboundSocketMs, () => bound !== null);
 
     const bindTo = async (room: Room, learnerId: string) => {
       if (bound?.room === room && bound.learnerId === learnerId) return; // bound at the handshake already
@@ -206,6 +227,7 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal, people, table
       others.emit('learner:taken-over', {});
       others.disconnectSockets(true);
       bound = { room, learnerId };
+      settle(true);
       await socket.join([classRoom(room.id), learnerRoom(learnerId)]);
       room.connect(learnerId);
     };
@@ -215,6 +237,7 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal, people, table
       void socket.leave(learnerRoom(bound.learnerId));
       bound.room.disconnect(bound.learnerId);
       bound = null;
+      settle(false);
     };
     socket.on('disconnect', unbind);
     // The resume token in the handshake binds the socket before any command it buffered is read.
@@ -447,7 +470,7 @@ function attachDisplay(io: Server, { rooms, log, limits }: SocketDeps): void {
   io.of(Namespaces.display).on('connection', (raw) => {
     const socket = raw as Socket<DisplayClientEvents, DisplayServerEvents>;
     let watching = false;
-    closeIfUnbound(socket, limits.config.unboundSocketMs, () => watching);
+    const settle = closeIfUnbound(socket, limits.config.unboundSocketMs, () => watching);
     bind<typeof displayCommands, DisplayAcks>(
       socket,
       displayCommands,
@@ -459,6 +482,7 @@ function attachDisplay(io: Server, { rooms, log, limits }: SocketDeps): void {
           for (const joined of socket.rooms) if (joined !== socket.id) await socket.leave(joined);
           await socket.join(displayRoom(room.id));
           watching = true;
+          settle(true);
           return { ok: true, data: room.displayView() };
         },
       },
