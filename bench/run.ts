@@ -26,11 +26,13 @@ import { measureLink } from './lib/link.ts';
 import { Pool } from './lib/pool.ts';
 import { summarizeProfile } from './lib/profile.ts';
 import { renderMarkdown, updatePerformanceDoc } from './lib/report.ts';
-import type { AnswersResult, BenchResult, FanoutRun, IdleRun } from './lib/result.ts';
+import type { AnswersResult, BenchResult, FanoutRun, FestivalRun, HogRun, IdleRun } from './lib/result.ts';
 import { loadBenchLesson } from './lib/targets.ts';
 import { learnerPageWeight } from './lib/weight.ts';
 import { answers } from './scenarios/answers.ts';
 import { fanout } from './scenarios/fanout.ts';
+import { festival, festivalProcesses } from './scenarios/festival.ts';
+import { hogs } from './scenarios/hog.ts';
 import { idle } from './scenarios/idle.ts';
 import { scale } from './scenarios/scale.ts';
 
@@ -42,6 +44,8 @@ const { values: args } = parseArgs({
     sizes: { type: 'string' },
     systems: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    /** The festival scenario on this many server processes (2 needs the cluster build). */
+    'festival-processes': { type: 'string', default: '1' },
     /** Heap snapshots (before/after the learners connect) of the memory scenarios, in DIR/heap/. */
     heap: { type: 'boolean', default: false },
     'profile-workers': { type: 'boolean', default: false },
@@ -102,6 +106,7 @@ async function main(): Promise<void> {
       await sleep(15_000);
     }
   }
+  if (only.has('festival')) festivalProcesses(Number(args['festival-processes']));
   // Our server is measured as npm start runs it: the tsc build (see bench/server-entry.ts).
   if (process.env.BENCH_SERVER !== 'source') {
     const script: string = '../scripts/build.mjs'; // plain JS, no types
@@ -151,6 +156,8 @@ async function main(): Promise<void> {
   let answersResult: AnswersResult = { burst: null, sustained: null };
   const scaleResult: BenchResult['scale'] = { ours: null, sio: null };
   const idleResult: { ours: IdleRun | null; sio: IdleRun | null } = { ours: null, sio: null };
+  const hogResult: HogRun[] = [];
+  const festivalResult: { ours: FestivalRun | null; sio: FestivalRun | null } = { ours: null, sio: null };
   try {
     if (only.has('fanout')) {
       for (const n of settings.fanout.sizes) {
@@ -218,6 +225,32 @@ async function main(): Promise<void> {
         }
       }
     }
+    if (only.has('festival')) {
+      for (const kind of (['ours', 'sio'] as const).filter((k) => !args.systems || settings.fanout.systems.includes(k))) {
+        try {
+          const run = await festival(ctx, kind);
+          festivalResult[kind] = run;
+          log(
+            `festival ${kind}: ${run.pushes.connected} learners; push delivery p50 ${run.pushes.delivery.p50} p99 ${run.pushes.delivery.p99} ms, lost ${run.pushes.lost}; ` +
+              `answers ${run.answers.acked}/${run.answers.sent}, ack p99 ${run.answers.ack.p99} ms; loop p99 ${run.pushes.server.loopDelay.p99} / ${run.answers.server.loopDelay.p99} ms; ` +
+              `${run.pushes.bytesPerLearnerRss} B RSS/learner; load ${run.loadAvg.join(' ')}`,
+          );
+        } catch (err) {
+          log(`festival ${kind} failed:`, err);
+          invalidReasons.push(`festival ${kind} failed: ${(err as Error).message}`);
+          await pool.disconnect().catch(() => undefined);
+        }
+      }
+    }
+    if (only.has('hog')) {
+      try {
+        hogResult.push(...(await hogs(ctx)));
+      } catch (err) {
+        log('hog failed:', err);
+        invalidReasons.push(`hog failed: ${(err as Error).message}`);
+        await pool.disconnect().catch(() => undefined);
+      }
+    }
   } finally {
     await pool.stop();
   }
@@ -243,6 +276,8 @@ async function main(): Promise<void> {
     answers: answersResult,
     scale: scaleResult,
     ...(only.has('idle') ? { idle: idleResult } : {}),
+    ...(only.has('hog') ? { hog: hogResult } : {}),
+    ...(only.has('festival') ? { festival: festivalResult } : {}),
     weight,
     link,
     profiles: [] as BenchResult['profiles'],
@@ -257,6 +292,14 @@ async function main(): Promise<void> {
   for (const run of [idleResult.ours, idleResult.sio]) {
     if (run && !run.valid) invalidReasons.push(`idle ${run.target}: ${run.reasons.join('; ')}`);
   }
+  for (const f of [festivalResult.ours, festivalResult.sio]) {
+    if (f && !f.pushes.valid) invalidReasons.push(`festival ${f.pushes.target} pushes: ${f.pushes.reasons.join('; ')}`);
+    if (f && !f.answers.valid) invalidReasons.push(`festival ${f.pushes.target} answers: ${f.answers.reasons.join('; ')}`);
+  }
+  for (const h of hogResult) {
+    if (!h.run.valid) invalidReasons.push(`hog ${Math.round(h.duty * 100)}% ${h.target}: ${h.run.reasons.join('; ')}`);
+    if (!h.consoleReady) invalidReasons.push(`hog ${Math.round(h.duty * 100)}% ${h.target}: the console page never got a staff view`);
+  }
   const warnings: string[] = [];
   for (const run of fanoutRuns) if (run.warnings.length) warnings.push(`fan-out ${run.target} N=${run.n}: ${run.warnings.join('; ')}`);
   for (const [name, phase] of [['answers burst', answersResult.burst], ['answers sustained', answersResult.sustained]] as const) {
@@ -270,7 +313,9 @@ async function main(): Promise<void> {
     (!answersResult.burst ||
       (answersResult.burst.acked === answersResult.burst.sent && answersResult.burst.counted === answersResult.burst.sent)) &&
     (!answersResult.sustained || answersResult.sustained.acked === answersResult.sustained.sent) &&
-    [scaleResult.ours, scaleResult.sio].every((r) => !r || (r.lost === 0 && r.pushErrors === 0));
+    [scaleResult.ours, scaleResult.sio].every((r) => !r || (r.lost === 0 && r.pushErrors === 0)) &&
+    hogResult.every((h) => h.run.lost === 0 && h.run.received === h.run.expected) &&
+    [festivalResult.ours, festivalResult.sio].every((f) => !f || (f.pushes.lost === 0 && f.pushes.pushErrors === 0 && f.answers.acked === f.answers.sent));
 
   if (profileDir) {
     const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));

@@ -29,6 +29,8 @@ learners.on('connection', (socket) => {
   });
   // The practice-task scenario's baseline: a move acknowledged at once, nothing checked or kept.
   socket.on('task:move', (_move: unknown, ack: (res: { ok: true }) => void) => ack({ ok: true }));
+  // The festival scenario's baseline: an answer acknowledged at once.
+  socket.on('quiz:answer', (_answer: unknown, ack: (res: { ok: true }) => void) => ack({ ok: true }));
 });
 io.of('/staff').on('connection', (socket) => {
   socket.on('push', ({ room, view }: { room: string; view: unknown }, ack: (ok: boolean) => void) => {

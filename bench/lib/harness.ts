@@ -60,6 +60,22 @@ export function benchSettings(quick: boolean, args: SettingsArgs) {
       /** One console pushes a step this often (ms). */
       pushEveryMs: 500,
     },
+    hog: {
+      n: quick ? 20 : 500,
+      pushes: quick ? 10 : 60,
+      /** Share of every 100 ms the hog spins on the server's core. */
+      duties: quick ? [0, 2 / 3] : [0, 1 / 3, 2 / 3],
+    },
+    festival: {
+      classes: quick ? 4 : 150,
+      perClass: quick ? 10 : 40,
+      pushEveryMs: quick ? 1000 : 3000,
+      durationMs: quick ? 3000 : 30_000,
+      settleMs: quick ? 500 : 5000,
+      /** Every learner answers the poll once within this window. */
+      answerWindowMs: quick ? 1000 : 5000,
+      ackTimeoutMs: 10_000,
+    },
     coalesceMs: 100,
     /** A worker event loop this late (p99, ms) means the learners could not keep up. */
     generatorLoopDelayLimitMs: 50,

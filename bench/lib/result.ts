@@ -177,6 +177,27 @@ export interface IdleRun extends Validity {
   error?: string;
 }
 
+/** The CPU-hog case: the fan-out at N with a hog spinning `duty` of the server's core, a console page watching. */
+export interface HogRun {
+  duty: number;
+  target: 'ours' | 'sio';
+  /** The console page had its first staff view before the measurement (ours; always true beside bare Socket.IO). */
+  consoleReady: boolean;
+  /** Staff views the console page received during the measurement. */
+  consoleFrames: number;
+  run: FanoutRun;
+  loadAvg: number[];
+}
+
+/** The festival scenario: the scale run's pushes (150 × 40 by default), then every class answering a poll. */
+export interface FestivalRun {
+  processes: number;
+  store: 'sqlite' | 'postgres' | null;
+  pushes: ScaleRun;
+  answers: AnswerPhase & { windowMs: number };
+  loadAvg: number[];
+}
+
 export interface TargetCheck {
   name: string;
   target: string;
@@ -209,6 +230,8 @@ export interface BenchResult {
   scale: { ours: ScaleRun | null; sio: ScaleRun | null };
   /** Issue 17's scenarios (only with `--only idle,…`). */
   idle?: { ours: IdleRun | null; sio: IdleRun | null };
+  hog?: HogRun[];
+  festival?: { ours: FestivalRun | null; sio: FestivalRun | null };
   weight: (Weight & { error?: undefined }) | { error: string };
   /** The learner page on an emulated 400 kbit/s, 300 ms link (bench/lib/link.ts). */
   link: (LinkResult & { error?: undefined }) | { error: string };

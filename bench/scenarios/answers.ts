@@ -10,7 +10,7 @@ import type { AnswersResult, BurstResult, SustainedResult } from '../lib/result.
 import { summarize } from '../lib/stats.ts';
 import { ourInstructor, setupInstructor, startSession } from '../lib/targets.ts';
 
-function mergeAnswers(parts: AnswerStats[]): AnswerStats {
+export function mergeAnswers(parts: AnswerStats[]): AnswerStats {
   const errors: Record<string, number> = {};
   for (const p of parts) for (const [k, v] of Object.entries(p.errors)) errors[k] = (errors[k] ?? 0) + v;
   return {
@@ -22,6 +22,27 @@ function mergeAnswers(parts: AnswerStats[]): AnswerStats {
     lastSendAt: Math.max(...parts.map((p) => p.lastSendAt)),
     lastAckAt: Math.max(...parts.map((p) => p.lastAckAt)),
   };
+}
+
+/** Our console opens a poll in a class; resolves with its run id. */
+export async function openPoll(staff: Socket, sessionId: string): Promise<{ runId: string }> {
+  const open = (await staff.timeout(10_000).emitWithAck('quiz:open', {
+    sessionId,
+    source: {
+      question: {
+        id: 'q',
+        kind: 'poll',
+        prompt: 'Bác đã từng trả tiền bằng mã QR chưa?',
+        options: [
+          { id: 'a', text: 'Rồi' },
+          { id: 'b', text: 'Chưa' },
+        ],
+      },
+    },
+    timeLimit: null,
+  })) as { ok: boolean; data?: { runId: string }; error?: unknown };
+  if (!open.ok || !open.data) throw new Error(`quiz:open refused: ${JSON.stringify(open.error)}`);
+  return open.data;
 }
 
 export async function answers(ctx: Bench): Promise<AnswersResult> {
@@ -47,23 +68,8 @@ export async function answers(ctx: Bench): Promise<AnswersResult> {
       return current();
     };
 
-    const open = (await staff.timeout(10_000).emitWithAck('quiz:open', {
-      sessionId: session.id,
-      source: {
-        question: {
-          id: 'q',
-          kind: 'poll',
-          prompt: 'Bác đã từng trả tiền bằng mã QR chưa?',
-          options: [
-            { id: 'a', text: 'Rồi' },
-            { id: 'b', text: 'Chưa' },
-          ],
-        },
-      },
-      timeLimit: null,
-    })) as { ok: boolean; data?: { runId: string }; error?: unknown };
-    if (!open.ok || !open.data) throw new Error(`quiz:open refused: ${JSON.stringify(open.error)}`);
-    const runIds = { [session.id]: open.data.runId };
+    const open = await openPoll(staff, session.id);
+    const runIds = { [session.id]: open.runId };
     await sleep(500);
 
     // Burst: every learner answers once, at a random moment of one second.
@@ -75,8 +81,8 @@ export async function answers(ctx: Bench): Promise<AnswersResult> {
       s.burstWindowMs + s.ackTimeoutMs + 30_000,
     );
     const b = mergeAnswers(burstParts);
-    const burstCounted = await counted(open.data.runId, s.learners, 5000);
-    const allCounted = views.find((v) => v.quiz?.runId === open.data!.runId && v.quiz.answered >= b.sent);
+    const burstCounted = await counted(open.runId, s.learners, 5000);
+    const allCounted = views.find((v) => v.quiz?.runId === open.runId && v.quiz.answered >= b.sent);
     const { probe: server1, generator: gen1, host: host1 } = await endWindow(window1, target, pool);
     const burst: BurstResult = {
       learners: s.learners,
@@ -112,7 +118,7 @@ export async function answers(ctx: Bench): Promise<AnswersResult> {
     );
     const { probe: server2, generator: gen2, host: host2 } = await endWindow(window2, target, pool);
     const m = mergeAnswers(parts);
-    const sustainedCounted = await counted(open.data.runId, s.learners, 5000);
+    const sustainedCounted = await counted(open.runId, s.learners, 5000);
     const sustained: SustainedResult = {
       targetRate: s.sustainedRate,
       durationMs: s.sustainedMs,

@@ -7,11 +7,21 @@ import type { Bench } from '../lib/harness.ts';
 import { learnerSpecs } from '../lib/pool.ts';
 import type { FanoutRun } from '../lib/result.ts';
 import { summarize } from '../lib/stats.ts';
-import { ourInstructor, setupInstructor, sioInstructor, startSession, wsInstructor, type Instructor, type TargetKind } from '../lib/targets.ts';
+import { ourInstructor, setupInstructor, sioInstructor, startSession, wsInstructor, type Instructor, type Target, type TargetKind } from '../lib/targets.ts';
 
-export async function fanout(ctx: Bench, kind: TargetKind, n: number): Promise<FanoutRun> {
+/** What another scenario adds around the measurement (the CPU-hog case: a hog and a console page). */
+export interface FanoutExtras {
+  /** Name of the run (profiles). */
+  scenario?: string;
+  pushes?: number;
+  /** Started once the learners are connected, stopped after the window; gets our class (ours only). */
+  around?: (target: Target, ours: { sessionId: string; cookie: string } | null) => Promise<() => Promise<void>>;
+}
+
+export async function fanout(ctx: Bench, kind: TargetKind, n: number, extras: FanoutExtras = {}): Promise<FanoutRun> {
   const { settings, pool, beginWindow, endWindow, validity, withTarget, serverHealth, lesson, stepCount } = ctx;
-  return withTarget(kind, `fanout-${kind}-${n}`, async (target) => {
+  const pushes = extras.pushes ?? settings.fanout.pushes;
+  return withTarget(kind, extras.scenario ?? `fanout-${kind}-${n}`, async (target) => {
     let instructor: Instructor;
     let classKey = 'class-1';
     let code: string | undefined;
@@ -27,6 +37,7 @@ export async function fanout(ctx: Bench, kind: TargetKind, n: number): Promise<F
     if (kind === 'ours') instructor = await ourInstructor(target.url, cookie, classKey);
     else if (kind === 'sio') instructor = await sioInstructor(target.url, classKey, lesson);
     else instructor = await wsInstructor(target.port, classKey, lesson);
+    const stopExtras = extras.around ? await extras.around(target, kind === 'ours' ? { sessionId: classKey, cookie } : null) : null;
     await sleep(500);
 
     const window = await beginWindow(target, pool);
@@ -34,7 +45,7 @@ export async function fanout(ctx: Bench, kind: TargetKind, n: number): Promise<F
     const last: number[] = [];
     const acks: number[] = [];
     let lost = 0;
-    for (let k = 0; k < settings.fanout.pushes; k++) {
+    for (let k = 0; k < pushes; k++) {
       const step = k % stepCount; // consecutive pushes always differ: a repeat would be a no-op
       await pool.expect(k, step);
       const arrived = pool.waitPush(k, settings.fanout.pushTimeoutMs);
@@ -47,9 +58,9 @@ export async function fanout(ctx: Bench, kind: TargetKind, n: number): Promise<F
       await sleep(settings.fanout.gapMs);
     }
     const { probe: server, workers: workerStats, generator, host } = await endWindow(window, target, pool);
+    await stopExtras?.();
     instructor.close();
     await pool.disconnect();
-    const pushes = settings.fanout.pushes;
     const serverCpuMsPerPush = Math.round((generator.serverCpuMs / pushes) * 100) / 100;
     const generatorCpuMsPerPush = Math.round((generator.cpuMs / pushes) * 100) / 100;
     const v = validity(generator, host);
@@ -70,14 +81,14 @@ export async function fanout(ctx: Bench, kind: TargetKind, n: number): Promise<F
       target: kind,
       n,
       attempts: 1,
-      pushes: settings.fanout.pushes,
+      pushes,
       connected: conn.connected,
       connectMs: conn.ms,
       payloadBytes: Math.max(...workerStats.map((w) => w.payloadBytes)),
       recipients: summarize(latencies),
       lastRecipient,
       ack: summarize(acks),
-      expected: n * settings.fanout.pushes,
+      expected: n * pushes,
       received: latencies.length,
       lost,
       serverSide: server.pushes,

@@ -7,12 +7,32 @@ import type { Bench } from '../lib/harness.ts';
 import { learnerSpecs } from '../lib/pool.ts';
 import type { ScaleRun } from '../lib/result.ts';
 import { summarize } from '../lib/stats.ts';
-import { ourInstructor, setupInstructor, sioInstructor, startSession, type Instructor } from '../lib/targets.ts';
+import { ourInstructor, setupInstructor, sioInstructor, startSession, type Instructor, type Target } from '../lib/targets.ts';
 
-export async function scale(ctx: Bench, kind: 'ours' | 'sio'): Promise<ScaleRun> {
+/** Sizes of a scale run (settings.scale by default; the festival scenario passes its own). */
+export interface ScaleSizes {
+  classes: number;
+  perClass: number;
+  pushEveryMs: number;
+  durationMs: number;
+  settleMs: number;
+}
+
+/** A phase run after the push window, learners still connected (the festival's answers). */
+export type ScaleAfter<T> = (target: Target, classes: { key: string; code?: string }[], instructors: Instructor[]) => Promise<T>;
+
+export async function scale(ctx: Bench, kind: 'ours' | 'sio'): Promise<ScaleRun>;
+export async function scale<T>(ctx: Bench, kind: 'ours' | 'sio', sizes: ScaleSizes, after: ScaleAfter<T>, name: string): Promise<ScaleRun & { after: T }>;
+export async function scale<T>(
+  ctx: Bench,
+  kind: 'ours' | 'sio',
+  sizes?: ScaleSizes,
+  afterPhase?: ScaleAfter<T>,
+  name = 'scale',
+): Promise<ScaleRun & { after?: T }> {
   const { settings, pool, beginWindow, endWindow, validity, withTarget, serverHealth, lesson, stepCount } = ctx;
-  const s = settings.scale;
-  return withTarget(kind, `scale-${kind}`, async (target) => {
+  const s = sizes ?? settings.scale;
+  return withTarget(kind, `${name}-${kind}`, async (target) => {
     const classes: { key: string; code?: string }[] = [];
     let cookie = '';
     if (kind === 'ours') {
@@ -77,6 +97,7 @@ export async function scale(ctx: Bench, kind: 'ours' | 'sio'): Promise<ScaleRun>
         if (sentAt !== undefined) delivery.push(e.at - sentAt);
       }
     }
+    const extra = afterPhase ? { after: await afterPhase(target, classes, instructors) } : {};
     for (const i of instructors) i.close();
     await pool.disconnect();
     const expected = classes.length * rounds * s.perClass;
@@ -106,6 +127,7 @@ export async function scale(ctx: Bench, kind: 'ours' | 'sio'): Promise<ScaleRun>
       generator: gen,
       host,
       ...validity(gen, host),
+      ...extra,
     };
   });
 }
