@@ -32,6 +32,9 @@ const format = logFormat({ LOG_FORMAT: config.logFormat }, process.stdout.isTTY 
 const log = createLogger(level, format);
 
 const { dataDir, tls } = config;
+// Both or neither: https with the hall's certificate (scripts/make-hall-ca.sh), else plain http.
+// Read before anything is opened, so a wrong path stops the start cleanly.
+const pems = tls ? { cert: readPem('TLS_CERT', tls.certFile), key: readPem('TLS_KEY', tls.keyFile), ...(tls.caFile ? { ca: readPem('TLS_CA', tls.caFile) } : {}) } : undefined;
 const store = openSqliteStore(dataDir);
 const app = await startApp({
   store,
@@ -45,10 +48,7 @@ const app = await startApp({
     publicUrl: config.publicUrl,
     coalesceMs: config.coalesceMs,
     retentionDays: config.retentionDays,
-    // Both or neither: https with the hall's certificate (scripts/make-hall-ca.sh), else plain http.
-    tls: tls
-      ? { cert: readPem('TLS_CERT', tls.certFile), key: readPem('TLS_KEY', tls.keyFile), ...(tls.caFile ? { ca: readPem('TLS_CA', tls.caFile) } : {}) }
-      : undefined,
+    tls: pems,
   },
 });
 const { port: listening, urls } = await app.listen(config.port, config.host);
