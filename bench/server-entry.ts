@@ -20,13 +20,14 @@ const load = <T>(path: string): Promise<T> =>
   import(fromSource ? `../server/${path}.ts` : pathToFileURL(join(root, 'dist/server/server', `${path}.js`)).href) as Promise<T>;
 const { startApp } = await load<typeof import('../server/app.ts')>('app');
 const { configFromEnv } = await load<typeof import('../server/lib/config.ts')>('lib/config');
-const { openSqliteStore } = await load<typeof import('../server/store/sqlite.ts')>('store/sqlite');
+const { openStore } = await load<typeof import('../server/store/open.ts')>('store/open');
 // The bench's defaults (a free port on loopback, quiet log), then whatever the harness sets.
 const config = configFromEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...process.env }, root);
 const log = pino({ level: config.logLevel });
 
 const { dataDir } = config;
-const store = openSqliteStore(dataDir);
+// SQLite in DATA_DIR, or PostgreSQL when the harness passes DATABASE_URL (the festival's several-process variant).
+const store = await openStore({ dataDir, databaseUrl: config.databaseUrl });
 // Timing only: how long an append takes to become durable (call → resolved). The SQLite store
 // commits on the event loop, so this is also how long the loop may be held by a commit (fsync).
 const append = store.appendEvents.bind(store);

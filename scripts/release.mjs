@@ -35,7 +35,7 @@ rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
 
 // What a production install needs, and nothing of the sources or the tests.
-for (const path of ['dist/server', 'dist/client', 'dist/build-info.json', 'lessons', 'package.json', 'package-lock.json', 'scripts/start.mjs', 'scripts/build.mjs', 'scripts/backup.mjs', 'LICENSE']) {
+for (const path of ['dist/server', 'dist/client', 'dist/build-info.json', 'lessons', 'package.json', 'package-lock.json', 'scripts/start.mjs', 'scripts/build.mjs', 'scripts/backup.mjs', 'scripts/migrate-store.mjs', 'LICENSE']) {
   if (existsSync(join(root, path))) cpSync(join(root, path), join(stage, path), { recursive: true });
 }
 

@@ -11,7 +11,7 @@ import { Server as IoServer } from 'socket.io';
 import { tabletUrls } from './lib/addresses.ts';
 import { randomShortCode } from './lib/ids.ts';
 import { seedLessons, startRetention } from './lib/maintenance.ts';
-import { MediaFiles } from './store/media.ts';
+import { MediaFiles, mediaFromStore } from './store/media.ts';
 import { Rooms } from './rooms/registry.ts';
 import type { Store } from './store/store.ts';
 import { Auth, isLoopback } from './transport/auth.ts';
@@ -129,7 +129,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
   const restored = await rooms.restore();
   if (restored > 0) log.info({ restored }, 'open sessions restored from storage');
   const auth = new Auth(store, now);
-  const media = new MediaFiles(config.mediaDir, join(config.lessonsDir, 'images'));
+  const media = new MediaFiles(store.media ?? config.mediaDir, join(config.lessonsDir, 'images'));
   const setup = { code: (await store.countUsers()) === 0 ? randomShortCode(8) : null };
   const figures = new RegisterFigures({ store, rooms, now });
   // Warm the dashboard's memo once the server is up; a store closed meanwhile (tests) just skips it.
@@ -176,7 +176,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       originAgentCluster: false,
     }),
   );
-  if (config.dataDir) app.use('/api/backup', backupRouter({ auth, dataDir: config.dataDir, log, now }));
+  if (config.dataDir) app.use('/api/backup', backupRouter({ auth, dataDir: config.dataDir, log, now, external: store.kind !== 'sqlite' }));
   app.use((req, res, next) => {
     if (req.secure || isTrustworthyHost(req.headers.host)) {
       res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
@@ -205,7 +205,8 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
   const ca = config.tls?.ca;
   if (ca) app.get('/ca.crt', (_req, res) => void res.type('application/x-x509-ca-cert').send(ca));
   // Uploads are named by content hash (a name never changes its bytes); starter images ship with the app.
-  app.use('/media', express.static(config.mediaDir, { maxAge: '1d', index: false, dotfiles: 'deny' }));
+  if (media.uploadDir) app.use('/media', express.static(media.uploadDir, { maxAge: '1d', index: false, dotfiles: 'deny' }));
+  else app.use('/media', mediaFromStore(media));
   app.use('/media', express.static(join(config.lessonsDir, 'images'), { maxAge: '1d', fallthrough: false }));
   if (existsSync(join(config.clientDir, 'index.html'))) {
     app.use(clientFiles(config.clientDir));

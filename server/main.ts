@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { startApp } from './app.ts';
 import { ConfigError, configFromEnv, type ServerConfig } from './lib/config.ts';
 import { appRoot, bannerStream, createLogger, logFormat, startupBanner } from './lib/startup.ts';
-import { openSqliteStore } from './store/sqlite.ts';
+import { openStore, redactUrl } from './store/open.ts';
 
 /** Wiring only: configuration from the environment, real store, listen, print where to go. */
 // server/ under tsx, dist/server/server/ once built: the project folder is the one with package.json.
@@ -31,11 +31,12 @@ const level = config.logLevel;
 const format = logFormat({ LOG_FORMAT: config.logFormat }, process.stdout.isTTY === true);
 const log = createLogger(level, format);
 
-const { dataDir, tls } = config;
+const { dataDir, tls, databaseUrl } = config;
 // Both or neither: https with the hall's certificate (scripts/make-hall-ca.sh), else plain http.
 // Read before anything is opened, so a wrong path stops the start cleanly.
 const pems = tls ? { cert: readPem('TLS_CERT', tls.certFile), key: readPem('TLS_KEY', tls.keyFile), ...(tls.caFile ? { ca: readPem('TLS_CA', tls.caFile) } : {}) } : undefined;
-const store = openSqliteStore(dataDir);
+// PostgreSQL with DATABASE_URL, else SQLite in DATA_DIR.
+const store = await openStore({ dataDir, databaseUrl, log }).catch((err: unknown) => refuse(err instanceof Error ? err.message : String(err)));
 const app = await startApp({
   store,
   log,
@@ -53,7 +54,7 @@ const app = await startApp({
 });
 const { port: listening, urls } = await app.listen(config.port, config.host);
 
-const banner = startupBanner({ port: listening, urls, setupCode: app.setupCode, dataDir, node: process.version });
+const banner = startupBanner({ port: listening, urls, setupCode: app.setupCode, dataDir: databaseUrl ? redactUrl(databaseUrl) : dataDir, node: process.version });
 process[bannerStream(format, level)].write(banner + '\n');
 log.info({ port: listening, urls, mode: config.mode }, 'listening');
 

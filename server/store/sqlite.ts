@@ -244,6 +244,7 @@ export function openSqliteStore(dataDir: string): Store {
 
   return {
     ...registerStore(db),
+    kind: 'sqlite',
     eraseLearnerNames: async (cutoff) => eraseNames(cutoff),
     countUsers: async () => q.countUsers.get()!.n,
     createUser: async (u) => {

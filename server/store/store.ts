@@ -1,6 +1,7 @@
 import type { Lesson } from '../../shared/lesson/schema.ts';
 import type { LessonRecord, LessonSummary, SessionSummary } from '../../shared/protocol/views.ts';
 import type { SessionEvent, SessionStarted } from '../engine/events.ts';
+import type { MediaUploads } from './media.ts';
 import type { RegisterStore } from './register-port.ts';
 
 export interface UserRecord {
@@ -11,11 +12,52 @@ export interface UserRecord {
   createdAt: number;
 }
 
+/** An append refused because this process no longer holds the session's lease with this fence: nothing was written. */
+export class LeaseLostError extends Error {
+  readonly code = 'lease_lost';
+  constructor(sessionId: string) {
+    super(`session ${sessionId}: the lease is no longer ours with this fence`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** Who owns a live session, and the fencing number its appends carry (it grows at every change of owner). */
+export interface Lease {
+  owner: string;
+  fence: number;
+}
+
+/** Session ownership between processes (PostgreSQL only: one SQLite process owns everything). Expiry uses the database clock. */
+export interface LeaseStore {
+  /** Create the session with its first event and its lease (fence 1) held by `owner`, in one transaction. */
+  createSessionLeased(started: SessionStarted, owner: string, ttlMs: number): Promise<number>;
+  /** Take the lease if free, expired, or already ours; a change of owner (or an expired lease) increments the fence. Returns the fence, or null when another owner holds an unexpired lease. */
+  acquireLease(sessionId: string, owner: string, ttlMs: number): Promise<number | null>;
+  /** Extend our lease; false when it is no longer ours with this fence (someone took it). */
+  renewLease(sessionId: string, owner: string, fence: number, ttlMs: number): Promise<boolean>;
+  /** Let the lease go (it expires now; the next owner's fence is higher). */
+  releaseLease(sessionId: string, owner: string, fence: number): Promise<void>;
+  leaseOf(sessionId: string): Promise<(Lease & { expiresAt: number }) | undefined>;
+  /** Open sessions whose lease is missing or expired (for takeover). */
+  orphanedSessions(): Promise<string[]>;
+  /** Lookups a non-owner needs to route a tablet: open session by class code / helper code, and the session of a resume token hash. */
+  openSessionByCode(code: string): Promise<string | undefined>;
+  openSessionByHelperCode(helperCode: string): Promise<string | undefined>;
+  sessionOfToken(tokenHash: string): Promise<string | undefined>;
+}
+
 /**
  * The storage port. Async so that a PostgreSQL implementation can fill it in; the SQLite one
  * answers synchronously underneath. Events are durable once `appendEvents` resolves.
  */
 export interface Store extends RegisterStore {
+  /** Which engine: the console's backup is a SQLite feature (PostgreSQL has pg_dump). */
+  readonly kind: 'sqlite' | 'postgres';
+  /** Session leases and fencing, where several processes share the store (PostgreSQL). */
+  readonly leases?: LeaseStore;
+  /** Uploaded pictures kept in the database, so every process serves the same ones; absent: files in DATA_DIR/media. */
+  readonly media?: MediaUploads;
+
   countUsers(): Promise<number>;
   createUser(user: UserRecord): Promise<void>;
   findUserByUsername(username: string): Promise<UserRecord | undefined>;
@@ -46,8 +88,10 @@ export interface Store extends RegisterStore {
   /**
    * Append events after `afterSeq`; fails if another writer got there first. Resolves once durable.
    * Calls are applied in call order; an empty append resolves once every earlier append is durable.
+   * With `lease`, the append first checks that owner and fence still hold the session's lease, else
+   * rejects with LeaseLostError and writes nothing (a store without leases ignores it).
    */
-  appendEvents(sessionId: string, afterSeq: number, events: readonly SessionEvent[]): Promise<void>;
+  appendEvents(sessionId: string, afterSeq: number, events: readonly SessionEvent[], lease?: Lease): Promise<void>;
   loadEvents(sessionId: string): Promise<SessionEvent[]>;
   listOpenSessionIds(): Promise<string[]>;
   listSessions(): Promise<SessionSummary[]>;

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { fail } from '../../shared/protocol/errors.ts';
 import type { BackupStatus } from '../../shared/protocol/views.ts';
 import { createBackup, lastBackupAt } from '../store/backup.ts';
 import { signedInOnly, type Auth } from './auth.ts';
@@ -16,9 +17,12 @@ export const backupFileName = (at: number): string => {
 };
 
 /** /api/backup: a signed-in instructor downloads a backup of the data folder, or asks when the last one was taken. */
-export function backupRouter(deps: { auth: Auth; dataDir: string; log: Logger; now: () => number }): express.Router {
+export function backupRouter(deps: { auth: Auth; dataDir: string; log: Logger; now: () => number; /** The store is PostgreSQL: backups are pg_dump's job. */ external?: boolean }): express.Router {
   const router = express.Router();
   const signedIn = signedInOnly(deps.auth);
+
+  // The backup file is a SQLite snapshot with the data folder; a PostgreSQL store is backed up with pg_dump (docs/deployment.md).
+  if (deps.external) router.use(signedIn, (_req, res) => send(res, fail('backup_external')));
 
   router.get('/status', signedIn, (_req, res) => {
     const status: BackupStatus = { lastAt: lastBackupAt(deps.dataDir) };

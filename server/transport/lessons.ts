@@ -42,19 +42,22 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
   };
 
   /** Every picture (of a step or of a question's choice) must be on this server, uploaded or a starter image. */
-  const missingImages = (lesson: Lesson, carried: Record<string, unknown> = {}): LessonIssue[] =>
-    pictures(lesson)
-      .filter(({ src }) => !Object.hasOwn(carried, src) && !media.exists(src))
-      .map(({ path, src }) => ({ path, message: `no picture "${src}" on this server: upload it first` }));
+  const missingImages = async (lesson: Lesson, carried: Record<string, unknown> = {}): Promise<LessonIssue[]> => {
+    const issues: LessonIssue[] = [];
+    for (const { path, src } of pictures(lesson)) {
+      if (!Object.hasOwn(carried, src) && !(await media.exists(src))) issues.push({ path, message: `no picture "${src}" on this server: upload it first` });
+    }
+    return issues;
+  };
 
   /** A lesson body: strict wrapper, then the lesson itself, then its pictures. */
-  const parseLessonBody = (body: unknown): { lesson: Lesson } | { error: ReturnType<typeof invalidLesson> } => {
+  const parseLessonBody = async (body: unknown): Promise<{ lesson: Lesson } | { error: ReturnType<typeof invalidLesson> }> => {
     const parsed = LessonBody.safeParse(body);
     if (!parsed.success) {
       const underLesson = parsed.error.issues.every((i) => i.path[0] === 'lesson' && i.path.length > 1);
       return { error: underLesson ? invalidLesson(lessonIssues(parsed.error, ['lesson'])) : badRequest(parsed.error) };
     }
-    const missing = missingImages(parsed.data.lesson);
+    const missing = await missingImages(parsed.data.lesson);
     return missing.length > 0 ? { error: invalidLesson(missing) } : { lesson: parsed.data.lesson };
   };
 
@@ -91,7 +94,7 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
         return send(res, underLesson ? invalidLesson(lessonIssues(parsed.error, ['lesson'])) : fail('import_format', prettifyError(parsed.error).slice(0, 500)));
       }
       const { lesson, images } = parsed.data;
-      const missing = missingImages(lesson, images);
+      const missing = await missingImages(lesson, images);
       if (missing.length > 0) return send(res, invalidLesson(missing));
       const used = new Set(pictures(lesson).map((p) => p.src));
       const ready: { src: string; bytes: Buffer; type: ImageType }[] = [];
@@ -158,7 +161,7 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
     signedIn,
     lessonJson,
     async (req, res) => {
-      const body = parseLessonBody(req.body);
+      const body = await parseLessonBody(req.body);
       if ('error' in body) return send(res, body.error);
       if (!(await store.createLesson(body.lesson, now()))) return send(res, fail('lesson_exists'));
       send(res, { ok: true, data: { lesson: body.lesson } }, 201);
@@ -172,7 +175,7 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
     async (req, res) => {
       const id = lessonId(req);
       if (id === undefined || !(await store.getLesson(id))) return send(res, fail('not_found', 'No such lesson.'));
-      const body = parseLessonBody(req.body);
+      const body = await parseLessonBody(req.body);
       if ('error' in body) return send(res, body.error);
       if (body.lesson.id !== id) {
         return send(res, invalidLesson([{ path: ['id'], message: `must stay "${id}": a lesson's id cannot change (duplicate it instead)` }]));

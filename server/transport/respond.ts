@@ -42,6 +42,7 @@ const status: Partial<Record<ErrorCode, number>> = {
   username_taken: 409,
   lesson_exists: 409,
   lesson_archived: 409,
+  backup_external: 409,
   too_large: 413,
   image_too_large: 413,
   image_type: 415,

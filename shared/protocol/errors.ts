@@ -37,6 +37,7 @@ export const ErrorCode = {
   task_not_found: 'task_not_found',
   task_closed: 'task_closed',
   invalid_move: 'invalid_move',
+  backup_external: 'backup_external',
   internal: 'internal',
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
@@ -105,6 +106,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   task_not_found: 'No such practice task.',
   task_closed: 'The practice task is closed.',
   invalid_move: 'That move is not part of the task from the screen the learner is on.',
+  backup_external: 'This server keeps its data in PostgreSQL: back it up with pg_dump (docs/deployment.md), not from the console.',
   internal: 'Something went wrong on the server.',
 };
 

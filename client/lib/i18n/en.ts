@@ -39,6 +39,7 @@ export const common: vi.Shape<typeof vi.common> = {
   'error.task_closed': 'The practice task is closed.',
   'error.invalid_move': 'That move is not part of the task. The screen will be updated.',
   'error.internal': 'The server had a problem. Please try again.',
+  'error.backup_external': 'This server keeps its data in a PostgreSQL database: the technician backs it up with pg_dump (see docs/deployment.md), not from here.',
   'error.unknown_card': 'No learner card has this code. Check the digits on the card.',
   'error.invalid_csv': 'Some rows of the file are wrong; nobody was imported.',
   'error.person_erased': 'This person was erased from the register.',

@@ -37,6 +37,7 @@ export const common = {
   'error.task_closed': 'Bài thực hành đã đóng.',
   'error.invalid_move': 'Bước này không có trong bài thực hành. Màn hình sẽ được cập nhật.',
   'error.internal': 'Máy chủ gặp lỗi. Hãy thử lại.',
+  'error.backup_external': 'Máy chủ này lưu dữ liệu trong cơ sở dữ liệu PostgreSQL: người phụ trách kỹ thuật sao lưu bằng pg_dump (xem docs/deployment.md), không sao lưu tại đây.',
   'error.unknown_card': 'Không tìm thấy thẻ học viên có mã này. Hãy xem lại các số trên thẻ.',
   'error.invalid_csv': 'Có dòng sai trong tệp; chưa nhập người nào.',
   'error.person_erased': 'Người này đã bị xoá khỏi sổ.',
