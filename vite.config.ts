@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
-import { precompress, privateNamesAsProperties, unwrapBarePreload, withoutWebTransport } from './scripts/vite-plugins.ts';
+import { pageShell, precompress, privateNamesAsProperties, unwrapBarePreload, withoutWebTransport } from './scripts/vite-plugins.ts';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 const server = 'http://localhost:3000';
@@ -63,6 +63,7 @@ function learnerServiceWorker() {
 export default defineConfig(({ mode }) => ({
   root: 'client',
   plugins: [
+    pageShell(),
     svelte({ configFile: here('./svelte.config.js') }),
     privateNamesAsProperties(),
     ...(mode === 'learner' ? [unwrapBarePreload(), withoutWebTransport(), learnerServiceWorker()] : []),

@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
 
 // Three layers, each where it is cheapest: pure rules, real server + sockets, real browser; and the release.
@@ -5,7 +7,13 @@ export default defineConfig({
   test: {
     root: '.',
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        // The client's state classes (*.svelte.ts) are compiled with runes, for the browser, as the pages get them.
+        plugins: [svelte({ configFile: fileURLToPath(new URL('./svelte.config.js', import.meta.url)) })],
+        resolve: { conditions: ['browser'] },
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'] },
+      },
       {
         extends: true,
         test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 30_000 },

@@ -59,7 +59,7 @@ const { values: args } = parseArgs({
   },
 });
 
-const quick = args.quick!;
+const quick = args.quick;
 const settings = benchSettings(quick, args);
 const only = new Set(args.only?.split(',') ?? ['weight', 'link', 'fanout', 'answers', 'scale']);
 const defaultOut = join(root, 'bench/results');

@@ -97,7 +97,7 @@ async function run(pool: Pool, system: 'ours' | 'sio'): Promise<Run> {
     let countsLagMs: number | null = null;
     if (views) {
       const deadline = now() + 5000;
-      const current = () => views!.find((v) => v.at >= m.lastAckAt && v.onB === m.onB);
+      const current = () => views.find((v) => v.at >= m.lastAckAt && v.onB === m.onB);
       while (!current() && now() < deadline) await sleep(10);
       const hit = current();
       countsLagMs = hit ? Math.round((hit.at - m.lastAckAt) * 10) / 10 : null;

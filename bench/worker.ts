@@ -82,7 +82,7 @@ function connectOne(kind: TargetKind, port: number, spec: LearnerSpec, timeoutMs
           joined = true;
           return done();
         }
-        const text = String(data);
+        const text = (data as Buffer).toString(); // binaryType 'nodebuffer' (the default): one Buffer a message
         if (payloadBytes === 0) payloadBytes = Buffer.byteLength(text);
         onClass(client, (JSON.parse(text) as { current: number | null }).current, at);
       });

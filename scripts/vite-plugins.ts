@@ -125,15 +125,15 @@ export function precompress(later: string[] = []): Plugin {
   const compress = async (name: string): Promise<void> => {
     const { existsSync } = await import('node:fs');
     const { readFile, writeFile } = await import('node:fs/promises');
-    const { join } = await import('node:path');
+    const path = await import('node:path');
     const zlib = await import('node:zlib');
-    if (!existsSync(join(dir, name))) return;
-    const raw = await readFile(join(dir, name));
+    if (!existsSync(path.join(dir, name))) return;
+    const raw = await readFile(path.join(dir, name));
     const br = zlib.brotliCompressSync(raw, {
       params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
     });
-    await writeFile(join(dir, `${name}.br`), br);
-    await writeFile(join(dir, `${name}.gz`), zlib.gzipSync(raw, { level: 9 }));
+    await writeFile(path.join(dir, `${name}.br`), br);
+    await writeFile(path.join(dir, `${name}.gz`), zlib.gzipSync(raw, { level: 9 }));
   };
   return {
     name: 'cunghoc:precompress',
@@ -148,6 +148,44 @@ export function precompress(later: string[] = []): Plugin {
       sequential: true,
       async handler() {
         await Promise.all([...names, ...later].map(compress));
+      },
+    },
+  };
+}
+
+/**
+ * The shell every page shares (charset, viewport, an empty icon, the #app mount point), put around what
+ * a page's index.html says of its own: its <title>, its <script>, and `data-color-scheme="light"` on
+ * <html> for the tablet and phone pages (form controls stay light whatever the device's dark mode).
+ */
+export function pageShell(): Plugin {
+  return {
+    name: 'cunghoc-page-shell',
+    transformIndexHtml: {
+      order: 'pre',
+      handler(html, { filename }) {
+        const own = html.split('\n').map((line) => line.trim());
+        const light = own.some((line) => line.startsWith('<html') && line.includes('data-color-scheme="light"'));
+        const title = own.find((line) => line.startsWith('<title>'));
+        const script = own.find((line) => line.startsWith('<script'));
+        if (!title || !script) throw new Error(`${filename}: a page gives its <title> and its <script>`);
+        return [
+          '<!doctype html>',
+          '<html lang="vi">',
+          '  <head>',
+          '    <meta charset="utf-8" />',
+          '    <meta name="viewport" content="width=device-width, initial-scale=1" />',
+          ...(light ? ['    <meta name="color-scheme" content="light" />'] : []),
+          '    <link rel="icon" href="data:," />',
+          `    ${title}`,
+          '  </head>',
+          '  <body>',
+          '    <div id="app"></div>',
+          `    ${script}`,
+          '  </body>',
+          '</html>',
+          '',
+        ].join('\n');
       },
     },
   };

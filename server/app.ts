@@ -112,7 +112,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
   };
   // One listener either way: http, or https when the hall has a certificate (no redirect: tablets keep the address they know).
   const http: HttpServer = config.tls
-    ? (createHttpsServer({ ...serverOptions, cert: config.tls.cert, key: config.tls.key }, app) as unknown as HttpServer)
+    ? createHttpsServer({ ...serverOptions, cert: config.tls.cert, key: config.tls.key }, app)
     : createHttpServer(serverOptions, app);
   guardConnections(http, c, isLocal, log, now);
   const io = new IoServer(http, {
@@ -253,7 +253,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       clearInterval(lanTimer);
       clearTimeout(warmTimer);
       rooms.close();
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await new Promise<void>((resolve) => void io.close(() => resolve()));
       if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
       await store.close();
     },

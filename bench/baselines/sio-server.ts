@@ -49,5 +49,5 @@ instrumentSocketIo(io, {
 });
 
 await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-startProbe(() => new Promise<void>((resolve) => io.close(() => resolve())));
+startProbe(() => new Promise<void>((resolve) => void io.close(() => resolve())));
 process.send?.({ type: 'ready', port: (http.address() as AddressInfo).port });

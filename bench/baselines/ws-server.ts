@@ -30,7 +30,8 @@ wss.on('connection', (ws, req) => {
   if (url.searchParams.get('role') === 'instructor') {
     ws.on('message', (data) => {
       const at = now();
-      const { room, view } = JSON.parse(String(data)) as { room: string; view: unknown };
+      // binaryType is 'nodebuffer' (the default): every message is one Buffer.
+      const { room, view } = JSON.parse((data as Buffer).toString()) as { room: string; view: unknown };
       recordCommand(room, at);
       const start = now();
       const encoded = frame(Buffer.from(JSON.stringify(view)));

@@ -34,7 +34,7 @@ export function renderMarkdown(r: BenchResult): string {
     `Code: commit ${r.revision.commit}${r.revision.dirty ? ' with uncommitted changes in server/ or shared/' : ''}.`,
     '',
     r.pinning.taskset
-      ? `Pinning: each server under test on core ${r.pinning.server}, the load generator (${r.settings.workers} worker processes and the harness) on core ${r.pinning.generator} (taskset).`
+      ? `Pinning: each server under test on core ${r.pinning.server}, the load generator (${String(r.settings.workers)} worker processes and the harness) on core ${r.pinning.generator} (taskset).`
       : 'Pinning: none (taskset missing or a single core): server and load generator share the cores.',
     '',
     `Run ${r.valid ? 'valid' : `**invalid**: ${r.invalidReasons.length} measurement(s) limited by the load generator or failed (listed at the end)`}. ` +
@@ -110,7 +110,7 @@ export function renderMarkdown(r: BenchResult): string {
 
   const sc = [r.scale.ours, r.scale.sio].filter((x) => x !== null);
   if (sc.length > 0) {
-    const first = sc[0]!;
+    const first = sc[0];
     lines.push(
       '### Scale',
       '',
@@ -121,10 +121,10 @@ export function renderMarkdown(r: BenchResult): string {
       '|---|---:|---:|---|---|---|---:|---|---|---|---|---|---|',
       ...sc.map(
         (x) =>
-          `| ${targetNames[x!.target]} | ${x!.connected} | ${(x!.connectMs / 1000).toFixed(1)} s | ${x!.rssBeforeMB} → ${x!.rssAfterMB} MB | ${kb(x!.bytesPerLearnerRss)} KB · ${kb(x!.bytesPerLearnerHeap)} KB | ` +
-          `${x!.server.loopDelay.p50} / ${x!.server.loopDelay.p99} / ${x!.server.loopDelay.max} ms | ${x!.server.cpuPct}% | ${ms(x!.delivery.p50)} / ${ms(x!.delivery.p99)} / ${ms(x!.delivery.max)} ms | ` +
-          `${ms(x!.serverSide.commandToWritten.p50)} / ${ms(x!.serverSide.commandToWritten.p99)} ms | ` +
-          `${x!.received}/${x!.expected} | ${gen(x!.generator)} | ${other(x!.host)} | ${valid(x!)} |`,
+          `| ${targetNames[x.target]} | ${x.connected} | ${(x.connectMs / 1000).toFixed(1)} s | ${x.rssBeforeMB} → ${x.rssAfterMB} MB | ${kb(x.bytesPerLearnerRss)} KB · ${kb(x.bytesPerLearnerHeap)} KB | ` +
+          `${x.server.loopDelay.p50} / ${x.server.loopDelay.p99} / ${x.server.loopDelay.max} ms | ${x.server.cpuPct}% | ${ms(x.delivery.p50)} / ${ms(x.delivery.p99)} / ${ms(x.delivery.max)} ms | ` +
+          `${ms(x.serverSide.commandToWritten.p50)} / ${ms(x.serverSide.commandToWritten.p99)} ms | ` +
+          `${x.received}/${x.expected} | ${gen(x.generator)} | ${other(x.host)} | ${valid(x)} |`,
       ),
       '',
     );

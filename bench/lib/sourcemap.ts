@@ -55,7 +55,7 @@ function decodeMappings(mappings: string): [number, number][][] {
 function buildIndex(): Map<string, Cached> {
   const map = new Map<string, Cached>();
   const dir = join(tmpdir(), `tsx-${process.getuid?.() ?? 0}`);
-  let files: string[] = [];
+  let files: string[];
   try {
     files = readdirSync(dir);
   } catch {

@@ -9,7 +9,7 @@ import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { Lesson } from '../../shared/lesson/schema.ts';
 import type { StepView } from '../../shared/protocol/views.ts';
-import { renderSteps } from '../../server/rooms/render.ts';
+import { renderSteps } from '../../server/rooms/markdown.ts';
 import { Child, root } from './children.ts';
 import { now } from './clock.ts';
 import type { ProbeReport } from './probe.ts';

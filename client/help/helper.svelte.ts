@@ -1,11 +1,14 @@
 import type { StaffClientEvents, StaffServerEvents } from '../../shared/protocol/events.ts';
+import { cleanText, HELPER_CODE, NAME_MAX } from '../../shared/protocol/text.ts';
 import type { HelpQueueEntry, StaffView } from '../../shared/protocol/views.ts';
 import type { Result } from '../lib/api.ts';
 import { Channel } from '../lib/channel.svelte.ts';
-import type { QueueCommand } from '../lib/queue.ts';
+import type { HelpQueueCommand } from '../lib/help-queue-command.ts';
 import type { Key } from '../lib/i18n/i18n.svelte.ts';
-import { ServerClock } from '../lib/server-clock.svelte.ts';
-import { newToken, store } from '../lib/token.ts';
+import { ViewClock } from '../lib/view-clock.svelte.ts';
+import { newToken } from '../lib/token.ts';
+import { store } from '../lib/storage.ts';
+import { Watched } from '../lib/watched.svelte.ts';
 import { sioWire } from '../lib/wire-sio.ts';
 
 const KEY = 'cunghoc.helper';
@@ -38,9 +41,10 @@ export type HelperScreen = 'form' | 'connecting' | 'queue';
 export class Helper {
   #saved = $state.raw<Saved | null>(load());
   #channel = $state.raw<Channel<StaffServerEvents, StaffClientEvents> | null>(null);
-  #view = $state.raw<StaffView | null>(null);
   #sessionId: string | null = null;
-  readonly clock = new ServerClock();
+  /** The session is the one of the first view the server pushes. */
+  readonly #view = new Watched<StaffView>((view) => !this.#sessionId || view.sessionId === this.#sessionId);
+  readonly clock = new ViewClock();
 
   constructor() {
     if (this.#saved) this.#connect();
@@ -53,7 +57,7 @@ export class Helper {
     return this.#channel;
   }
   get view(): StaffView | null {
-    return this.#view;
+    return this.#view.current;
   }
   /** The server's reason for turning us away (unknown_code, rate_limited…), if it did. */
   get refused(): string | null {
@@ -61,15 +65,15 @@ export class Helper {
   }
   get screen(): HelperScreen {
     if (!this.#saved || this.refused) return 'form';
-    return this.#view ? 'queue' : 'connecting';
+    return this.#view.current ? 'queue' : 'connecting';
   }
 
   /** Start helping; returns what is wrong with the form, or null. */
   join(rawCode: string, rawName: string): Key | null {
     const code = rawCode.trim().toUpperCase();
-    const name = rawName.normalize('NFC').replace(/\s+/g, ' ').trim();
-    if (!/^[A-Z0-9]{6}$/.test(code)) return 'helper.codeInvalid';
-    if (!name || name.length > 40 || /[<>\p{Cc}\p{Cf}]/u.test(name)) return 'helper.nameMissing';
+    const name = cleanText(rawName);
+    if (!HELPER_CODE.test(code)) return 'helper.codeInvalid';
+    if (!name || name.length > NAME_MAX || /[<>\p{Cc}\p{Cf}]/u.test(name)) return 'helper.nameMissing';
     // The same person trying again (a mistyped code) keeps their token; someone else gets their own.
     const same = this.#saved?.name === name ? this.#saved : null;
     this.#save({ code, name, token: same?.token ?? newToken(), claims: same?.claims ?? [] });
@@ -79,14 +83,14 @@ export class Helper {
 
   /** "Đổi người / Thoát": give back this helper's claims, then forget them on this phone. */
   async leave(): Promise<void> {
-    const view = this.#view;
+    const view = this.#view.current;
     if (view && this.#channel?.connected) {
       const mine = view.helpQueue.filter((e) => e.status === 'claimed' && this.isMine(e));
       await Promise.all(mine.map((e) => this.act('help:release', e.id)));
     }
     this.#channel?.close();
     this.#channel = null;
-    this.#view = null;
+    this.#view.clear();
     this.#sessionId = null;
     this.#saved = null;
     store.remove(KEY);
@@ -98,7 +102,7 @@ export class Helper {
     return !!saved && (saved.claims.includes(entry.id) || entry.claimedBy === saved.name);
   };
 
-  act = async (command: QueueCommand, requestId: string): Promise<Result<null>> => {
+  act = async (command: HelpQueueCommand, requestId: string): Promise<Result<null>> => {
     const res = await this.#send(command, requestId);
     const saved = this.#saved;
     if (saved && res.ok) {
@@ -121,7 +125,7 @@ export class Helper {
     this.clock.stop();
   }
 
-  #send(command: QueueCommand, requestId: string): Promise<Result<null>> {
+  #send(command: HelpQueueCommand, requestId: string): Promise<Result<null>> {
     const channel = this.#channel;
     if (!channel || !this.#sessionId) return Promise.resolve({ ok: false, error: { code: 'network', message: '' } });
     return channel.send(command, { sessionId: this.#sessionId, requestId });
@@ -135,7 +139,7 @@ export class Helper {
   #connect(): void {
     const { code, name, token } = this.#saved!;
     this.#channel?.close();
-    this.#view = null;
+    this.#view.clear();
     this.#sessionId = null;
     const channel = new Channel<StaffServerEvents, StaffClientEvents>(sioWire('/staff', { helperCode: code, name, token }));
     // The first view comes unasked, right after connecting; after a reconnect, watch again.
@@ -151,10 +155,8 @@ export class Helper {
   }
 
   #apply(view: StaffView): void {
-    if (this.#sessionId && view.sessionId !== this.#sessionId) return;
-    if (this.#view && view.seq < this.#view.seq) return;
+    if (!this.#view.offer(view)) return;
     this.#sessionId = view.sessionId;
-    this.#view = view;
     this.clock.sync(view.now);
     // Forget claims that are closed.
     const saved = this.#saved;

@@ -6,8 +6,10 @@ import type { ClassView, LearnerSnapshot, MeView, QuizPublicView, StepView, Task
 import type { ClientError, Result } from '../lib/api.ts';
 import { Channel } from '../lib/channel.svelte.ts';
 import { sioWire } from '../lib/wire-sio.ts';
+import { effectiveStep } from '../../shared/lesson/pacing.ts';
 import type { Key } from '../lib/i18n/i18n.svelte.ts';
-import { newToken, saveSeat, saveToken, store, storedSeat, storedToken } from '../lib/token.ts';
+import { newToken, saveSeat, saveToken, storedSeat, storedToken } from '../lib/token.ts';
+import { store } from '../lib/storage.ts';
 import type { ConnState } from '../lib/channel.svelte.ts';
 import { wipeLearner, type Bye } from '../lib/tablet.ts';
 
@@ -130,13 +132,9 @@ export class Learner {
   get step(): StepView | null {
     const view = this.#class;
     if (!view) return null;
-    const pacing = view.pacing;
     // A push reaches the class room only, so MeView.step may lag: the class view leads
-    // unless the learners move on their own.
-    const index =
-      pacing.mode === 'self'
-        ? Math.min(pacing.to, Math.max(pacing.from, this.#me?.step ?? view.current ?? pacing.from))
-        : view.current;
+    // unless the learners move on their own (the engine's rule, shared/lesson/pacing.ts).
+    const index = effectiveStep(view.pacing, view.current, this.#me?.step);
     return view.steps.find((s) => s.index === index) ?? null;
   }
 
@@ -197,8 +195,8 @@ export class Learner {
     if (quiz?.status !== 'revealed') return null;
     if (!this.answerSent) return this.answerPending ? null : 'quiz.noAnswer';
     if (quiz.kind === 'poll') return 'quiz.thanks';
-    const score = this.#me!.answer!.score;
-    return score === null ? null : score >= 1 ? 'quiz.right' : score > 0 ? 'quiz.partial' : 'quiz.wrong';
+    const result = this.#me!.answer!.result;
+    return result === null ? null : `quiz.${result}`;
   }
 
   /** The practice task on screen, if any. */
@@ -294,7 +292,8 @@ export class Learner {
   /** Ask for help (with an optional reason), or withdraw the request. */
   toggleHelp(reason?: HelpReason): void {
     if (this.#pendingHelp || !this.#me) return;
-    this.#pendingHelp = this.#me.help ? { active: false } : { active: true, reason };
+    // The request's id is made here, once: a resend after a reconnect raises it once.
+    this.#pendingHelp = this.#me.help ? { active: false } : { active: true, reason, requestId: newToken() };
     void this.#flushHelp();
   }
 
@@ -423,7 +422,9 @@ export class Learner {
   #prefetch(): void {
     const queue = [...this.#images];
     const next = (): void => void (queue.length && fetch(queue.shift()!).catch(() => 0).then(next));
-    next(), next(), next();
+    next();
+    next();
+    next();
   }
 
   #applyClass(view: ClassView): void {

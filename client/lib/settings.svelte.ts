@@ -5,7 +5,7 @@
  * component work. Importing this module applies them, before the page mounts (see each main.ts).
  */
 import { textSizes, type TextSize } from './text-sizes.ts';
-import { store } from './token.ts';
+import { store } from './storage.ts';
 
 export const TEXT_KEY = 'cunghoc.text';
 export const CONTRAST_KEY = 'cunghoc.contrast';

@@ -1,3 +1,5 @@
+import { store } from './storage.ts';
+
 /** A learner's resume token: 16 random bytes, base64url, 22 characters. */
 export function newToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -5,31 +7,6 @@ export function newToken(): string {
   for (const b of bytes) binary += String.fromCharCode(b);
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
-
-/** localStorage that never throws (private mode, full disk). */
-export const store = {
-  get(key: string): string | null {
-    try {
-      return localStorage.getItem(key);
-    } catch {
-      return null;
-    }
-  },
-  set(key: string, value: string): void {
-    try {
-      localStorage.setItem(key, value);
-    } catch {
-      // The value lives only as long as the page then.
-    }
-  },
-  remove(key: string): void {
-    try {
-      localStorage.removeItem(key);
-    } catch {
-      // Nothing stored, nothing to remove.
-    }
-  },
-};
 
 const LEARNER_KEY = 'cunghoc.learner';
 const SEAT_KEY = 'cunghoc.seat';

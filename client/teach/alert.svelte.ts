@@ -1,5 +1,5 @@
 import type { HelpQueueEntry } from '../../shared/protocol/views.ts';
-import { store } from '../lib/token.ts';
+import { store } from '../lib/storage.ts';
 
 const SOUND_KEY = 'cunghoc.sound';
 

@@ -4,8 +4,10 @@ import type { StaffClientEvents, StaffServerEvents } from '../../shared/protocol
 import type { StaffView } from '../../shared/protocol/views.ts';
 import type { ClientError, Result } from '../lib/api.ts';
 import { Channel } from '../lib/channel.svelte.ts';
-import type { QueueCommand } from '../lib/queue.ts';
-import { ServerClock } from '../lib/server-clock.svelte.ts';
+import type { HelpQueueCommand } from '../lib/help-queue-command.ts';
+import { ViewClock } from '../lib/view-clock.svelte.ts';
+import { newToken } from '../lib/token.ts';
+import { Watched, watchOnConnect } from '../lib/watched.svelte.ts';
 import { sioWire } from '../lib/wire-sio.ts';
 import { HelpAlert } from './alert.svelte.ts';
 
@@ -13,22 +15,22 @@ import { HelpAlert } from './alert.svelte.ts';
 export class Console {
   readonly sessionId: string;
   readonly channel = new Channel<StaffServerEvents, StaffClientEvents>(sioWire('/staff'));
-  #view = $state.raw<StaffView | null>(null);
+  readonly #view = new Watched<StaffView>((view) => view.sessionId === this.sessionId);
   #error = $state.raw<ClientError | null>(null);
   #busy = $state(false);
   #unauthorized = $state(false);
   /** Server time, for waiting times and time on step. */
-  readonly clock = new ServerClock();
+  readonly clock = new ViewClock();
   readonly alert = new HelpAlert();
 
   constructor(sessionId: string) {
     this.sessionId = sessionId;
-    this.channel.on('connect', () => void this.#watch());
+    watchOnConnect(this.channel, () => this.channel.send('staff:watch', { sessionId }), (res) => this.#watched(res));
     this.channel.on('staff:view', (view) => this.#apply(view));
   }
 
   get view(): StaffView | null {
-    return this.#view;
+    return this.#view.current;
   }
   get error(): ClientError | null {
     return this.#error;
@@ -54,7 +56,9 @@ export class Console {
 
   /** Put a question on the screens: one of the lesson's, or a quick one typed now. Seconds, or null: no limit. */
   openQuiz(source: { step: number; questionId: string } | { question: Question }, timeLimit: number | null): Promise<boolean> {
-    return this.#command(() => this.channel.send('quiz:open', { sessionId: this.sessionId, source, timeLimit }));
+    // The run's id is made here, once: a resend opens the question once.
+    const runId = newToken();
+    return this.#command(() => this.channel.send('quiz:open', { sessionId: this.sessionId, runId, source, timeLimit }));
   }
 
   quiz(command: 'quiz:close' | 'quiz:reveal' | 'quiz:dismiss', runId: string): Promise<boolean> {
@@ -63,7 +67,8 @@ export class Console {
 
   /** Open one of the lesson's practice tasks for everyone (it takes a question off the screens). */
   openTask(step: number, taskId: string): Promise<boolean> {
-    return this.#command(() => this.channel.send('task:open', { sessionId: this.sessionId, source: { step, taskId } }));
+    const runId = newToken();
+    return this.#command(() => this.channel.send('task:open', { sessionId: this.sessionId, runId, source: { step, taskId } }));
   }
 
   closeTask(runId: string): Promise<boolean> {
@@ -76,7 +81,7 @@ export class Console {
   }
 
   /** Work the help queue as the instructor; the card shows the outcome (e.g. already_claimed). */
-  help = (command: QueueCommand, requestId: string): Promise<Result<null>> =>
+  help = (command: HelpQueueCommand, requestId: string): Promise<Result<null>> =>
     this.channel.send(command, { sessionId: this.sessionId, requestId });
 
   dismissStuck(learnerId: string): Promise<boolean> {
@@ -118,8 +123,7 @@ export class Console {
     this.clock.stop();
   }
 
-  async #watch(): Promise<void> {
-    const res = await this.channel.send('staff:watch', { sessionId: this.sessionId });
+  #watched(res: Result<StaffView>): void {
     if (res.ok) {
       this.#error = null;
       this.#apply(res.data);
@@ -127,7 +131,6 @@ export class Console {
       this.#unauthorized = true;
     } else {
       this.#error = res.error;
-      if (res.error.code === 'timeout' && this.channel.connected) void this.#watch();
     }
   }
 
@@ -141,9 +144,7 @@ export class Console {
   }
 
   #apply(view: StaffView): void {
-    if (view.sessionId !== this.sessionId) return;
-    if (this.#view && view.seq < this.#view.seq) return;
-    this.#view = view;
+    if (!this.#view.offer(view)) return;
     this.clock.sync(view.now);
     this.alert.update(view.helpQueue);
   }

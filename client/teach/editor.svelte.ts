@@ -66,7 +66,7 @@ const toIssues = (list: ZodLikeIssue[], known: boolean): FieldIssue[] =>
 /** A lesson document's problems in our words (an imported file, before or after the server refused it). */
 export function checkLesson(doc: unknown): FieldIssue[] {
   const check = Lesson.safeParse(doc);
-  return check.success ? [] : toIssues(check.error.issues as ZodLikeIssue[], true);
+  return check.success ? [] : toIssues(check.error.issues, true);
 }
 
 /** The server's issues (a path and an English message each), as field issues. */
@@ -138,7 +138,7 @@ export class LessonEditor {
     return this.#issues;
   }
   #issues = $derived.by(() => {
-    const own = this.#check.success ? [] : toIssues(this.#check.error.issues as ZodLikeIssue[], true);
+    const own = this.#check.success ? [] : toIssues(this.#check.error.issues, true);
     const server = this.#server && this.#server.json === this.#json ? this.#server.issues : [];
     const keys = new Set(own.map((i) => i.key));
     return [...own, ...server.filter((i) => !keys.has(i.key))];

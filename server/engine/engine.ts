@@ -1,56 +1,19 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Lesson } from '../../shared/lesson/schema.ts';
-import type { AnswerValue, Question } from '../../shared/lesson/question.ts';
+import type { Question } from '../../shared/lesson/question.ts';
+import { defaultStuckConfig } from '../../shared/protocol/commands.ts';
 import { answerFits, scoreAnswer } from './scoring.ts';
-import { closeOpenRequest, decideHelp, decideLearnerHelp, evolveHelp, type HelpCommand } from './help.ts';
-import { defaultStuckConfig, type HelpReason } from '../../shared/protocol/commands.ts';
-import type { Pacing } from '../../shared/protocol/commands.ts';
-import type { ErrorCode } from '../../shared/protocol/errors.ts';
+import { none, type Command, type CommandOf, type Decision } from './commands.ts';
 import type { SessionEvent, SessionStarted } from './events.ts';
-import { decideTask, evolveTask, putAwayTask, tasksWithStep, type TaskCommand } from './tasks.ts';
+import { closeOpenRequest, decideHelp, decideLearnerHelp, evolveHelp } from './help.ts';
+import { assertNever } from './never.ts';
+import { decideSeatMap, evolveSeatMap } from './seatmap.ts';
+import { decideStuck, evolveStuck } from './stuck.ts';
+import { decideTask, evolveTask, putAwayTask, tasksWithStep } from './tasks.ts';
 import { learnerStep, nameKey, type Ctx, type LearnerState, type QuizRun, type SessionState } from './state.ts';
 
-/** Commands the engine decides on, after the transport parsed and authenticated them. */
-export type Command =
-  | {
-      type: 'learner:join';
-      learnerId: string;
-      name: string;
-      partners?: string[];
-      seat: string;
-      tokenHash: string;
-      /** How many learners (not counting those who left) the class takes; none when absent. */
-      capacity?: number;
-    }
-  | { type: 'learner:remove'; learnerId: string; block: boolean }
-  | { type: 'seat:label'; learnerId: string; seat: string }
-  | { type: 'learner:navigate'; step: number }
-  | { type: 'learner:done'; step: number; done: boolean }
-  | { type: 'learner:help'; active: boolean; requestId: string; reason?: HelpReason }
-  | { type: 'learner:leave' }
-  | { type: 'step:push'; step: number }
-  | { type: 'pacing:set'; pacing: Pacing }
-  | { type: 'session:end' }
-  | {
-      type: 'quiz:open';
-      runId: string;
-      source: { step: number; questionId: string } | { question: Question };
-      /** Seconds, or null for no limit (the default: these learners read slowly). */
-      timeLimit: number | null;
-      /** A random secret from the server that orders ordering items (defaults to the run id). */
-      shuffleSeed?: string;
-    }
-  | { type: 'quiz:answer'; runId: string; answerId: string; value: AnswerValue }
-  | { type: 'quiz:close'; runId: string }
-  | { type: 'quiz:show-results'; runId: string; show: boolean }
-  | { type: 'quiz:reveal'; runId: string }
-  | { type: 'quiz:dismiss'; runId: string }
-  | TaskCommand
-  | HelpCommand;
-
-/** A decision: the events to append (possibly none: an idempotent repeat), or a domain error. */
-export type Decision = { events: SessionEvent[] } | { error: ErrorCode };
-
-const none: Decision = { events: [] };
+export type { Command, CommandOf, Decision } from './commands.ts';
+export { assertNever } from './never.ts';
 
 /** The first event of every session. */
 export function startSession(input: {
@@ -153,7 +116,9 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
     }
     case 'quiz:open': {
       if (actor.role !== 'instructor') return { error: 'forbidden' };
-      if (state.quizzes.has(command.runId)) return none;
+      const existing = state.quizzes.get(command.runId);
+      // A retry (same client-made run id) opens nothing new; the id of another question is refused.
+      if (existing) return sameQuizOpen(existing, command) ? none : { error: 'id_reused' };
       let question: Question;
       let source: { step: number; questionId: string } | null = null;
       if ('question' in command.source) {
@@ -257,11 +222,13 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
     case 'help:claim':
     case 'help:release':
     case 'help:resolve':
+      return decideHelp(state, command, actor, now);
     case 'stuck:dismiss':
     case 'stuck:configure':
+      return decideStuck(state, command, actor, now);
     case 'seatmap:set':
     case 'seat:place':
-      return decideHelp(state, command, actor, now);
+      return decideSeatMap(state, command, actor, now);
     case 'learner:navigate':
     case 'learner:done':
     case 'learner:help':
@@ -275,6 +242,14 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
     default:
       return assertNever(command);
   }
+}
+
+/** Is a `quiz:open` with a run id already taken the same command again (a retry)? */
+function sameQuizOpen(run: QuizRun, command: CommandOf<'quiz:open'>): boolean {
+  const timeLimit = run.deadline === null ? null : (run.deadline - run.openedAt) / 1000;
+  if (timeLimit !== command.timeLimit) return false;
+  if ('question' in command.source) return run.source === null && isDeepStrictEqual(run.question, command.source.question);
+  return run.source?.step === command.source.step && run.source.questionId === command.source.questionId;
 }
 
 /** Learners in the class now (those who left or were removed do not count). */
@@ -297,7 +272,7 @@ function putAwayQuiz(state: SessionState, now: number): SessionEvent[] {
 function decideForLearner(
   state: SessionState,
   learner: LearnerState,
-  command: Extract<Command, { type: 'learner:navigate' | 'learner:done' | 'learner:help' | 'learner:leave' }>,
+  command: CommandOf<'learner:navigate' | 'learner:done' | 'learner:help' | 'learner:leave'>,
   now: number,
 ): Decision {
   const learnerId = learner.id;
@@ -432,14 +407,18 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
     case 'help:claimed':
     case 'help:released':
     case 'help:resolved':
+      if ('learnerId' in event) knownLearner(state, event.learnerId);
+      evolveHelp(state, event);
+      return state;
     case 'stuck:dismissed':
     case 'stuck:configured':
-    case 'seatmap:set':
+      if ('learnerId' in event) knownLearner(state, event.learnerId);
+      evolveStuck(state, event);
+      return state;
+    case 'seatmap:changed':
     case 'seat:placed':
-      if ('learnerId' in event && !state.learners.has(event.learnerId)) {
-        throw new Error(`event for unknown learner ${event.learnerId}`);
-      }
-      evolveHelp(state, event);
+      if ('learnerId' in event) knownLearner(state, event.learnerId);
+      evolveSeatMap(state, event);
       return state;
     case 'seat:labeled':
       withLearner(state, event.learnerId, (l) => (l.seat = event.seat));
@@ -517,6 +496,10 @@ export function fold(events: readonly SessionEvent[]): SessionState {
   return state;
 }
 
+function knownLearner(state: SessionState, learnerId: string): void {
+  if (!state.learners.has(learnerId)) throw new Error(`event for unknown learner ${learnerId}`);
+}
+
 function withLearner(state: SessionState, learnerId: string, apply: (l: LearnerState) => void): void {
   const learner = state.learners.get(learnerId);
   if (!learner) throw new Error(`event for unknown learner ${learnerId}`);
@@ -527,8 +510,4 @@ function withRun(state: SessionState, runId: string, apply: (run: QuizRun) => vo
   const run = state.quizzes.get(runId);
   if (!run) throw new Error(`event for unknown question run ${runId}`);
   apply(run);
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`unexpected ${JSON.stringify(value)}`);
 }

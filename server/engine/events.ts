@@ -62,7 +62,8 @@ export const StuckDismissed = z.object({
   task: z.string().optional(),
 });
 export const StuckConfigured = z.object({ type: z.literal('stuck:configured'), at: z.number(), config: StuckConfig });
-export const SeatMapSet = z.object({ type: z.literal('seatmap:set'), at: z.number(), rows: z.number(), cols: z.number() });
+/** The seat map's grid was resized (stored as `seatmap:set` before it was named in the past tense). */
+export const SeatMapChanged = z.object({ type: z.literal('seatmap:changed'), at: z.number(), rows: z.number(), cols: z.number() });
 export const SeatPlaced = z.object({
   type: z.literal('seat:placed'),
   at: z.number(),
@@ -164,7 +165,17 @@ export const TaskFinished = z.object({
 });
 export const TaskClosed = z.object({ type: z.literal('task:closed'), at: z.number(), runId: z.string() });
 
-export const SessionEvent = z.discriminatedUnion('type', [
+/** Event types renamed since sessions were first stored: an old name is read as the new one. */
+const renamedEvents: Record<string, string> = { 'seatmap:set': 'seatmap:changed' };
+
+/** Bring an event stored under an older shape up to today's, before it is checked. */
+function upcast(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || !('type' in raw) || typeof raw.type !== 'string') return raw;
+  const renamed = renamedEvents[raw.type];
+  return renamed === undefined ? raw : { ...raw, type: renamed };
+}
+
+const CurrentEvent = z.discriminatedUnion('type', [
   TaskOpened,
   TaskMoved,
   TaskFinished,
@@ -174,7 +185,7 @@ export const SessionEvent = z.discriminatedUnion('type', [
   HelpResolved,
   StuckDismissed,
   StuckConfigured,
-  SeatMapSet,
+  SeatMapChanged,
   SeatPlaced,
   SeatLabeled,
   QuizOpened,
@@ -195,6 +206,10 @@ export const SessionEvent = z.discriminatedUnion('type', [
   LearnerRemoved,
   SessionEnded,
 ]);
-export type SessionEvent = z.infer<typeof SessionEvent>;
+/** A stored or new event; one stored under an older name is upcast on reading. */
+export const SessionEvent = z.preprocess(upcast, CurrentEvent);
+export type SessionEvent = z.infer<typeof CurrentEvent>;
+/** Every event type of today. */
+export const eventTypes: SessionEvent['type'][] = CurrentEvent.options.map((o) => o.shape.type.value);
 export type SessionStarted = z.infer<typeof SessionStarted>;
 export type EventOf<T extends SessionEvent['type']> = Extract<SessionEvent, { type: T }>;

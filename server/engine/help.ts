@@ -1,27 +1,12 @@
-import type { HelpReason, StuckConfig } from '../../shared/protocol/commands.ts';
-import type { SessionEvent } from './events.ts';
+import type { EventOf } from './events.ts';
+import { none, type CommandOf, type Decision } from './commands.ts';
+import { assertNever } from './never.ts';
+import { staffer } from './staffer.ts';
 import { learnerStep, type Actor, type HelpRequest, type LearnerState, type SessionState } from './state.ts';
-import type { Decision } from './engine.ts';
-import { taskDismissKey, taskStuckReason } from './tasks.ts';
 
-/** Help-queue, stuck-detection and seat-map commands (staff side). */
-export type HelpCommand =
-  | { type: 'help:claim'; requestId: string }
-  | { type: 'help:release'; requestId: string }
-  | { type: 'help:resolve'; requestId: string }
-  | { type: 'stuck:dismiss'; learnerId: string }
-  | { type: 'stuck:configure'; config: StuckConfig }
-  | { type: 'seatmap:set'; rows: number; cols: number }
-  | { type: 'seat:place'; learnerId: string; row: number; col: number };
-
-const none: Decision = { events: [] };
-
-/** Who is working the queue: a helper, or the instructor. */
-function staffer(actor: Actor): { id: string; name: string } | null {
-  if (actor.role === 'helper') return { id: `helper:${actor.helperId}`, name: actor.name };
-  if (actor.role === 'instructor') return { id: `instructor:${actor.userId}`, name: actor.name ?? '' };
-  return null;
-}
+/** The help queue's staff commands: claim, release, resolve a request. */
+export type HelpCommand = CommandOf<'help:claim' | 'help:release' | 'help:resolve'>;
+export type HelpEvent = EventOf<'help:requested' | 'help:withdrawn' | 'help:claimed' | 'help:released' | 'help:resolved'>;
 
 export function decideHelp(state: SessionState, command: HelpCommand, actor: Actor, now: number): Decision {
   switch (command.type) {
@@ -48,54 +33,31 @@ export function decideHelp(state: SessionState, command: HelpCommand, actor: Act
       }
       return { events: [{ type: 'help:resolved', at: now, requestId, by: request.claimedBy ?? me }] };
     }
-    case 'stuck:dismiss': {
-      if (!staffer(actor)) return { error: 'forbidden' };
-      const learner = state.learners.get(command.learnerId);
-      if (!learner || learner.left) return { error: 'not_found' };
-      const step = learnerStep(state, learner);
-      if (step === null) return none;
-      const task = taskDismissKey(state, learner);
-      if (task !== null) {
-        if (state.taskDismissed.get(learner.id) === task) return none;
-        return { events: [{ type: 'stuck:dismissed', at: now, learnerId: learner.id, step, task }] };
-      }
-      if (state.stuckDismissed.get(learner.id) === step) return none;
-      return { events: [{ type: 'stuck:dismissed', at: now, learnerId: learner.id, step }] };
-    }
-    case 'stuck:configure':
-      if (actor.role !== 'instructor') return { error: 'forbidden' };
-      return { events: [{ type: 'stuck:configured', at: now, config: command.config }] };
-    case 'seatmap:set':
-      if (actor.role !== 'instructor') return { error: 'forbidden' };
-      if (![command.rows, command.cols].every((n) => Number.isInteger(n) && n >= 1 && n <= 20)) {
-        return { error: 'bad_request' };
-      }
-      if (state.seatMap.rows === command.rows && state.seatMap.cols === command.cols) return none;
-      return { events: [{ type: 'seatmap:set', at: now, rows: command.rows, cols: command.cols }] };
-    case 'seat:place': {
-      if (actor.role !== 'instructor') return { error: 'forbidden' };
-      const learner = state.learners.get(command.learnerId);
-      if (!learner || learner.left) return { error: 'not_found' };
-      const inGrid = (n: number, size: number) => Number.isInteger(n) && n >= 0 && n < size;
-      if (!inGrid(command.row, state.seatMap.rows) || !inGrid(command.col, state.seatMap.cols)) {
-        return { error: 'step_out_of_range' };
-      }
-      const { learnerId, row, col } = command;
-      return { events: [{ type: 'seat:placed', at: now, learnerId, row, col }] };
-    }
+    default:
+      return assertNever(command);
   }
 }
 
-/** The learner's own "Cần giúp": raise with an optional reason, or withdraw. */
+/**
+ * The learner's own "Cần giúp": raise with an optional reason, or withdraw. Raising carries a
+ * client-made request id: a retry of a raise is recognised by it and raises nothing new.
+ */
 export function decideLearnerHelp(
   state: SessionState,
   learner: LearnerState,
-  command: { active: boolean; requestId: string; reason?: HelpReason },
+  command: CommandOf<'learner:help'>,
   now: number,
 ): Decision {
+  if (command.active) {
+    const earlier = state.helpRequests.get(command.requestId);
+    if (earlier) {
+      // Request ids are never reused: history and queue order depend on them.
+      if (earlier.learnerId !== learner.id || earlier.reason !== (command.reason ?? null)) return { error: 'id_reused' };
+      // The same raise again: still open, nothing to do; already closed, a stale retry raises nothing.
+      return earlier.status === 'waiting' || earlier.status === 'claimed' ? none : { error: 'help_closed' };
+    }
+  }
   if ((learner.help !== null) === command.active) return none;
-  // Request ids are never reused: history and queue order depend on them.
-  if (command.active && state.helpRequests.has(command.requestId)) return { error: 'bad_request' };
   if (!command.active) return { events: [{ type: 'help:withdrawn', at: now, learnerId: learner.id }] };
   return {
     events: [
@@ -110,22 +72,6 @@ export function decideLearnerHelp(
     ],
   };
 }
-
-type HelpEvent = Extract<
-  SessionEvent,
-  {
-    type:
-      | 'help:requested'
-      | 'help:withdrawn'
-      | 'help:claimed'
-      | 'help:released'
-      | 'help:resolved'
-      | 'stuck:dismissed'
-      | 'stuck:configured'
-      | 'seatmap:set'
-      | 'seat:placed';
-  }
->;
 
 export function evolveHelp(state: SessionState, event: HelpEvent): void {
   switch (event.type) {
@@ -170,27 +116,8 @@ export function evolveHelp(state: SessionState, event: HelpEvent): void {
       state.learners.get(r.learnerId)!.lastHelp = { by: event.by.name, at: event.at };
       return;
     }
-    case 'stuck:dismissed':
-      if (event.task !== undefined) state.taskDismissed.set(event.learnerId, event.task);
-      else state.stuckDismissed.set(event.learnerId, event.step);
-      return;
-    case 'stuck:configured':
-      state.stuckConfig = event.config;
-      return;
-    case 'seatmap:set':
-      state.seatMap = { rows: event.rows, cols: event.cols };
-      for (const l of state.learners.values()) {
-        if (l.place && (l.place.row >= event.rows || l.place.col >= event.cols)) l.place = null;
-      }
-      return;
-    case 'seat:placed': {
-      // One tile per place: whoever sat there moves back to automatic placement.
-      for (const l of state.learners.values()) {
-        if (l.place?.row === event.row && l.place.col === event.col) l.place = null;
-      }
-      state.learners.get(event.learnerId)!.place = { row: event.row, col: event.col };
-      return;
-    }
+    default:
+      return assertNever(event);
   }
 }
 
@@ -225,58 +152,4 @@ export function helpQueue(state: SessionState): HelpRequest[] {
   const out: HelpRequest[] = [];
   for (const r of state.helpRequests.values()) if (r.status === 'waiting' || r.status === 'claimed') out.push(r);
   return out;
-}
-
-export function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-/** Median time-to-done on one step, over the learners who marked it done. */
-export function medianTimeToDone(state: SessionState, step: number): { median: number | null; count: number } {
-  const values: number[] = [];
-  for (const l of state.learners.values()) {
-    const t = l.doneIn.get(step);
-    if (t !== undefined) values.push(t);
-  }
-  return { median: median(values), count: values.length };
-}
-
-/** `slow`: past the step's expected time; `behind_class`: far past the class's median; `wrong_answers`; `task_slow` / `task_misses`: a practice task's rules. */
-export type StuckReason = 'slow' | 'behind_class' | 'wrong_answers' | 'task_slow' | 'task_misses';
-
-/**
- * "Có thể đang gặp khó": on their step, not done, and either longer than the step's expected time,
- * longer than twice the class's median time-to-done, or after two wrong answers to the step's
- * questions. Staff can dismiss the flag for that step. `medians` caches the median per step.
- */
-export function stuckReason(
-  state: SessionState,
-  learner: LearnerState,
-  now: number,
-  medians: Map<number, number | null>,
-  screenMedians: Map<string, number | null> = new Map(),
-): StuckReason | null {
-  const cfg = state.stuckConfig;
-  const step = learnerStep(state, learner);
-  if (!cfg.enabled || learner.left || step === null || learner.done.has(step) || state.status !== 'open') return null;
-  // Working on a practice task: the task's own rules replace the step's clock.
-  const onTask = taskStuckReason(state, learner, now, screenMedians);
-  if (onTask !== undefined) return onTask;
-  if (state.stuckDismissed.get(learner.id) === step) return null;
-  if (cfg.wrongAnswers > 0 && (learner.wrong.get(step) ?? 0) >= cfg.wrongAnswers) return 'wrong_answers';
-  const spent = now - learner.since;
-  const expected = state.lesson.steps[step]?.expectedMinutes;
-  if (cfg.expectedFactor > 0 && expected !== undefined && spent > expected * 60_000 * cfg.expectedFactor) return 'slow';
-  if (cfg.medianFactor > 0) {
-    if (!medians.has(step)) {
-      const m = medianTimeToDone(state, step);
-      medians.set(step, m.count >= cfg.minDone ? m.median : null);
-    }
-    const m = medians.get(step);
-    if (m !== null && m !== undefined && spent > m * cfg.medianFactor) return 'behind_class';
-  }
-  return null;
 }

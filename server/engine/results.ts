@@ -3,8 +3,10 @@ import { histogram } from './quiz-views.ts';
 import type { QuizRun, SessionState, TaskRun } from './state.ts';
 import { progressOf } from './tasks.ts';
 import { screenOf } from '../../shared/lesson/task-graph.ts';
-import { median, medianTimeToDone } from './help.ts';
+import { median } from './median.ts';
+import { medianTimeToDone } from './stuck.ts';
 import { people } from './people.ts';
+import { answerResult } from './scoring.ts';
 import { compareNames } from '../../shared/i18n/names.ts';
 
 /** A readable label for an answer: option texts rather than ids. */
@@ -97,14 +99,14 @@ export function sessionResults(state: SessionState): SessionResults {
     let answered = 0;
     let correct = 0;
     let score = 0;
-    const answers: Record<string, { label: string; score: number | null }> = {};
+    const answers: SessionResults['learners'][number]['answers'] = {};
     for (const run of runs) {
       const a = run.answers.get(l.id);
       if (!a) continue;
       answered += 1;
       if (a.score === 1) correct += 1;
       score += a.score ?? 0;
-      answers[run.runId] = { label: answerLabel(run, l.id), score: a.score };
+      answers[run.runId] = { label: answerLabel(run, l.id), score: a.score, result: answerResult(a.score) };
     }
     const tally = { seat: l.seat, answered, correct, score: Math.round(score * 100) / 100, answers, tasks: taskTally(l) };
     const names = [l.name, ...l.partners];

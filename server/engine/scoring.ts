@@ -1,4 +1,5 @@
 import type { AnswerValue, Question } from '../../shared/lesson/question.ts';
+import type { AnswerResult } from '../../shared/protocol/views.ts';
 
 /** Fold case and spaces; optionally drop Vietnamese diacritics ("Thanh  Toán" ≈ "thanh toan"). */
 export function normalizeText(text: string, ignoreDiacritics: boolean): string {
@@ -35,6 +36,12 @@ export function answerFits(question: Question, answer: AnswerValue): boolean {
     case 'text':
       return answer.text.trim().length > 0;
   }
+}
+
+/** How a score reads: fully right (1), partly right (above 0), or wrong; none for a poll (null). */
+export function answerResult(score: number | null): AnswerResult | null {
+  if (score === null) return null;
+  return score >= 1 ? 'right' : score > 0 ? 'partial' : 'wrong';
 }
 
 /**

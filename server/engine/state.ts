@@ -3,6 +3,7 @@ import type { AnswerValue, Question } from '../../shared/lesson/question.ts';
 import type { Task } from '../../shared/lesson/task.ts';
 import type { HelpReason, Pacing, StuckConfig } from '../../shared/protocol/commands.ts';
 import type { SessionStatus } from '../../shared/protocol/views.ts';
+import { effectiveStep } from '../../shared/lesson/pacing.ts';
 
 export interface LearnerState {
   id: string;
@@ -182,10 +183,6 @@ export function displayName(learner: Pick<LearnerState, 'name' | 'partners'>): s
 
 /** The step a learner is on: the class's current step, or their own place in the self-paced range. */
 export function learnerStep(state: SessionState, learner: LearnerState): number | null {
-  if (state.pacing.mode === 'self') {
-    const own = learner.ownStep ?? state.current ?? state.pacing.from;
-    return Math.min(Math.max(own, state.pacing.from), state.pacing.to);
-  }
-  return state.current;
+  return effectiveStep(state.pacing, state.current, learner.ownStep);
 }
 

@@ -1,4 +1,3 @@
-import type { TaskAction } from '../../shared/lesson/task-graph.ts';
 import { moveOutcome, screenOf } from '../../shared/lesson/task-graph.ts';
 import type {
   DisplayTaskView,
@@ -7,18 +6,15 @@ import type {
   StaffTaskView,
   TaskPublicView,
 } from '../../shared/protocol/views.ts';
-import type { SessionEvent } from './events.ts';
-import type { Decision } from './engine.ts';
+import type { EventOf, SessionEvent } from './events.ts';
+import { assertNever } from './never.ts';
+import { none, type CommandOf, type Decision } from './commands.ts';
 import type { LearnerState, SessionState, TaskProgress, TaskRun } from './state.ts';
-import { median } from './help.ts';
+import { median } from './median.ts';
 
 /** Practice-task commands: the instructor opens and closes, a learner moves. */
-export type TaskCommand =
-  | { type: 'task:open'; runId: string; source: { step: number; taskId: string } }
-  | { type: 'task:close'; runId: string }
-  | { type: 'task:move'; runId: string; moveId: string; from: string; action: TaskAction };
+export type TaskCommand = CommandOf<'task:open' | 'task:close' | 'task:move'>;
 
-const none: Decision = { events: [] };
 /** Visits per screen the class median is taken over. */
 const MAX_VISITS = 500;
 
@@ -74,7 +70,12 @@ function freshProgress(run: TaskRun, at: number): TaskProgress {
 export function decideTask(state: SessionState, command: TaskCommand, learner: LearnerState | null, now: number): Decision {
   switch (command.type) {
     case 'task:open': {
-      if (state.tasks.has(command.runId)) return none;
+      const existing = state.tasks.get(command.runId);
+      // A retry (same client-made run id) opens nothing new; the id of another task is refused.
+      if (existing) {
+        const same = existing.source.step === command.source.step && existing.source.taskId === command.source.taskId;
+        return same ? none : { error: 'id_reused' };
+      }
       const opened = openTask(state, command.runId, command.source, now);
       if (!opened) return { error: 'task_not_found' };
       return { events: [...putAwayTask(state, now), opened] };
@@ -119,10 +120,12 @@ export function decideTask(state: SessionState, command: TaskCommand, learner: L
       }
       return { events };
     }
+    default:
+      return assertNever(command);
   }
 }
 
-type TaskEvent = Extract<SessionEvent, { type: 'task:opened' | 'task:moved' | 'task:finished' | 'task:closed' }>;
+type TaskEvent = EventOf<'task:opened' | 'task:moved' | 'task:finished' | 'task:closed'>;
 
 export function evolveTask(state: SessionState, event: TaskEvent): void {
   switch (event.type) {
@@ -196,8 +199,9 @@ export function evolveTask(state: SessionState, event: TaskEvent): void {
           p.missStreak = 0;
           p.attempts += 1;
           return;
+        default:
+          return assertNever(o);
       }
-      return;
     }
     case 'task:finished':
       return; // progress moved with task:moved; this event is for readers of finished tasks (the register)
@@ -207,6 +211,8 @@ export function evolveTask(state: SessionState, event: TaskEvent): void {
       if (state.activeTask === event.runId) state.activeTask = null;
       return;
     }
+    default:
+      return assertNever(event);
   }
 }
 

@@ -9,7 +9,10 @@ import type {
 } from '../../shared/protocol/views.ts';
 import { displayName, learnerStep, type LearnerState, type QuizRun, type SessionState } from './state.ts';
 import { displayQuiz, publicQuiz, staffQuiz } from './quiz-views.ts';
-import { helpQueue, stuckReason } from './help.ts';
+import { helpQueue } from './help.ts';
+import { stuckReason } from './stuck.ts';
+import { seatLayout, tileState } from './seatmap.ts';
+import { answerResult } from './scoring.ts';
 import { people } from './people.ts';
 import { compareNames, compareText } from '../../shared/i18n/names.ts';
 import { activeTask, displayTask, learnerTask, publicTask, rosterTask, staffTask } from './tasks.ts';
@@ -61,7 +64,9 @@ export function meView(state: SessionState, learner: LearnerState): MeView {
     helpResolved: learner.lastHelp,
     answer:
       run && answer
-        ? { runId: run.runId, value: answer.value, score: run.status === 'revealed' ? answer.score : null }
+        ? run.status === 'revealed'
+          ? { runId: run.runId, value: answer.value, score: answer.score, result: answerResult(answer.score) }
+          : { runId: run.runId, value: answer.value, score: null, result: null }
         : null,
     task: learnerTask(activeTask(state), learner),
   };
@@ -91,7 +96,8 @@ function rosterEntry(
 ): RosterEntry {
   const step = learnerStep(state, learner);
   const request = learner.help ? state.helpRequests.get(learner.help.id) : undefined;
-  return {
+  const stuck = stuckReason(state, learner, now, medians, screenMedians);
+  const entry: Omit<RosterEntry, 'rank' | 'tile' | 'onStuckList'> = {
     id: learner.id,
     name: displayName(learner),
     seat: learner.seat,
@@ -100,7 +106,7 @@ function rosterEntry(
     doneCount: learner.done.size,
     helpSince: learner.help?.since ?? null,
     helpStatus: request?.status === 'waiting' || request?.status === 'claimed' ? request.status : null,
-    stuck: stuckReason(state, learner, now, medians, screenMedians),
+    stuck,
     task: rosterTask(activeTask(state), learner, now),
     onStepMs: Math.max(0, now - learner.since),
     place: learner.place,
@@ -108,6 +114,8 @@ function rosterEntry(
     lastSeen: presence?.lastSeen ?? learner.joinedAt,
     rttMs: presence?.rttMs ?? null,
   };
+  // The rank is numbered once the roster is sorted (staffView).
+  return { ...entry, rank: 0, tile: tileState(entry), onStuckList: stuck !== null && entry.helpStatus === null };
 }
 
 /**
@@ -147,6 +155,11 @@ export function staffView(
   }
   sortable.sort((a, b) => compareText(a.entry.seat, b.entry.seat) || compareNames(a.name, b.name));
   const roster = sortable.map((s) => s.entry);
+  // The console's roster: who needs help comes first, longest waiting on top; then by seat, as the
+  // room is laid out; then by name, the Vietnamese way (given name first, shared/i18n/names.ts).
+  [...roster]
+    .sort((a, b) => (a.helpSince ?? Infinity) - (b.helpSince ?? Infinity) || compareText(a.seat, b.seat) || compareNames(a.name, b.name))
+    .forEach((entry, rank) => (entry.rank = rank));
   return {
     seq: state.seq,
     sessionId: state.id,
@@ -184,6 +197,7 @@ export function staffView(
     },
     stuckConfig: state.stuckConfig,
     seatMap: state.seatMap,
+    seatLayout: seatLayout(roster, state.seatMap),
     now,
     step: state.current === null ? null : steps[state.current],
     quiz: mapOr(activeRun(state), (run) => staffQuiz(state, run)),

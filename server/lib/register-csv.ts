@@ -50,7 +50,7 @@ const groupByText = new Map<string, PersonGroup>([
 export function parsePeopleCsv(text: string): { rows: ImportRow[] } | { issues: CsvRowIssue[] } {
   let records: string[][];
   try {
-    records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as string[][];
+    records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true });
   } catch (err) {
     const line = (err as { lines?: number }).lines ?? null;
     return { issues: [{ row: line ?? 1, column: null, message: 'not a CSV file: ' + String((err as Error).message).slice(0, 200) }] };

@@ -122,7 +122,7 @@ export class RegisterFigures {
     const live = uncached.filter((id) => fresh.has(id));
     const add = (out: Map<string, Map<string, Shown>>, personId: string, skill: string, at: number, sessionId: string) => {
       let skills = out.get(personId);
-      if (!skills) out.set(personId, (skills = new Map()));
+      if (!skills) out.set(personId, (skills = new Map<string, Shown>()));
       const seen = skills.get(skill);
       if (!seen || at < seen.at) skills.set(skill, { at, sessionId });
     };
@@ -144,7 +144,7 @@ export class RegisterFigures {
     const skills = new Map<string, Map<string, Shown>>();
     for (const r of await this.#store.cachedPersonSkills(EVIDENCE_VERSION)) {
       let m = skills.get(r.personId);
-      if (!m) skills.set(r.personId, (m = new Map()));
+      if (!m) skills.set(r.personId, (m = new Map<string, Shown>()));
       m.set(r.skill, { at: r.at, sessionId: '' });
     }
     this.#memo = { generation, skills };

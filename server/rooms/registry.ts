@@ -2,7 +2,7 @@ import type { Lesson } from '../../shared/lesson/schema.ts';
 import type { SessionResults, StaffView } from '../../shared/protocol/views.ts';
 import { sessionResults } from '../engine/results.ts';
 import { fold, startSession } from '../engine/engine.ts';
-import { renderSteps } from './render.ts';
+import { renderSteps } from './markdown.ts';
 import { staffView } from '../engine/views.ts';
 import { randomClassCode, randomId, randomShortCode } from '../lib/ids.ts';
 import { Room, type RoomDeps } from './room.ts';
@@ -14,7 +14,7 @@ export class Rooms {
   readonly #deps: RoomDeps;
   readonly #log: RoomDeps['log'];
 
-  constructor(deps: Omit<RoomDeps, 'onStoreFailure'>) {
+  constructor(deps: Omit<RoomDeps, 'onStoreFailure' | 'onEnded'>) {
     this.#log = deps.log;
     this.#deps = {
       ...deps,
@@ -22,6 +22,7 @@ export class Rooms {
         deps.log.error({ err, sessionId: room.id }, 'event append failed; rebuilding the session from storage');
         void this.#rebuild(room);
       },
+      onEnded: (room) => this.retire(room),
     };
   }
 
@@ -66,6 +67,11 @@ export class Rooms {
     const room = new Room(fold([started]), this.#deps);
     this.#add(room);
     return room;
+  }
+
+  /** The injected clock's time (the heartbeat's reply). */
+  now(): number {
+    return this.#deps.now();
   }
 
   /** Every open room of this process (the festival board). */

@@ -12,12 +12,13 @@ import type {
   StaffView,
   StepView,
 } from '../../shared/protocol/views.ts';
+import { affectedBy } from '../engine/affected.ts';
 import { decide, evolve, type Command } from '../engine/engine.ts';
 import type { SessionEvent } from '../engine/events.ts';
 import type { Actor, SessionState } from '../engine/state.ts';
 import { classView, displayView, helperView, meView, staffView, type Presence } from '../engine/views.ts';
 import type { Store } from '../store/store.ts';
-import { lessonImages, renderSteps } from './render.ts';
+import { lessonImages, renderSteps } from './markdown.ts';
 import { sessionResults } from '../engine/results.ts';
 
 /**
@@ -46,6 +47,8 @@ export interface RoomDeps {
   refreshMs: number;
   /** A write failed: memory is ahead of storage, and must be rebuilt from it. */
   onStoreFailure: (room: Room, err: unknown) => void;
+  /** The session ended and its last views are sent: the registry forgets the room. */
+  onEnded: (room: Room) => void;
   /** Where a timer's failure is reported; the class goes on. */
   log: { error: (obj: object, msg: string) => void };
 }
@@ -238,105 +241,23 @@ export class Room {
     );
   }
 
-  /** `acting`: the learner whose own command this was; their ack already carries their new view. */
+  /** Send what the engine says the events changed (affectedBy); `acting`: the learner whose own command this was. */
   #publish(events: readonly SessionEvent[], acting: string | null): void {
     const b = this.#deps.broadcaster;
-    let classChanged = false;
-    let everyoneMoved = false;
-    let ended = false;
-    let quizChanged = false;
-    let queueChanged = false;
-    const touched = new Set<string>();
-    for (const event of events) {
-      switch (event.type) {
-        case 'step:pushed':
-          classChanged = true;
-          break;
-        case 'pacing:changed':
-          classChanged = everyoneMoved = true;
-          break;
-        case 'session:ended':
-          classChanged = ended = true;
-          break;
-        case 'learner:left':
-          b.endLearner(event.learnerId);
-          break;
-        case 'learner:removed':
-          b.endLearner(event.learnerId, 'removed');
-          break;
-        case 'learner:moved':
-        case 'learner:marked-done':
-        case 'seat:labeled':
-        case 'stuck:dismissed':
-          touched.add(event.learnerId);
-          break;
-        case 'help:requested':
-        case 'help:withdrawn':
-        case 'help:claimed':
-        case 'help:released':
-        case 'help:resolved':
-          queueChanged = true;
-          if ('learnerId' in event) touched.add(event.learnerId);
-          else {
-            const r = this.#state.helpRequests.get(event.requestId);
-            if (r) touched.add(r.learnerId);
-          }
-          break;
-        case 'stuck:configured':
-        case 'seatmap:set':
-        case 'seat:placed':
-          break;
-        case 'quiz:opened':
-        case 'quiz:closed':
-        case 'quiz:dismissed':
-          classChanged = quizChanged = true;
-          break;
-        case 'quiz:revealed': {
-          classChanged = quizChanged = true;
-          // Each learner who answered learns their own result.
-          const run = this.#state.quizzes.get(event.runId);
-          for (const id of run?.answers.keys() ?? []) touched.add(id);
-          break;
-        }
-        case 'quiz:answered':
-          touched.add(event.learnerId);
-          break;
-        case 'task:opened':
-        case 'task:closed':
-          // Each learner's own progress is in their MeView; an opening or closing changes the class view only.
-          classChanged = true;
-          break;
-        case 'task:moved':
-          touched.add(event.learnerId);
-          break;
-        case 'task:finished':
-          break;
-        case 'quiz:results-shown':
-        case 'learner:joined':
-        case 'session:started':
-          break;
-      }
-    }
-    if (quizChanged) this.#armDeadline();
-    if (queueChanged) {
-      // Places in the queue moved: each waiting learner gets their new place.
-      for (const r of this.#state.helpRequests.values()) if (r.status === 'waiting') touched.add(r.learnerId);
-    }
-    if (classChanged) {
+    const affected = affectedBy(this.#state, events, acting);
+    for (const { learnerId, reason } of affected.ended) b.endLearner(learnerId, reason);
+    if (affected.quizChanged) this.#armDeadline();
+    if (affected.classView) {
       this.#classStream += 1;
       b.toClass(this.id, { ...classView(this.#state, this.#steps), stream: this.#classStream });
     }
-    if (everyoneMoved) {
-      // A pacing change moves every learner; rare, so one own-view each is fine.
-      for (const learner of this.#state.learners.values()) this.#sendMe(learner.id);
-    } else {
-      for (const id of touched) if (id !== acting) this.#sendMe(id);
-    }
-    if (ended) {
+    for (const id of affected.learners) this.#sendMe(id);
+    if (affected.sessionEnded) {
       b.endClass(this.id);
       this.close();
       this.#sendStaff();
       b.toDisplay(this.id, this.displayView());
+      this.#deps.onEnded(this);
       return;
     }
     this.#scheduleStaff();

@@ -1,3 +1,4 @@
+import { anonymiseJoin, summaryChange } from '../engine/retention.ts';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { Lesson } from '../../shared/lesson/schema.ts';
@@ -50,12 +51,12 @@ const toItem = (sessionId: string, afterSeq: number, events: readonly SessionEve
   }
   for (const event of events) {
     item.e.push([event.type, event.at, JSON.stringify(event)]);
-    if (event.type === 'learner:joined') {
-      item.j += 1;
-      (item.t ??= []).push(event.tokenHash);
-    }
-    if (event.type === 'session:ended') item.x = event.at;
+    if (event.type === 'learner:joined') (item.t ??= []).push(event.tokenHash);
   }
+  // The summary row's rule is the engine's, as in the SQLite store.
+  const { learnersJoined, endedAt } = summaryChange(events);
+  item.j = learnersJoined;
+  if (endedAt !== null) item.x = endedAt;
   return item;
 };
 
@@ -244,10 +245,7 @@ export async function openPostgresStore(connectionString: string, opts: Postgres
           const seqs: number[] = [];
           const data: string[] = [];
           joins.rows.forEach(({ seq, data: text }, i) => {
-            const event = JSON.parse(text) as Record<string, unknown>;
-            event.name = `#${i + 1}`;
-            // Pair mode: the others on the tablet are "#3.1", "#3.2".
-            if (Array.isArray(event.partners)) event.partners = event.partners.map((_, j) => `#${i + 1}.${j + 1}`);
+            const event = anonymiseJoin(JSON.parse(text) as { name: string; partners?: string[] }, i);
             seqs.push(seq);
             data.push(JSON.stringify(event));
           });

@@ -5,6 +5,7 @@ import { Lesson } from '../../shared/lesson/schema.ts';
 import type { LessonRecord, LessonSummary, SessionSummary } from '../../shared/protocol/views.ts';
 import { compareText } from '../../shared/i18n/names.ts';
 import { SessionEvent, type SessionStarted } from '../engine/events.ts';
+import { anonymiseJoin, summaryChange } from '../engine/retention.ts';
 import type { Store, UserRecord } from './store.ts';
 import { registerMigration, registerStore } from './register-sqlite.ts';
 
@@ -181,14 +182,13 @@ export function openSqliteStore(dataDir: string): Store {
 
   const appendOne = db.transaction((sessionId: string, afterSeq: number, events: readonly SessionEvent[]) => {
     let seq = afterSeq;
-    let joined = 0;
     for (const event of events) {
       seq += 1;
       q.insertEvent.run(sessionId, seq, event.type, event.at, JSON.stringify(event));
-      if (event.type === 'learner:joined') joined += 1;
-      if (event.type === 'session:ended') q.endSession.run(event.at, sessionId);
     }
-    const { changes } = q.advanceSession.run(seq, joined, sessionId, afterSeq);
+    const summary = summaryChange(events);
+    if (summary.endedAt !== null) q.endSession.run(summary.endedAt, sessionId);
+    const { changes } = q.advanceSession.run(seq, summary.learnersJoined, sessionId, afterSeq);
     if (changes !== 1) throw new Error(`session ${sessionId} is not at seq ${afterSeq}: another writer?`);
   });
 
@@ -221,15 +221,12 @@ export function openSqliteStore(dataDir: string): Store {
     for (const item of batch) item.done(failures.get(item));
   };
 
-  // Retention: learner names become "#1", "#2"… in the stored events; everything else stays.
+  // Retention: learner names become "#1", "#2"… in the stored events (the engine's rule); everything else stays.
   const eraseNames = db.transaction((cutoff: number) => {
     const ids = q.toErase.all(cutoff).map((r) => r.id);
     for (const id of ids) {
       q.joinEvents.all(id).forEach(({ seq, data }, i) => {
-        const event = JSON.parse(data) as Record<string, unknown>;
-        event.name = `#${i + 1}`;
-        // Pair mode: the others on the tablet are "#3.1", "#3.2".
-        if (Array.isArray(event.partners)) event.partners = event.partners.map((_, j) => `#${i + 1}.${j + 1}`);
+        const event = anonymiseJoin(JSON.parse(data) as { name: string; partners?: string[] }, i);
         q.rewriteEvent.run(JSON.stringify(event), id, seq);
       });
       q.markErased.run(id);
@@ -299,7 +296,7 @@ export function openSqliteStore(dataDir: string): Store {
     appendEvents: (sessionId, afterSeq, events) =>
       new Promise<void>((resolve, reject) => {
         if (pending.length === 0) setImmediate(flushPending);
-        pending.push({ sessionId, afterSeq, events, done: (err) => (err === undefined ? resolve() : reject(err)) });
+        pending.push({ sessionId, afterSeq, events, done: (err) => (err === undefined ? resolve() : reject(err instanceof Error ? err : new Error('append failed', { cause: err }))) });
       }),
     loadEvents: async (sessionId) => q.loadEvents.all(sessionId).map(({ data }) => SessionEvent.parse(JSON.parse(data))),
     listOpenSessionIds: async () => q.openSessions.all().map((r) => r.id),

@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import QRCode from 'qrcode';
 import { ClassCode, CreateUserBody, LoginBody, SetupBody, StartSessionBody } from '../../shared/protocol/commands.ts';
-import { fail, type Ack, type ErrorCode } from '../../shared/protocol/errors.ts';
+import { fail } from '../../shared/protocol/errors.ts';
 import type { Me, ServerInfo, SessionSummary } from '../../shared/protocol/views.ts';
 import { randomId } from '../lib/ids.ts';
 import { exportResults, learnersCsv, questionsCsv, stepsCsv, tasksCsv } from '../lib/csv.ts';

@@ -1,6 +1,7 @@
 import express, { type Request } from 'express';
 import { prettifyError, z } from 'zod';
 import { Lesson, Slug } from '../../shared/lesson/schema.ts';
+import { lessonCopy } from '../../shared/lesson/copy.ts';
 import { ArchiveBody, DuplicateBody, LessonBody, LessonFile } from '../../shared/protocol/commands.ts';
 import { fail, type LessonIssue } from '../../shared/protocol/errors.ts';
 import type { LessonRecord } from '../../shared/protocol/views.ts';
@@ -24,8 +25,6 @@ export const LESSON_FILE_LIMIT = 25 * 1024 * 1024;
 /** The media upload takes raw image bytes instead of JSON (still only from our origin). */
 export const isMediaUpload = (req: Request): boolean => req.method === 'POST' && req.path === '/media';
 
-const COPY_ID = '-ban-sao';
-const COPY_TITLE = ' (bản sao)';
 
 /** The lesson editor's API: list, read, create, save, duplicate, archive, export, import, upload pictures. */
 export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): express.Router {
@@ -61,14 +60,11 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
     return missing.length > 0 ? { error: invalidLesson(missing) } : { lesson: parsed.data.lesson };
   };
 
-  /** A free id and title for a copy: `<id>-ban-sao`, `<id>-ban-sao-2`…, title + " (bản sao)". */
+  /** A copy with a free id (shared/lesson/copy.ts names it). */
   const copyOf = async (lesson: Lesson): Promise<Lesson> => {
-    const stem = lesson.id.replace(/-ban-sao(?:-\d+)?$/, '');
-    const title = lesson.title.endsWith(COPY_TITLE) ? lesson.title : lesson.title.slice(0, 120 - COPY_TITLE.length).trimEnd() + COPY_TITLE;
     for (let n = 1; ; n++) {
-      const suffix = n === 1 ? COPY_ID : `${COPY_ID}-${n}`;
-      const id = stem.slice(0, 64 - suffix.length).replace(/-+$/, '') + suffix;
-      if (!(await store.getLesson(id))) return { ...lesson, id, title };
+      const copy = lessonCopy(lesson, n);
+      if (!(await store.getLesson(copy.id))) return copy;
     }
   };
 
@@ -258,10 +254,10 @@ function renamePictures(lesson: Lesson, rename: (src: string) => string): Lesson
     steps: lesson.steps.map((step) => ({
       ...step,
       ...(step.image ? { image: { ...step.image, src: rename(step.image.src) } } : {}),
-      questions: step.questions.map((q) => {
+      questions: step.questions.map<Lesson['steps'][number]['questions'][number]>((q) => {
         const choices = choicesOf(q);
         return choices ? { ...q, [choices.key]: choices.list.map(choice) } : q;
-      }) as typeof step.questions,
+      }),
     })),
   };
 }

@@ -109,7 +109,10 @@ export function registerRoutes({ store, rooms, auth, figures, now, baseUrl }: Re
     '/people/cards',
     signedIn,
     async (req, res) => {
-      const ids = String(req.query.ids ?? '').split(',').filter((id) => PersonId.safeParse(id).success).slice(0, 500);
+      // ?ids=a,b or ?ids=a&ids=b (Express 5's simple query parser: a string or a list of strings).
+      const raw = req.query.ids;
+      const given = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw.filter((id) => typeof id === 'string') : [];
+      const ids = given.join(',').split(',').filter((id) => PersonId.safeParse(id).success).slice(0, 500);
       const people: Person[] = [];
       for (const id of ids) {
         const p = await store.getPerson(id);

@@ -2,23 +2,23 @@ import type { Server, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import {
-  displayCommands,
-  learnerCommands,
+  displayTable,
+  learnerTable,
   Namespaces,
-  staffCommands,
-  type DisplayAcks,
+  staffTable,
+  type CommandTable,
   type DisplayClientEvents,
   type DisplayServerEvents,
-  type LearnerAcks,
   type LearnerClientEvents,
   type LearnerServerEvents,
-  type StaffAcks,
+  type RoomPayloads,
+  type Sender,
   type StaffClientEvents,
   type StaffServerEvents,
 } from '../../shared/protocol/events.ts';
-import { fail, type Ack } from '../../shared/protocol/errors.ts';
+import { fail, type Ack, type ErrorBody } from '../../shared/protocol/errors.ts';
 import { HelperAuth, LearnerAuth } from '../../shared/protocol/commands.ts';
-import type { Command } from '../engine/engine.ts';
+import type { Command, ServerFields } from '../engine/commands.ts';
 import type { Actor } from '../engine/state.ts';
 import { helperView } from '../engine/views.ts';
 import { randomId, sha256 } from '../lib/ids.ts';
@@ -26,7 +26,7 @@ import type { Broadcaster, Room } from '../rooms/room.ts';
 import type { Rooms } from '../rooms/registry.ts';
 import type { Auth } from './auth.ts';
 import { badRequest } from './respond.ts';
-import { RateCounter, type LimitKeys, type Limits } from './limits.ts';
+import { RateCounter, type LimitKeys, type Limits, type LimitsConfig } from './limits.ts';
 
 // Socket.IO room names: every broadcast is addressed by session or learner, never by local socket.
 const classRoom = (sessionId: string) => `class:${sessionId}`;
@@ -36,28 +36,80 @@ const staffRoom = (sessionId: string) => `staff:${sessionId}`;
 const helperRoom = (sessionId: string) => `helpers:${sessionId}`;
 const displayRoom = (sessionId: string) => `display:${sessionId}`;
 
-type Handlers<S extends Record<string, z.ZodType>, A extends { [K in keyof S]: unknown }> = {
-  [K in keyof S]: (payload: z.output<S[K]>) => Promise<Ack<A[K]>>;
+type Refusal = { ok: false; error: ErrorBody };
+
+/** Where a room command goes and who sends it; a learner's own view answers their commands. */
+interface Target {
+  room: Room;
+  actor: Actor;
+  learnerId?: string;
+}
+
+/** The commands of a table the transport answers itself, and their handlers. */
+type Handlers<T extends CommandTable> = {
+  [K in keyof T as T[K]['reply'] extends 'handler' ? K : never]: (payload: z.output<T[K]['schema']>) => Promise<Ack<T[K]['ack']>>;
 };
 
-/** Every command name of every namespace: one sent to the wrong namespace is refused as forbidden. */
-const everyCommand = new Set([learnerCommands, staffCommands, displayCommands].flatMap((m) => Object.keys(m)));
+/** How one namespace binds its table: its own handlers, and how a room command finds its room and actor. */
+interface Binding<T extends CommandTable> {
+  table: T;
+  handlers: Handlers<T>;
+  /** Authorise a room command by the table's sender and find its room, or refuse it. */
+  target: (name: keyof T & string, by: Sender, payload: Record<string, unknown>) => Promise<Target | Refusal>;
+  /** What a namespace does once a room command succeeded (leaving unbinds the socket). */
+  after?: Partial<Record<keyof T, () => void>>;
+}
 
 /**
- * Parse, run, acknowledge: the same for every command of every namespace. One catch-all listener
- * per socket (not one per command): with thousands of idle tablets, each socket's listeners and
- * their closures are most of what the server holds for it.
+ * Fields the server adds to a payload to make the engine's command: client-made ids an older
+ * client left out, and the secret seed of a question's item order (so it cannot be worked out from the run id).
  */
-function bind<S extends Record<string, z.ZodType>, A extends { [K in keyof S]: unknown }>(
-  socket: Socket,
-  schemas: S,
-  handlers: Handlers<S, A>,
-  log: Logger,
-  rate: RateCounter,
-): void {
+const serverFields: { [K in keyof ServerFields]: (payload: RoomPayloads[K]) => ServerFields[K] } = {
+  'quiz:open': ({ runId }) => ({ runId: runId ?? randomId(9), shuffleSeed: randomId(16) }),
+  'task:open': ({ runId }) => ({ runId: runId ?? randomId(9) }),
+  'learner:help': ({ requestId }) => ({ requestId: requestId ?? randomId(9) }),
+};
+
+/** The engine command of a room command: the payload without its session id, and the server's fields. */
+function toCommand(name: string, payload: Record<string, unknown>): Command {
+  const { sessionId: _sessionId, ...fields } = payload;
+  const add = (serverFields as unknown as Record<string, ((p: Record<string, unknown>) => object) | undefined>)[name];
+  return { type: name, ...fields, ...add?.(fields) } as Command;
+}
+
+/** The ack of a room command that succeeded, as the table says. */
+function replyOf(reply: string, target: Target, command: Command): unknown {
+  if (reply === 'me') return target.room.meView(target.learnerId!)!;
+  if (reply === 'run') return { runId: (command as Extract<Command, { runId: string }>).runId };
+  return null;
+}
+
+const everyCommand = new Set([learnerTable, staffTable, displayTable].flatMap((t) => Object.keys(t)));
+
+/**
+ * Parse, rate-limit, authorise, dispatch, acknowledge: the same for every command of every namespace.
+ * A room command's payload becomes the engine command (toCommand) and goes to its room.
+ */
+function bind<T extends CommandTable>(socket: Socket, binding: Binding<T>, log: Logger, rate: RateCounter): void {
+  const { table } = binding;
+  const handlers = binding.handlers as Record<string, ((payload: unknown) => Promise<Ack<unknown>>) | undefined>;
+  const run = async (name: keyof T & string, data: Record<string, unknown>): Promise<Ack<unknown>> => {
+    const entry = table[name];
+    const handler = handlers[name];
+    if (entry.reply === 'handler' && handler) return handler(data);
+    const target = await binding.target(name, entry.by, data);
+    if ('ok' in target) return target;
+    const command = toCommand(name, data);
+    const result = await target.room.dispatch(command, target.actor);
+    if (!result.ok) return result;
+    binding.after?.[name]?.();
+    return { ok: true, data: replyOf(entry.reply, target, command) };
+  };
+  // One catch-all listener per socket, not one per command: with thousands of idle tablets, each
+  // socket's listeners and their closures are most of what the server holds for it.
   // Payloads arrive untyped: the schema, not the event map, is what checks them.
   socket.onAny((event: string, ...args: unknown[]) => {
-    const known = Object.hasOwn(schemas, event);
+    const known = Object.hasOwn(table, event);
     // Every command asks for an ack (payload, ack); others are ignored.
     const ack = known ? args[1] : args.at(-1);
     if (typeof ack !== 'function') return;
@@ -70,14 +122,14 @@ function bind<S extends Record<string, z.ZodType>, A extends { [K in keyof S]: u
     };
     // A command this namespace does not take (a learner sending step:push) is refused, not ignored.
     if (!known) return reply(everyCommand.has(event) ? fail('forbidden') : fail('bad_request', 'Unknown command.'));
-    const name = event as keyof S & string;
-    const parsed = schemas[name].safeParse(args[0]);
+    const name = event as keyof T & string;
+    const parsed = table[name].schema.safeParse(args[0]);
     if (!parsed.success) return reply(badRequest(parsed.error));
     void (async () => {
       try {
         // Counted before anything else: a flood from one socket is refused, whatever it sends.
         if (!(await rate.take(socket.id))) return reply(fail('rate_limited'));
-        reply(await handlers[name](parsed.data));
+        reply(await run(name, parsed.data as Record<string, unknown>));
       } catch (err) {
         log.error({ err, event: name }, 'command failed');
         reply(fail('internal'));
@@ -203,13 +255,15 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal, people, table
   const c = limits.config;
   const perSocket = new RateCounter(c.commandsPerSocketPerSecond, 1, 'learner-socket');
   // A real learner never comes near these; a script toggling help or answers does at once.
-  const perLearner = {
-    help: new RateCounter(c.learnerPerMinute.help, 60, 'learner-help'),
-    done: new RateCounter(c.learnerPerMinute.done, 60, 'learner-done'),
-    navigate: new RateCounter(c.learnerPerMinute.navigate, 60, 'learner-navigate'),
-    answer: new RateCounter(c.learnerPerMinute.answer, 60, 'learner-answer'),
-    ping: new RateCounter(c.learnerPerMinute.ping, 60, 'learner-ping'),
-    move: new RateCounter(c.learnerPerMinute.move, 60, 'learner-move'),
+  // A real learner never comes near these; a script toggling help or answers does at once.
+  const perMinute = (kind: keyof LimitsConfig['learnerPerMinute']) => new RateCounter(c.learnerPerMinute[kind], 60, `learner-${kind}`);
+  const ping = perMinute('ping');
+  const perLearner: Partial<Record<keyof typeof learnerTable, RateCounter>> = {
+    'learner:help': perMinute('help'),
+    'learner:done': perMinute('done'),
+    'learner:navigate': perMinute('navigate'),
+    'quiz:answer': perMinute('answer'),
+    'task:move': perMinute('move'),
   };
   // New learners each address has added to each class (the server machine is not counted).
   const addedBy = new Map<string, number>();
@@ -245,108 +299,92 @@ function attachLearners(io: Server, { rooms, log, limits, isLocal, people, table
     const resumed = handshake.success && handshake.data.token ? rooms.byToken(sha256(handshake.data.token)) : undefined;
     if (resumed) bindTo(resumed.room, resumed.learnerId).catch((err: unknown) => log.error({ err }, 'handshake resume failed'));
 
-    const asLearner = async <T>(
-      command: Command,
-      done: (room: Room, learnerId: string) => T,
-      rate?: RateCounter,
-    ): Promise<Ack<T>> => {
-      if (!bound) return fail('unauthorized', 'Join a class first.');
-      const { room, learnerId } = bound;
-      if (rate && !(await rate.take(learnerId))) return fail('rate_limited');
-      const result = await room.dispatch(command, { role: 'learner', learnerId });
-      return result.ok ? { ok: true, data: done(room, learnerId) } : result;
-    };
-    const me = (room: Room, learnerId: string) => room.meView(learnerId)!;
-
-    bind<typeof learnerCommands, LearnerAcks>(
+    bind(
       socket,
-      learnerCommands,
       {
-        'learner:join': async ({ code, name, card, partners, partnerCards, seat, token }) => {
-          const room = await guessedRoom(limits, codeKeys(socket), () => rooms.byCode(code));
-          if (room === 'limited') return fail('rate_limited');
-          if (!room) return fail('unknown_code');
-          // Cards are guessed like class codes: a wrong one counts against the same limits.
-          const cards = await cardHolders(limits, codeKeys(socket), people, [...(card ? [card] : []), ...(partnerCards ?? [])]);
-          if (!Array.isArray(cards)) return fail(cards);
-          const holder = card ? cards[0] : undefined;
-          const partnerPeople = card ? cards.slice(1) : cards;
-          const tokenHash = sha256(token);
-          const known = room.learnerIdForToken(tokenHash);
-          const addrKey = `${room.id}|${address}`;
-          const counted = known === undefined && !isLocal(address);
-          if (counted) {
-            const added = addedBy.get(addrKey) ?? 0;
-            if (added >= c.learnersPerAddress) {
-              log.warn({ sessionId: room.id, address }, 'learners per address reached');
-              return fail('class_full');
-            }
-            addedBy.set(addrKey, added + 1); // reserved before the write, so a burst of joins cannot all pass
-          }
-          const learnerId = known ?? randomId(8);
-          const allPartners = [...(partners ?? []), ...partnerPeople.map((p) => p.name)];
-          const result = await room.dispatch(
-            {
-              type: 'learner:join',
-              learnerId,
-              name: holder?.name ?? name!,
-              partners: allPartners.length ? allPartners : undefined,
-              seat: seat ?? '',
-              tokenHash,
-              capacity: c.learnersPerClass,
-            },
-            { role: 'guest' },
-          );
-          if (counted && (!result.ok || result.events.length === 0)) addedBy.set(addrKey, (addedBy.get(addrKey) ?? 1) - 1);
-          if (!result.ok) {
-            if (result.error.code === 'class_full') log.warn({ sessionId: room.id }, 'class is full');
-            return result;
-          }
-          const id = room.learnerIdForToken(tokenHash)!;
-          // The joined event is durable: tie each card's person to their row of this session (an upsert, so a retried join repairs a lost link).
-          if (people) {
-            const firstCardSlot = partners?.length ?? 0;
-            if (holder) await people.link(room.id, id, holder.id);
-            for (const [i, p] of partnerPeople.entries()) await people.link(room.id, `${id}.${firstCardSlot + i + 1}`, p.id);
-          }
-          await bindTo(room, id);
-          return { ok: true, data: room.learnerSnapshot(id)! };
-        },
-        'learner:resume': async ({ token }) => {
-          const found = rooms.byToken(sha256(token));
-          if (!found) return fail('unknown_token');
-          await bindTo(found.room, found.learnerId);
-          return { ok: true, data: found.room.learnerSnapshot(found.learnerId)! };
-        },
-        'learner:done': ({ step, done }) => asLearner({ type: 'learner:done', step, done }, me, perLearner.done),
-        'learner:help': ({ active, reason }) =>
-          asLearner({ type: 'learner:help', active, reason, requestId: randomId(9) }, me, perLearner.help),
-        'learner:navigate': ({ step }) => asLearner({ type: 'learner:navigate', step }, me, perLearner.navigate),
-        'quiz:answer': ({ runId, answerId, value }) =>
-          asLearner({ type: 'quiz:answer', runId, answerId, value }, me, perLearner.answer),
-        // A field's entry is judged in the engine and dropped: it is in no event, view or log line.
-        'task:move': ({ runId, moveId, from, action }) =>
-          asLearner({ type: 'task:move', runId, moveId, from, action }, me, perLearner.move),
-        'learner:ping': async ({ rttMs }) => {
+        table: learnerTable,
+        // Every room command of a learner is the bound learner's own.
+        target: async (name) => {
           if (!bound) return fail('unauthorized', 'Join a class first.');
-          if (!(await perLearner.ping.take(bound.learnerId))) return fail('rate_limited');
-          if (rttMs !== null) bound.room.reportRtt(bound.learnerId, rttMs);
-          return { ok: true, data: { now: Date.now() } };
+          const { room, learnerId } = bound;
+          const rate = perLearner[name];
+          if (rate && !(await rate.take(learnerId))) return fail('rate_limited');
+          return { room, actor: { role: 'learner', learnerId }, learnerId };
         },
-        // The label is the tablet's own (kept in its browser): the server only checks the staff code,
-        // the tablet setup code (before class) or the helper code of a class in progress.
-        'tablet:seat': async ({ helperCode, seat }) => {
-          // Reserved on arrival like every guessed code, whichever of the two codes it turns out to be.
-          const attempt = await limits.attempt(codeKeys(socket));
-          if (attempt.blocked) return fail('rate_limited');
-          if (helperCode !== tabletCode() && !rooms.byHelperCode(helperCode)?.isOpen) return fail('unknown_code');
-          attempt.succeeded();
-          return { ok: true, data: { seat } };
-        },
-        'learner:leave': async () => {
-          const result = await asLearner({ type: 'learner:leave' }, () => null);
-          if (result.ok) unbind();
-          return result;
+        after: { 'learner:leave': unbind },
+        handlers: {
+          'learner:join': async ({ code, name, card, partners, partnerCards, seat, token }) => {
+            const room = await guessedRoom(limits, codeKeys(socket), () => rooms.byCode(code));
+            if (room === 'limited') return fail('rate_limited');
+            if (!room) return fail('unknown_code');
+            // Cards are guessed like class codes: a wrong one counts against the same limits.
+            const cards = await cardHolders(limits, codeKeys(socket), people, [...(card ? [card] : []), ...(partnerCards ?? [])]);
+            if (!Array.isArray(cards)) return fail(cards);
+            const holder = card ? cards[0] : undefined;
+            const partnerPeople = card ? cards.slice(1) : cards;
+            const tokenHash = sha256(token);
+            const known = room.learnerIdForToken(tokenHash);
+            const addrKey = `${room.id}|${address}`;
+            const counted = known === undefined && !isLocal(address);
+            if (counted) {
+              const added = addedBy.get(addrKey) ?? 0;
+              if (added >= c.learnersPerAddress) {
+                log.warn({ sessionId: room.id, address }, 'learners per address reached');
+                return fail('class_full');
+              }
+              addedBy.set(addrKey, added + 1); // reserved before the write, so a burst of joins cannot all pass
+            }
+            const learnerId = known ?? randomId(8);
+            const allPartners = [...(partners ?? []), ...partnerPeople.map((p) => p.name)];
+            const result = await room.dispatch(
+              {
+                type: 'learner:join',
+                learnerId,
+                name: holder?.name ?? name!,
+                partners: allPartners.length ? allPartners : undefined,
+                seat: seat ?? '',
+                tokenHash,
+                capacity: c.learnersPerClass,
+              },
+              { role: 'guest' },
+            );
+            if (counted && (!result.ok || result.events.length === 0)) addedBy.set(addrKey, (addedBy.get(addrKey) ?? 1) - 1);
+            if (!result.ok) {
+              if (result.error.code === 'class_full') log.warn({ sessionId: room.id }, 'class is full');
+              return result;
+            }
+            const id = room.learnerIdForToken(tokenHash)!;
+            // The joined event is durable: tie each card's person to their row of this session (an upsert, so a retried join repairs a lost link).
+            if (people) {
+              const firstCardSlot = partners?.length ?? 0;
+              if (holder) await people.link(room.id, id, holder.id);
+              for (const [i, p] of partnerPeople.entries()) await people.link(room.id, `${id}.${firstCardSlot + i + 1}`, p.id);
+            }
+            await bindTo(room, id);
+            return { ok: true, data: room.learnerSnapshot(id)! };
+          },
+          'learner:resume': async ({ token }) => {
+            const found = rooms.byToken(sha256(token));
+            if (!found) return fail('unknown_token');
+            await bindTo(found.room, found.learnerId);
+            return { ok: true, data: found.room.learnerSnapshot(found.learnerId)! };
+          },
+          'learner:ping': async ({ rttMs }) => {
+            if (!bound) return fail('unauthorized', 'Join a class first.');
+            if (!(await ping.take(bound.learnerId))) return fail('rate_limited');
+            if (rttMs !== null) bound.room.reportRtt(bound.learnerId, rttMs);
+            return { ok: true, data: { now: rooms.now() } };
+          },
+          // The label is the tablet's own (kept in its browser): the server only checks the staff code,
+          // the tablet setup code (before class) or the helper code of a class in progress.
+          'tablet:seat': async ({ helperCode, seat }) => {
+            // Reserved on arrival like every guessed code, whichever of the two codes it turns out to be.
+            const attempt = await limits.attempt(codeKeys(socket));
+            if (attempt.blocked) return fail('rate_limited');
+            if (helperCode !== tabletCode() && !rooms.byHelperCode(helperCode)?.isOpen) return fail('unknown_code');
+            attempt.succeeded();
+            return { ok: true, data: { seat } };
+          },
         },
       },
       log,
@@ -401,63 +439,33 @@ function attachStaff(io: Server, { rooms, auth, log, limits }: SocketDeps): void
       }
     }
 
-    const control = async (sessionId: string, command: Command): Promise<Ack<null>> => {
-      if (!mayAccess(sessionId)) return fail('forbidden');
-      const room = rooms.get(sessionId);
-      if (!room) return fail('not_found');
-      const result = await room.dispatch(command, actor);
-      if (!result.ok) return result;
-      if (!room.isOpen) rooms.retire(room);
-      return { ok: true, data: null };
-    };
-
-    bind<typeof staffCommands, StaffAcks>(
+    bind(
       socket,
-      staffCommands,
       {
-        'staff:watch': async ({ sessionId }) => {
-          if (!mayAccess(sessionId)) return fail('forbidden');
+        table: staffTable,
+        // A helper acts only in their own session, and only where the table says staff (not the instructor only).
+        target: async (_name, by, { sessionId }) => {
+          if (typeof sessionId !== 'string' || !mayAccess(sessionId)) return fail('forbidden');
           const room = rooms.get(sessionId);
-          const view = room ? room.staffView() : await rooms.archivedStaffView(sessionId);
-          if (!view) return fail('not_found');
-          for (const joined of socket.rooms) if (joined.startsWith('staff:') || joined.startsWith('helpers:')) await socket.leave(joined);
-          if (only !== undefined) {
-            await socket.join(helperRoom(sessionId));
-            return { ok: true, data: helperView(view) };
-          }
-          await socket.join(staffRoom(sessionId));
-          return { ok: true, data: view };
+          if (!room) return fail('not_found');
+          if (by === 'instructor' && actor.role !== 'instructor') return fail('forbidden');
+          return { room, actor };
         },
-        'step:push': ({ sessionId, step }) => control(sessionId, { type: 'step:push', step }),
-        'pacing:set': ({ sessionId, pacing }) => control(sessionId, { type: 'pacing:set', pacing }),
-        'session:end': ({ sessionId }) => control(sessionId, { type: 'session:end' }),
-        'quiz:open': async ({ sessionId, source, timeLimit }) => {
-          const runId = randomId(9);
-          // A secret of the server's: the learners' item order cannot be worked out from the run id.
-          const ack = await control(sessionId, { type: 'quiz:open', runId, source, timeLimit, shuffleSeed: randomId(16) });
-          return ack.ok ? { ok: true, data: { runId } } : ack;
+        handlers: {
+          'staff:watch': async ({ sessionId }) => {
+            if (!mayAccess(sessionId)) return fail('forbidden');
+            const room = rooms.get(sessionId);
+            const view = room ? room.staffView() : await rooms.archivedStaffView(sessionId);
+            if (!view) return fail('not_found');
+            for (const joined of socket.rooms) if (joined.startsWith('staff:') || joined.startsWith('helpers:')) await socket.leave(joined);
+            if (only !== undefined) {
+              await socket.join(helperRoom(sessionId));
+              return { ok: true, data: helperView(view) };
+            }
+            await socket.join(staffRoom(sessionId));
+            return { ok: true, data: view };
+          },
         },
-        'quiz:close': ({ sessionId, runId }) => control(sessionId, { type: 'quiz:close', runId }),
-        'quiz:reveal': ({ sessionId, runId }) => control(sessionId, { type: 'quiz:reveal', runId }),
-        'quiz:show-results': ({ sessionId, runId, show }) =>
-          control(sessionId, { type: 'quiz:show-results', runId, show }),
-        'quiz:dismiss': ({ sessionId, runId }) => control(sessionId, { type: 'quiz:dismiss', runId }),
-        'help:claim': ({ sessionId, requestId }) => control(sessionId, { type: 'help:claim', requestId }),
-        'help:release': ({ sessionId, requestId }) => control(sessionId, { type: 'help:release', requestId }),
-        'help:resolve': ({ sessionId, requestId }) => control(sessionId, { type: 'help:resolve', requestId }),
-        'stuck:dismiss': ({ sessionId, learnerId }) => control(sessionId, { type: 'stuck:dismiss', learnerId }),
-        'stuck:configure': ({ sessionId, config }) => control(sessionId, { type: 'stuck:configure', config }),
-        'seatmap:set': ({ sessionId, rows, cols }) => control(sessionId, { type: 'seatmap:set', rows, cols }),
-        'seat:place': ({ sessionId, learnerId, row, col }) =>
-          control(sessionId, { type: 'seat:place', learnerId, row, col }),
-        'seat:label': ({ sessionId, learnerId, seat }) => control(sessionId, { type: 'seat:label', learnerId, seat }),
-        'learner:remove': ({ sessionId, learnerId, block }) => control(sessionId, { type: 'learner:remove', learnerId, block }),
-        'task:open': async ({ sessionId, source }) => {
-          const runId = randomId(9);
-          const ack = await control(sessionId, { type: 'task:open', runId, source });
-          return ack.ok ? { ok: true, data: { runId } } : ack;
-        },
-        'task:close': ({ sessionId, runId }) => control(sessionId, { type: 'task:close', runId }),
       },
       log,
       perSocket,
@@ -471,19 +479,23 @@ function attachDisplay(io: Server, { rooms, log, limits }: SocketDeps): void {
     const socket = raw as Socket<DisplayClientEvents, DisplayServerEvents>;
     let watching = false;
     const settle = closeIfUnbound(socket, limits.config.unboundSocketMs, () => watching);
-    bind<typeof displayCommands, DisplayAcks>(
+    bind(
       socket,
-      displayCommands,
       {
-        'display:watch': async ({ code }) => {
-          const room = await guessedRoom(limits, codeKeys(socket), () => rooms.byCode(code));
-          if (room === 'limited') return fail('rate_limited');
-          if (!room) return fail('unknown_code');
-          for (const joined of socket.rooms) if (joined !== socket.id) await socket.leave(joined);
-          await socket.join(displayRoom(room.id));
-          watching = true;
-          settle(true);
-          return { ok: true, data: room.displayView() };
+        table: displayTable,
+        // The projector has no room commands: it only watches.
+        target: async () => fail('forbidden'),
+        handlers: {
+          'display:watch': async ({ code }) => {
+            const room = await guessedRoom(limits, codeKeys(socket), () => rooms.byCode(code));
+            if (room === 'limited') return fail('rate_limited');
+            if (!room) return fail('unknown_code');
+            for (const joined of socket.rooms) if (joined !== socket.id) await socket.leave(joined);
+            await socket.join(displayRoom(room.id));
+            watching = true;
+            settle(true);
+            return { ok: true, data: room.displayView() };
+          },
         },
       },
       log,

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { AnswerValue, Question } from '../lesson/question.ts';
 import { Lesson } from '../lesson/schema.ts';
+import { CARD_CODE, CLASS_CODE, cleanText, HELPER_CODE, NAME_MAX } from './text.ts';
 
 /** A client-generated secret: 128 bits or more, base64url. Doubles as the learner's resume token. */
 export const Token = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, 'must be 22–64 base64url characters');
-export const ClassCode = z.string().regex(/^\d{6}$/, 'must be 6 digits');
+export const ClassCode = z.string().regex(CLASS_CODE, 'must be 6 digits');
 export const SessionId = z.string().regex(/^[A-Za-z0-9_-]{8,40}$/);
 export const StepIndex = z.number().int().min(0).max(999);
 
@@ -12,18 +13,19 @@ export const StepIndex = z.number().int().min(0).max(999);
  * Characters that render as nothing although Unicode calls them letters or symbols (Hangul fillers,
  * the blank Braille pattern, Khmer inherent vowels, …): a name made of them would be invisible.
  */
-const INVISIBLE = /[\u115F\u1160\u17B4\u17B5\u180E\u2800\u3164\uFFA0]/u;
+// Alternatives, not a character class: U+1160 and U+17B4/5 are combining marks, each wanted on its own.
+const INVISIBLE = /\u115F|\u1160|\u17B4|\u17B5|\u180E|\u2800|\u3164|\uFFA0/u;
 
 /** A first name: trimmed, inner spaces folded, NFC, 1–40 characters, no control characters, something visible. */
 export const LearnerName = z
   .string()
   .max(200)
-  .transform((s) => s.normalize('NFC').replace(/\s+/g, ' ').trim())
+  .transform(cleanText)
   .pipe(
     z
       .string()
       .min(1)
-      .max(40)
+      .max(NAME_MAX)
       .regex(/^[^\p{Cc}\p{Cf}\p{Cs}<>]+$/u, 'must be plain text')
       .refine((s) => !INVISIBLE.test(s), 'must not contain invisible characters')
       // At least one letter, digit or pictograph: marks alone (combining accents) show nothing.
@@ -32,8 +34,8 @@ export const LearnerName = z
 export const SeatLabel = z
   .string()
   .max(200)
-  .transform((s) => s.normalize('NFC').replace(/\s+/g, ' ').trim())
-  .pipe(z.string().max(40).regex(/^[^\p{Cc}\p{Cf}\p{Cs}<>]*$/u, 'must be plain text'));
+  .transform(cleanText)
+  .pipe(z.string().max(NAME_MAX).regex(/^[^\p{Cc}\p{Cf}\p{Cs}<>]*$/u, 'must be plain text'));
 
 // ---- learner namespace (/learner) ----
 
@@ -42,7 +44,7 @@ export const CardCode = z
   .string()
   .max(40)
   .transform((s) => s.replace(/[\s.-]/g, ''))
-  .pipe(z.string().regex(/^[2-9]{9}$/, 'must be 9 digits from 2 to 9'));
+  .pipe(z.string().regex(CARD_CODE, 'must be 9 digits from 2 to 9'));
 
 export const LearnerJoin = z
   .strictObject({
@@ -76,8 +78,15 @@ export type LearnerDone = z.infer<typeof LearnerDone>;
 export const HelpReason = z.enum(['not_understood', 'device_problem', 'falling_behind']);
 export type HelpReason = z.infer<typeof HelpReason>;
 
-/** Raise (with an optional reason) or withdraw the learner's help request. */
-export const LearnerHelp = z.strictObject({ active: z.boolean(), reason: HelpReason.optional() });
+/** A client-made id of something a command creates (a quiz or task run, a help request): a retry reuses it. */
+const RunId = z.string().regex(/^[A-Za-z0-9_-]{8,40}$/);
+const HelpId = z.string().regex(/^[A-Za-z0-9_-]{6,40}$/);
+
+/**
+ * Raise (with an optional reason) or withdraw the learner's help request. Raising carries the
+ * request's client-made `requestId`, so a retry raises it once (without one, the server makes it).
+ */
+export const LearnerHelp = z.strictObject({ active: z.boolean(), reason: HelpReason.optional(), requestId: HelpId.optional() });
 export type LearnerHelp = z.infer<typeof LearnerHelp>;
 
 /** Move within the self-paced range. */
@@ -88,7 +97,7 @@ export const LearnerLeave = z.strictObject({});
 
 /** "Máy này": label this tablet on its join screen; a live session's helper code proves staff. */
 export const TabletSeat = z.strictObject({
-  helperCode: z.string().trim().toUpperCase().regex(/^[A-Z0-9]{6}$/),
+  helperCode: z.string().trim().toUpperCase().regex(HELPER_CODE),
   seat: SeatLabel,
 });
 export type TabletSeat = z.infer<typeof TabletSeat>;
@@ -146,11 +155,11 @@ export type PacingSet = z.infer<typeof PacingSet>;
 export const SessionEnd = z.strictObject({ sessionId: SessionId });
 export type SessionEnd = z.infer<typeof SessionEnd>;
 
-const RunId = z.string().regex(/^[A-Za-z0-9_-]{8,40}$/);
-
 /** Open a question: one of the lesson's (by step and id) or a quick one typed during class. */
 export const QuizOpen = z.strictObject({
   sessionId: SessionId,
+  /** Client-made: a retry opens the run once (without one, the server makes it). */
+  runId: RunId.optional(),
   source: z.union([z.strictObject({ step: StepIndex, questionId: z.string().max(64) }), z.strictObject({ question: Question })]),
   /** Seconds (the console offers 30, 60, 120), or null: no time limit. */
   timeLimit: z.number().int().min(10).max(1800).nullable().default(null),
@@ -164,13 +173,12 @@ export const QuizShowResults = z.strictObject({ sessionId: SessionId, runId: Run
 export type QuizShowResults = z.infer<typeof QuizShowResults>;
 
 /** Open one of the lesson's practice tasks for the class. */
-export const TaskOpen = z.strictObject({ sessionId: SessionId, source: z.strictObject({ step: StepIndex, taskId: z.string().max(64) }) });
+export const TaskOpen = z.strictObject({ sessionId: SessionId, runId: RunId.optional(), source: z.strictObject({ step: StepIndex, taskId: z.string().max(64) }) });
 export type TaskOpen = z.infer<typeof TaskOpen>;
 /** Close the task on the tablets, for everyone. */
 export const TaskRunRef = z.strictObject({ sessionId: SessionId, runId: RunId });
 export type TaskRunRef = z.infer<typeof TaskRunRef>;
 
-const HelpId = z.string().regex(/^[A-Za-z0-9_-]{6,40}$/);
 const LearnerId = z.string().regex(/^[A-Za-z0-9_-]{6,40}$/);
 
 /** Helpers and the instructor work the help queue. */
@@ -236,7 +244,7 @@ export type SeatLabelSet = z.infer<typeof SeatLabelSet>;
 
 /** A helper's handshake auth on /staff: the session's helper code, a name, and a client token. */
 export const HelperAuth = z.strictObject({
-  helperCode: z.string().trim().toUpperCase().regex(/^[A-Z0-9]{6}$/),
+  helperCode: z.string().trim().toUpperCase().regex(HELPER_CODE),
   name: LearnerName,
   token: Token,
 });

@@ -38,6 +38,8 @@ export const ErrorCode = {
   task_closed: 'task_closed',
   invalid_move: 'invalid_move',
   backup_external: 'backup_external',
+  seat_out_of_grid: 'seat_out_of_grid',
+  id_reused: 'id_reused',
   internal: 'internal',
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
@@ -107,6 +109,8 @@ export const errorMessages: Record<ErrorCode, string> = {
   task_closed: 'The practice task is closed.',
   invalid_move: 'That move is not part of the task from the screen the learner is on.',
   backup_external: 'This server keeps its data in PostgreSQL: back it up with pg_dump (docs/deployment.md), not from the console.',
+  seat_out_of_grid: 'That place is outside the seat map.',
+  id_reused: 'This id was already used for something else; make a new one.',
   internal: 'Something went wrong on the server.',
 };
 

@@ -171,8 +171,8 @@ export interface MeView {
   helpRequest: { status: 'waiting' | 'claimed'; position: number; helperName: string | null; reason: HelpReason | null } | null;
   /** The last request solved for this learner (so the screen can say so), or null. */
   helpResolved: { by: string; at: number } | null;
-  /** This learner's answer to the question on screen; the score only after the reveal. */
-  answer: { runId: string; value: AnswerValue; score: number | null } | null;
+  /** This learner's answer to the question on screen; the score and its result only after the reveal. */
+  answer: { runId: string; value: AnswerValue; score: number | null; result: AnswerResult | null } | null;
   /** This learner's progress in the task on screen. */
   task: LearnerTaskView | null;
 }
@@ -183,6 +183,12 @@ export interface LearnerSnapshot {
   /** Every image of the lesson (steps and question options), for the tablet to prefetch: sent on join and resume, not with each push. */
   images: string[];
 }
+
+/** How an answer's score reads: fully right, partly right, or wrong (a poll or an unrevealed answer has none). */
+export type AnswerResult = 'right' | 'partial' | 'wrong';
+
+/** A seat tile's state, most urgent first; "waiting" until the class's first step reaches them. */
+export type TileState = 'help' | 'offline' | 'stuck' | 'done' | 'working' | 'waiting';
 
 export interface RosterEntry {
   id: string;
@@ -208,6 +214,12 @@ export interface RosterEntry {
   lastSeen: number;
   /** Round-trip time the tablet last measured, ms; null when unknown. */
   rttMs: number | null;
+  /** The row's place in the console's roster: who needs help first, longest waiting on top; then by seat, then by name. */
+  rank: number;
+  /** The learner's tile on the seat map. */
+  tile: TileState;
+  /** On the helpers' "Có thể đang gặp khó" list: flagged as stuck and not already asking for help. */
+  onStuckList: boolean;
 }
 
 export interface HelpQueueEntry {
@@ -255,6 +267,12 @@ export interface StaffView {
   pace: { done: number; total: number; suggestNext: boolean };
   stuckConfig: StuckConfig;
   seatMap: { rows: number; cols: number };
+  /**
+   * The seat map laid out: each place of the grid, row by row, with the learner id on it (or null);
+   * and the learners who find no free place. Tiles placed by hand sit where they were put; the
+   * others fill the free places in roster order (seat label, then name).
+   */
+  seatLayout: { cells: (string | null)[]; overflow: string[] };
   /** Server time of this view, for "waiting 3 min" counters. */
   now: number;
   /** The current step's content, for the console's preview. */
@@ -403,8 +421,8 @@ export interface SessionResults {
     correct: number;
     /** Sum of scores, partial credit included. */
     score: number;
-    /** Per question run: the answer given, and its score (null for a poll). */
-    answers: Record<string, { label: string; score: number | null }>;
+    /** Per question run: the answer given, its score and how it reads (null for a poll). */
+    answers: Record<string, { label: string; score: number | null; result: AnswerResult | null }>;
     /** Per task run: finished or not, the traps fallen into (titles), time to finish (ms). */
     tasks: Record<string, { finished: boolean; traps: string[]; timeMs: number | null }>;
   }[];

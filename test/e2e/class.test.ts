@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorsOf, laptop, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
+import { errorsOf, laptop, shot, startClassFromList, tablet, tid, useBrowserClass } from '../support/browser.ts';
 
 const env = useBrowserClass();
 const newPage = env.newPage;
@@ -32,9 +32,7 @@ describe('a class, start to finish, in Chromium', () => {
     await shot(teach, '03-teach-home');
 
     // 2. Start a class: the console shows the code, join link, QR and helper code.
-    await lesson.getByTestId('lesson-start').click();
-    await tid(teach, 'console').waitFor();
-    const code = (await tid(teach, 'class-code').innerText()).replace(/\D/g, '');
+    const { code } = await startClassFromList(teach);
     expect(code).toMatch(/^\d{6}$/);
     expect(await tid(teach, 'join-url').innerText()).toContain(`/?code=${code}`);
     await expect.poll(() => tid(teach, 'join-qr').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { errorsOf, laptop, screenshotDir, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
+import { errorsOf, laptop, screenshotDir, setUpConsole, shot, startClassFromList, tablet, tid, useBrowserClass } from '../support/browser.ts';
 
 const env = useBrowserClass();
 const until = expect.poll;
@@ -53,12 +53,7 @@ describe('the lesson editor, in Chromium', () => {
       // The unsaved-changes question is refused once (below), everything else accepted.
       void (dialogs.length === 1 ? d.dismiss() : d.accept());
     });
-    await teach.goto(`${env.server.url}/teach/`);
-    await tid(teach, 'setup-username').fill('cohanh');
-    await tid(teach, 'setup-displayname').fill('Cô Hạnh');
-    await tid(teach, 'setup-password').fill('mat-khau-lop-hoc');
-    await tid(teach, 'setup-submit').click();
-    await tid(teach, 'lesson-item').first().waitFor();
+    await setUpConsole(teach, env.server.url);
 
     // 1. A new lesson: the id follows the title, without Vietnamese marks.
     await tid(teach, 'lesson-new').click();
@@ -162,9 +157,7 @@ describe('the lesson editor, in Chromium', () => {
     const item = teach.locator('[data-testid="lesson-item"][data-lesson-id="goi-video-cho-con-chau-o-xa"]');
     await item.waitFor();
     await shot(teach, 'editor-05-home-768');
-    await item.getByTestId('lesson-start').click();
-    await tid(teach, 'console').waitFor();
-    const code = (await tid(teach, 'class-code').innerText()).replace(/\D/g, '');
+    const { code } = await startClassFromList(teach, 'goi-video-cho-con-chau-o-xa');
     const learner = await env.newPage(tablet);
     await learner.goto(`${env.server.url}/?code=${code}`);
     await tid(learner, 'join-name').fill('Bà Tư');

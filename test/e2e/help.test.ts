@@ -1,8 +1,18 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { errorsOf, laptop, screenshotDir, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
-import { call, learnerSocket, token, unwrap } from '../support/server.ts';
+import {
+  errorsOf,
+  laptop,
+  screenshotDir,
+  setUpConsole,
+  shot,
+  startClassFromList,
+  tablet,
+  tid,
+  useBrowserClass,
+} from '../support/browser.ts';
+import { call, learnerSocket, token, unwrap } from '../support/sockets.ts';
 
 const env = useBrowserClass();
 const newPage = env.newPage;
@@ -15,16 +25,8 @@ describe('who is stuck: learners ask, helpers go, the console sees the room', ()
   it('help with a reason, helper phone claims and solves, seat map states, stuck flags, offline tile', async () => {
     // The instructor creates the account and starts a class.
     const teach = await newPage(laptop);
-    await teach.goto(`${env.server.url}/teach/`);
-    await tid(teach, 'setup-username').fill('cohanh');
-    await tid(teach, 'setup-displayname').fill('Cô Hạnh');
-    await tid(teach, 'setup-password').fill('mat-khau-lop-hoc');
-    await tid(teach, 'setup-submit').click();
-    const lesson = teach.locator('[data-testid="lesson-item"][data-lesson-id="thanh-toan-qr"]');
-    await lesson.getByTestId('lesson-start').click();
-    await tid(teach, 'console').waitFor();
-    const code = (await tid(teach, 'class-code').innerText()).replace(/\D/g, '');
-    const helperCode = (await tid(teach, 'helper-code').innerText()).trim();
+    await setUpConsole(teach, env.server.url);
+    const { code, helperCode } = await startClassFromList(teach);
     expect(helperCode).toMatch(/^[A-Z0-9]{6}$/);
 
     // A helper's phone: a wrong code is refused in words, the right one opens the (empty) queue.
@@ -216,7 +218,7 @@ describe('who is stuck: learners ask, helpers go, the console sees the room', ()
     // Every state at once, each in an icon and a word.
     const states = () =>
       tid(teach, 'seat-tile').evaluateAll((els) =>
-        Object.fromEntries(els.map((e) => [e.getAttribute('data-learner-name'), e.getAttribute('data-state')])),
+        Object.fromEntries(els.map((e) => [String(e.getAttribute('data-learner-name')), e.getAttribute('data-state')] as const)),
       );
     await until(states).toEqual({
       'Hoà': 'help',

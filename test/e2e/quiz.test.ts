@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { errorsOf, laptop, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
+import { errorsOf, laptop, setUpConsole, shot, startClassFromList, tablet, tid, useBrowserClass } from '../support/browser.ts';
 
 const env = useBrowserClass();
 const newPage = env.newPage;
@@ -46,15 +46,8 @@ describe('practice questions, start to finish, in Chromium', () => {
   it('console opens step and quick questions; tablets answer; projector shows results on demand; results export', async () => {
     // The instructor signs up and starts "Thanh toán bằng mã QR".
     const teach = await newPage(laptop);
-    await teach.goto(`${env.server.url}/teach/`);
-    await tid(teach, 'setup-username').fill('cohanh');
-    await tid(teach, 'setup-displayname').fill('Cô Hạnh');
-    await tid(teach, 'setup-password').fill('mat-khau-lop-hoc');
-    await tid(teach, 'setup-submit').click();
-    await teach.locator('[data-testid="lesson-item"][data-lesson-id="thanh-toan-qr"]').getByTestId('lesson-start').click();
-    await tid(teach, 'console').waitFor();
-    const code = (await tid(teach, 'class-code').innerText()).replace(/\D/g, '');
-    const sessionId = /#\/session\/(.+)$/.exec(teach.url())![1];
+    await setUpConsole(teach, env.server.url);
+    const { code, sessionId } = await startClassFromList(teach);
 
     const display = await newPage(laptop);
     await display.goto(`${env.server.url}/display/?code=${code}`);
@@ -283,7 +276,7 @@ describe('practice questions, start to finish, in Chromium', () => {
     expect(qRows.length).toBe(1 + 4);
     expect(qRows[3]).toContain('Ai được biết mã OTP của bác?');
     const [json] = await Promise.all([teach.waitForEvent('download'), tid(teach, 'results-json').click()]);
-    expect(JSON.parse(readFileSync(await json.path(), 'utf8')).data.participation).toEqual({ learners: 3, answeredAny: 3, questions: 4 });
+    expect((JSON.parse(readFileSync(await json.path(), 'utf8')) as { data: { participation: unknown } }).data.participation).toEqual({ learners: 3, answeredAny: 3, questions: 4 });
 
     // After the class, the home page's session list still leads to the results.
     await teach.goto(`${env.server.url}/teach/#/session/${sessionId}`);

@@ -2,7 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { errorsOf, screenshotDir, shot, tablet, tid, useBrowserClass, setTextSize } from '../support/browser.ts';
+import { errorsOf, screenshotDir, setTextSize, setUpConsole, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
 
 const env = useBrowserClass();
 const until = expect.poll;
@@ -10,11 +10,7 @@ const until = expect.poll;
 describe("the console's settings", () => {
   it('an instructor downloads a backup and sees when the last one was taken', async () => {
     const teach = await env.newPage(tablet);
-    await teach.goto(`${env.server.url}/teach/`);
-    await tid(teach, 'setup-username').fill('cohanh');
-    await tid(teach, 'setup-displayname').fill('Cô Hạnh');
-    await tid(teach, 'setup-password').fill('mat-khau-lop-hoc');
-    await tid(teach, 'setup-submit').click();
+    await setUpConsole(teach, env.server.url);
 
     await tid(teach, 'settings-link').click();
     await until(() => tid(teach, 'backup-last').textContent()).toContain('Chưa sao lưu lần nào');

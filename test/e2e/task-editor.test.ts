@@ -2,7 +2,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { Lesson } from '../../shared/lesson/schema.ts';
-import { errorsOf, laptop, shot, tid, useBrowserClass } from '../support/browser.ts';
+import { errorsOf, laptop, setUpConsole, shot, tid, useBrowserClass } from '../support/browser.ts';
 
 const env = useBrowserClass();
 const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 100 });
@@ -12,12 +12,7 @@ const problem = (page: Page, code: string) => page.locator(`[data-testid="task-p
 describe('the task editor', () => {
   it('builds a three-screen task, shows its problems at their fields, and taps through the live preview', async () => {
     const teach = await env.newPage(laptop);
-    await teach.goto(`${env.server.url}/teach/`);
-    await tid(teach, 'setup-username').fill('cohanh');
-    await tid(teach, 'setup-displayname').fill('Cô Hạnh');
-    await tid(teach, 'setup-password').fill('mat-khau-lop-hoc');
-    await tid(teach, 'setup-submit').click();
-    await tid(teach, 'lesson-item').first().waitFor();
+    await setUpConsole(teach, env.server.url);
     await tid(teach, 'lesson-new').click();
     await tid(teach, 'editor').waitFor();
     await tid(teach, 'lesson-title').fill('Tập mở khoá điện thoại');
@@ -79,7 +74,7 @@ describe('the task editor', () => {
 
     await tid(teach, 'editor-save').click();
     await until(() => tid(teach, 'editor-status').innerText()).toMatch(/Đã lưu/);
-    const saved = await teach.evaluate(() => fetch('/api/lessons/tap-mo-khoa-dien-thoai').then((r) => r.json()));
+    const saved = await teach.evaluate(() => fetch('/api/lessons/tap-mo-khoa-dien-thoai').then((r) => r.json() as Promise<unknown>));
     const task = (saved as { data: { lesson: Lesson } }).data.lesson.steps[0].tasks[0];
     expect(task.screens.map((s) => s.name)).toEqual(['Màn hình khoá', 'Nhập mã', 'Đã mở khoá']);
     expect(task.traps[0].explanation).toContain('Người lạ');

@@ -1,7 +1,18 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { errorsOf, laptop, shot, tablet, tid, useBrowserClass, setTextSize, toggleContrast } from '../support/browser.ts';
+import {
+  errorsOf,
+  laptop,
+  setTextSize,
+  setUpConsole,
+  shot,
+  startClassFromList,
+  tablet,
+  tid,
+  toggleContrast,
+  useBrowserClass,
+} from '../support/browser.ts';
 
 const env = useBrowserClass();
 const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 100 });
@@ -55,15 +66,8 @@ async function checkScreen(page: Page, name: string, found: string[]): Promise<v
 describe('practice task: paying by QR code, three tablets and a console', () => {
   it('one finishes, one falls into the wrong-recipient trap, one is flagged stuck on the PIN screen', async () => {
     const teach = await env.newPage(laptop);
-    await teach.goto(`${env.server.url}/teach/`);
-    await tid(teach, 'setup-username').fill('cohanh');
-    await tid(teach, 'setup-displayname').fill('Cô Hạnh');
-    await tid(teach, 'setup-password').fill('mat-khau-lop-hoc');
-    await tid(teach, 'setup-submit').click();
-    await teach.locator('[data-testid="lesson-item"][data-lesson-id="thanh-toan-qr"]').getByTestId('lesson-start').click();
-    await tid(teach, 'console').waitFor();
-    const code = (await tid(teach, 'class-code').innerText()).replace(/\D/g, '');
-    const helperCode = (await tid(teach, 'helper-code').innerText()).trim();
+    await setUpConsole(teach, env.server.url);
+    const { code, helperCode } = await startClassFromList(teach);
 
     const display = await env.newPage(laptop);
     await display.goto(`${env.server.url}/display/?code=${code}`);

@@ -8,20 +8,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LearnerSnapshot, StaffView } from '../../shared/protocol/views.ts';
 import {
-  api,
   call,
   displaySocket,
   helperSocket,
+  type LearnerSocket,
   learnerSocket,
-  setupInstructor,
   staffSocket,
-  startSession,
   token,
   unwrap,
-  useServers,
   waitFor,
-  type LearnerSocket,
-} from '../support/server.ts';
+} from '../support/sockets.ts';
+import { api, type ServerOptions, setupInstructor, startSession, useServers } from '../support/server.ts';
 
 const servers = useServers();
 
@@ -52,14 +49,7 @@ const disconnected = (s: Connectable, ms = 5000) =>
   });
 const connected = (s: Connectable) => new Promise<void>((resolve) => (s.connected ? resolve() : s.once('connect', () => resolve())));
 
-async function classWithInstructor(opts: Parameters<typeof servers.start>[0] = {}) {
-  const server = await servers.start(opts);
-  const { cookie } = await setupInstructor(server.url);
-  const session = await startSession(server.url, cookie);
-  const staff = staffSocket(server.url, cookie);
-  const view = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
-  return { server, cookie, session, staff, view };
-}
+const classWithInstructor = (opts?: ServerOptions) => servers.startClass({ server: opts });
 
 describe('1. connections cannot exhaust the server', () => {
   it('connections over the per-address cap are closed at once; the server keeps answering', async () => {
@@ -192,7 +182,7 @@ describe('4. a class cannot be flooded', () => {
       const ack = await call(flood, 'learner:join', { code: session.code, name: `Giả ${i}`, token: token(100 + i) });
       fromHall.push(ack.ok ? 'ok' : ack.error.code);
     }
-    expect(fromHall).toEqual([...Array(4).fill('ok'), ...Array(4).fill('class_full')]);
+    expect(fromHall).toEqual([...Array<string>(4).fill('ok'), ...Array<string>(4).fill('class_full')]);
     // A retried join with a known token is the same learner, not a new one.
     expect((await call(flood, 'learner:join', { code: session.code, name: 'Giả 0', token: token(100) })).ok).toBe(true);
 
@@ -408,7 +398,7 @@ describe('13. a second tablet with the same token takes over', () => {
 
 describe('14. helper phones get no answer keys', () => {
   it("a helper's staff view holds neither the open question nor the steps' questions", async () => {
-    const { server, session, staff, view } = await classWithInstructor();
+    const { server, session, staff, first: view } = await classWithInstructor();
     unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 0 }));
     const step = view.stepQuestions[0];
     unwrap(

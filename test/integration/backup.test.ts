@@ -3,20 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync, statSync, mkdirSync, existsSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { BackupStatus, LearnerSnapshot, StaffView } from '../../shared/protocol/views.ts';
+import type { BackupStatus, StaffView } from '../../shared/protocol/views.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
-import {
-  api,
-  call,
-  learnerSocket,
-  removeDir,
-  setupInstructor,
-  staffSocket,
-  startSession,
-  token,
-  unwrap,
-  useServers,
-} from '../support/server.ts';
+import { call, staffSocket, unwrap } from '../support/sockets.ts';
+import { api, removeDir, setupInstructor, useServers } from '../support/server.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const servers = useServers();
@@ -41,21 +31,10 @@ const question = { id: 'q-burst', kind: 'text', prompt: 'Gõ một chữ', accep
 describe('backup and restore', () => {
   it('a backup taken during a burst of answers holds every answer acknowledged before it began, and restores into a server that starts', async () => {
     // The burst is a script changing answers as fast as the server acks: lift the per-learner rates it would meet.
-    const server = await servers.start({
-      limits: { commandsPerSocketPerSecond: 1_000_000, learnerPerMinute: { help: 20, done: 60, navigate: 120, answer: 1_000_000, ping: 20, move: 180 } },
-    });
-    const { cookie } = await setupInstructor(server.url);
-    const session = await startSession(server.url, cookie);
-    const staff = staffSocket(server.url, cookie);
-    unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
-    const learners = await Promise.all(
-      Array.from({ length: 10 }, async (_, i) => {
-        const socket = learnerSocket(server.url);
-        unwrap(await call<LearnerSnapshot>(socket, 'learner:join', { code: session.code, name: `HV ${i}`, token: token(i) }));
-        return socket;
-      }),
-    );
-    unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 0 }));
+    const limits = { commandsPerSocketPerSecond: 1_000_000, learnerPerMinute: { help: 20, done: 60, navigate: 120, answer: 1_000_000, ping: 20, move: 180 } };
+    const joined = await servers.startClass({ server: { limits }, learners: 10, together: true, name: (i) => `HV ${i}`, push: 0 });
+    const { server, session, staff } = joined;
+    const learners = joined.learners.map((l) => l.socket);
     const { runId } = unwrap(await call<{ runId: string }>(staff, 'quiz:open', { sessionId: session.id, source: { question }, timeLimit: null }));
 
     // Every learner keeps changing their answer (each change is a new event) until the backup is done.

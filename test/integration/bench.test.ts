@@ -18,8 +18,8 @@ function runQuickBench(): Promise<{ code: number | null; output: string }> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d));
-    child.stderr.on('data', (d: Buffer) => (output += d));
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const timer = setTimeout(() => child.kill('SIGINT'), 170_000);
     child.on('error', reject);
     child.on('exit', (code) => {

@@ -17,18 +17,12 @@ vi.mock('node:os', async (importOriginal) => {
   };
 });
 
-const { call, learnerSocket, setupInstructor, staffSocket, startSession, token, unwrap, useServers, waitFor } = await import(
-  '../support/server.ts'
-);
+const { call, learnerSocket, token, unwrap, useServers, waitFor } = await import('../support/server.ts');
 const servers = useServers();
 
 describe('EMFILE from the OS', () => {
   it('staff views, joins and the API go on while networkInterfaces() throws', async () => {
-    const server = await servers.start();
-    const { cookie } = await setupInstructor(server.url);
-    const session = await startSession(server.url, cookie);
-    const staff = staffSocket(server.url, cookie);
-    const before = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
+    const { server, session, staff, first: before } = await servers.startClass();
     os.failing = true;
     try {
       unwrap(await call(learnerSocket(server.url), 'learner:join', { code: session.code, name: 'Lan', token: token(1) }));

@@ -1,7 +1,8 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LearnerSnapshot, StaffView } from '../../shared/protocol/views.ts';
-import { call, learnerSocket, setupInstructor, staffSocket, startSession, token, unwrap, useServers, waitFor } from '../support/server.ts';
+import { call, learnerSocket, token, unwrap, waitFor } from '../support/sockets.ts';
+import { useServers } from '../support/server.ts';
 
 const servers = useServers();
 const mine: Socket[] = [];
@@ -18,11 +19,7 @@ function tabletWith(url: string, auth: Record<string, string>): Socket {
 
 describe('the learner handshake', () => {
   it('a resume token in the handshake binds the socket before the commands it buffered are read', async () => {
-    const s = await servers.start();
-    const { cookie } = await setupInstructor(s.url);
-    const session = await startSession(s.url, cookie);
-    const staff = staffSocket(s.url, cookie);
-    unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
+    const { server: s, session, staff } = await servers.startClass();
     const first = learnerSocket(s.url);
     unwrap(await call<LearnerSnapshot>(first, 'learner:join', { code: session.code, name: 'An', token: token(1) }));
     unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 0 }));

@@ -1,44 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { LearnerSnapshot, MeView, StaffView } from '../../shared/protocol/views.ts';
-import {
-  call,
-  closeSockets,
-  helperSocket,
-  learnerSocket,
-    setupInstructor,
-  staffSocket,
-    startSession,
-  token,
-  unwrap,
-  waitFor,
-  type LearnerSocket,
-  useServers,
-} from '../support/server.ts';
+import { call, closeSockets, helperSocket, learnerSocket, staffSocket, token, unwrap, waitFor } from '../support/sockets.ts';
+import { type ServerOptions, startSession, useServers } from '../support/server.ts';
 
 const servers = useServers();
-
-async function classroom(n: number) {
-  const server = await servers.start();
-  const { cookie } = await setupInstructor(server.url);
-  const session = await startSession(server.url, cookie);
-  const staff = staffSocket(server.url, cookie);
-  const view = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
-  const learners: { socket: LearnerSocket; id: string; token: string }[] = [];
-  for (let i = 0; i < n; i++) {
-    const socket = learnerSocket(server.url);
-    const snap = unwrap(
-      await call<LearnerSnapshot>(socket, 'learner:join', {
-        code: session.code,
-        name: `Học viên ${i}`,
-        seat: `Bàn ${i + 1}`,
-        token: token(i),
-      }),
-    );
-    learners.push({ socket, id: snap.me.learnerId, token: token(i) });
-  }
-  unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 0 }));
-  return { server, cookie, session, staff, learners, helperCode: view.helperCode };
-}
+const classroom = (n: number, server?: ServerOptions) => servers.startClass({ server, learners: n, seats: true, push: 0 });
 
 async function helper(url: string, helperCode: string, name: string, n: number) {
   const socket = helperSocket(url, helperCode, name, token(900 + n));
@@ -114,7 +80,10 @@ describe('help queue and helpers', () => {
   });
 
   it('the help queue and stuck flags survive a server restart', async () => {
-    const { server, cookie, session, staff, learners, helperCode } = await classroom(3);
+    // The server's clock, moved on by the test: time spent on a step passes without sleeping.
+    let ahead = 0;
+    const now = () => Date.now() + ahead;
+    const { server, cookie, session, staff, learners, helperCode } = await classroom(3, { now });
     const h = await helper(server.url, helperCode, 'Chị Lan', 1);
     unwrap(await call(h, 'staff:watch', { sessionId: session.id }));
     unwrap(await call(learners[0].socket, 'learner:help', { active: true, reason: 'not_understood' }));
@@ -124,7 +93,7 @@ describe('help queue and helpers', () => {
     // A tiny expected-time factor: everyone is "probably stuck" within a fraction of a second.
     const config = { enabled: true, expectedFactor: 0.001, medianFactor: 2, minDone: 3, wrongAnswers: 2, taskMisses: 3, paceThreshold: 0.8 };
     unwrap(await call(staff, 'stuck:configure', { sessionId: session.id, config }));
-    await new Promise((r) => setTimeout(r, 400));
+    ahead += 5_000;
     const flagged = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
     expect(flagged.roster.map((r) => r.stuck)).toEqual(['slow', 'slow', 'slow']);
     expect(flagged.counts.stuck).toBe(3);
@@ -135,7 +104,7 @@ describe('help queue and helpers', () => {
     closeSockets();
     await server.stop();
 
-    const again = await servers.start({ dataDir: server.dataDir });
+    const again = await servers.start({ dataDir: server.dataDir, now });
     const staff2 = staffSocket(again.url, cookie);
     const view = unwrap(await call<StaffView>(staff2, 'staff:watch', { sessionId: session.id }));
     expect(view.helpQueue.map((r) => [r.name, r.status, r.claimedBy, r.reason])).toEqual([

@@ -7,20 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { LessonInput } from '../../shared/lesson/schema.ts';
 import type { LessonIssue } from '../../shared/protocol/errors.ts';
 import type { ClassView, LearnerSnapshot, LessonRecord, LessonSummary, StaffView } from '../../shared/protocol/views.ts';
-import {
-  api,
-  call,
-  closeSockets,
-  learnerSocket,
-  setupInstructor,
-  staffSocket,
-  startSession,
-  token,
-  unwrap,
-  useServers,
-  waitFor,
-  type TestServer,
-} from '../support/server.ts';
+import { call, closeSockets, learnerSocket, staffSocket, token, unwrap, waitFor } from '../support/sockets.ts';
+import { api, openSession, setupInstructor, type TestServer, useServers } from '../support/server.ts';
 
 const servers = useServers();
 const lessonsDir = resolve(import.meta.dirname, '../../lessons');
@@ -392,7 +380,7 @@ describe('lesson files: export and import', () => {
     const src = Object.keys(file.images)[0];
     const before = await snapshot(s, cookie);
     // A question whose first choice shows a picture that is neither in the file nor on the server.
-    const choiceMissing = JSON.parse(JSON.stringify({ ...file.lesson, id: 'moi-hoan-toan', steps: [{ ...file.lesson.steps[2], image: undefined }] }).replaceAll(src, 'khong-co.png'));
+    const choiceMissing = JSON.parse(JSON.stringify({ ...file.lesson, id: 'moi-hoan-toan', steps: [{ ...file.lesson.steps[2], image: undefined }] }).replaceAll(src, 'khong-co.png')) as typeof file.lesson;
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>').toString('base64');
     const cases: [string, unknown, number, string][] = [
       ['not ours', { hello: 'world' }, 422, 'import_format'],
@@ -430,12 +418,8 @@ describe('sessions run on a frozen copy of their lesson', () => {
     unwrap((await api(s.url, 'POST', '/api/lessons', {
       lesson: lesson('thu-mau', { steps: [{ id: 'a', title: 'A', body: 'Chào <script>alert(1)</script> [bấm](javascript:alert(2)) <img src=x onerror=alert(3)>' }] }),
     }, cookie)).ack);
-    const session = await startSession(s.url, cookie, 'thu-mau');
-    const staff = staffSocket(s.url, cookie);
-    unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
-    const learner = learnerSocket(s.url);
-    unwrap(await call<LearnerSnapshot>(learner, 'learner:join', { code: session.code, name: 'Lan', token: token(1) }));
-    unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 0 }));
+    const { learners } = await openSession(s, cookie, { lesson: 'thu-mau', learners: 1, offset: 1, push: 0 });
+    const learner = learners[0].socket;
     const view = await waitFor<ClassView>(learner, 'class', (v) => v.current === 0);
     const html = view.steps[0].html;
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -445,12 +429,8 @@ describe('sessions run on a frozen copy of their lesson', () => {
   it('editing and archiving a lesson during a class leaves the class (and its restart) on the old text', async () => {
     const { s, cookie } = await signedIn();
     unwrap((await api(s.url, 'POST', '/api/lessons', { lesson: lesson('dong-bang') }, cookie)).ack);
-    const session = await startSession(s.url, cookie, 'dong-bang');
-    const staff = staffSocket(s.url, cookie);
-    unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
-    const learner = learnerSocket(s.url);
-    unwrap(await call<LearnerSnapshot>(learner, 'learner:join', { code: session.code, name: 'Lan', token: token(1) }));
-    unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 0 }));
+    const { session, staff, learners } = await openSession(s, cookie, { lesson: 'dong-bang', learners: 1, offset: 1, push: 0 });
+    const learner = learners[0].socket;
     await waitFor<ClassView>(learner, 'class', (v) => v.current === 0);
 
     unwrap((await api(s.url, 'PUT', '/api/lessons/dong-bang', {

@@ -1,49 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ClassView, LearnerSnapshot, MeView, StaffView } from '../../shared/protocol/views.ts';
-import {
-  api,
-  call,
-  closeSockets,
-  displaySocket,
-  learnerSocket,
-    setupInstructor,
-  staffSocket,
-    startSession,
-  token,
-  unwrap,
-  waitFor,
-  type LearnerSocket,
-  useServers,
-} from '../support/server.ts';
+import { call, closeSockets, displaySocket, learnerSocket, staffSocket, token, unwrap, waitFor } from '../support/sockets.ts';
+import { api, useServers } from '../support/server.ts';
 
 const servers = useServers();
 
-async function classroom() {
-  const server = await servers.start();
-  const { cookie } = await setupInstructor(server.url);
-  const session = await startSession(server.url, cookie);
-  const staff = staffSocket(server.url, cookie);
-  const first = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
-  return { server, cookie, session, staff, first };
-}
-
-async function joinLearners(url: string, code: string, n: number, offset = 0) {
-  const learners: { socket: LearnerSocket; snap: LearnerSnapshot; token: string }[] = [];
-  for (let i = 0; i < n; i++) {
-    const socket = learnerSocket(url);
-    const t = token(offset + i);
-    const snap = unwrap(
-      await call<LearnerSnapshot>(socket, 'learner:join', { code, name: `Học viên ${offset + i}`, token: t }),
-    );
-    learners.push({ socket, snap, token: t });
-  }
-  return learners;
-}
-
 describe('the live lesson loop', () => {
   it('30 learners join and every pushed step reaches every learner, in order', async () => {
-    const { server, session, staff } = await classroom();
-    const learners = await joinLearners(server.url, session.code, 30);
+    const { session, staff, learners } = await servers.startClass({ learners: 30 });
     expect(new Set(learners.map((l) => l.snap.me.learnerId)).size).toBe(30);
     expect(learners[0].snap.class.current).toBeNull();
 
@@ -66,8 +30,7 @@ describe('the live lesson loop', () => {
   });
 
   it('done and help show on the instructor roster, and help can be withdrawn', async () => {
-    const { server, session, staff } = await classroom();
-    const [a, b] = await joinLearners(server.url, session.code, 2);
+    const { session, staff, learners: [a, b] } = await servers.startClass({ learners: 2 });
     unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 0 }));
 
     const me = unwrap(await call<MeView>(a.socket, 'learner:done', { step: 0, done: true }));
@@ -85,8 +48,7 @@ describe('the live lesson loop', () => {
   });
 
   it('a learner socket sending staff commands gets an error ack and nothing changes', async () => {
-    const { server, session, staff } = await classroom();
-    const [a] = await joinLearners(server.url, session.code, 1);
+    const { server, session, staff, learners: [a] } = await servers.startClass({ learners: 1 });
     const before = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
 
     for (const [event, payload] of [
@@ -117,8 +79,7 @@ describe('the live lesson loop', () => {
   });
 
   it('a learner who reconnects with the resume token is the same learner on the same step', async () => {
-    const { server, session, staff } = await classroom();
-    const [a] = await joinLearners(server.url, session.code, 1);
+    const { server, session, staff, learners: [a] } = await servers.startClass({ learners: 1 });
     unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 2 }));
     unwrap(await call(a.socket, 'learner:done', { step: 2, done: true }));
     a.socket.disconnect();
@@ -147,8 +108,7 @@ describe('the live lesson loop', () => {
   });
 
   it('a server restarted on the same data folder serves the same session to reconnecting clients', async () => {
-    const { server, cookie, session, staff } = await classroom();
-    const [a, b] = await joinLearners(server.url, session.code, 2);
+    const { server, cookie, session, staff, learners: [a, b] } = await servers.startClass({ learners: 2 });
     unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 3 }));
     unwrap(await call(a.socket, 'learner:done', { step: 3, done: true }));
     unwrap(await call(b.socket, 'learner:help', { active: true }));
@@ -172,8 +132,7 @@ describe('the live lesson loop', () => {
   });
 
   it('ending the session sends every learner back and closes the code', async () => {
-    const { server, cookie, session, staff } = await classroom();
-    const learners = await joinLearners(server.url, session.code, 3);
+    const { server, cookie, session, staff, learners } = await servers.startClass({ learners: 3 });
     const ended = Promise.all(
       learners.map((l) => new Promise<{ reason: string }>((r) => l.socket.once('session:ended', r))),
     );
@@ -200,8 +159,7 @@ describe('the live lesson loop', () => {
   });
 
   it('self-paced range: learners move on their own within it, and are called back', async () => {
-    const { server, session, staff } = await classroom();
-    const [a, b] = await joinLearners(server.url, session.code, 2);
+    const { session, staff, learners: [a, b] } = await servers.startClass({ learners: 2 });
     unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 1 }));
     const moved = waitFor<MeView>(a.socket, 'me', (m) => m.step === 1);
     unwrap(await call(staff, 'pacing:set', { sessionId: session.id, pacing: { mode: 'self', from: 1, to: 3 } }));

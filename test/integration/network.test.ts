@@ -8,20 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Ack } from '../../shared/protocol/errors.ts';
 import type { ClassView, LearnerSnapshot, MeView, StaffView } from '../../shared/protocol/views.ts';
 import { LossyProxy } from '../support/lossy-proxy.ts';
-import {
-  api,
-  call,
-  closeSockets,
-  removeDir,
-  setupInstructor,
-  staffSocket,
-  startServer,
-  startSession,
-  token,
-  unwrap,
-  waitFor,
-  type TestServer,
-} from '../support/server.ts';
+import { call, closeSockets, staffSocket, token, unwrap, waitFor } from '../support/sockets.ts';
+import { api, openClass, removeDir, startServer, type TestServer } from '../support/server.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -113,11 +101,7 @@ async function classroom() {
     await server.stop();
     removeDir(server.dataDir);
   });
-  const { cookie } = await setupInstructor(server.url);
-  const session = await startSession(server.url, cookie);
-  const staff = staffSocket(server.url, cookie);
-  unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
-  return { server, cookie, session, staff };
+  return openClass(server);
 }
 
 async function viaProxy(server: TestServer, faults: ConstructorParameters<typeof LossyProxy>[1], seed: number) {
@@ -213,7 +197,7 @@ function startProcess(port: number, dataDir: string): Promise<ChildProcess> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((res, rej) => {
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       if (d.toString().includes('Cùng Học is running')) res(child);
     });
     child.once('exit', (code) => rej(new Error(`server exited ${code}`)));
@@ -230,10 +214,7 @@ describe('power cut', () => {
       child.kill('SIGKILL');
       removeDir(dataDir);
     });
-    const { cookie } = await setupInstructor(url);
-    const session = await startSession(url, cookie);
-    const staff = staffSocket(url, cookie);
-    unwrap(await call(staff, 'staff:watch', { sessionId: session.id }));
+    const { session, staff } = await openClass({ url });
     const tablets = Array.from({ length: 8 }, (_, i) => new Tablet(url, session.code, `HV ${i}`, i));
     cleanup.push(() => tablets.forEach((t) => t.close()));
     await until('joined', () => tablets.every((t) => t.me !== null), 10_000);

@@ -1,22 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Question } from '../../shared/lesson/question.ts';
 import type { LearnerSnapshot, MeView, SessionResults, StaffView, ClassView, DisplayView } from '../../shared/protocol/views.ts';
-import {
-  api,
-  call,
-  closeSockets,
-  displaySocket,
-  learnerSocket,
-    setupInstructor,
-  staffSocket,
-    startSession,
-  token,
-  unwrap,
-  waitFor,
-  type LearnerSocket,
-  type TestServer,
-  useServers,
-} from '../support/server.ts';
+import { call, closeSockets, displaySocket, learnerSocket, staffSocket, unwrap, waitFor } from '../support/sockets.ts';
+import { api, type TestServer, useServers } from '../support/server.ts';
 
 const servers = useServers();
 
@@ -51,25 +37,8 @@ const secretQuestions: Question[] = [
   },
 ];
 
-async function classroom(n: number) {
-  const server = await servers.start();
-  const { cookie } = await setupInstructor(server.url);
-  const session = await startSession(server.url, cookie);
-  const staff = staffSocket(server.url, cookie);
-  unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
-  const learners: { socket: LearnerSocket; id: string; token: string }[] = [];
-  await Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      const socket = learnerSocket(server.url);
-      const snap = unwrap(
-        await call<LearnerSnapshot>(socket, 'learner:join', { code: session.code, name: `HV ${i}`, token: token(i) }),
-      );
-      learners[i] = { socket, id: snap.me.learnerId, token: token(i) };
-    }),
-  );
-  unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 0 }));
-  return { server, cookie, session, staff, learners };
-}
+// Joined all at once (500 in one test), as "HV i".
+const classroom = (n: number) => servers.startClass({ learners: n, together: true, name: (i) => `HV ${i}`, push: 0 });
 
 const open = async (staff: ReturnType<typeof staffSocket>, sessionId: string, question: Question, timeLimit: number | null = null) =>
   unwrap(await call<{ runId: string }>(staff, 'quiz:open', { sessionId, source: { question }, timeLimit })).runId;
@@ -160,7 +129,8 @@ describe('live practice quizzes', () => {
       ],
     };
     const runId = await open(staff, session.id, poll);
-    await new Promise((r) => setTimeout(r, 100));
+    // Count from the view of the open question on.
+    await waitFor<StaffView>(staff, 'staff:view', (v) => v.quiz?.runId === runId);
     const updates: StaffView[] = [];
     staff.on('staff:view', (v) => updates.push(v));
     const acks = await Promise.all(
@@ -173,8 +143,7 @@ describe('live practice quizzes', () => {
       ),
     );
     expect(acks.every((a) => a.ok)).toBe(true);
-    await waitFor<StaffView>(staff, 'staff:view', (v) => v.quiz?.answered === 500, 5000).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor<StaffView>(staff, 'staff:view', (v) => v.quiz?.answered === 500, 5000);
     const last = updates.at(-1)!;
     expect(last.quiz!.answered).toBe(500);
     expect(last.quiz!.histogram.map((h) => h.count)).toEqual([333, 167]);
@@ -255,6 +224,22 @@ describe('live practice quizzes', () => {
     expect(people).toContain(`"'=HYPERLINK(""x"")"`);
     expect(people.split('\r\n').filter(Boolean)).toHaveLength(4);
     expect((await fetch(`${server.url}/api/sessions/${session.id}.csv`)).status).toBe(401);
+  });
+
+  it('quiz:open retried with its client-made runId opens one run; the id for another question is refused', async () => {
+    const { server, cookie, session, staff, learners } = await classroom(1);
+    const command = { sessionId: session.id, runId: 'run-client-0001', source: { question: secretQuestions[0] }, timeLimit: 60 };
+    const first = await call<{ runId: string }>(staff, 'quiz:open', command);
+    expect(first).toEqual({ ok: true, data: { runId: 'run-client-0001' } });
+    unwrap(await call(learners[0].socket, 'quiz:answer', { runId: 'run-client-0001', answerId: 'ans-retry-01', value: { kind: 'single', option: 'zz' } }));
+    // The retry (a lost ack, a double tap) is acknowledged as the first was, and opens nothing.
+    expect(await call<{ runId: string }>(staff, 'quiz:open', command)).toEqual(first);
+    const other = await call(staff, 'quiz:open', { ...command, source: { question: secretQuestions[1] } });
+    expect(other.ok || other.error.code).toBe('id_reused');
+    unwrap(await call(staff, 'session:end', { sessionId: session.id }));
+    const results = unwrap((await api<SessionResults>(server.url, 'GET', `/api/sessions/${session.id}.json`, undefined, cookie)).ack);
+    expect(results.questions).toHaveLength(1);
+    expect(results.questions[0]).toMatchObject({ answered: 1 });
   });
 });
 

@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import type { Lesson } from '../../shared/lesson/schema.ts';
 import type { Person, PersonJourney, PersonPage, Progress, Standard } from '../../shared/protocol/register.ts';
 import type { LearnerSnapshot, SessionResults } from '../../shared/protocol/views.ts';
-import { api, call, learnerSocket, setupInstructor, staffSocket, startSession, token, unwrap, useServers, type StaffSocket } from '../support/server.ts';
+import { call, learnerSocket, type StaffSocket, token, unwrap } from '../support/sockets.ts';
+import { api, setupInstructor, startSession, useServers } from '../support/server.ts';
 
 const servers = useServers();
 const qr = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../lessons/thanh-toan-qr.json'), 'utf8')) as Lesson;
@@ -65,13 +66,8 @@ describe('the register of learners', () => {
   });
 
   it('two sessions, one card: one person whose skills add up, greeted by name; a wrong card is refused and limited', async () => {
-    const server = await servers.start();
-    const { cookie } = await setupInstructor(server.url);
+    const { server, cookie, staff, session: s1 } = await servers.startClass();
     const person = await addPerson(server.url, cookie, lanh);
-    const staff = staffSocket(server.url, cookie);
-
-    const s1 = await startSession(server.url, cookie);
-    unwrap(await call(staff, 'staff:watch', { sessionId: s1.id }));
     const tablet1 = learnerSocket(server.url);
     const snap = unwrap(await call<LearnerSnapshot>(tablet1, 'learner:join', { code: s1.code, card: formatted(person.card!), token: token(1) }));
     expect(snap.me.name).toBe('Nguyễn Thị Lành');
@@ -130,12 +126,8 @@ describe('the register of learners', () => {
   });
 
   it('links learners after class from the results, pairs person by person, or adds them to the register', async () => {
-    const server = await servers.start();
-    const { cookie } = await setupInstructor(server.url);
+    const { server, cookie, staff, session: s } = await servers.startClass();
     const lanhP = await addPerson(server.url, cookie, lanh);
-    const staff = staffSocket(server.url, cookie);
-    const s = await startSession(server.url, cookie);
-    unwrap(await call(staff, 'staff:watch', { sessionId: s.id }));
     const tablet = learnerSocket(server.url);
     // Pair mode: Bà Lành and her grandson Tín on one tablet, no cards.
     unwrap(await call(tablet, 'learner:join', { code: s.code, name: 'Lành', partners: ['Tín'], token: token(1) }));
@@ -223,12 +215,8 @@ describe('the register of learners', () => {
   });
 
   it('a person can be exported as JSON and erased: name, birth year, phone and card gone, aggregates kept', async () => {
-    const server = await servers.start();
-    const { cookie } = await setupInstructor(server.url);
+    const { server, cookie, staff, session: s } = await servers.startClass();
     const person = await addPerson(server.url, cookie, lanh);
-    const staff = staffSocket(server.url, cookie);
-    const s = await startSession(server.url, cookie);
-    unwrap(await call(staff, 'staff:watch', { sessionId: s.id }));
     const tablet = learnerSocket(server.url);
     unwrap(await call(tablet, 'learner:join', { code: s.code, card: person.card, token: token(1) }));
     await answerRight(staff, s.id, tablet, 0);

@@ -7,20 +7,8 @@ import { startApp } from '../../server/app.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import { displayCommands, learnerCommands, staffCommands } from '../../shared/protocol/events.ts';
 import type { LearnerSnapshot, SessionResults, StaffView } from '../../shared/protocol/views.ts';
-import {
-  api,
-  call,
-  closeSockets,
-  displaySocket,
-  helperSocket,
-  learnerSocket,
-    setupInstructor,
-  staffSocket,
-    startSession,
-  token,
-  unwrap,
-  useServers,
-} from '../support/server.ts';
+import { call, closeSockets, displaySocket, helperSocket, learnerSocket, staffSocket, token, unwrap, waitFor } from '../support/sockets.ts';
+import { api, setupInstructor, startSession, useServers } from '../support/server.ts';
 
 const servers = useServers();
 
@@ -71,11 +59,7 @@ describe('authorization', () => {
   });
 
   it('every forbidden socket call is refused with an error and changes nothing', async () => {
-    const server = await servers.start();
-    const { cookie } = await setupInstructor(server.url);
-    const session = await startSession(server.url, cookie);
-    const staff = staffSocket(server.url, cookie);
-    const first = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
+    const { server, session, staff, first } = await servers.startClass();
     const learner = learnerSocket(server.url);
     const me = unwrap(
       await call<LearnerSnapshot>(learner, 'learner:join', { code: session.code, name: 'Lan', token: token(1) }),
@@ -91,7 +75,7 @@ describe('authorization', () => {
       }),
     ).runId;
     unwrap(await call(other, 'learner:help', { active: true }));
-    await new Promise((r) => setTimeout(r, 60));
+    await waitFor<StaffView>(staff, 'staff:view', (v) => v.helpQueue.length === 1);
     const queued = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
     const requestId = queued.helpQueue[0].id;
 
@@ -328,11 +312,7 @@ describe('guessing limits', () => {
   });
 
   it('wrong staff codes on a tablet\'s "Máy này" count against the same limits', async () => {
-    const server = await servers.start();
-    const { cookie } = await setupInstructor(server.url);
-    const session = await startSession(server.url, cookie);
-    const staff = staffSocket(server.url, cookie);
-    const { helperCode } = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
+    const { server, session, helperCode } = await servers.startClass();
     const tablet = learnerSocket(server.url);
     const right = await call(tablet, 'tablet:seat', { helperCode, seat: ' Bàn 3 –  Máy 2 ' });
     expect(right).toEqual({ ok: true, data: { seat: 'Bàn 3 – Máy 2' } });
@@ -342,7 +322,7 @@ describe('guessing limits', () => {
       const ack = await call(tablet, 'tablet:seat', { helperCode: wrong, seat: 'Bàn 1' });
       codes.push(ack.ok ? 'ok' : ack.error.code);
     }
-    expect(codes).toEqual([...Array(8).fill('unknown_code'), 'rate_limited', 'rate_limited']);
+    expect(codes).toEqual([...Array<string>(8).fill('unknown_code'), 'rate_limited', 'rate_limited']);
     // Even the right code is refused to that connection now, and class codes too: the same limiter.
     expect(await call(tablet, 'tablet:seat', { helperCode, seat: 'Bàn 1' })).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
     expect(await call(tablet, 'learner:join', { code: session.code, name: 'Lan', token: token(1) })).toMatchObject({
@@ -360,11 +340,7 @@ describe('guessing limits', () => {
 describe('privacy', () => {
   it('retention erases learner names from old sessions and keeps the aggregates; exports can be anonymised', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'cunghoc-retention-'));
-    const server = await servers.start({ dataDir });
-    const { cookie } = await setupInstructor(server.url);
-    const session = await startSession(server.url, cookie);
-    const staff = staffSocket(server.url, cookie);
-    unwrap(await call(staff, 'staff:watch', { sessionId: session.id }));
+    const { server, cookie, session, staff } = await servers.startClass({ server: { dataDir } });
     for (const [i, name] of ['Nguyễn Thị Lành', 'Trần Văn Hoà'].entries()) {
       const s = learnerSocket(server.url);
       // Hoà shares the tablet with his grandson (pair mode): the partner's name must go too.

@@ -1,29 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { LearnerSnapshot, MeView, SessionResults, StaffView } from '../../shared/protocol/views.ts';
-import {
-  api,
-  call,
-  helperSocket,
-  learnerSocket,
-  setupInstructor,
-  staffSocket,
-  startSession,
-  token,
-  unwrap,
-  useServers,
-  waitFor,
-} from '../support/server.ts';
+import { call, helperSocket, learnerSocket, token, unwrap, waitFor } from '../support/sockets.ts';
+import { api, useServers } from '../support/server.ts';
 
 const servers = useServers();
-
-async function classroom() {
-  const server = await servers.start();
-  const { cookie } = await setupInstructor(server.url);
-  const session = await startSession(server.url, cookie);
-  const staff = staffSocket(server.url, cookie);
-  const view = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
-  return { server, cookie, session, staff, helperCode: view.helperCode };
-}
+const classroom = () => servers.startClass();
 
 describe('shared tablets', () => {
   it("staff label a learner's tablet: its own view carries the seat, again on resume; a learner cannot label anyone", async () => {

@@ -1,83 +1,36 @@
-import { describe, expect, it, afterEach } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
-import { startApp } from '../../server/app.ts';
-import { openSqliteStore } from '../../server/store/sqlite.ts';
 import type { LearnerSnapshot, MeView, SessionResults, StaffView } from '../../shared/protocol/views.ts';
 import type { TaskMove } from '../../shared/protocol/commands.ts';
-import {
-  api,
-  call,
-  closeSockets,
-  learnerSocket,
-  removeDir,
-  setupInstructor,
-  staffSocket,
-  startSession,
-  token,
-  unwrap,
-  waitFor,
-  type LearnerSocket,
-} from '../support/server.ts';
+import { call, closeSockets, learnerSocket, staffSocket, unwrap, waitFor } from '../support/sockets.ts';
+import { api, openClass, useServers, type TestServer } from '../support/server.ts';
 
-const root = resolve(import.meta.dirname, '../..');
 // A text a learner types into a field: it must be in no stored event, view, log line or export.
 const TYPED = 'SO-BI-MAT-80417';
 const TYPED_PIN = '918273';
 
-interface Running {
-  url: string;
-  dataDir: string;
-  logs: string[];
-  stop: () => Promise<void>;
-}
-const running: Running[] = [];
-afterEach(async () => {
-  closeSockets();
-  for (const r of running.splice(0)) {
-    await r.stop().catch(() => undefined);
-    removeDir(r.dataDir);
-  }
-});
+const servers = useServers();
 
 /** A real server whose every log line (at trace level) is kept, so a test can search them. */
-async function start(dataDir = mkdtempSync(join(tmpdir(), 'cunghoc-task-')), logs: string[] = []): Promise<Running> {
+async function start(dataDir?: string): Promise<TestServer & { logs: string[] }> {
+  const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       logs.push(chunk.toString('utf8'));
       done();
     },
   });
-  const app = await startApp({
-    store: openSqliteStore(dataDir),
-    log: pino({ level: 'trace' }, sink),
-    config: { clientDir: join(root, 'dist/client'), lessonsDir: join(root, 'lessons'), mediaDir: join(dataDir, 'media'), coalesceMs: 20 },
-  });
-  const { port } = await app.listen(0, '127.0.0.1');
-  const r = { url: `http://127.0.0.1:${port}`, dataDir, logs, stop: () => app.close() };
-  running.push(r);
-  return r;
+  return { ...(await servers.start({ dataDir, log: pino({ level: 'trace' }, sink) })), logs };
 }
 
 const TASK_STEP = 4; // "Xác nhận bằng mã PIN hoặc OTP": the QR payment task comes with it
 
 async function classInTask(n: number) {
-  const server = await start();
-  const { cookie } = await setupInstructor(server.url);
-  const session = await startSession(server.url, cookie, 'thanh-toan-qr');
-  const staff = staffSocket(server.url, cookie);
-  unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
-  const learners: { socket: LearnerSocket; id: string; tok: string }[] = [];
-  for (let i = 0; i < n; i++) {
-    const socket = learnerSocket(server.url);
-    const snap = unwrap(await call<LearnerSnapshot>(socket, 'learner:join', { code: session.code, name: `Học viên ${i}`, token: token(i) }));
-    learners.push({ socket, id: snap.me.learnerId, tok: token(i) });
-  }
-  unwrap(await call(staff, 'step:push', { sessionId: session.id, step: TASK_STEP }));
+  const { server, cookie, session, staff, learners } = await openClass(await start(), { learners: n, push: TASK_STEP });
   const cls = await waitFor<{ task: { runId: string } | null }>(learners[0].socket, 'class', (v) => v.task !== null);
   return { server, cookie, session, staff, learners, runId: cls.task!.runId };
 }
@@ -127,7 +80,7 @@ describe('practice tasks over the wire', () => {
     a.socket.disconnect();
     // The tablet comes back and sends its whole queue again, in order, with the same ids.
     const again = learnerSocket(server.url);
-    unwrap(await call<LearnerSnapshot>(again, 'learner:resume', { token: a.tok }));
+    unwrap(await call<LearnerSnapshot>(again, 'learner:resume', { token: a.token }));
     for (const m of [m1, m2]) unwrap(await call(again, 'task:move', m));
     const third = await call<MeView>(again, 'task:move', m3);
     const me = unwrap(third);
@@ -148,10 +101,9 @@ describe('practice tasks over the wire', () => {
     unwrap(await call(b.socket, 'task:move', moveOf(runId, 'trang-chu', { kind: 'miss' })));
     closeSockets();
     await server.stop();
-    running.splice(running.indexOf(server), 1);
     const again = await start(server.dataDir);
     const a2 = learnerSocket(again.url);
-    const snap = unwrap(await call<LearnerSnapshot>(a2, 'learner:resume', { token: a.tok }));
+    const snap = unwrap(await call<LearnerSnapshot>(a2, 'learner:resume', { token: a.token }));
     expect(snap.class.task?.runId).toBe(runId);
     expect(snap.me.task).toMatchObject({ screen: 'nhap-pin', status: 'working' });
     const login = await api(again.url, 'POST', '/api/auth/login', { username: 'giangvien', password: 'mat-khau-du-dai' });
@@ -186,8 +138,6 @@ describe('practice tasks over the wire', () => {
     expect(csvs[1]).toContain('Trả tiền bằng mã QR');
     unwrap(await call(staff, 'session:end', { sessionId: session.id }));
     await server.stop();
-    running.splice(running.indexOf(server), 1);
-    running.push({ ...server, stop: async () => undefined });
     const db = new Database(join(server.dataDir, 'cunghoc.sqlite'), { readonly: true });
     const stored = (db.prepare('SELECT data FROM session_events').all() as { data: string }[]).map((r) => r.data).join('\n');
     db.close();

@@ -35,7 +35,7 @@ describe('the first `npm start` on a fresh clone', () => {
     // Piped: after the build, stdout is JSON log lines only; the banner (vi, then en) is on stderr.
     const logs = out.slice(out.indexOf('Build finished')).split('\n').slice(1).filter((l) => l.trim());
     expect(logs.length).toBeGreaterThan(0);
-    for (const line of logs) expect(() => JSON.parse(line), line).not.toThrow();
+    for (const line of logs) expect(() => void JSON.parse(line), line).not.toThrow();
     const banner = server.out.stderr;
     expect(banner.indexOf('Cùng Học đang chạy.')).toBeGreaterThan(-1);
     expect(banner).toMatch(/Bảng điều khiển của giảng viên[\s\S]*Instructor console[\s\S]*http:\/\/localhost:\d+\/teach\//);

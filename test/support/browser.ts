@@ -65,6 +65,26 @@ export const setTextSize = (page: Page, size: '100' | '150' | '200'): Promise<vo
 /** Turn high contrast on or off from the page's folded display settings. */
 export const toggleContrast = (page: Page): Promise<void> => displaySetting(page, 'contrast');
 
+/** The first instructor creates their account on the console's first page, as in the hall; the lesson list shows. */
+export async function setUpConsole(page: Page, url: string): Promise<void> {
+  await page.goto(`${url}/teach/`);
+  await tid(page, 'setup-username').fill('cohanh');
+  await tid(page, 'setup-displayname').fill('Cô Hạnh');
+  await tid(page, 'setup-password').fill('mat-khau-lop-hoc');
+  await tid(page, 'setup-submit').click();
+  await tid(page, 'lesson-item').first().waitFor();
+}
+
+/** On the console's lesson list, start a class of `lesson`: its class code, helper code and session id. */
+export async function startClassFromList(page: Page, lesson = 'thanh-toan-qr'): Promise<{ code: string; helperCode: string; sessionId: string }> {
+  await page.locator(`[data-testid="lesson-item"][data-lesson-id="${lesson}"]`).getByTestId('lesson-start').click();
+  await tid(page, 'console').waitFor();
+  const code = (await tid(page, 'class-code').innerText()).replace(/\D/g, '');
+  const helperCode = (await tid(page, 'helper-code').innerText()).trim();
+  const sessionId = /#\/session\/(.+)$/.exec(page.url())![1];
+  return { code, helperCode, sessionId };
+}
+
 /**
  * For a browser test file: one real server and one Chromium, started before the tests and closed
  * after, with every page in a context of its own (like a separate tablet).
@@ -89,7 +109,8 @@ export function useBrowserClass() {
       if (!server) throw new Error('the server starts in beforeAll');
       return server;
     },
-    async newPage(viewport: { width: number; height: number }, frames?: FrameTap): Promise<Page> {
+    // An arrow, not a method: test files take it out of the object (`const newPage = env.newPage`).
+    newPage: async (viewport: { width: number; height: number }, frames?: FrameTap): Promise<Page> => {
       if (!browser) throw new Error('the browser starts in beforeAll');
       const context = await browser.newContext({ viewport, locale: 'vi-VN', acceptDownloads: true });
       contexts.push(context);

@@ -1,22 +1,28 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pino } from 'pino';
-import { io as connect, type Socket } from 'socket.io-client';
+import { pino, type Logger } from 'pino';
 import { afterEach } from 'vitest';
 import { startApp, type App } from '../../server/app.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import type { LimitsConfig } from '../../server/transport/limits.ts';
 import type { Ack } from '../../shared/protocol/errors.ts';
-import type {
-  DisplayClientEvents,
-  DisplayServerEvents,
-  LearnerClientEvents,
-  LearnerServerEvents,
-  StaffClientEvents,
-  StaffServerEvents,
-} from '../../shared/protocol/events.ts';
-import type { Me, SessionSummary } from '../../shared/protocol/views.ts';
+import type { LearnerSnapshot, Me, SessionSummary, StaffView } from '../../shared/protocol/views.ts';
+import {
+  call,
+  closeSockets,
+  displaySocket,
+  learnerSocket,
+  staffSocket,
+  token,
+  unwrap,
+  type DisplaySocket,
+  type LearnerSocket,
+  type StaffSocket,
+} from './sockets.ts';
+
+// The socket helpers, for the files that take everything from here.
+export * from './sockets.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -41,15 +47,20 @@ export async function startServer(
     /** Tighter caps and rates for abuse tests. */
     limits?: Partial<LimitsConfig>;
     tls?: { cert: string; key: string };
+    /** The server's clock (AppDeps.now): a test moves time on instead of sleeping. */
+    now?: () => number;
+    /** The server's logger (silent by default). */
+    log?: Logger;
   } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cunghoc-test-'));
   const app = await startApp({
     store: openSqliteStore(dataDir),
-    log: pino({ level: 'silent' }),
+    log: opts.log ?? pino({ level: 'silent' }),
     ...(opts.remote ? { isLocal: () => false } : {}),
     ...(opts.isLocal ? { isLocal: opts.isLocal } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
     config: {
       clientDir: join(root, 'dist/client'),
       lessonsDir: opts.lessonsDir ?? join(root, 'lessons'),
@@ -62,6 +73,8 @@ export async function startServer(
   const { port } = await app.listen(opts.port ?? 0, '127.0.0.1');
   return { app, url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, dataDir, stop: () => app.close() };
 }
+
+export type ServerOptions = Parameters<typeof startServer>[0];
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
@@ -80,9 +93,12 @@ export function useServers() {
       removeDir(s.dataDir);
     }
   });
+  const start = async (opts?: ServerOptions) => track(await startServer(opts));
   return {
-    start: async (opts?: Parameters<typeof startServer>[0]) => track(await startServer(opts)),
+    start,
     track,
+    /** A server of its own with a class open on it (see openClass). */
+    startClass: async (opts: ClassOptions & { server?: ServerOptions } = {}) => openClass(await start(opts.server), opts),
   };
   function track(server: TestServer): TestServer {
     started.push(server);
@@ -127,77 +143,94 @@ export async function startSession(base: string, cookie: string, lessonId = 'tha
   return r.ack.data;
 }
 
-export type LearnerSocket = Socket<LearnerServerEvents, LearnerClientEvents>;
-export type StaffSocket = Socket<StaffServerEvents, StaffClientEvents>;
-export type DisplaySocket = Socket<DisplayServerEvents, DisplayClientEvents>;
+export interface ClassOptions {
+  /** The lesson the class follows (default: the QR-payment lesson). */
+  lesson?: string;
+  /** How many learners join, named "Học viên i" with token(offset + i). */
+  learners?: number;
+  /** Each learner joins at seat "Bàn i+1". */
+  seats?: boolean;
+  /** Learner i's name (default "Học viên i"). */
+  name?: (i: number) => string;
+  /** Join all at once rather than one after the other (a large class). */
+  together?: boolean;
+  /** The first learner's number (names and tokens count from it). */
+  offset?: number;
+  /** The step the instructor pushes once everyone has joined (none by default). */
+  push?: number;
+  /** A projector watching the class. */
+  display?: boolean;
+}
 
-const opened: Socket[] = [];
-/** The last payload of each event each socket received, so a wait never misses one that came early. */
-const latest = new WeakMap<Socket, Map<string, unknown>>();
+export interface ClassLearner {
+  socket: LearnerSocket;
+  snap: LearnerSnapshot;
+  id: string;
+  token: string;
+}
 
-function open<S extends Socket>(
+export interface TestClass<S extends { url: string } = TestServer> {
+  server: S;
+  cookie: string;
+  me: Me;
+  session: SessionSummary;
+  /** The instructor's console, watching the session. */
+  staff: StaffSocket;
+  /** The staff view its watch answered with. */
+  first: StaffView;
+  helperCode: string;
+  learners: ClassLearner[];
+  display?: DisplaySocket;
+}
+
+/**
+ * The class-starting helper of every layer: the first instructor, a session of `lesson`, the console
+ * watching it, `learners` tablets joined (and a projector) — all on `server`, whose sockets are closed
+ * by the teardown that opened the server (useServers, or the test file's own closeSockets()).
+ */
+export async function openClass<S extends { url: string }>(server: S, opts: ClassOptions = {}): Promise<TestClass<S>> {
+  const { cookie, me } = await setupInstructor(server.url);
+  return { ...(await openSession(server, cookie, opts)), me };
+}
+
+/** The same class for an instructor already signed in (`cookie`): a session, the console, the tablets. */
+export async function openSession<S extends { url: string }>(
+  server: S,
+  cookie: string,
+  opts: ClassOptions = {},
+): Promise<Omit<TestClass<S>, 'me'>> {
+  const session = await startSession(server.url, cookie, opts.lesson);
+  const staff = staffSocket(server.url, cookie);
+  const first = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
+  const learners = await joinLearners(server.url, session.code, opts.learners ?? 0, opts);
+  if (opts.push !== undefined) unwrap(await call(staff, 'step:push', { sessionId: session.id, step: opts.push }));
+  let display: DisplaySocket | undefined;
+  if (opts.display) {
+    display = displaySocket(server.url);
+    unwrap(await call(display, 'display:watch', { code: session.code }));
+  }
+  return { server, cookie, session, staff, first, helperCode: first.helperCode, learners, ...(display ? { display } : {}) };
+}
+
+/** `n` tablets joining the class of `code` (in this order unless `together`), with token(offset + i). */
+export async function joinLearners(
   url: string,
-  ns: string,
-  extraHeaders?: Record<string, string>,
-  auth?: Record<string, string>,
-): S {
-  const socket = connect(url + ns, {
-    transports: ['websocket'],
-    forceNew: true,
-    reconnectionDelay: 50,
-    reconnectionDelayMax: 200,
-    extraHeaders,
-    auth,
-    // A test server on https has a certificate from a throwaway CA (test/e2e/offline.test.ts).
-    rejectUnauthorized: !url.startsWith('https:'),
-  }) as unknown as S;
-  opened.push(socket as unknown as Socket);
-  const last = new Map<string, unknown>();
-  latest.set(socket as unknown as Socket, last);
-  (socket as unknown as Socket).onAny((event: string, payload: unknown) => last.set(event, payload));
-  return socket;
+  code: string,
+  n: number,
+  opts: Pick<ClassOptions, 'seats' | 'name' | 'together' | 'offset'> = {},
+): Promise<ClassLearner[]> {
+  const { offset = 0, seats = false, name = (i: number) => `Học viên ${i}` } = opts;
+  const joinOne = async (i: number): Promise<ClassLearner> => {
+    const socket = learnerSocket(url);
+    const t = token(i);
+    const join = { code, name: name(i), ...(seats ? { seat: `Bàn ${i + 1}` } : {}), token: t };
+    const snap = unwrap(await call<LearnerSnapshot>(socket, 'learner:join', join));
+    return { socket, snap, id: snap.me.learnerId, token: t };
+  };
+  const indices = Array.from({ length: n }, (_, k) => offset + k);
+  if (opts.together) return Promise.all(indices.map(joinOne));
+  const learners: ClassLearner[] = [];
+  for (const i of indices) learners.push(await joinOne(i));
+  return learners;
 }
 
-export const learnerSocket = (url: string) => open<LearnerSocket>(url, '/learner');
-export const staffSocket = (url: string, cookie: string) => open<StaffSocket>(url, '/staff', { cookie });
-export const displaySocket = (url: string) => open<DisplaySocket>(url, '/display');
-/** A helper's phone: the session's helper code, a name and its own token. */
-export function helperSocket(url: string, helperCode: string, name: string, helperToken: string): StaffSocket {
-  return open<StaffSocket>(url, '/staff', undefined, { helperCode, name, token: helperToken });
-}
-
-/** Close every socket a test opened. */
-export function closeSockets(): void {
-  for (const s of opened.splice(0)) s.disconnect();
-}
-
-/** Send a command and wait for its ack. */
-export function call<T>(socket: Socket, event: string, payload: unknown): Promise<Ack<T>> {
-  return socket.timeout(15_000).emitWithAck(event, payload) as Promise<Ack<T>>;
-}
-
-export function unwrap<T>(ack: Ack<T>): T {
-  if (!ack.ok) throw new Error(`expected ok, got ${ack.error.code}: ${ack.error.message}`);
-  return ack.data;
-}
-
-/** Resolve when `predicate` holds for the last value received on `event`, or for the next ones. */
-export function waitFor<T>(socket: Socket, event: string, predicate: (v: T) => boolean, ms = 5000): Promise<T> {
-  const last = latest.get(socket)?.get(event) as T | undefined;
-  if (last !== undefined && predicate(last)) return Promise.resolve(last);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.off(event, handler);
-      reject(new Error(`timed out waiting for ${event}`));
-    }, ms);
-    const handler = (v: T) => {
-      if (!predicate(v)) return;
-      clearTimeout(timer);
-      socket.off(event, handler);
-      resolve(v);
-    };
-    socket.on(event, handler);
-  });
-}
-
-export const token = (n: number): string => `tok-${String(n).padStart(4, '0')}-${'x'.repeat(20)}`;

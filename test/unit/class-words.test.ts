@@ -2,18 +2,18 @@ import { describe, expect, it } from 'vitest';
 import * as en from '../../client/lib/i18n/en.ts';
 import * as vi from '../../client/lib/i18n/vi.ts';
 import { textLabels, textSizes } from '../../client/lib/text-sizes.ts';
-import { tileState } from '../../client/teach/seat-state.ts';
-import { decide, evolve, fold, startSession, type Command } from '../../server/engine/engine.ts';
-import type { SessionEvent } from '../../server/engine/events.ts';
-import { stuckReason } from '../../server/engine/help.ts';
+import { tileState } from '../../server/engine/seatmap.ts';
+import { type Command } from '../../server/engine/engine.ts';
+import { stuckReason } from '../../server/engine/stuck.ts';
 import { sessionResults } from '../../server/engine/results.ts';
 import type { Actor } from '../../server/engine/state.ts';
 import { displayView, staffView } from '../../server/engine/views.ts';
 import { tabletUrls } from '../../server/lib/addresses.ts';
 import { exportResults, questionsCsv } from '../../server/lib/csv.ts';
-import { renderSteps } from '../../server/rooms/render.ts';
+import { renderSteps } from '../../server/rooms/markdown.ts';
 import { Lesson } from '../../shared/lesson/schema.ts';
 import type { RosterEntry } from '../../shared/protocol/views.ts';
+import { Classroom } from '../support/classroom.ts';
 
 // What a whole class showed (issue 20): one way of counting everywhere, and the words that misled.
 const lesson = Lesson.parse({
@@ -31,7 +31,6 @@ const lesson = Lesson.parse({
   ],
 });
 const steps = renderSteps(lesson);
-const T0 = Date.UTC(2025, 9, 6, 1, 30);
 const instructor: Actor = { role: 'instructor', userId: 'u-co-lan', name: 'Cô Lan' };
 const guest: Actor = { role: 'guest' };
 const as = (learnerId: string): Actor => ({ role: 'learner', learnerId });
@@ -44,26 +43,12 @@ const join = (learnerId: string, name: string, partners: string[] = []): Command
   ...(partners.length ? { partners } : {}),
 });
 
-class Classroom {
-  readonly log: SessionEvent[] = [
-    startSession({ sessionId: 'ses-dem', code: '123456', helperCode: 'ABC123', instructorId: 'u-co-lan', lesson, now: T0 }),
-  ];
-  readonly state = fold(this.log);
-  now = T0;
-  run(actor: Actor, command: Command): void {
-    this.now += 1000;
-    const decision = decide(this.state, command, { now: this.now, actor });
-    if ('error' in decision) throw new Error(`${command.type} failed: ${decision.error}`);
-    for (const e of decision.events) {
-      evolve(this.state, e);
-      this.log.push(e);
-    }
-  }
-}
+/** A class of this file's lesson (test/support/classroom.ts). */
+const newClassroom = (): Classroom => new Classroom({ lesson, sessionId: 'ses-dem', steps });
 
 /** The walkthrough's class: a grandmother and her grandson on one tablet, two learners alone. */
 function pairClass(): Classroom {
-  const c = new Classroom();
+  const c = newClassroom();
   c.run(guest, join('pair', 'Bà Lành', ['Cháu Minh']));
   c.run(guest, join('hoa', 'Hoà'));
   c.run(guest, join('tu', 'Bác Tư'));
@@ -124,13 +109,13 @@ describe('the words of the class', () => {
   });
 
   it('seat tiles wait for the first step instead of saying "Đang làm"', () => {
-    const c = new Classroom();
+    const c = newClassroom();
     c.run(guest, join('hoa', 'Hoà'));
-    const [before] = staffView(c.state, steps, () => ({ connected: true, lastSeen: c.now, rttMs: 20 }) as never, '', c.now).roster;
+    const [before] = staffView(c.state, steps, () => ({ connected: true, lastSeen: c.now, rttMs: 20 }), '', c.now).roster;
     expect(tileState(before)).toBe('waiting');
     expect(vi.teach['state.waiting']).toBe('Chờ bước đầu tiên');
     c.run(instructor, { type: 'step:push', step: 0 });
-    const [after] = staffView(c.state, steps, () => ({ connected: true, lastSeen: c.now, rttMs: 20 }) as never, '', c.now).roster;
+    const [after] = staffView(c.state, steps, () => ({ connected: true, lastSeen: c.now, rttMs: 20 }), '', c.now).roster;
     expect(tileState(after)).toBe('working');
     const tile = (over: Partial<RosterEntry>) => tileState({ helpStatus: null, connected: true, stuck: null, done: false, step: 0, ...over });
     expect([tile({ helpStatus: 'waiting' }), tile({ connected: false }), tile({ stuck: 'slow' }), tile({ done: true }), tile({ step: null })]).toEqual([
@@ -143,7 +128,7 @@ describe('the words of the class', () => {
   });
 
   it('with only the class-median rule on, the reason is "behind the class", not "longer than expected"', () => {
-    const c = new Classroom();
+    const c = newClassroom();
     for (const id of ['a', 'b', 'c', 'slow']) c.run(guest, join(id, id));
     c.run(instructor, {
       type: 'stuck:configure',
@@ -184,10 +169,10 @@ describe('the words of the class', () => {
 describe('icons are served, not emoji', () => {
   it('no emoji (Extended_Pictographic) in any component or dictionary: a tablet without an emoji font shows empty boxes', async () => {
     const { readdirSync, readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
+    const path = await import('node:path');
     const walk = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
-    const root = join(import.meta.dirname, '../../client');
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    const root = path.join(import.meta.dirname, '../../client');
     const found = walk(root)
       .filter((f) => /\.(svelte|ts)$/.test(f))
       .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/\p{Extended_Pictographic}/gu)].map((m) => `${f.slice(root.length + 1)}: ${m[0]}`));

@@ -10,10 +10,10 @@ import {
   initialState,
   startSession,
   type Command,
-  type Decision,
 } from '../../server/engine/engine.ts';
 import type { SessionEvent } from '../../server/engine/events.ts';
-import { learnerStep, type Actor, type SessionState } from '../../server/engine/state.ts';
+import { type Actor } from '../../server/engine/state.ts';
+import { Classroom } from '../support/classroom.ts';
 
 // ---- fixtures ----
 
@@ -73,46 +73,15 @@ beforeEach(() => {
 const leave: Command = { type: 'learner:leave' };
 const end: Command = { type: 'session:end' };
 
-/** A session under test: a state, its event log and a fixed clock. `run` = decide, then evolve each event. */
-class Classroom {
-  readonly log: SessionEvent[] = [started()];
-  readonly state: SessionState = fold(this.log);
-  now = T0;
-
-  /** Decide at the next tick without applying anything. */
-  decide(actor: Actor, command: Command): Decision {
-    return decide(this.state, command, { now: this.now + SECOND, actor });
-  }
-
-  /** Run a command that must succeed; returns its events (possibly none). */
-  run(actor: Actor, command: Command): SessionEvent[] {
-    this.now += SECOND;
-    const decision = decide(this.state, command, { now: this.now, actor });
-    if ('error' in decision) throw new Error(`${command.type} by ${actor.role} failed: ${decision.error}`);
-    for (const event of decision.events) {
-      evolve(this.state, event);
-      this.log.push(event);
-    }
-    return decision.events;
-  }
-
-  learner(id: string) {
-    const found = this.state.learners.get(id);
-    if (!found) throw new Error(`no learner ${id}`);
-    return found;
-  }
-
-  stepOf(id: string): number | null {
-    return learnerStep(this.state, this.learner(id));
-  }
-}
+/** A class of this file's lesson (test/support/classroom.ts). */
+const newClassroom = (): Classroom => new Classroom({ lesson, helperCode: '654321' });
 
 
 // Named states to start cases from.
 
 /** Learner a joined; nothing pushed yet. */
 function notStarted(): Classroom {
-  const c = new Classroom();
+  const c = newClassroom();
   c.run(guest, join('a', 'Lan', '1'));
   return c;
 }
@@ -206,7 +175,7 @@ describe('session start and fold', () => {
   });
 
   it('fold of the log equals the state built command by command, after every command', () => {
-    const c = new Classroom();
+    const c = newClassroom();
     const script: [Actor, Command][] = [
       [guest, join('a', 'Lan', '1')],
       [guest, join('b', 'Hùng', '2')],
@@ -338,7 +307,7 @@ describe('pacing:set', () => {
   });
 
   it("a new range resets every learner's own position, clamped into the new range", () => {
-    const c = new Classroom();
+    const c = newClassroom();
     c.run(guest, join('a'));
     c.run(guest, join('b'));
     c.run(instructor, push(1));
@@ -418,7 +387,7 @@ describe('pacing:set', () => {
 
 describe('learner:join', () => {
   it('a guest joins: one event, a fresh learner, and the token maps to it', () => {
-    const c = new Classroom();
+    const c = newClassroom();
     const events = c.run(guest, join('a', 'Lan', 'Bàn 3'));
     expect(events).toEqual([
       { type: 'learner:joined', at: T0 + SECOND, learnerId: 'a', name: 'Lan', seat: 'Bàn 3', tokenHash: 'hash-a' },
@@ -455,7 +424,7 @@ describe('learner:join', () => {
   });
 
   it('two learners with the same name but different tokens are two learners', () => {
-    const c = new Classroom();
+    const c = newClassroom();
     c.run(guest, join('a', 'Lan'));
     c.run(guest, join('b', 'Lan'));
     expect(c.state.learners.size).toBe(2);
@@ -683,7 +652,7 @@ describe('role matrix', () => {
 
   /** a joined, step 0 pushed, self-paced 0..2: every command below is valid for its own role. */
   function matrixState(): Classroom {
-    const c = new Classroom();
+    const c = newClassroom();
     c.run(guest, join('a'));
     c.run(instructor, push(0));
     c.run(instructor, selfPaced(0, 2));

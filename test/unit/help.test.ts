@@ -4,13 +4,13 @@ import { Lesson } from '../../shared/lesson/schema.ts';
 import type { AnswerValue } from '../../shared/lesson/question.ts';
 import { defaultStuckConfig, type HelpReason, type StuckConfig } from '../../shared/protocol/commands.ts';
 import type { ErrorCode } from '../../shared/protocol/errors.ts';
-import type { MeView, RosterEntry, StaffView, StepView } from '../../shared/protocol/views.ts';
-import { decide, evolve, fold, startSession, type Command, type Decision } from '../../server/engine/engine.ts';
-import type { SessionEvent } from '../../server/engine/events.ts';
-import type { Actor, SessionState } from '../../server/engine/state.ts';
-import { median } from '../../server/engine/help.ts';
-import { meView, staffView } from '../../server/engine/views.ts';
+import type { RosterEntry, StaffView, StepView } from '../../shared/protocol/views.ts';
+import { decide, evolve, fold, type Command, type Decision } from '../../server/engine/engine.ts';
+import type { Actor } from '../../server/engine/state.ts';
+import { median } from '../../server/engine/median.ts';
+import { staffView } from '../../server/engine/views.ts';
 import { sessionResults } from '../../server/engine/results.ts';
+import { Classroom } from '../support/classroom.ts';
 
 // ---- fixtures ----
 
@@ -140,75 +140,12 @@ const answer = (runId: string, option: string): Command => ({
 });
 
 
-/** A session under test with a fixed clock: decide, then evolve each event. */
-class Classroom {
-  readonly log: SessionEvent[] = [
-    startSession({ sessionId: 'ses-0000001', code: '123456', helperCode: 'ABC123', instructorId: 'u-co-lan', lesson, now: T0 }),
-  ];
-  readonly state: SessionState = fold(this.log);
-  now = T0;
-
-  /** Run a command that must succeed, one second later or at `at` (absolute ms); returns its events. */
-  run(actor: Actor, command: Command, at = this.now + SECOND): SessionEvent[] {
-    if (at < this.now) throw new Error('the clock only moves forward');
-    this.now = at;
-    const decision = decide(this.state, command, { now: this.now, actor });
-    if ('error' in decision) throw new Error(`${command.type} by ${actor.role} failed: ${decision.error}`);
-    for (const event of decision.events) {
-      evolve(this.state, event);
-      this.log.push(event);
-    }
-    return decision.events;
-  }
-
-  /** Decide one second later, assert that nothing changed, and return the decision. */
-  decide(actor: Actor, command: Command): Decision {
-    const before = snapshot(this.state);
-    const decision = decide(this.state, command, { now: this.now + SECOND, actor });
-    expect(snapshot(this.state)).toEqual(before);
-    return decision;
-  }
-
-  staff(now = this.now): StaffView {
-    return staffView(this.state, steps, () => undefined, 'http://lop.local/l?c=123456', now);
-  }
-
-  roster(id: string, now = this.now): RosterEntry {
-    const entry = this.staff(now).roster.find((r) => r.id === id);
-    if (!entry) throw new Error(`${id} not on the roster`);
-    return entry;
-  }
-
-  /** Each learner's stuck flag at `now` (left learners are not on the roster). */
-  stuck(now = this.now): Record<string, RosterEntry['stuck']> {
-    return Object.fromEntries(this.staff(now).roster.map((r) => [r.id, r.stuck]));
-  }
-
-  me(id: string): MeView {
-    const l = this.state.learners.get(id);
-    if (!l) throw new Error(`no learner ${id}`);
-    return meView(this.state, l);
-  }
-
-  /** Each learner's own view of their request: "waiting #2", "claimed #1 Minh", or "-". */
-  places(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const id of this.state.learners.keys()) {
-      const r = this.me(id).helpRequest;
-      out[id] = r === null ? '-' : `${r.status} #${r.position}${r.helperName === null ? '' : ` ${r.helperName}`}`;
-    }
-    return out;
-  }
-
-  /** The staff queue, as "id status [helper]". */
-  queue(): string[] {
-    return this.staff().helpQueue.map((q) => `${q.id} ${q.status}${q.claimedBy === null ? '' : ` ${q.claimedBy}`}`);
-  }
-}
+/** A class of this file's lesson (test/support/classroom.ts). */
+const newClassroom = (): Classroom => new Classroom({ lesson, steps });
 
 /** The given learners joined, then step 1 pushed (at `c.now`). */
 function classOf(ids: string[]): Classroom {
-  const c = new Classroom();
+  const c = newClassroom();
   for (const id of ids) c.run(guest, join(id));
   c.run(instructor, push(1));
   return c;
@@ -699,7 +636,7 @@ describe('stuck: the expected-time rule', () => {
   });
 
   it('nobody is flagged before the first step, nor after the session ended, nor once left', () => {
-    const c = new Classroom();
+    const c = newClassroom();
     c.run(guest, join('a'));
     expect(c.stuck(c.now + 60 * MINUTE)).toEqual({ a: null });
     c.run(guest, join('b'));
@@ -872,7 +809,7 @@ describe('stuck:dismiss', () => {
   });
 
   it('before the first step there is nothing to dismiss (no-op)', () => {
-    const c = new Classroom();
+    const c = newClassroom();
     c.run(guest, join('a'));
     expect(c.decide(minh, dismiss('a'))).toEqual({ events: [] });
   });
@@ -964,7 +901,7 @@ describe('pace: suggest moving on', () => {
   });
 
   it('before the first step, nothing to suggest; nobody in class, nothing either', () => {
-    const c = new Classroom();
+    const c = newClassroom();
     expect(c.staff().pace).toEqual({ done: 0, total: 0, suggestNext: false });
     c.run(guest, join('a'));
     expect(c.staff().pace).toEqual({ done: 0, total: 1, suggestNext: false });
@@ -982,7 +919,7 @@ describe('seat map', () => {
 
   it('the instructor sets the size; the same size again is a no-op', () => {
     const c = classOf(['a']);
-    expect(c.run(instructor, seatmap(5, 8))).toEqual([{ type: 'seatmap:set', at: c.now, rows: 5, cols: 8 }]);
+    expect(c.run(instructor, seatmap(5, 8))).toEqual([{ type: 'seatmap:changed', at: c.now, rows: 5, cols: 8 }]);
     expect(c.staff().seatMap).toEqual({ rows: 5, cols: 8 });
     expect(c.decide(instructor, seatmap(5, 8))).toEqual({ events: [] });
   });
@@ -1037,9 +974,9 @@ describe('seat map', () => {
     { name: 'seat:place by a helper', actor: minh, command: place('a', 0, 0), error: 'forbidden' },
     { name: 'seat:place by a learner (themselves)', actor: A, command: place('a', 0, 0), error: 'forbidden' },
     { name: 'seat:place by a guest', actor: guest, command: place('a', 0, 0), error: 'forbidden' },
-    { name: 'row = rows (4)', actor: instructor, command: place('a', 4, 0), error: 'step_out_of_range' },
-    { name: 'col = cols (6)', actor: instructor, command: place('a', 0, 6), error: 'step_out_of_range' },
-    { name: 'far outside', actor: instructor, command: place('a', 19, 19), error: 'step_out_of_range' },
+    { name: 'row = rows (4)', actor: instructor, command: place('a', 4, 0), error: 'seat_out_of_grid' },
+    { name: 'col = cols (6)', actor: instructor, command: place('a', 0, 6), error: 'seat_out_of_grid' },
+    { name: 'far outside', actor: instructor, command: place('a', 19, 19), error: 'seat_out_of_grid' },
     { name: 'unknown learner', actor: instructor, command: place('ghost', 0, 0), error: 'not_found' },
   ])('$name → $error', ({ actor, command, error }) => {
     expect(classOf(['a']).decide(actor, command)).toEqual({ error });
@@ -1055,13 +992,13 @@ describe('seat map', () => {
   // negative or fractional tile is accepted and stored. Step indices are validated in the engine itself
   // (Number.isInteger, >= 0); here only the transport's zod schema (int, min 0) stands in the way.
   // Repro: classOf(['a']); decide(state, {type:'seat:place', learnerId:'a', row:-1, col:0}, instructor)
-  //   → { events: [seat:placed row -1] } instead of { error: 'step_out_of_range' }.
+  //   → { events: [seat:placed row -1] } instead of { error: 'seat_out_of_grid' }.
   it.each<{ row: number; col: number }>([
     { row: -1, col: 0 },
     { row: 0, col: -2 },
     { row: 1.5, col: 0 },
   ])('an impossible tile ($row, $col) is refused', ({ row, col }) => {
-    expect(classOf(['a']).decide(instructor, place('a', row, col))).toEqual({ error: 'step_out_of_range' });
+    expect(classOf(['a']).decide(instructor, place('a', row, col))).toEqual({ error: 'seat_out_of_grid' });
   });
 });
 
@@ -1075,7 +1012,7 @@ describe('results: per-step help and time stats', () => {
    * Step 2 (P2): b asks at +5 s, nobody comes. Step 3 is never reached.
    */
   function lessonDay(): Classroom {
-    const c = new Classroom();
+    const c = newClassroom();
     for (const id of ['a', 'b', 'c']) c.run(guest, join(id));
     const P0 = c.run(instructor, push(0), T0 + 10 * SECOND)[0].at;
     c.run(A, done(0), P0 + 30 * SECOND);
@@ -1124,7 +1061,7 @@ describe('results: per-step help and time stats', () => {
   });
 
   it('ties on help requests: the slower step first; then lesson order', () => {
-    const c = new Classroom();
+    const c = newClassroom();
     for (const id of ['a', 'b']) c.run(guest, join(id));
     const P0 = c.run(instructor, push(0))[0].at;
     c.run(A, raise('req-a0'));
@@ -1142,7 +1079,7 @@ describe('results: per-step help and time stats', () => {
   });
 
   it('a request raised before the first step counts for no step', () => {
-    const c = new Classroom();
+    const c = newClassroom();
     c.run(guest, join('a'));
     c.run(A, raise('req-a'));
     expect(sessionResults(c.state).steps.map((s) => s.helpRequests)).toEqual([0, 0, 0, 0]);
@@ -1182,7 +1119,7 @@ describe('every error leaves the state unchanged', () => {
     { name: 'configure by a helper', build: queueOf4, actor: minh, command: configure({ enabled: false }), error: 'forbidden' },
     { name: 'seat map by a helper', build: queueOf4, actor: minh, command: seatmap(2, 2), error: 'forbidden' },
     { name: 'place by a helper', build: queueOf4, actor: minh, command: place('a', 0, 0), error: 'forbidden' },
-    { name: 'place outside the map', build: queueOf4, actor: instructor, command: place('a', 4, 6), error: 'step_out_of_range' },
+    { name: 'place outside the map', build: queueOf4, actor: instructor, command: place('a', 4, 6), error: 'seat_out_of_grid' },
     { name: 'place a learner who left', build: bLeft, actor: instructor, command: place('b', 0, 0), error: 'not_found' },
     { name: 'claim after the end', build: endedWithQueue, actor: minh, command: claim('req-a'), error: 'session_ended' },
     { name: 'resolve after the end', build: endedWithQueue, actor: instructor, command: resolve('req-a'), error: 'session_ended' },
@@ -1202,7 +1139,7 @@ describe('every error leaves the state unchanged', () => {
 
 describe('fold', () => {
   it('fold(events) equals the state built step by step, after every command, views included', () => {
-    const c = new Classroom();
+    const c = newClassroom();
     const script: [Actor, Command][] = [
       [guest, join('a')],
       [guest, join('b')],
@@ -1251,7 +1188,7 @@ describe('fold', () => {
         'learner:joined',
         'help:requested',
         'step:pushed',
-        'seatmap:set',
+        'seatmap:changed',
         'seat:placed',
         'help:claimed',
         'help:released',

@@ -31,7 +31,7 @@ describe('the lesson editor draft helpers (client/teach/lesson-draft.ts)', () =>
     for (const kind of questionKinds) {
       const q = changeKind(start, kind);
       expect(q).toMatchObject({ id: 'cau-1', kind, prompt: 'Chọn', explanation: 'Vì thế' });
-      const filled = JSON.parse(JSON.stringify(q).replaceAll('"text":""', '"text":"x"').replaceAll('"accepted":[""]', '"accepted":["x"]'));
+      const filled: unknown = JSON.parse(JSON.stringify(q).replaceAll('"text":""', '"text":"x"').replaceAll('"accepted":[""]', '"accepted":["x"]'));
       expect(Question.safeParse(filled).success, kind).toBe(true);
     }
     const single: Question = { id: 'cau-2', kind: 'single', prompt: 'P', options: [{ id: 'a', text: 'A' }, { id: 'b', text: 'B' }], correct: 'b' };

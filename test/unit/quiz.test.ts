@@ -3,14 +3,15 @@ import { snapshot } from '../support/state.ts';
 import { Lesson } from '../../shared/lesson/schema.ts';
 import { Question, type AnswerValue } from '../../shared/lesson/question.ts';
 import type { ErrorCode } from '../../shared/protocol/errors.ts';
-import type { ClassView, SessionResults, StepView } from '../../shared/protocol/views.ts';
-import { decide, evolve, fold, startSession, type Command, type Decision } from '../../server/engine/engine.ts';
+import type { SessionResults, StepView } from '../../shared/protocol/views.ts';
+import { fold, type Command } from '../../server/engine/engine.ts';
 import type { SessionEvent } from '../../server/engine/events.ts';
-import type { Actor, QuizRun, SessionState } from '../../server/engine/state.ts';
+import type { Actor } from '../../server/engine/state.ts';
 import { classView, displayView, meView, staffView } from '../../server/engine/views.ts';
 import { displayQuiz, shuffledItems, staffQuiz } from '../../server/engine/quiz-views.ts';
 import { sessionResults } from '../../server/engine/results.ts';
 import { csvCell, learnersCsv, questionsCsv, toCsv } from '../../server/lib/csv.ts';
+import { Classroom } from '../support/classroom.ts';
 
 // ---- fixtures ----
 
@@ -143,9 +144,6 @@ const A = learner('a');
 const B = learner('b');
 const C = learner('c');
 
-const started = () =>
-  startSession({ sessionId: 'ses-0000001', code: '123456', helperCode: '654321', instructorId: 'u-co-lan', lesson, now: T0 });
-
 // Commands.
 const join = (learnerId: string, name: string, seat: string): Command => ({
   type: 'learner:join',
@@ -184,50 +182,15 @@ const num = (value: number): AnswerValue => ({ kind: 'number', value });
 const order = (...ids: string[]): AnswerValue => ({ kind: 'ordering', order: ids });
 const vote = (option: string): AnswerValue => ({ kind: 'poll', option });
 
-/** A session under test with a fixed clock: every `run` happens one second after the previous one. */
-class Classroom {
-  readonly log: SessionEvent[] = [started()];
-  readonly state: SessionState = fold(this.log);
-  now = T0;
-
-  /** Decide at the next tick (or at `at`) without applying anything. */
-  decide(actor: Actor, command: Command, at = this.now + SECOND): Decision {
-    return decide(this.state, command, { now: at, actor });
-  }
-
-  /** Run a command that must succeed, at the next tick (or at `at`); returns its events. */
-  run(actor: Actor, command: Command, at = this.now + SECOND): SessionEvent[] {
-    this.now = at;
-    const decision = decide(this.state, command, { now: this.now, actor });
-    if ('error' in decision) throw new Error(`${command.type} by ${actor.role} failed: ${decision.error}`);
-    for (const event of decision.events) {
-      evolve(this.state, event);
-      this.log.push(event);
-    }
-    return decision.events;
-  }
-
-  quiz(runId: string): QuizRun {
-    const run = this.state.quizzes.get(runId);
-    if (!run) throw new Error(`no run ${runId}`);
-    return run;
-  }
-
-  learner(id: string) {
-    return this.state.learners.get(id)!;
-  }
-
-  classView(): ClassView {
-    return classView(this.state, steps);
-  }
-}
+/** A class of this file's lesson (test/support/classroom.ts). */
+const newClassroom = (): Classroom => new Classroom({ lesson, steps, helperCode: '654321' });
 
 
 // Named states.
 
 /** a (Lan, seat 1), b (Hùng, seat 2), c (Mai, seat 3) joined; step 1 pushed. */
 function classOf3(): Classroom {
-  const c = new Classroom();
+  const c = newClassroom();
   c.run(guest, join('a', 'Lan', '1'));
   c.run(guest, join('b', 'Hùng', '2'));
   c.run(guest, join('c', 'Mai', '3'));
@@ -343,12 +306,27 @@ describe('quiz:open', () => {
     });
   });
 
-  it('opening the same runId again is a no-op, whatever it asks for', () => {
+  // The run id is client-made (DESIGN): the same open again is a retry and a no-op; the id of
+  // this run asking for anything else is refused (it was a no-op before the ids were the client's).
+  it('opening the same runId again is a no-op; with another question or limit, refused', () => {
     const c = singleAnswered();
     const before = snapshot(c.state);
     expect(c.run(instructor, open('run-0001', 'single'))).toEqual([]);
-    expect(c.run(instructor, open('run-0001', 'poll', 30))).toEqual([]);
-    expect(c.run(instructor, openQuick('run-0001'))).toEqual([]);
+    expect(c.decide(instructor, open('run-0001', 'poll', 30))).toEqual({ error: 'id_reused' });
+    expect(c.decide(instructor, open('run-0001', 'single', 30))).toEqual({ error: 'id_reused' });
+    expect(c.decide(instructor, openQuick('run-0001'))).toEqual({ error: 'id_reused' });
+    expect(snapshot(c.state)).toEqual(before);
+  });
+
+  it('a quick question opened again with its run id is a no-op, with another question refused', () => {
+    const c = classOf3();
+    c.run(instructor, openQuick('run-q1', quick, 60));
+    const before = snapshot(c.state);
+    // Later, while the deadline runs: still the same 60 seconds.
+    expect(c.run(instructor, openQuick('run-q1', quick, 60), c.now + 5 * SECOND)).toEqual([]);
+    expect(c.decide(instructor, openQuick('run-q1', quick, null))).toEqual({ error: 'id_reused' });
+    expect(c.decide(instructor, openQuick('run-q1', { ...quick, prompt: 'Khác?' }, 60))).toEqual({ error: 'id_reused' });
+    expect(c.decide(instructor, open('run-q1', 'single', 60))).toEqual({ error: 'id_reused' });
     expect(snapshot(c.state)).toEqual(before);
   });
 
@@ -758,7 +736,7 @@ describe('an invalid quiz command yields an error and changes nothing', () => {
 
 describe('fold with quizzes', () => {
   it('replaying the log rebuilds exactly the state built command by command, after every command', () => {
-    const c = new Classroom();
+    const c = newClassroom();
     const script: [Actor, Command][] = [
       [guest, join('a', 'Lan', '1')],
       [guest, join('b', 'Hùng', '2')],
@@ -903,12 +881,12 @@ describe('meView.answer', () => {
     expect(meView(c.state, c.learner('a')).answer).toBeNull();
     c.run(A, answer('run-0001', 'ans-a-1', one('b')));
     c.run(B, answer('run-0001', 'ans-b-1', one('a')));
-    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: one('b'), score: null });
+    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: one('b'), score: null, result: null });
     c.run(instructor, close('run-0001'));
-    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: one('b'), score: null });
+    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: one('b'), score: null, result: null });
     c.run(instructor, reveal('run-0001'));
-    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: one('b'), score: 1 });
-    expect(meView(c.state, c.learner('b')).answer).toEqual({ runId: 'run-0001', value: one('a'), score: 0 });
+    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: one('b'), score: 1, result: 'right' });
+    expect(meView(c.state, c.learner('b')).answer).toEqual({ runId: 'run-0001', value: one('a'), score: 0, result: 'wrong' });
     expect(meView(c.state, c.learner('c')).answer).toBeNull();
     c.run(instructor, dismiss('run-0001'));
     expect(meView(c.state, c.learner('a')).answer).toBeNull();
@@ -917,15 +895,16 @@ describe('meView.answer', () => {
   it('shows the latest answer, and partial credit after the reveal', () => {
     const c = openKind('multiple');
     c.run(A, answer('run-0001', 'ans-a-2', many('a', 'b', 'd')));
-    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: many('a', 'b', 'd'), score: null });
+    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: many('a', 'b', 'd'), score: null, result: null });
     c.run(instructor, reveal('run-0001'));
     expect(meView(c.state, c.learner('a')).answer!.score).toBe(1 / 3);
+    expect(meView(c.state, c.learner('a')).answer!.result).toBe('partial');
   });
 
   it('a poll answer has no score, even after the reveal', () => {
     const c = openKind('poll');
     c.run(instructor, reveal('run-0001'));
-    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: vote('co'), score: null });
+    expect(meView(c.state, c.learner('a')).answer).toEqual({ runId: 'run-0001', value: vote('co'), score: null, result: null });
   });
 });
 
@@ -1219,12 +1198,12 @@ describe('sessionResults', () => {
       ['Yến', '5', 1, 1, 1],
     ]);
     expect(r.learners.find((l) => l.id === 'a')!.answers).toEqual({
-      'run-0001': { label: 'Tên người nhận và số tiền', score: 1 },
-      'run-0002': { label: 'Mã PIN; Mã một lần; Vân tay', score: 1 },
-      'run-0003': { label: 'Có', score: null },
-      'run-0004': { label: 'Quét mã QR → Kiểm tra tên người nhận và số tiền → Nhập mã PIN → Lưu biên lai', score: 1 },
+      'run-0001': { label: 'Tên người nhận và số tiền', score: 1, result: 'right' },
+      'run-0002': { label: 'Mã PIN; Mã một lần; Vân tay', score: 1, result: 'right' },
+      'run-0003': { label: 'Có', score: null, result: null },
+      'run-0004': { label: 'Quét mã QR → Kiểm tra tên người nhận và số tiền → Nhập mã PIN → Lưu biên lai', score: 1, result: 'right' },
     });
-    expect(r.learners.find((l) => l.id === 'b')!.answers['run-0002']).toEqual({ label: 'Mã PIN; Mã một lần', score: 2 / 3 });
+    expect(r.learners.find((l) => l.id === 'b')!.answers['run-0002']).toEqual({ label: 'Mã PIN; Mã một lần', score: 2 / 3, result: 'partial' });
     expect(r.learners.find((l) => l.id === 'c')!.answers['run-0004']).toMatchObject({ score: 0.5 });
     expect(r.learners.some((l) => l.id === 'd')).toBe(false);
   });
@@ -1252,9 +1231,9 @@ describe('sessionResults', () => {
     c.run(A, answer('run-0003', 'ans-a-3', num(48000.5)));
     const r = sessionResults(c.state);
     expect(r.learners.find((l) => l.id === 'a')!.answers).toEqual({
-      'run-0001': { label: 'true', score: 0 },
-      'run-0002': { label: 'Mật Mã một lần', score: 1 },
-      'run-0003': { label: '48000.5', score: 0 },
+      'run-0001': { label: 'true', score: 0, result: 'wrong' },
+      'run-0002': { label: 'Mật Mã một lần', score: 1, result: 'right' },
+      'run-0003': { label: '48000.5', score: 0, result: 'wrong' },
     });
     expect(r.questions.map((q) => q.mostChosenWrong)).toEqual([{ label: 'true', count: 1 }, null, { label: '48000.5', count: 1 }]);
   });
@@ -1295,7 +1274,7 @@ describe('csvCell and toCsv', () => {
 describe('learnersCsv and questionsCsv', () => {
   /** a Lan (seat 1) and b "=cmd" (seat "-2"); a truefalse run and a poll run. */
   function small(): SessionResults {
-    const c = new Classroom();
+    const c = newClassroom();
     c.run(guest, join('a', 'Lan', '1'));
     c.run(guest, join('b', '=cmd', '-2'));
     c.run(instructor, push(2));

@@ -75,7 +75,7 @@ describe('skill demonstrated (table)', () => {
       move('a', T0 + 50, { kind: 'goal' }),
       move('a', T0 + 60, { kind: 'retry' }),
       move('a', T0 + 90, { kind: 'goal' }),
-      move('b', T0 + 55, { kind: 'trap', trap: task.traps[0]!.id }),
+      move('b', T0 + 55, { kind: 'trap', trap: task.traps[0].id }),
     ]);
     expect(sessionEvidence(state).map((e) => [e.rowId, e.skill, e.at])).toEqual([['a', 'thanh-toan-qr', T0 + 50]]);
   });

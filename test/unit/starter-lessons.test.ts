@@ -234,7 +234,7 @@ describe('Lesson schema refuses wrong documents', () => {
     expect(lesson.language).toBe('vi');
     expect(lesson.summary).toBe('');
     expect(lesson.skills).toEqual([]);
-    expect(lesson.steps[0]!.skills).toEqual([]);
+    expect(lesson.steps[0].skills).toEqual([]);
   });
 
   it('refuses a document without a title', () => {
@@ -246,7 +246,7 @@ describe('Lesson schema refuses wrong documents', () => {
 
   it('refuses duplicate step ids', () => {
     const doc = validDoc();
-    doc.steps[1]!.id = doc.steps[0]!.id;
+    doc.steps[1].id = doc.steps[0].id;
     const result = Lesson.safeParse(doc);
     expect(result.success).toBe(false);
     expect(result.error?.issues.some((issue) => issue.path.join('.') === 'steps.1.id')).toBe(true);

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Lesson } from '../../shared/lesson/schema.ts';
 import { LearnerJoin } from '../../shared/protocol/commands.ts';
-import { decide, evolve, fold, startSession, type Command } from '../../server/engine/engine.ts';
-import type { SessionEvent } from '../../server/engine/events.ts';
+import { fold, type Command } from '../../server/engine/engine.ts';
 import { SessionEvent as SessionEventSchema } from '../../server/engine/events.ts';
 import { anonymousResults, sessionResults } from '../../server/engine/results.ts';
 import type { Actor } from '../../server/engine/state.ts';
 import { meView, staffView } from '../../server/engine/views.ts';
-import { lessonImages, renderSteps } from '../../server/rooms/render.ts';
+import { lessonImages, renderSteps } from '../../server/rooms/markdown.ts';
 import { snapshot } from '../support/state.ts';
+import { Classroom } from '../support/classroom.ts';
 
 // Shared tablets: seat labels from the console, pair mode, the lesson's pictures for prefetching.
 
@@ -40,32 +40,13 @@ const lesson = Lesson.parse({
   ],
 });
 
-const T0 = Date.UTC(2025, 9, 6, 1, 30);
 const instructor: Actor = { role: 'instructor', userId: 'u-co-lan', name: 'Cô Lan' };
 const helper: Actor = { role: 'helper', helperId: 'h-minh', name: 'Minh' };
 const guest: Actor = { role: 'guest' };
 const A: Actor = { role: 'learner', learnerId: 'a' };
 
-class Classroom {
-  readonly log: SessionEvent[] = [
-    startSession({ sessionId: 'ses-tablets', code: '123456', helperCode: 'ABC123', instructorId: 'u-co-lan', lesson, now: T0 }),
-  ];
-  readonly state = fold(this.log);
-  now = T0;
-  decide(actor: Actor, command: Command) {
-    return decide(this.state, command, { now: this.now + 1000, actor });
-  }
-  run(actor: Actor, command: Command): SessionEvent[] {
-    this.now += 1000;
-    const decision = decide(this.state, command, { now: this.now, actor });
-    if ('error' in decision) throw new Error(`${command.type} failed: ${decision.error}`);
-    for (const e of decision.events) {
-      evolve(this.state, e);
-      this.log.push(e);
-    }
-    return decision.events;
-  }
-}
+/** A class of this file's lesson (test/support/classroom.ts). */
+const newClassroom = (): Classroom => new Classroom({ lesson, sessionId: 'ses-tablets' });
 
 const join = (learnerId: string, name: string, partners?: string[], seat = ''): Command => ({
   type: 'learner:join',
@@ -78,7 +59,7 @@ const join = (learnerId: string, name: string, partners?: string[], seat = ''): 
 const label = (learnerId: string, seat: string): Command => ({ type: 'seat:label', learnerId, seat });
 
 function twoTablets(): Classroom {
-  const c = new Classroom();
+  const c = newClassroom();
   c.run(guest, join('a', 'Lành', undefined, 'Bàn 1'));
   c.run(guest, join('b', 'An', ['Bình']));
   c.run(instructor, { type: 'step:push', step: 1 });
@@ -151,7 +132,7 @@ describe('pair mode', () => {
   });
 
   it('a join alone stores no partners field, and old logs without it fold to no partners', () => {
-    const c = new Classroom();
+    const c = newClassroom();
     const [event] = c.run(guest, join('a', 'Lành'));
     expect(event).not.toHaveProperty('partners');
     const parsed = SessionEventSchema.parse(JSON.parse(JSON.stringify(event)));
@@ -163,7 +144,7 @@ describe('pair mode', () => {
     expect(LearnerJoin.safeParse(payload).success).toBe(false);
     expect(LearnerJoin.safeParse({ ...payload, partners: ['Bình', '  Chi  '] }).data?.partners).toEqual(['Bình', 'Chi']);
     expect(LearnerJoin.safeParse({ ...payload, partners: ['Bình', ''] }).success).toBe(false);
-    expect(new Classroom().decide(guest, join('z', 'An', ['B', 'C', 'D']))).toEqual({ error: 'bad_request' });
+    expect(newClassroom().decide(guest, join('z', 'An', ['B', 'C', 'D']))).toEqual({ error: 'bad_request' });
   });
 
   it("results give each person of a pair a row of their own, crediting the tablet's answers, marked with the partners", () => {

@@ -4,12 +4,13 @@ import { Lesson } from '../../shared/lesson/schema.ts';
 import { Task, type TaskInput } from '../../shared/lesson/task.ts';
 import { entryMatches, taskProblems, type TaskAction } from '../../shared/lesson/task-graph.ts';
 import { defaultStuckConfig } from '../../shared/protocol/commands.ts';
-import { decide, evolve, fold, startSession, type Command, type Decision } from '../../server/engine/engine.ts';
+import { fold, type Command } from '../../server/engine/engine.ts';
 import type { SessionEvent } from '../../server/engine/events.ts';
-import type { Actor, SessionState } from '../../server/engine/state.ts';
-import { classView, displayView, meView, staffView } from '../../server/engine/views.ts';
+import type { Actor } from '../../server/engine/state.ts';
+import { classView, displayView, meView } from '../../server/engine/views.ts';
 import { sessionResults } from '../../server/engine/results.ts';
 import { snapshot } from '../support/state.ts';
+import { Classroom } from '../support/classroom.ts';
 
 const qrTask = JSON.parse(readFileSync(new URL('../fixtures/qr-task.json', import.meta.url), 'utf8')) as TaskInput;
 const lesson = Lesson.parse({
@@ -30,37 +31,8 @@ const instructor: Actor = { role: 'instructor', userId: 'u1', name: 'Cô Lan' };
 const learner = (learnerId: string): Actor => ({ role: 'learner', learnerId });
 const [A, B, C, D] = ['a', 'b', 'c', 'd'].map(learner);
 
-/** A class on a fixed clock: `tick` moves time, `run` decides and folds. */
-class Classroom {
-  now = T0;
-  state: SessionState;
-  log: SessionEvent[];
-  constructor() {
-    const started = startSession({ sessionId: 'sess-0001', code: '123456', helperCode: 'ABC123', instructorId: 'u1', lesson, now: T0 });
-    this.log = [started];
-    this.state = fold(this.log);
-  }
-  tick(ms: number) {
-    this.now += ms;
-    return this;
-  }
-  decide(actor: Actor, command: Command): Decision {
-    return decide(this.state, command, { now: this.now, actor });
-  }
-  run(actor: Actor, command: Command): SessionEvent[] {
-    const d = this.decide(actor, command);
-    if ('error' in d) throw new Error(`${command.type}: ${d.error}`);
-    for (const e of d.events) evolve(this.state, e);
-    this.log.push(...d.events);
-    return d.events;
-  }
-  staff() {
-    return staffView(this.state, steps, () => ({ connected: true, lastSeen: this.now }), 'http://x/', this.now);
-  }
-  roster(id: string) {
-    return this.staff().roster.find((r) => r.id === id)!;
-  }
-}
+/** A class of this file's lesson (test/support/classroom.ts). */
+const newClassroom = (): Classroom => new Classroom({ lesson, steps, start: T0, stepMs: 0, sessionId: 'sess-0001', instructorId: 'u1', joinUrl: 'http://x/', presence: (c) => () => ({ connected: true, lastSeen: c.now }) });
 
 let moveN = 0;
 const move = (from: string, action: TaskAction, runId = 'run-none0', moveId = `move-${String(++moveN).padStart(4, '0')}`): Command => ({
@@ -74,7 +46,7 @@ const tap = (element: string): TaskAction => ({ kind: 'tap', element });
 
 /** Class of four, step 1 pushed: the QR task comes with it. Returns the run id. */
 function classInTask(): { c: Classroom; run: string } {
-  const c = new Classroom();
+  const c = newClassroom();
   for (const id of ['a', 'b', 'c', 'd']) {
     c.run({ role: 'guest' }, { type: 'learner:join', learnerId: id, name: id.toUpperCase(), seat: id, tokenHash: `h-${id}` });
   }

@@ -334,6 +334,7 @@ describe('staffView', () => {
       pace: _pace,
       stuckConfig: _config,
       seatMap: _map,
+      seatLayout: _layout,
       now: _now,
       ...header
     } = view;

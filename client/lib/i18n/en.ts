@@ -38,6 +38,8 @@ export const common: vi.Shape<typeof vi.common> = {
   'error.task_not_found': 'This practice task was not found.',
   'error.task_closed': 'The practice task is closed.',
   'error.invalid_move': 'That move is not part of the task. The screen will be updated.',
+  'error.seat_out_of_grid': 'That place is outside the seat map.',
+  'error.id_reused': 'That was already sent for something else. Please try again.',
   'error.internal': 'The server had a problem. Please try again.',
   'error.backup_external': 'This server keeps its data in a PostgreSQL database: the technician backs it up with pg_dump (see docs/deployment.md), not from here.',
   'error.unknown_card': 'No learner card has this code. Check the digits on the card.',

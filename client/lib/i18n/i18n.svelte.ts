@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../../../shared/protocol/errors.ts';
-import { store } from '../token.ts';
+import { store } from '../storage.ts';
 import type { Dict, Key } from './vi.ts';
 
 export type Lang = 'vi' | 'en';
@@ -13,6 +13,8 @@ export type LocalErrorCode = 'timeout' | 'network';
 const STORAGE_KEY = 'cunghoc.lang';
 
 const storedLang = (): Lang => (store.get(STORAGE_KEY) === 'en' ? 'en' : 'vi');
+/** A page's sections of a dictionary, as one. */
+const merged = (sections: Dict[]): Dict => Object.assign({}, ...sections) as Dict;
 
 /**
  * The page language: Vietnamese unless the user chose English on this device.
@@ -35,7 +37,7 @@ class I18n {
 
   /** Called once by each page before it mounts, with its Vietnamese sections and the matching English ones. */
   async init(vi: Dict[], pickEnglish: (en: English) => Dict[]): Promise<void> {
-    this.#vi = Object.assign({}, ...vi);
+    this.#vi = merged(vi);
     this.#pickEnglish = pickEnglish;
     await this.set(storedLang());
   }
@@ -51,7 +53,7 @@ class I18n {
   async set(lang: Lang): Promise<void> {
     if (lang === 'en' && !this.#en) {
       try {
-        this.#en = Object.assign({}, ...this.#pickEnglish(await import('./en.ts')));
+        this.#en = merged(this.#pickEnglish(await import('./en.ts')));
       } catch {
         return; // the server is out of reach: stay in Vietnamese
       }

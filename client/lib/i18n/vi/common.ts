@@ -36,6 +36,8 @@ export const common = {
   'error.task_not_found': 'Không tìm thấy bài thực hành này.',
   'error.task_closed': 'Bài thực hành đã đóng.',
   'error.invalid_move': 'Bước này không có trong bài thực hành. Màn hình sẽ được cập nhật.',
+  'error.seat_out_of_grid': 'Chỗ này nằm ngoài sơ đồ lớp.',
+  'error.id_reused': 'Việc này đã được gửi cho việc khác. Xin thử lại.',
   'error.internal': 'Máy chủ gặp lỗi. Hãy thử lại.',
   'error.backup_external': 'Máy chủ này lưu dữ liệu trong cơ sở dữ liệu PostgreSQL: người phụ trách kỹ thuật sao lưu bằng pg_dump (xem docs/deployment.md), không sao lưu tại đây.',
   'error.unknown_card': 'Không tìm thấy thẻ học viên có mã này. Hãy xem lại các số trên thẻ.',

@@ -1,11 +1,12 @@
 /*
- * Deadlines come from the server's clock; a tablet's own clock may be minutes off. The HTTP Date
+ * The countdown's clock (not the staff screens' ViewClock, view-clock.svelte.ts, which follows the
+ * staff views' own stamps). Deadlines come from the server's clock; a tablet's own clock may be minutes off. The HTTP Date
  * header of one small request gives the offset (to the second, enough for a countdown).
  */
 let offset = 0;
 let asked = false;
 
-export function syncClock(): void {
+export function syncCountdownClock(): void {
   if (asked) return;
   asked = true;
   const sent = Date.now();
@@ -19,4 +20,4 @@ export function syncClock(): void {
 }
 
 /** Now, as the server counts it. */
-export const serverNow = (): number => Date.now() + offset;
+export const countdownNow = (): number => Date.now() + offset;

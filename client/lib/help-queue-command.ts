@@ -1,2 +1,2 @@
 /** What staff do with a help request: go to it, give it back, or close it as solved. */
-export type QueueCommand = 'help:claim' | 'help:release' | 'help:resolve';
+export type HelpQueueCommand = 'help:claim' | 'help:release' | 'help:resolve';

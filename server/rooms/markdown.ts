@@ -1,3 +1,4 @@
+/** A lesson's steps as learners see them: their markdown rendered to HTML once per session, and the pictures to prefetch. */
 import { mediaUrl, renderMarkdown } from '../../shared/lesson/render.ts';
 import type { Lesson } from '../../shared/lesson/schema.ts';
 import type { StepView } from '../../shared/protocol/views.ts';
