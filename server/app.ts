@@ -72,7 +72,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
   await seedLessons(deps.store, deps.config.lessonsDir, now(), deps.log);
   const app = await createApp(deps);
   const stopRetention = await startRetention({ store: deps.store, log: deps.log, now, days: deps.config.retentionDays ?? 90 });
-  const close = app.close;
+  const close = app.close.bind(app);
   app.close = () => {
     stopRetention();
     return close();

@@ -11,7 +11,7 @@ import { hasTaskset, pinSelf } from './children.ts';
 import { now } from './clock.ts';
 import type { Pool, WorkerStats } from './pool.ts';
 import type { ProbeReport } from './probe.ts';
-import type { GeneratorHealth, HostLoad, ServerHealth, Validity } from './result.ts';
+import type { GeneratorHealth, HostLoad, ServerHealth } from './result.ts';
 import { LOOP_RESOLUTION_MS, loopDelay } from './stats.ts';
 import { startTarget, type Target, type TargetKind } from './targets.ts';
 

@@ -132,7 +132,7 @@ export function renderMarkdown(r: BenchResult): string {
 
   const idle = [r.idle?.ours, r.idle?.sio].filter((x) => x !== null && x !== undefined);
   if (idle.length > 0) {
-    const first = idle[0]!;
+    const first = idle[0];
     const [o, b] = [r.idle?.ours, r.idle?.sio];
     const x = (a: number | undefined, c: number | undefined) => (a !== undefined && c !== undefined && c > 0 ? `${Math.round((a / c) * 100) / 100}×` : '?');
     lines.push(
@@ -144,9 +144,9 @@ export function renderMarkdown(r: BenchResult): string {
       '|---|---:|---:|---|---|---|---:|---|---|---|---|---|---|',
       ...idle.map(
         (y) =>
-          `| ${targetNames[y!.target]} | ${y!.connected} | ${(y!.connectMs / 1000).toFixed(1)} s | ${y!.rssBeforeMB} → ${y!.rssAfterMB} MB | ${kb(y!.bytesPerLearnerRss)} KB · ${kb(y!.bytesPerLearnerHeap)} KB | ` +
-          `${y!.server.loopDelay.p50} / ${y!.server.loopDelay.p99} / ${y!.server.loopDelay.max} ms | ${y!.server.cpuPct}% | ${ms(y!.http.p50)} / ${ms(y!.http.p99)} / ${ms(y!.http.max)} ms | ` +
-          `${ms(y!.staffAck.p50)} / ${ms(y!.staffAck.p99)} / ${ms(y!.staffAck.max)} ms | ${gen(y!.generator)} | ${other(y!.host)} | ${y!.loadAvg.join(' ')} | ${valid(y!)} |`,
+          `| ${targetNames[y.target]} | ${y.connected} | ${(y.connectMs / 1000).toFixed(1)} s | ${y.rssBeforeMB} → ${y.rssAfterMB} MB | ${kb(y.bytesPerLearnerRss)} KB · ${kb(y.bytesPerLearnerHeap)} KB | ` +
+          `${y.server.loopDelay.p50} / ${y.server.loopDelay.p99} / ${y.server.loopDelay.max} ms | ${y.server.cpuPct}% | ${ms(y.http.p50)} / ${ms(y.http.p99)} / ${ms(y.http.max)} ms | ` +
+          `${ms(y.staffAck.p50)} / ${ms(y.staffAck.p99)} / ${ms(y.staffAck.max)} ms | ${gen(y.generator)} | ${other(y.host)} | ${y.loadAvg.join(' ')} | ${valid(y)} |`,
       ),
       '',
       ...(o && b
@@ -161,7 +161,7 @@ export function renderMarkdown(r: BenchResult): string {
 
   const fest = [r.festival?.ours, r.festival?.sio].filter((x) => x !== null && x !== undefined);
   if (fest.length > 0) {
-    const f0 = fest[0]!;
+    const f0 = fest[0];
     lines.push(
       '### Festival day, one process',
       '',
@@ -172,10 +172,10 @@ export function renderMarkdown(r: BenchResult): string {
       '|---|---:|---|---|---|---|---|---|---|---|---|',
       ...fest.map(
         (f) =>
-          `| ${targetNames[f!.pushes.target]} | ${f!.pushes.connected} | ${kb(f!.pushes.bytesPerLearnerRss)} KB · ${kb(f!.pushes.bytesPerLearnerHeap)} KB | ` +
-          `${ms(f!.pushes.delivery.p50)} / ${ms(f!.pushes.delivery.p99)} / ${ms(f!.pushes.delivery.max)} ms | ${f!.pushes.server.loopDelay.p99} ms · ${f!.pushes.server.cpuPct}% | ` +
-          `${f!.answers.acked}/${f!.answers.sent} | ${ms(f!.answers.ack.p50)} / ${ms(f!.answers.ack.p99)} / ${ms(f!.answers.ack.max)} ms | ${f!.answers.server.loopDelay.p99} ms · ${f!.answers.server.cpuPct}% | ` +
-          `${other(f!.pushes.host)} | ${f!.loadAvg.join(' ')} | ${valid(f!.pushes)} |`,
+          `| ${targetNames[f.pushes.target]} | ${f.pushes.connected} | ${kb(f.pushes.bytesPerLearnerRss)} KB · ${kb(f.pushes.bytesPerLearnerHeap)} KB | ` +
+          `${ms(f.pushes.delivery.p50)} / ${ms(f.pushes.delivery.p99)} / ${ms(f.pushes.delivery.max)} ms | ${f.pushes.server.loopDelay.p99} ms · ${f.pushes.server.cpuPct}% | ` +
+          `${f.answers.acked}/${f.answers.sent} | ${ms(f.answers.ack.p50)} / ${ms(f.answers.ack.p99)} / ${ms(f.answers.ack.max)} ms | ${f.answers.server.loopDelay.p99} ms · ${f.answers.server.cpuPct}% | ` +
+          `${other(f.pushes.host)} | ${f.loadAvg.join(' ')} | ${valid(f.pushes)} |`,
       ),
       '',
     );

@@ -111,8 +111,9 @@ function bind<T extends CommandTable>(socket: Socket, binding: Binding<T>, log: 
   socket.onAny((event: string, ...args: unknown[]) => {
     const known = Object.hasOwn(table, event);
     // Every command asks for an ack (payload, ack); others are ignored.
-    const ack = known ? args[1] : args.at(-1);
-    if (typeof ack !== 'function') return;
+    const last = known ? args[1] : args.at(-1);
+    if (typeof last !== 'function') return;
+    const ack = last as (res: unknown) => void;
     const reply = (res: unknown) => {
       try {
         ack(res);
