@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
-import { createApp } from '../server/app.ts';
+import { startApp } from '../server/app.ts';
 import type { SessionEvent } from '../server/engine/events.ts';
 import { startSession } from '../server/engine/engine.ts';
 import { openSqliteStore } from '../server/store/sqlite.ts';
@@ -107,7 +107,7 @@ async function seedData(): Promise<void> {
 }
 
 async function serve() {
-  const app = await createApp({
+  const app = await startApp({
     store: openSqliteStore(dataDir),
     log: pino({ level: 'silent' }),
     config: { clientDir: join(root, 'dist/client'), lessonsDir: join(root, 'lessons'), mediaDir: join(dataDir, 'media'), coalesceMs: 100 },

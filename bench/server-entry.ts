@@ -1,22 +1,33 @@
 /**
- * The real server, started the way server/main.ts starts it (same createApp, same SQLite store, same
- * configuration from the environment), plus a probe the harness reads over IPC: event-loop delay,
+ * The real server, started the way server/main.ts starts it (same startApp, same SQLite store, same
+ * configFromEnv), plus a probe the harness reads over IPC: event-loop delay,
  * CPU, memory after a GC. Started by bench/run.ts with --expose-gc, pinned to its own core.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
-import { createApp } from '../server/app.ts';
-import { openSqliteStore } from '../server/store/sqlite.ts';
 import { instrumentSocketIo } from './lib/instrument.ts';
 import { now } from './lib/clock.ts';
 import { recordTiming, startProbe } from './lib/probe.ts';
 
-const env = process.env;
 const root = resolve(import.meta.dirname, '..');
-const log = pino({ level: env.LOG_LEVEL ?? 'warn' });
+// The server as `npm start` runs it: the tsc build in dist/server under plain node (bench/run.ts
+// builds it first when it is stale). Under tsx, every closure of ours would carry a name property
+// (esbuild's keepNames): about 5 KB more per learner socket and slower closures than in production.
+// BENCH_SERVER=source measures the TypeScript sources through tsx instead.
+const fromSource = process.env.BENCH_SERVER === 'source';
+const load = <T>(path: string): Promise<T> =>
+  import(fromSource ? `../server/${path}.ts` : pathToFileURL(join(root, 'dist/server/server', `${path}.js`)).href) as Promise<T>;
+const { startApp } = await load<typeof import('../server/app.ts')>('app');
+const { configFromEnv } = await load<typeof import('../server/lib/config.ts')>('lib/config');
+const { openStore } = await load<typeof import('../server/store/open.ts')>('store/open');
+// The bench's defaults (a free port on loopback, quiet log), then whatever the harness sets.
+const config = configFromEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...process.env }, root);
+const log = pino({ level: config.logLevel });
 
-const dataDir = resolve(env.DATA_DIR ?? resolve(root, 'data'));
-const store = openSqliteStore(dataDir);
+const { dataDir } = config;
+// SQLite in DATA_DIR, or PostgreSQL when the harness passes DATABASE_URL (the festival's several-process variant).
+const store = await openStore({ dataDir, databaseUrl: config.databaseUrl });
 // Timing only: how long an append takes to become durable (call → resolved). The SQLite store
 // commits on the event loop, so this is also how long the loop may be held by a commit (fsync).
 const append = store.appendEvents.bind(store);
@@ -29,18 +40,20 @@ store.appendEvents = (sessionId, afterSeq, events) => {
   );
   return done;
 };
-const app = await createApp({
+const app = await startApp({
   store,
   log,
+  limits: config.limits,
   config: {
-    clientDir: resolve(env.CLIENT_DIR ?? resolve(root, 'dist/client')),
-    lessonsDir: resolve(env.LESSONS_DIR ?? resolve(root, 'lessons')),
+    clientDir: config.clientDir,
+    lessonsDir: config.lessonsDir,
     mediaDir: resolve(dataDir, 'media'),
-    publicUrl: env.PUBLIC_URL,
-    coalesceMs: Number(env.COALESCE_MS ?? 100),
+    publicUrl: config.publicUrl,
+    coalesceMs: config.coalesceMs,
+    retentionDays: config.retentionDays,
   },
 });
-const { port } = await app.listen(Number(env.PORT ?? 0), env.HOST ?? '127.0.0.1');
+const { port } = await app.listen(config.port, config.host);
 
 // Timing only: the server's share of each push (command in → view written to every learner socket).
 instrumentSocketIo(app.io, {

@@ -8,9 +8,9 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Server as IoServer } from 'socket.io';
-import { Lesson } from '../shared/lesson/schema.ts';
 import { tabletUrls } from './lib/addresses.ts';
 import { randomShortCode } from './lib/ids.ts';
+import { seedLessons, startRetention } from './lib/maintenance.ts';
 import { MediaFiles, mediaFromStore } from './store/media.ts';
 import type { Rooms } from './rooms/registry.ts';
 import { Directory } from './cluster/directory.ts';
@@ -24,7 +24,6 @@ import { backupRouter } from './transport/backup.ts';
 import { attachSockets, socketBroadcaster, type CardRegister } from './transport/sockets.ts';
 import { RegisterFigures } from './rooms/register.ts';
 import { clientFiles } from './transport/static.ts';
-import { readdir, readFile } from 'node:fs/promises';
 
 export interface Config {
   /** Built client (vite build output). */
@@ -77,9 +76,25 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Wire the classroom: store → rooms → HTTP + Socket.IO. Tests build the same thing on port 0. */
+/**
+ * A server as main.ts starts it: the starter lessons seeded into the store, the app wired, old
+ * learner names erased now and every six hours. Tests and the bench start theirs the same way.
+ */
+export async function startApp(deps: AppDeps): Promise<App> {
+  const now = deps.now ?? Date.now;
+  await seedLessons(deps.store, deps.config.lessonsDir, now(), deps.log);
+  const app = await createApp(deps);
+  const stopRetention = await startRetention({ store: deps.store, log: deps.log, now, days: deps.config.retentionDays ?? 90 });
+  const close = app.close.bind(app);
+  app.close = () => {
+    stopRetention();
+    return close();
+  };
+  return app;
+}
+
+/** Wire the classroom: store → rooms → HTTP + Socket.IO, and nothing else (no seeding, no timers of its own work). */
 export async function createApp({ store, log, now = Date.now, config, isLocal = isLoopback, limits: limitsConfig, cluster }: AppDeps): Promise<App> {
-  await seedLessons(store, config.lessonsDir, now(), log);
   const limits = new Limits(limitsConfig);
   let port = 0;
   const scheme = config.tls ? 'https' : 'http';
@@ -112,7 +127,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
   const http: HttpServer = config.tls
     ? createHttpsServer({ ...serverOptions, cert: config.tls.cert, key: config.tls.key }, app)
     : createHttpServer(serverOptions, app);
-  guardConnections(http, c, isLocal, log);
+  guardConnections(http, c, isLocal, log, now);
   const io = new IoServer(http, {
     maxHttpBufferSize: 64 * 1024,
     pingInterval: 10_000,
@@ -140,16 +155,6 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
     const restored = await rooms.restore();
     if (restored > 0) log.info({ restored }, 'open sessions restored from storage');
   }
-  // Privacy: erase old learner names now and every six hours; the aggregates stay.
-  const retention = async () => {
-    const days = config.retentionDays ?? 90;
-    if (days <= 0) return;
-    const erased = await store.eraseLearnerNames(now() - days * 86_400_000);
-    if (erased > 0) log.info({ erased, days }, 'learner names erased from old sessions');
-  };
-  await retention();
-  const retentionTimer = setInterval(() => void retention().catch((err: unknown) => log.error({ err }, 'retention')), 6 * 3600_000);
-  retentionTimer.unref();
   const auth = new Auth(store, now);
   const media = new MediaFiles(store.media ?? config.mediaDir, join(config.lessonsDir, 'images'));
   const setup = { code: (await store.countUsers()) === 0 ? randomShortCode(8) : null };
@@ -273,7 +278,6 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
         });
       }),
     close: async () => {
-      clearInterval(retentionTimer);
       clearInterval(lanTimer);
       clearTimeout(warmTimer);
       await directory.close();
@@ -297,7 +301,7 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
  * `maxConnections`, or from one address than `maxConnectionsPerAddress`, are closed at once; a
  * connection silent for `idleSocketMs` is closed; a request must arrive whole within `requestTimeoutMs`.
  */
-function guardConnections(http: HttpServer, c: LimitsConfig, isLocal: (a: string | undefined) => boolean, log: Logger): void {
+function guardConnections(http: HttpServer, c: LimitsConfig, isLocal: (a: string | undefined) => boolean, log: Logger, now: () => number): void {
   http.maxConnections = c.maxConnections;
   http.timeout = c.idleSocketMs;
   const perAddress = new Map<string, number>();
@@ -306,8 +310,8 @@ function guardConnections(http: HttpServer, c: LimitsConfig, isLocal: (a: string
     const address = socket.remoteAddress ?? '';
     const n = (perAddress.get(address) ?? 0) + 1;
     if (n > c.maxConnectionsPerAddress && !isLocal(address)) {
-      if (Date.now() - warned > 60_000) {
-        warned = Date.now();
+      if (now() - warned > 60_000) {
+        warned = now();
         log.warn({ address, limit: c.maxConnectionsPerAddress }, 'too many connections from one address; closing the extra ones');
       }
       socket.destroy();
@@ -321,8 +325,8 @@ function guardConnections(http: HttpServer, c: LimitsConfig, isLocal: (a: string
     });
   });
   http.on('drop', (data?: { remoteAddress?: string }) => {
-    if (Date.now() - warned > 60_000) {
-      warned = Date.now();
+    if (now() - warned > 60_000) {
+      warned = now();
       log.warn({ address: data?.remoteAddress, limit: c.maxConnections }, 'connection cap reached; refusing new connections');
     }
   });
@@ -343,43 +347,4 @@ export function isTrustworthyHost(host: string | undefined): boolean {
 
 function safeHost(host: string | undefined): string {
   return host && /^[A-Za-z0-9.:[\]-]+$/.test(host) ? host : 'localhost';
-}
-
-/**
- * Load lessons/*.json into the store on start; an invalid file is refused loudly, never half-loaded.
- * Their order in the lesson list is the curriculum's: the ids listed in lessons/curriculum.txt (one
- * per line, `#` comments), then any other starter lesson by file name.
- */
-async function seedLessons(store: Store, dir: string, now: number, log: Logger): Promise<void> {
-  if (!existsSync(dir)) return;
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
-  const lessons: Lesson[] = [];
-  for (const file of files) {
-    const parsed = Lesson.safeParse(JSON.parse(await readFile(join(dir, file), 'utf8')));
-    if (!parsed.success) {
-      log.error({ file, issues: parsed.error.issues.slice(0, 5) }, 'starter lesson is invalid; skipped');
-      continue;
-    }
-    lessons.push(parsed.data);
-  }
-  const curriculum = await readCurriculum(join(dir, 'curriculum.txt'));
-  const rank = (id: string) => {
-    const i = curriculum.indexOf(id);
-    return i === -1 ? curriculum.length : i;
-  };
-  const unknown = curriculum.filter((id) => !lessons.some((l) => l.id === id));
-  if (unknown.length > 0) log.warn({ unknown }, 'lessons/curriculum.txt names lessons that are not there');
-  // Stable sort: unlisted lessons keep their file-name order after the listed ones.
-  const ordered = [...lessons].sort((a, b) => rank(a.id) - rank(b.id));
-  for (const [position, lesson] of ordered.entries()) {
-    if (await store.seedLesson(lesson, now, position)) log.info({ lesson: lesson.id }, 'lesson seeded');
-  }
-}
-
-async function readCurriculum(path: string): Promise<string[]> {
-  if (!existsSync(path)) return [];
-  return (await readFile(path, 'utf8'))
-    .split('\n')
-    .map((line) => line.replace(/#.*/, '').trim())
-    .filter((line) => line.length > 0);
 }

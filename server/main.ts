@@ -1,50 +1,63 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createApp } from './app.ts';
+import { startApp } from './app.ts';
+import { ConfigError, configFromEnv, type ServerConfig } from './lib/config.ts';
 import { appRoot, bannerStream, createLogger, logFormat, startupBanner } from './lib/startup.ts';
 import { openStore, redactUrl } from './store/open.ts';
-import { limitsFromEnv } from './transport/limits.ts';
-import { clusterFromEnv } from './cluster/config.ts';
 
 /** Wiring only: configuration from the environment, real store, listen, print where to go. */
-const env = process.env;
 // server/ under tsx, dist/server/server/ once built: the project folder is the one with package.json.
 const root = appRoot(import.meta.dirname);
-const port = Number(env.PORT ?? 3000);
-const host = env.HOST ?? '0.0.0.0';
-const level = env.LOG_LEVEL ?? 'info';
-const format = logFormat(env, process.stdout.isTTY === true);
+// An operator's mistake: one line that says which setting, not a stack trace.
+const refuse = (message: string): never => {
+  process.stderr.write(`cung-hoc: ${message}\n`);
+  process.exit(2);
+};
+let config: ServerConfig;
+try {
+  config = configFromEnv(process.env, root);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  config = refuse(err.message);
+}
+const readPem = (name: string, file: string): Buffer => {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    return refuse(`configuration: ${name} ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+};
+const level = config.logLevel;
+const format = logFormat({ LOG_FORMAT: config.logFormat }, process.stdout.isTTY === true);
 const log = createLogger(level, format);
 
-if (!env.TLS_CERT !== !env.TLS_KEY) throw new Error('TLS_CERT and TLS_KEY go together: set both (https) or neither (http)');
-const dataDir = resolve(env.DATA_DIR ?? resolve(root, 'data'));
-const cluster = clusterFromEnv(env);
-const store = await openStore({ dataDir, databaseUrl: env.DATABASE_URL, log });
-const app = await createApp({
+const { dataDir, tls, databaseUrl } = config;
+// Both or neither: https with the hall's certificate (scripts/make-hall-ca.sh), else plain http.
+// Read before anything is opened, so a wrong path stops the start cleanly.
+const pems = tls ? { cert: readPem('TLS_CERT', tls.certFile), key: readPem('TLS_KEY', tls.keyFile), ...(tls.caFile ? { ca: readPem('TLS_CA', tls.caFile) } : {}) } : undefined;
+// PostgreSQL with DATABASE_URL, else SQLite in DATA_DIR.
+const store = await openStore({ dataDir, databaseUrl, log }).catch((err: unknown) => refuse(err instanceof Error ? err.message : String(err)));
+const app = await startApp({
   store,
   log,
-  limits: limitsFromEnv(),
-  cluster,
+  limits: config.limits,
+  cluster: config.cluster,
   config: {
-    clientDir: resolve(env.CLIENT_DIR ?? resolve(root, 'dist/client')),
-    lessonsDir: resolve(env.LESSONS_DIR ?? resolve(root, 'lessons')),
+    clientDir: config.clientDir,
+    lessonsDir: config.lessonsDir,
     mediaDir: resolve(dataDir, 'media'),
     dataDir,
-    publicUrl: env.PUBLIC_URL,
-    coalesceMs: Number(env.COALESCE_MS ?? 100),
-    retentionDays: Number(env.RETENTION_DAYS ?? 90),
-    // Both or neither: https with the hall's certificate (scripts/make-hall-ca.sh), else plain http.
-    tls:
-      env.TLS_CERT && env.TLS_KEY
-        ? { cert: readFileSync(env.TLS_CERT), key: readFileSync(env.TLS_KEY), ...(env.TLS_CA ? { ca: readFileSync(env.TLS_CA) } : {}) }
-        : undefined,
+    publicUrl: config.publicUrl,
+    coalesceMs: config.coalesceMs,
+    retentionDays: config.retentionDays,
+    tls: pems,
   },
 });
-const { port: listening, urls } = await app.listen(port, host);
+const { port: listening, urls } = await app.listen(config.port, config.host);
 
-const banner = startupBanner({ port: listening, urls, setupCode: app.setupCode, dataDir: env.DATABASE_URL ? redactUrl(env.DATABASE_URL) : dataDir, node: process.version });
+const banner = startupBanner({ port: listening, urls, setupCode: app.setupCode, dataDir: databaseUrl ? redactUrl(databaseUrl) : dataDir, node: process.version });
 process[bannerStream(format, level)].write(banner + '\n');
-log.info({ port: listening, urls, mode: env.NODE_ENV ?? 'development' }, 'listening');
+log.info({ port: listening, urls, mode: config.mode }, 'listening');
 
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

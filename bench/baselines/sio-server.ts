@@ -3,13 +3,22 @@
  * Learners connect to /learner and `join` a room; the instructor (on /staff) sends `push`
  * { room, view } and the server emits `class` with the view to the room. No validation, no storage.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { instrumentSocketIo } from '../lib/instrument.ts';
 import { startProbe } from '../lib/probe.ts';
 
-const http = createServer();
+// `GET /` answers the same learner page as ours (the built index.html) when there is one: the idle
+// scenario's HTTP probe compares the two. Read once; a bare server does nothing else for it.
+const indexFile = join(import.meta.dirname, '../../dist/client/index.html');
+const page = existsSync(indexFile) ? readFileSync(indexFile) : Buffer.from('<!doctype html><title>bare</title>');
+const http = createServer((_req, res) => {
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': page.length });
+  res.end(page);
+});
 const io = new Server(http, { maxHttpBufferSize: 64 * 1024, pingInterval: 10_000, pingTimeout: 10_000 });
 const learners = io.of('/learner');
 
@@ -20,6 +29,8 @@ learners.on('connection', (socket) => {
   });
   // The practice-task scenario's baseline: a move acknowledged at once, nothing checked or kept.
   socket.on('task:move', (_move: unknown, ack: (res: { ok: true }) => void) => ack({ ok: true }));
+  // The festival scenario's baseline: an answer acknowledged at once.
+  socket.on('quiz:answer', (_answer: unknown, ack: (res: { ok: true }) => void) => ack({ ok: true }));
 });
 io.of('/staff').on('connection', (socket) => {
   socket.on('push', ({ room, view }: { room: string; view: unknown }, ack: (ok: boolean) => void) => {

@@ -9,7 +9,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { chromium, type Page } from 'playwright-core';
-import { createApp } from '../../server/app.ts';
+import { startApp } from '../../server/app.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 
 export interface LinkLoad {
@@ -73,7 +73,7 @@ async function load(page: Page, go: () => Promise<unknown>): Promise<LinkLoad> {
 /** Measure on a throwaway server (its own data folder) serving `clientDir`. */
 export async function measureLink(opts: { clientDir: string; lessonsDir: string; chromiumPath: string }): Promise<LinkResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cunghoc-link-'));
-  const app = await createApp({
+  const app = await startApp({
     store: openSqliteStore(dataDir),
     log: pino({ level: 'silent' }),
     config: { clientDir: opts.clientDir, lessonsDir: opts.lessonsDir, mediaDir: join(dataDir, 'media'), coalesceMs: 100 },

@@ -4,6 +4,7 @@
  * server entry (ours and the baselines) so all are measured the same way.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 import { LOOP_RESOLUTION_MS, loopDelay, type LoopDelay } from './stats.ts';
 import { now } from './clock.ts';
 import { summarize, type Summary } from './stats.ts';
@@ -49,6 +50,8 @@ export interface ProbeRequest {
   gc?: boolean;
   /** Start a new measurement window after answering. */
   reset?: boolean;
+  /** Write a V8 heap snapshot to this file (after the GC), for bench/lib/heap.ts. */
+  snapshot?: string;
 }
 
 export interface ProbeReport {
@@ -80,6 +83,7 @@ export function startProbe(onExit: () => Promise<void>): void {
         gc();
         gc();
       }
+      if (msg.snapshot) writeHeapSnapshot(msg.snapshot);
       const cpu = process.cpuUsage(cpuFrom);
       const report: ProbeReport = {
         type: 'probe',

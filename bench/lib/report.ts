@@ -130,6 +130,87 @@ export function renderMarkdown(r: BenchResult): string {
     );
   }
 
+  const idle = [r.idle?.ours, r.idle?.sio].filter((x) => x !== null && x !== undefined);
+  if (idle.length > 0) {
+    const first = idle[0];
+    const [o, b] = [r.idle?.ours, r.idle?.sio];
+    const x = (a: number | undefined, c: number | undefined) => (a !== undefined && c !== undefined && c > 0 ? `${Math.round((a / c) * 100) / 100}×` : '?');
+    lines.push(
+      '### Idle learners on one process',
+      '',
+      `${first.classes} classes of ${first.perClass} connected and idle, every class's console watching; for ${first.durationMs / 1000} s, \`GET /\` every ${r.settings.idle ? (r.settings.idle as { httpEveryMs: number }).httpEveryMs : '?'} ms (a new connection each) and one console's step:push every ${r.settings.idle ? (r.settings.idle as { pushEveryMs: number }).pushEveryMs : '?'} ms. Memory after a full GC, before the learners connect and once they are idle.`,
+      '',
+      '| server | learners | connect | RSS before → after | per learner RSS · heap+external | loop p50 / p99 / max | CPU | GET / p50 / p99 / max | staff ack p50 / p99 / max | generator CPU · loop p99 | other load | load avg | valid |',
+      '|---|---:|---:|---|---|---|---:|---|---|---|---|---|---|',
+      ...idle.map(
+        (y) =>
+          `| ${targetNames[y.target]} | ${y.connected} | ${(y.connectMs / 1000).toFixed(1)} s | ${y.rssBeforeMB} → ${y.rssAfterMB} MB | ${kb(y.bytesPerLearnerRss)} KB · ${kb(y.bytesPerLearnerHeap)} KB | ` +
+          `${y.server.loopDelay.p50} / ${y.server.loopDelay.p99} / ${y.server.loopDelay.max} ms | ${y.server.cpuPct}% | ${ms(y.http.p50)} / ${ms(y.http.p99)} / ${ms(y.http.max)} ms | ` +
+          `${ms(y.staffAck.p50)} / ${ms(y.staffAck.p99)} / ${ms(y.staffAck.max)} ms | ${gen(y.generator)} | ${other(y.host)} | ${y.loadAvg.join(' ')} | ${valid(y)} |`,
+      ),
+      '',
+      ...(o && b
+        ? [
+            `Ours / bare Socket.IO: loop p99 ${x(o.server.loopDelay.p99, b.server.loopDelay.p99)}, GET / p99 ${x(o.http.p99, b.http.p99)}, staff ack p99 ${x(o.staffAck.p99, b.staffAck.p99)}, ` +
+              `memory per learner ${x(o.bytesPerLearnerRss, b.bytesPerLearnerRss)} (RSS) · ${x(o.bytesPerLearnerHeap, b.bytesPerLearnerHeap)} (heap + external).`,
+            '',
+          ]
+        : []),
+    );
+  }
+
+  const fest = [r.festival?.ours, r.festival?.sio].filter((x) => x !== null && x !== undefined);
+  if (fest.length > 0) {
+    const f0 = fest[0];
+    lines.push(
+      '### Festival day, one process',
+      '',
+      `${f0.pushes.classes} classes of ${f0.pushes.perClass} on ${f0.processes} process (our store: SQLite), every console watching: each class pushes a step every ${f0.pushes.pushEveryMs / 1000} s for ${f0.pushes.durationMs / 1000} s, ` +
+        `then every class opens a poll and every learner answers once within ${f0.answers.windowMs / 1000} s.`,
+      '',
+      '| server | learners | per learner RSS · heap+external | push delivery p50 / p99 / max | pushes: loop p99 · CPU | answers acked | ack p50 / p99 / max | answers: loop p99 · CPU | other load | load avg | valid |',
+      '|---|---:|---|---|---|---|---|---|---|---|---|',
+      ...fest.map(
+        (f) =>
+          `| ${targetNames[f.pushes.target]} | ${f.pushes.connected} | ${kb(f.pushes.bytesPerLearnerRss)} KB · ${kb(f.pushes.bytesPerLearnerHeap)} KB | ` +
+          `${ms(f.pushes.delivery.p50)} / ${ms(f.pushes.delivery.p99)} / ${ms(f.pushes.delivery.max)} ms | ${f.pushes.server.loopDelay.p99} ms · ${f.pushes.server.cpuPct}% | ` +
+          `${f.answers.acked}/${f.answers.sent} | ${ms(f.answers.ack.p50)} / ${ms(f.answers.ack.p99)} / ${ms(f.answers.ack.max)} ms | ${f.answers.server.loopDelay.p99} ms · ${f.answers.server.cpuPct}% | ` +
+          `${other(f.pushes.host)} | ${f.loadAvg.join(' ')} | ${valid(f.pushes)} |`,
+      ),
+      '',
+    );
+  }
+
+  if (r.hog && r.hog.length > 0) {
+    const h0 = r.hog[0];
+    lines.push(
+      '### Under a CPU hog',
+      '',
+      `Fan-out to ${h0.run.n} learners (${h0.run.pushes} pushes) while a process spins on the server's core for a share of every 100 ms; a console page in Chromium watches the class ` +
+        "(ours; a blank page beside bare Socket.IO), Chromium pinned with the load generator. Other load on the server's core is mostly the hog itself.",
+      '',
+      '| hog | server | per recipient p50 / p99 / max | last recipient p50 / p99 | inside the server p50 / p99 | CPU/push | server CPU · loop p99 | console views | received | load avg |',
+      '|---:|---|---|---|---|---|---|---:|---|---|',
+      ...r.hog.map(
+        (h) =>
+          `| ${Math.round(h.duty * 100)}% | ${targetNames[h.target]} | ${ms(h.run.recipients.p50)} / ${ms(h.run.recipients.p99)} / ${ms(h.run.recipients.max)} | ${ms(h.run.lastRecipient.p50)} / ${ms(h.run.lastRecipient.p99)} | ` +
+          `${ms(h.run.serverSide.commandToWritten.p50)} / ${ms(h.run.serverSide.commandToWritten.p99)} | ${h.run.serverCpuMsPerPush} · ${h.run.generatorCpuMsPerPush} | ${h.run.server.cpuPct}% · ${h.run.server.loopDelay.p99} ms | ` +
+          `${h.target === 'ours' ? h.consoleFrames : '–'} | ${h.run.received}/${h.run.expected} | ${h.loadAvg.join(' ')} |`,
+      ),
+      '',
+      ...[...new Set(r.hog.map((h) => h.duty))].flatMap((d) => {
+        const o = r.hog!.find((h) => h.duty === d && h.target === 'ours');
+        const b = r.hog!.find((h) => h.duty === d && h.target === 'sio');
+        if (!o || !b) return [];
+        const q = (a: number, c: number) => (c > 0 ? `${Math.round((a / c) * 100) / 100}×` : '?');
+        return [
+          `- hog ${Math.round(d * 100)}%: ours / bare p50 ${q(o.run.recipients.p50, b.run.recipients.p50)}, p99 ${q(o.run.recipients.p99, b.run.recipients.p99)}; last recipient p50 ${q(o.run.lastRecipient.p50, b.run.lastRecipient.p50)}; inside the server p50 ${q(o.run.serverSide.commandToWritten.p50, b.run.serverSide.commandToWritten.p50)}`,
+        ];
+      }),
+      '',
+    );
+  }
+
   const w = r.weight;
   lines.push('### Learner page weight', '');
   if ('error' in w && w.error) lines.push(`Not measured: ${w.error}`, '');

@@ -149,6 +149,55 @@ export interface ScaleRun extends Validity {
   error?: string;
 }
 
+/** Issue 17: many idle learners on one process, HTTP and a staff command meanwhile. */
+export interface IdleRun extends Validity {
+  target: 'ours' | 'sio';
+  classes: number;
+  perClass: number;
+  learners: number;
+  connected: number;
+  connectMs: number;
+  /** After a GC, before the learners connect and once they are connected and idle. */
+  rssBeforeMB: number;
+  rssAfterMB: number;
+  bytesPerLearnerRss: number;
+  bytesPerLearnerHeap: number;
+  durationMs: number;
+  /** `GET /` (the learner page), a new connection each, at a steady rate through the window. */
+  http: Summary;
+  httpErrors: number;
+  /** One console's step:push (send → ack), now and then through the window. */
+  staffAck: Summary;
+  pushErrors: number;
+  server: ServerHealth;
+  generator: GeneratorHealth;
+  host: HostLoad;
+  /** The host's 1/5/15-minute load average at the end of the run (shared machines). */
+  loadAvg: number[];
+  error?: string;
+}
+
+/** The CPU-hog case: the fan-out at N with a hog spinning `duty` of the server's core, a console page watching. */
+export interface HogRun {
+  duty: number;
+  target: 'ours' | 'sio';
+  /** The console page had its first staff view before the measurement (ours; always true beside bare Socket.IO). */
+  consoleReady: boolean;
+  /** Staff views the console page received during the measurement. */
+  consoleFrames: number;
+  run: FanoutRun;
+  loadAvg: number[];
+}
+
+/** The festival scenario: the scale run's pushes (150 × 40 by default), then every class answering a poll. */
+export interface FestivalRun {
+  processes: number;
+  store: 'sqlite' | 'postgres' | null;
+  pushes: ScaleRun;
+  answers: AnswerPhase & { windowMs: number };
+  loadAvg: number[];
+}
+
 export interface TargetCheck {
   name: string;
   target: string;
@@ -179,6 +228,10 @@ export interface BenchResult {
   fanout: { runs: FanoutRun[]; ratios: FanoutRatios[] };
   answers: AnswersResult;
   scale: { ours: ScaleRun | null; sio: ScaleRun | null };
+  /** Issue 17's scenarios (only with `--only idle,…`). */
+  idle?: { ours: IdleRun | null; sio: IdleRun | null };
+  hog?: HogRun[];
+  festival?: { ours: FestivalRun | null; sio: FestivalRun | null };
   weight: (Weight & { error?: undefined }) | { error: string };
   /** The learner page on an emulated 400 kbit/s, 300 ms link (bench/lib/link.ts). */
   link: (LinkResult & { error?: undefined }) | { error: string };

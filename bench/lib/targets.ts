@@ -38,7 +38,7 @@ export interface Target {
   child: Child;
   port: number;
   url: string;
-  probe(opts?: { gc?: boolean; reset?: boolean }): Promise<ProbeReport>;
+  probe(opts?: { gc?: boolean; reset?: boolean; snapshot?: string }): Promise<ProbeReport>;
   stop(): Promise<void>;
 }
 
@@ -72,7 +72,7 @@ export async function startTarget(
     child,
     port,
     url: `http://127.0.0.1:${port}`,
-    probe: (o = {}) => child.request<ProbeReport>({ type: 'probe', ...o }, 60_000),
+    probe: (o = {}) => child.request<ProbeReport>({ type: 'probe', ...o }, 180_000),
     stop: async () => {
       await child.stop();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });

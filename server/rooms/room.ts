@@ -79,7 +79,14 @@ export class Room {
     this.#images = lessonImages(state.lesson);
     this.#armDeadline(); // a restored session keeps its question's deadline
     if (this.isOpen) {
-      this.#tick = setInterval(this.#guard('refresh', () => this.#scheduleStaff()), deps.refreshMs);
+      // Each room at its own phase: rooms started or restored together (a festival's 250 classes
+      // after a restart) would otherwise all rebuild their staff views in the same instant.
+      const refresh = this.#guard('refresh', () => this.#scheduleStaff());
+      this.#tick = setTimeout(() => {
+        refresh();
+        this.#tick = setInterval(refresh, deps.refreshMs);
+        this.#tick.unref();
+      }, Math.floor(Math.random() * deps.refreshMs));
       this.#tick.unref();
     }
   }

@@ -94,9 +94,9 @@ function tarHeader(name: string, size: number, mtime: number): Buffer {
   return h;
 }
 
-async function* tarEntries(entries: { name: string; path?: string; bytes?: Buffer; size: number }[]): AsyncGenerator<Buffer> {
+async function* tarEntries(entries: { name: string; path?: string; bytes?: Buffer; size: number }[], mtime: number): AsyncGenerator<Buffer> {
   for (const e of entries) {
-    yield tarHeader(e.name, e.size, Date.now());
+    yield tarHeader(e.name, e.size, mtime);
     if (e.bytes) yield e.bytes;
     else for await (const chunk of createReadStream(e.path!)) yield chunk as Buffer;
     const pad = (512 - (e.size % 512)) % 512;
@@ -137,7 +137,7 @@ export async function createBackup(dataDir: string, outFile: string, now = Date.
     const partial = `${outFile}.${process.pid}.partial`;
     try {
       await pipeline(
-        Readable.from(tarEntries([{ name: MANIFEST, bytes: manifestBytes, size: manifestBytes.length }, ...described])),
+        Readable.from(tarEntries([{ name: MANIFEST, bytes: manifestBytes, size: manifestBytes.length }, ...described], now)),
         createGzip(),
         createWriteStream(partial),
       );

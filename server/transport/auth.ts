@@ -1,8 +1,11 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
+import { fail } from '../../shared/protocol/errors.ts';
 import type { Me } from '../../shared/protocol/views.ts';
 import { sha256 } from '../lib/ids.ts';
 import type { Store } from '../store/store.ts';
+import { send } from './respond.ts';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) =>
@@ -99,4 +102,25 @@ export class Auth {
 
 export function isLoopback(address: string | undefined): boolean {
   return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+}
+
+/**
+ * The one sign-in check of every HTTP route that needs an instructor: without a valid sign-in cookie
+ * the answer is `unauthorized`; with one, the route reads its instructor with `signedInUser(res)`.
+ * (Express 5 passes a rejected promise to the error handler, so a store failure is a 500, not a hang.)
+ */
+export function signedInOnly(auth: Auth): (req: Request, res: Response, next: NextFunction) => Promise<void> {
+  return async (req, res, next) => {
+    const user = await auth.user(req);
+    if (!user) return send(res, fail('unauthorized'));
+    res.locals.user = user;
+    next();
+  };
+}
+
+/** The instructor that `signedInOnly` let through. */
+export function signedInUser(res: Response): Me {
+  const user = res.locals.user as Me | undefined;
+  if (!user) throw new Error('signedInUser: the route has no signedInOnly before it');
+  return user;
 }

@@ -11,12 +11,12 @@ import type { ExportLang } from '../../shared/i18n/export.ts';
 import type { Rooms } from '../rooms/registry.ts';
 import type { Directory } from '../cluster/directory.ts';
 import type { Store } from '../store/store.ts';
-import { Auth, hashPassword, verifyPassword } from './auth.ts';
-import { badRequest, send } from './respond.ts';
-import { isMediaUpload, lessonRoutes, ownsBody } from './lessons.ts';
+import { Auth, hashPassword, signedInOnly, signedInUser, verifyPassword } from './auth.ts';
+import { badRequest, jsonBody, send } from './respond.ts';
+import { isMediaUpload, lessonRoutes } from './lessons.ts';
 import type { MediaFiles } from '../store/media.ts';
 import type { Limits } from './limits.ts';
-import { ownsRegisterBody, registerRoutes } from './register.ts';
+import { registerRoutes } from './register.ts';
 import type { RegisterFigures } from '../rooms/register.ts';
 
 export interface HttpDeps {
@@ -41,9 +41,6 @@ export interface HttpDeps {
   tabletCode: () => string;
 }
 
-type Handler = (req: Request, res: Response) => Promise<void>;
-const wrap = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => fn(req, res).catch(next);
-
 /** The JSON API under /api. Every answer is an Ack; state-changing routes need JSON from our own origin. */
 export function apiRouter(deps: HttpDeps): express.Router {
   const { store, rooms, auth } = deps;
@@ -59,41 +56,37 @@ export function apiRouter(deps: HttpDeps): express.Router {
     if (!req.is('application/json') && !isMediaUpload(req)) return send(res, fail('bad_request', 'Send JSON.'));
     next();
   });
-  // 64 KB of JSON is plenty for any command; lesson saves, imports and uploads have their own caps.
-  const json = express.json({ limit: '64kb', strict: true });
-  api.use((req, res, next) => (ownsBody(req) || ownsRegisterBody(req) ? next() : json(req, res, next)));
-
-  const requireUser = async (req: Request, res: Response): Promise<Me | undefined> => {
-    const user = await auth.user(req);
-    if (!user) send(res, fail('unauthorized'));
-    return user;
-  };
+  // Each route that takes a body names its parser: this one (64 KB of JSON is plenty for any
+  // command) or its own (lesson saves, imports and uploads have larger caps, read after the sign-in).
+  const json = jsonBody();
+  const signedIn = signedInOnly(auth);
 
   api.get(
     '/info',
-    wrap(async (req, res) => {
+    async (req, res) => {
       const info: ServerInfo = {
         lanUrls: deps.lanUrls(),
         setupNeeded: (await store.countUsers()) === 0,
         local: deps.isLocal(req.socket.remoteAddress),
       };
       send(res, { ok: true, data: info });
-    }),
+    },
   );
 
   // One setup at a time: the first that passes the checks owns it until its account exists.
   let setupRunning = false;
   api.get(
     '/tablet-code',
-    wrap(async (req, res) => {
-      if (!(await requireUser(req, res))) return;
+    signedIn,
+    async (req, res) => {
       send(res, { ok: true, data: { code: deps.tabletCode() } });
-    }),
+    },
   );
 
   api.post(
     '/setup',
-    wrap(async (req, res) => {
+    json,
+    async (req, res) => {
       const body = SetupBody.safeParse(req.body);
       if (!body.success) return send(res, badRequest(body.error));
       const local = deps.isLocal(req.socket.remoteAddress);
@@ -122,12 +115,13 @@ export function apiRouter(deps: HttpDeps): express.Router {
       } finally {
         setupRunning = false;
       }
-    }),
+    },
   );
 
   api.post(
     '/auth/login',
-    wrap(async (req, res) => {
+    json,
+    async (req, res) => {
       const body = LoginBody.safeParse(req.body);
       if (!body.success) return send(res, badRequest(body.error));
       const username = body.data.username.trim();
@@ -145,51 +139,53 @@ export function apiRouter(deps: HttpDeps): express.Router {
       attempt?.succeeded();
       res.setHeader('Set-Cookie', (await auth.signIn(user.id)).cookie);
       send(res, { ok: true, data: { id: user.id, username: user.username, displayName: user.displayName } });
-    }),
+    },
   );
 
   api.post(
     '/auth/logout',
-    wrap(async (req, res) => {
+    async (req, res) => {
       res.setHeader('Set-Cookie', await auth.signOut(req));
       send(res, { ok: true, data: null });
-    }),
+    },
   );
 
   // Who is signed in: null when nobody (a normal answer, not an error, so pages load quietly).
   api.get(
     '/auth/me',
-    wrap(async (req, res) => {
+    async (req, res) => {
       send(res, { ok: true, data: (await auth.user(req)) ?? null });
-    }),
+    },
   );
 
   api.post(
     '/users',
-    wrap(async (req, res) => {
-      if (!(await requireUser(req, res))) return;
+    json,
+    signedIn,
+    async (req, res) => {
       const body = CreateUserBody.safeParse(req.body);
       if (!body.success) return send(res, badRequest(body.error));
       if (await store.findUserByUsername(body.data.username)) return send(res, fail('username_taken'));
       send(res, { ok: true, data: await createUser(store, body.data, deps.now()) }, 201);
-    }),
+    },
   );
 
   api.use(lessonRoutes({ store, auth, media: deps.media, now: deps.now }));
 
   api.get(
     '/sessions',
-    wrap(async (req, res) => {
-      if (!(await requireUser(req, res))) return;
+    signedIn,
+    async (req, res) => {
       send(res, { ok: true, data: await store.listSessions() });
-    }),
+    },
   );
 
   api.post(
     '/sessions',
-    wrap(async (req, res) => {
-      const user = await requireUser(req, res);
-      if (!user) return;
+    json,
+    signedIn,
+    async (req, res) => {
+      const user = signedInUser(res);
       const body = StartSessionBody.safeParse(req.body);
       if (!body.success) return send(res, badRequest(body.error));
       const record = await store.getLessonRecord(body.data.lessonId);
@@ -198,14 +194,14 @@ export function apiRouter(deps: HttpDeps): express.Router {
       const room = await rooms.start(record.lesson, user.id);
       const summary: SessionSummary | undefined = await store.getSessionSummary(room.id);
       send(res, { ok: true, data: summary! }, 201);
-    }),
+    },
   );
 
   // Results, during and after class: JSON, or CSV (a table per learner, or per question).
   api.get(
     '/sessions/:file',
-    wrap(async (req, res) => {
-      if (!(await requireUser(req, res))) return;
+    signedIn,
+    async (req, res) => {
       const match = /^([A-Za-z0-9_-]{8,40})\.(json|csv)$/.exec(String(req.params.file));
       if (!match) return send(res, fail('not_found'));
       const [, id, format] = match;
@@ -235,13 +231,13 @@ export function apiRouter(deps: HttpDeps): express.Router {
       res.attachment(`${base}-${table.file}.csv`);
       res.type('text/csv; charset=utf-8');
       res.send(table.csv(results, lang));
-    }),
+    },
   );
 
   // The join QR of an open class: public, like the code itself, which the projector shows anyway.
   api.get(
     '/join-qr/:file',
-    wrap(async (req, res) => {
+    async (req, res) => {
       const attempt = await deps.limits.attempt({ codeAddr: req.socket.remoteAddress ?? '' });
       if (attempt.blocked) return send(res, fail('rate_limited'));
       const code = ClassCode.safeParse(String(req.params.file).replace(/\.svg$/, ''));
@@ -251,7 +247,7 @@ export function apiRouter(deps: HttpDeps): express.Router {
       const svg = await QRCode.toString(room.joinUrl, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
       res.type('image/svg+xml').setHeader('Cache-Control', 'no-store');
       res.send(svg);
-    }),
+    },
   );
 
   api.use(registerRoutes({ store, rooms, directory: deps.directory, auth, figures: deps.figures, now: deps.now, baseUrl: () => deps.lanUrls()[0] }));

@@ -1,4 +1,4 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Request } from 'express';
 import { prettifyError, z } from 'zod';
 import { Lesson, Slug } from '../../shared/lesson/schema.ts';
 import { lessonCopy } from '../../shared/lesson/copy.ts';
@@ -8,8 +8,8 @@ import type { LessonRecord } from '../../shared/protocol/views.ts';
 import { ImageTypes, isImageType, MAX_IMAGE_BYTES, processImage, sniffImage, type ImageType } from '../lib/images.ts';
 import type { MediaFiles } from '../store/media.ts';
 import type { Store } from '../store/store.ts';
-import type { Auth } from './auth.ts';
-import { badRequest, invalidLesson, lessonIssues, send } from './respond.ts';
+import { signedInOnly, type Auth } from './auth.ts';
+import { badRequest, invalidLesson, jsonBody, lessonIssues, send } from './respond.ts';
 
 export interface LessonRoutesDeps {
   store: Store;
@@ -22,24 +22,15 @@ export interface LessonRoutesDeps {
 export const LESSON_BODY_LIMIT = 512 * 1024;
 export const LESSON_FILE_LIMIT = 25 * 1024 * 1024;
 
-/** Routes that read their own (larger or raw) body after checking the sign-in; the API's 64 KB JSON parser skips them. */
-export function ownsBody(req: Request): boolean {
-  if (req.method === 'POST') return req.path === '/lessons' || req.path === '/lessons/import' || req.path === '/media';
-  return req.method === 'PUT' && /^\/lessons\/[^/]+\/?$/.test(req.path);
-}
-
 /** The media upload takes raw image bytes instead of JSON (still only from our origin). */
 export const isMediaUpload = (req: Request): boolean => req.method === 'POST' && req.path === '/media';
 
-type Handler = (req: Request, res: Response) => Promise<void>;
-const wrap = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => fn(req, res).catch(next);
 
 /** The lesson editor's API: list, read, create, save, duplicate, archive, export, import, upload pictures. */
 export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): express.Router {
   const api = express.Router();
-  const signedIn = (req: Request, res: Response, next: NextFunction) => {
-    auth.user(req).then((user) => (user ? next() : send(res, fail('unauthorized'))), next);
-  };
+  const signedIn = signedInOnly(auth);
+  const json = jsonBody();
   const lessonJson = express.json({ limit: LESSON_BODY_LIMIT, strict: true });
   const fileJson = express.json({ limit: LESSON_FILE_LIMIT, strict: true });
   const rawImage = express.raw({ type: [...ImageTypes], limit: MAX_IMAGE_BYTES });
@@ -80,16 +71,16 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
   api.get(
     '/lessons',
     signedIn,
-    wrap(async (req, res) => {
+    async (req, res) => {
       send(res, { ok: true, data: await store.listLessons({ archived: req.query.archived === '1' }) });
-    }),
+    },
   );
 
   api.post(
     '/lessons/import',
     signedIn,
     fileJson,
-    wrap(async (req, res) => {
+    async (req, res) => {
       // Check everything first, then write: a refused file changes nothing.
       const header = z.object({ kind: z.literal('cunghoc-lesson'), version: z.literal(1) }).safeParse(req.body);
       if (!header.success) return send(res, fail('import_format'));
@@ -127,24 +118,24 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
         renamed = true;
       }
       send(res, { ok: true, data: { lesson: toStore, renamed } }, 201);
-    }),
+    },
   );
 
   api.get(
     '/lessons/:id',
     signedIn,
-    wrap(async (req, res) => {
+    async (req, res) => {
       const id = lessonId(req);
       const record: LessonRecord | undefined = id === undefined ? undefined : await store.getLessonRecord(id);
       if (!record) return send(res, fail('not_found', 'No such lesson.'));
       send(res, { ok: true, data: record });
-    }),
+    },
   );
 
   api.get(
     '/lessons/:id/export',
     signedIn,
-    wrap(async (req, res) => {
+    async (req, res) => {
       const id = lessonId(req);
       const lesson = id === undefined ? undefined : await store.getLesson(id);
       if (!lesson) return send(res, fail('not_found', 'No such lesson.'));
@@ -158,26 +149,26 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
       res.attachment(`${lesson.id}.cunghoc.json`);
       res.type('application/json; charset=utf-8');
       res.send(JSON.stringify(doc));
-    }),
+    },
   );
 
   api.post(
     '/lessons',
     signedIn,
     lessonJson,
-    wrap(async (req, res) => {
+    async (req, res) => {
       const body = await parseLessonBody(req.body);
       if ('error' in body) return send(res, body.error);
       if (!(await store.createLesson(body.lesson, now()))) return send(res, fail('lesson_exists'));
       send(res, { ok: true, data: { lesson: body.lesson } }, 201);
-    }),
+    },
   );
 
   api.put(
     '/lessons/:id',
     signedIn,
     lessonJson,
-    wrap(async (req, res) => {
+    async (req, res) => {
       const id = lessonId(req);
       if (id === undefined || !(await store.getLesson(id))) return send(res, fail('not_found', 'No such lesson.'));
       const body = await parseLessonBody(req.body);
@@ -187,13 +178,14 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
       }
       if (!(await store.updateLesson(body.lesson, now()))) return send(res, fail('not_found', 'No such lesson.'));
       send(res, { ok: true, data: { lesson: body.lesson } });
-    }),
+    },
   );
 
   api.post(
     '/lessons/:id/duplicate',
+    json,
     signedIn,
-    wrap(async (req, res) => {
+    async (req, res) => {
       const body = DuplicateBody.safeParse(req.body);
       if (!body.success) return send(res, badRequest(body.error));
       const id = lessonId(req);
@@ -202,13 +194,14 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
       let copy = await copyOf(lesson);
       while (!(await store.createLesson(copy, now()))) copy = await copyOf(copy);
       send(res, { ok: true, data: { lesson: copy } }, 201);
-    }),
+    },
   );
 
   api.post(
     '/lessons/:id/archive',
+    json,
     signedIn,
-    wrap(async (req, res) => {
+    async (req, res) => {
       const body = ArchiveBody.safeParse(req.body);
       if (!body.success) return send(res, badRequest(body.error));
       const id = lessonId(req);
@@ -216,21 +209,21 @@ export function lessonRoutes({ store, auth, media, now }: LessonRoutesDeps): exp
         return send(res, fail('not_found', 'No such lesson.'));
       }
       send(res, { ok: true, data: { archived: body.data.archived } });
-    }),
+    },
   );
 
   api.post(
     '/media',
     signedIn,
     rawImage,
-    wrap(async (req, res) => {
+    async (req, res) => {
       if (!Buffer.isBuffer(req.body) || req.body.length === 0) return send(res, fail('image_type'));
       const declared = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       const image = await processImage(req.body, declared);
       if (!image.ok) return send(res, fail(image.code, image.message));
       const src = await media.save(image.bytes, image.type);
       send(res, { ok: true, data: { src, width: image.width, height: image.height } }, 201);
-    }),
+    },
   );
 
   return api;

@@ -3,7 +3,7 @@ import { RateLimiterMemory } from 'rate-limiter-flexible';
 
 /**
  * Every limit that keeps a class running when someone in the hall tries to break it, in one place.
- * docs/security.md lists them with their numbers; the env variable of each is in `limitsFromEnv`.
+ * docs/security.md lists them with their numbers; the environment variables that override some are read by `configFromEnv` (server/lib/config.ts).
  */
 export interface LimitsConfig {
   /** Wrong class or helper codes per address per minute. */
@@ -52,24 +52,6 @@ export const defaultLimits: LimitsConfig = {
   commandsPerSocketPerSecond: 50,
   learnerPerMinute: { help: 20, done: 60, navigate: 120, answer: 60, ping: 20, move: 180 },
 };
-
-/** The defaults, with what the environment overrides (numbers only; a bad value keeps the default). */
-export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): LimitsConfig {
-  const num = (name: string, fallback: number) => {
-    const v = Number(env[name]);
-    return env[name] !== undefined && Number.isFinite(v) && v > 0 ? v : fallback;
-  };
-  const d = defaultLimits;
-  return {
-    ...d,
-    maxConnections: num('MAX_CONNECTIONS', d.maxConnections),
-    maxConnectionsPerAddress: num('MAX_CONNECTIONS_PER_ADDRESS', d.maxConnectionsPerAddress),
-    learnersPerClass: num('MAX_LEARNERS_PER_CLASS', d.learnersPerClass),
-    learnersPerAddress: num('MAX_LEARNERS_PER_ADDRESS', d.learnersPerAddress),
-    requestTimeoutMs: num('REQUEST_TIMEOUT_MS', d.requestTimeoutMs),
-    unboundSocketMs: num('UNBOUND_SOCKET_MS', d.unboundSocketMs),
-  };
-}
 
 /** The process's open-file limit (Linux), so that the connection cap stays below it; 20,100 when unknown. */
 export function fileLimit(): number {

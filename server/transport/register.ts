@@ -1,4 +1,4 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Request } from 'express';
 import QRCode from 'qrcode';
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
@@ -22,8 +22,8 @@ import type { Rooms } from '../rooms/registry.ts';
 import type { Directory } from '../cluster/directory.ts';
 import type { AuditRecord, NewPerson } from '../store/register-port.ts';
 import type { Store } from '../store/store.ts';
-import type { Auth } from './auth.ts';
-import { badRequest, send } from './respond.ts';
+import { signedInOnly, signedInUser, type Auth } from './auth.ts';
+import { badRequest, jsonBody, send } from './respond.ts';
 
 export interface RegisterRoutesDeps {
   store: Store;
@@ -39,12 +39,9 @@ export interface RegisterRoutesDeps {
 
 /** A register import may be large (20,000 people is about 2 MB of CSV); it comes as JSON `{ csv }`. */
 export const IMPORT_LIMIT = 8 * 1024 * 1024;
-export const ownsRegisterBody = (req: Request): boolean => req.method === 'POST' && req.path === '/people/import';
 
 const ImportBody = z.strictObject({ csv: z.string().max(IMPORT_LIMIT) });
 const PersonId = z.string().regex(/^[A-Za-z0-9_-]{8,40}$/);
-
-type Handler = (req: Request, res: Response, user: Me) => Promise<void>;
 
 /** Card codes nobody holds: random digits from 2–9, checked against the register and each other. */
 async function freshCards(store: Store, n: number): Promise<string[]> {
@@ -66,12 +63,8 @@ async function freshCards(store: Store, n: number): Promise<string[]> {
 export function registerRoutes({ store, rooms, directory, auth, figures, now, baseUrl }: RegisterRoutesDeps): express.Router {
   const api = express.Router();
   // Instructors only: never helpers, tablets or the projector (their requests carry no instructor cookie).
-  const route = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => {
-    auth
-      .user(req)
-      .then((user) => (user ? fn(req, res, user) : send(res, fail('unauthorized'))))
-      .catch(next);
-  };
+  const signedIn = signedInOnly(auth);
+  const json = jsonBody();
   const audit = (user: Me, personId: string, action: AuditRecord['action'], detail = ''): AuditRecord => ({
     personId,
     at: now(),
@@ -86,35 +79,39 @@ export function registerRoutes({ store, rooms, directory, auth, figures, now, ba
 
   api.get(
     '/people',
-    route(async (req, res) => {
+    signedIn,
+    async (req, res) => {
       const search = PersonSearch.safeParse(req.query);
       if (!search.success) return send(res, badRequest(search.error));
       send(res, { ok: true, data: await store.searchPeople(search.data) });
-    }),
+    },
   );
 
   api.get(
     '/people.csv',
-    route(async (req, res) => {
+    signedIn,
+    async (req, res) => {
       res.attachment(`so-hoc-vien-${new Date(now()).toISOString().slice(0, 10)}.csv`);
       res.type('text/csv; charset=utf-8');
       res.send(peopleCsv(await store.listPeople(), req.query.lang === 'en' ? 'en' : 'vi'));
-    }),
+    },
   );
 
   api.get(
     '/people/hamlets',
-    route(async (_req, res) => {
+    signedIn,
+    async (_req, res) => {
       const settings = await store.getRegisterSettings();
       const all = new Set([...(await store.hamlets()), ...Object.keys(settings.populations)]);
       send(res, { ok: true, data: [...all].sort((a, b) => a.localeCompare(b, 'vi', { numeric: true })) });
-    }),
+    },
   );
 
   // The people of a card sheet, in the order asked.
   api.get(
     '/people/cards',
-    route(async (req, res) => {
+    signedIn,
+    async (req, res) => {
       // ?ids=a,b or ?ids=a&ids=b (Express 5's simple query parser: a string or a list of strings).
       const raw = req.query.ids;
       const given = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw.filter((id) => typeof id === 'string') : [];
@@ -125,25 +122,30 @@ export function registerRoutes({ store, rooms, directory, auth, figures, now, ba
         if (p?.card) people.push(p);
       }
       send(res, { ok: true, data: people });
-    }),
+    },
   );
 
   api.post(
     '/people',
-    route(async (req, res, user) => {
+    json,
+    signedIn,
+    async (req, res) => {
+      const user = signedInUser(res);
       const body = PersonInput.safeParse(req.body);
       if (!body.success) return send(res, badRequest(body.error));
       const [card] = await freshCards(store, 1);
       const person: NewPerson = { ...body.data, id: randomId(9), card };
       if (!(await store.savePeople([person], [], [audit(user, person.id, 'created')]))) return send(res, fail('internal'));
       send(res, { ok: true, data: (await store.getPerson(person.id))! }, 201);
-    }),
+    },
   );
 
   api.post(
     '/people/import',
     express.json({ limit: IMPORT_LIMIT, strict: true }),
-    route(async (req, res, user) => {
+    signedIn,
+    async (req, res) => {
+      const user = signedInUser(res);
       const body = ImportBody.safeParse(req.body);
       if (!body.success) return send(res, badRequest(body.error));
       const parsed = parsePeopleCsv(body.data.csv);
@@ -167,12 +169,15 @@ export function registerRoutes({ store, rooms, directory, auth, figures, now, ba
       const saved = await store.savePeople(creates, updates.map(({ id, data }) => ({ id, data })), entries);
       if (!saved) return send(res, fail('internal'));
       send(res, { ok: true, data: { created: creates.length, updated: updates.length } });
-    }),
+    },
   );
 
   api.post(
     '/people/link',
-    route(async (req, res, user) => {
+    json,
+    signedIn,
+    async (req, res) => {
+      const user = signedInUser(res);
       const body = LinkBody.safeParse(req.body);
       if (!body.success) return send(res, badRequest(body.error));
       const { sessionId, rowId, personId, person } = body.data;
@@ -191,24 +196,28 @@ export function registerRoutes({ store, rooms, directory, auth, figures, now, ba
       const previous = await store.unlinkLearner(sessionId, rowId, { at: now(), userId: user.id, action: 'unlinked', detail: sessionId });
       await store.linkLearner({ sessionId, rowId, personId: id!, at: now() }, audit(user, id!, 'linked', sessionId));
       send(res, { ok: true, data: { personId: id!, previous: previous ?? null } });
-    }),
+    },
   );
 
   api.post(
     '/people/unlink',
-    route(async (req, res, user) => {
+    json,
+    signedIn,
+    async (req, res) => {
+      const user = signedInUser(res);
       const body = UnlinkBody.safeParse(req.body);
       if (!body.success) return send(res, badRequest(body.error));
       const was = await store.unlinkLearner(body.data.sessionId, body.data.rowId, { at: now(), userId: user.id, action: 'unlinked', detail: body.data.sessionId });
       if (!was) return send(res, fail('not_found'));
       send(res, { ok: true, data: { personId: was } });
-    }),
+    },
   );
 
   // The learners of a session tied to people, for its results page ("Gắn vào học viên").
   api.get(
     '/people/links/:sessionId',
-    route(async (req, res) => {
+    signedIn,
+    async (req, res) => {
       const links = await store.linksOfSession(String(req.params.sessionId));
       const out = [];
       for (const l of links) {
@@ -216,21 +225,25 @@ export function registerRoutes({ store, rooms, directory, auth, figures, now, ba
         out.push({ rowId: l.rowId, personId: l.personId, name: p?.name ?? null, card: p?.card ?? null });
       }
       send(res, { ok: true, data: out });
-    }),
+    },
   );
 
   api.get(
     '/people/:id',
-    route(async (req, res) => {
+    signedIn,
+    async (req, res) => {
       const person = await personOf(req);
       if (!person) return send(res, fail('not_found'));
       send(res, { ok: true, data: (await figures.journey(person.id))! });
-    }),
+    },
   );
 
   api.put(
     '/people/:id',
-    route(async (req, res, user) => {
+    json,
+    signedIn,
+    async (req, res) => {
+      const user = signedInUser(res);
       const person = await personOf(req);
       if (!person) return send(res, fail('not_found'));
       if (person.erasedAt !== null) return send(res, fail('person_erased'));
@@ -240,89 +253,101 @@ export function registerRoutes({ store, rooms, directory, auth, figures, now, ba
       const changed = Object.entries(body.data).filter(([k, v]) => before[k] !== v).map(([k]) => k);
       await store.savePeople([], [{ id: person.id, data: body.data }], [audit(user, person.id, 'updated', changed.join(','))]);
       send(res, { ok: true, data: (await store.getPerson(person.id))! });
-    }),
+    },
   );
 
   // The person's own data, as the law lets them ask for it: everything the register holds on them.
   api.get(
     '/people/:id/export',
-    route(async (req, res, user) => {
+    signedIn,
+    async (req, res) => {
+      const user = signedInUser(res);
       const person = await personOf(req);
       if (!person) return send(res, fail('not_found'));
       await store.addAudit(audit(user, person.id, 'exported'));
       const journey = (await figures.journey(person.id))!;
       res.attachment(`hoc-vien-${person.id}.json`);
       send(res, { ok: true, data: { kind: 'cunghoc-person', exportedAt: now(), ...journey } });
-    }),
+    },
   );
 
   api.post(
     '/people/:id/erase',
-    route(async (req, res, user) => {
+    json,
+    signedIn,
+    async (req, res) => {
+      const user = signedInUser(res);
       const person = await personOf(req);
       if (!person) return send(res, fail('not_found'));
       if (person.erasedAt !== null) return send(res, fail('person_erased'));
       await store.erasePerson(person.id, audit(user, person.id, 'erased', 'name,birthYear,phone,card'));
       send(res, { ok: true, data: (await store.getPerson(person.id))! });
-    }),
+    },
   );
 
   // The QR code printed on a learner card: the join-with-card link of this server.
   api.get(
     '/people/:id/card.svg',
-    route(async (req, res) => {
+    signedIn,
+    async (req, res) => {
       const person = await personOf(req);
       if (!person?.card) return send(res, fail('not_found'));
       const svg = await QRCode.toString(`${baseUrl()}/?card=${person.card}`, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
       res.type('image/svg+xml').setHeader('Cache-Control', 'no-store');
       res.send(svg);
-    }),
+    },
   );
 
   api.get(
     '/register/standard',
-    route(async (_req, res) => {
+    signedIn,
+    async (_req, res) => {
       send(res, { ok: true, data: await figures.standard() });
-    }),
+    },
   );
 
   api.put(
     '/register/standard',
-    route(async (req, res) => {
+    json,
+    signedIn,
+    async (req, res) => {
       const body = StandardBody.safeParse(req.body);
       if (!body.success) return send(res, badRequest(body.error));
       await store.setRegisterSettings(body.data);
       send(res, { ok: true, data: await figures.standard() });
-    }),
+    },
   );
 
   api.get(
     '/register/progress',
-    route(async (_req, res) => {
+    signedIn,
+    async (_req, res) => {
       send(res, { ok: true, data: await figures.progress() });
-    }),
+    },
   );
 
   api.get(
     '/register/progress.csv',
-    route(async (_req, res) => {
+    signedIn,
+    async (_req, res) => {
       res.attachment(`tien-do-phong-trao-${new Date(now()).toISOString().slice(0, 10)}.csv`);
       res.type('text/csv; charset=utf-8');
       res.send(progressCsv(await figures.progress()));
-    }),
+    },
   );
 
   // The festival board: every open class of this server, aggregates only.
   api.get(
     '/festival',
-    route(async (_req, res) => {
+    signedIn,
+    async (_req, res) => {
       const board: FestivalBoard = {
         at: now(),
         // Every process's classes when there are several (server/cluster/directory.ts).
         classes: (directory ? await directory.festival() : rooms.open().map((r) => r.festivalView())).sort((a, b) => a.startedAt - b.startedAt),
       };
       send(res, { ok: true, data: board });
-    }),
+    },
   );
 
   return api;

@@ -1,7 +1,13 @@
-import type { Response } from 'express';
+import express, { type Response } from 'express';
 import type { z } from 'zod';
 import { prettifyError } from 'zod';
 import { fail, type Ack, type ErrorCode, type LessonIssue } from '../../shared/protocol/errors.ts';
+
+/**
+ * A route's JSON body parser. 64 KB is plenty for any command; a route with larger bodies (lesson
+ * saves, imports) names its own cap. Parsing is decided route by route, never by matching paths.
+ */
+export const jsonBody = (limit: number | string = '64kb') => express.json({ limit, strict: true });
 
 /** A zod failure as a bad_request ack: the message says which field is wrong, briefly. */
 export function badRequest(error: z.ZodError): Ack<never> {

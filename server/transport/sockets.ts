@@ -98,15 +98,6 @@ const everyCommand = new Set([learnerTable, staffTable, displayTable].flatMap((t
 function bind<T extends CommandTable>(socket: Socket, binding: Binding<T>, log: Logger, rate: RateCounter): void {
   const { table } = binding;
   const handlers = binding.handlers as Record<string, ((payload: unknown) => Promise<Ack<unknown>>) | undefined>;
-  // Payloads arrive untyped: the schema, not the event map, is what checks them.
-  // Each listener settles its own promise (every failure becomes an ack), so nothing is left unhandled.
-  const on = socket.on.bind(socket) as (event: string, listener: (payload: unknown, ack: unknown) => Promise<void>) => void;
-  // A command this namespace does not take (a learner sending step:push) is refused, not ignored.
-  socket.onAny((event: string, ...args: unknown[]) => {
-    const ack = args.at(-1);
-    if (Object.hasOwn(table, event) || typeof ack !== 'function') return;
-    (ack as (res: unknown) => void)(everyCommand.has(event) ? fail('forbidden') : fail('bad_request', 'Unknown command.'));
-  });
   const run = async (name: keyof T & string, data: Record<string, unknown>): Promise<Ack<unknown>> => {
     const entry = table[name];
     const handler = handlers[name];
@@ -119,18 +110,28 @@ function bind<T extends CommandTable>(socket: Socket, binding: Binding<T>, log: 
     binding.after?.[name]?.();
     return { ok: true, data: await replyOf(entry.reply, target, command) };
   };
-  for (const name of Object.keys(table) as (keyof T & string)[]) {
-    on(name, async (payload, ack) => {
-      if (typeof ack !== 'function') return; // every command asks for an ack; others are ignored
-      const reply = (res: unknown) => {
-        try {
-          (ack as (res: unknown) => void)(res);
-        } catch (err) {
-          log.error({ err, event: name }, 'ack failed');
-        }
-      };
-      const parsed = table[name].schema.safeParse(payload);
-      if (!parsed.success) return reply(badRequest(parsed.error));
+  // One catch-all listener per socket, not one per command: with thousands of idle tablets, each
+  // socket's listeners and their closures are most of what the server holds for it.
+  // Payloads arrive untyped: the schema, not the event map, is what checks them.
+  socket.onAny((event: string, ...args: unknown[]) => {
+    const known = Object.hasOwn(table, event);
+    // Every command asks for an ack (payload, ack); others are ignored.
+    const last = known ? args[1] : args.at(-1);
+    if (typeof last !== 'function') return;
+    const ack = last as (res: unknown) => void;
+    const reply = (res: unknown) => {
+      try {
+        ack(res);
+      } catch (err) {
+        log.error({ err, event }, 'ack failed');
+      }
+    };
+    // A command this namespace does not take (a learner sending step:push) is refused, not ignored.
+    if (!known) return reply(everyCommand.has(event) ? fail('forbidden') : fail('bad_request', 'Unknown command.'));
+    const name = event as keyof T & string;
+    const parsed = table[name].schema.safeParse(args[0]);
+    if (!parsed.success) return reply(badRequest(parsed.error));
+    void (async () => {
       try {
         // Counted before anything else: a flood from one socket is refused, whatever it sends.
         if (!(await rate.take(socket.id))) return reply(fail('rate_limited'));
@@ -141,8 +142,8 @@ function bind<T extends CommandTable>(socket: Socket, binding: Binding<T>, log: 
         log.error({ err, event: name }, 'command failed');
         reply(fail('internal'));
       }
-    });
-  }
+    })();
+  });
 }
 
 export function socketBroadcaster(io: Server): Broadcaster {
@@ -208,13 +209,30 @@ async function guessedRoom(
   return room;
 }
 
-/** A socket that has not bound itself to anything in time is closed: idle anonymous sockets hold file descriptors. */
-function closeIfUnbound(socket: Socket, ms: number, isBound: () => boolean): void {
-  const timer = setTimeout(() => {
-    if (!isBound()) socket.disconnect(true);
-  }, ms);
-  timer.unref();
-  socket.once('disconnect', () => clearTimeout(timer));
+/**
+ * A socket that has not bound itself to anything in time is closed: idle anonymous sockets hold file
+ * descriptors. Returns `settle(bound)`: a bound socket holds no timer; one that unbinds gets a new one.
+ */
+function closeIfUnbound(socket: Socket, ms: number, isBound: () => boolean): (bound: boolean) => void {
+  let timer: NodeJS.Timeout | null = null;
+  const arm = () => {
+    timer = setTimeout(() => {
+      timer = null;
+      if (!isBound()) socket.disconnect(true);
+    }, ms);
+    timer.unref();
+  };
+  arm();
+  socket.once('disconnect', () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+  });
+  return (bound) => {
+    if (bound && timer) {
+      clearTimeout(timer);
+      timer = null;
+    } else if (!bound && !timer && socket.connected) arm();
+  };
 }
 
 /** The register as the learner socket sees it: find a card's holder, tie a session learner to them. */
@@ -268,7 +286,7 @@ function attachLearners(io: Server, { rooms, directory, log, limits, isLocal, pe
     // By session id: the room is looked up per command, so a session that changes owner is followed.
     let bound: { sessionId: string; learnerId: string } | null = null;
     const address = socket.handshake.address;
-    closeIfUnbound(socket, c.unboundSocketMs, () => bound !== null);
+    const settle = closeIfUnbound(socket, c.unboundSocketMs, () => bound !== null);
 
     const bindTo = async (room: RoomHandle, learnerId: string) => {
       if (bound?.sessionId === room.id && bound.learnerId === learnerId) return; // bound at the handshake already
@@ -278,6 +296,7 @@ function attachLearners(io: Server, { rooms, directory, log, limits, isLocal, pe
       others.emit('learner:taken-over', {});
       others.disconnectSockets(true);
       bound = { sessionId: room.id, learnerId };
+      settle(true);
       await socket.join([classRoom(room.id), learnerRoom(learnerId)]);
       directory.connect(room.id, learnerId);
     };
@@ -287,6 +306,7 @@ function attachLearners(io: Server, { rooms, directory, log, limits, isLocal, pe
       void socket.leave(learnerRoom(bound.learnerId));
       directory.disconnect(bound.sessionId, bound.learnerId);
       bound = null;
+      settle(false);
     };
     socket.on('disconnect', unbind);
     // The resume token in the handshake binds the socket before any command it buffered is run:
@@ -505,7 +525,7 @@ function attachDisplay(io: Server, { directory, log, limits }: SocketDeps): void
   io.of(Namespaces.display).on('connection', (raw) => {
     const socket = raw as Socket<DisplayClientEvents, DisplayServerEvents>;
     let watching = false;
-    closeIfUnbound(socket, limits.config.unboundSocketMs, () => watching);
+    const settle = closeIfUnbound(socket, limits.config.unboundSocketMs, () => watching);
     bind(
       socket,
       {
@@ -520,6 +540,7 @@ function attachDisplay(io: Server, { directory, log, limits }: SocketDeps): void
             for (const joined of socket.rooms) if (joined !== socket.id) await socket.leave(joined);
             await socket.join(displayRoom(room.id));
             watching = true;
+            settle(true);
             return { ok: true, data: await room.displayView() };
           },
         },

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createApp } from '../../server/app.ts';
+import { startApp } from '../../server/app.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import { displayCommands, learnerCommands, staffCommands } from '../../shared/protocol/events.ts';
 import type { LearnerSnapshot, SessionResults, StaffView } from '../../shared/protocol/views.ts';
@@ -360,7 +360,7 @@ describe('privacy', () => {
 
     // 91 days later, the server starts again with the default 90-day retention.
     const later = Date.now() + 91 * 86_400_000;
-    const app = await createApp({
+    const app = await startApp({
       store: openSqliteStore(dataDir),
       log: pino({ level: 'silent' }),
       now: () => later,

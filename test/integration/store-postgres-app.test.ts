@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../server/app.ts';
+import { startApp, type App } from '../../server/app.ts';
 import { openStore } from '../../server/store/open.ts';
 import type { LearnerSnapshot, StaffView } from '../../shared/protocol/views.ts';
 import { freshDatabase, pgAvailable, type FreshDatabase } from '../support/services.ts';
@@ -27,7 +27,7 @@ const root = resolve(import.meta.dirname, '../..');
 async function start(databaseUrl: string | undefined, dataDir: string): Promise<{ app: App; url: string }> {
   const log = pino({ level: 'silent' });
   const store = await openStore({ dataDir, databaseUrl, log });
-  const app = await createApp({
+  const app = await startApp({
     store,
     log,
     config: { clientDir: join(root, 'dist/client'), lessonsDir: join(root, 'lessons'), mediaDir: join(dataDir, 'media'), dataDir, coalesceMs: 20 },

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { afterEach } from 'vitest';
-import { createApp, type App } from '../../server/app.ts';
+import { startApp, type App } from '../../server/app.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import type { LimitsConfig } from '../../server/transport/limits.ts';
 import type { Ack } from '../../shared/protocol/errors.ts';
@@ -54,7 +54,7 @@ export async function startServer(
   } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cunghoc-test-'));
-  const app = await createApp({
+  const app = await startApp({
     store: openSqliteStore(dataDir),
     log: opts.log ?? pino({ level: 'silent' }),
     ...(opts.remote ? { isLocal: () => false } : {}),

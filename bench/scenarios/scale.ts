@@ -1,0 +1,133 @@
+/**
+ * Scale: many classes connected at once, each pushing a step every few seconds; memory per learner
+ * (RSS and heap after a GC, before and after they connect), loop delay, delivery.
+ */
+import { now, sleep } from '../lib/clock.ts';
+import type { Bench } from '../lib/harness.ts';
+import { learnerSpecs } from '../lib/pool.ts';
+import type { ScaleRun } from '../lib/result.ts';
+import { summarize } from '../lib/stats.ts';
+import { ourInstructor, setupInstructor, sioInstructor, startSession, type Instructor, type Target } from '../lib/targets.ts';
+
+/** Sizes of a scale run (settings.scale by default; the festival scenario passes its own). */
+export interface ScaleSizes {
+  classes: number;
+  perClass: number;
+  pushEveryMs: number;
+  durationMs: number;
+  settleMs: number;
+}
+
+/** A phase run after the push window, learners still connected (the festival's answers). */
+export type ScaleAfter<T> = (target: Target, classes: { key: string; code?: string }[], instructors: Instructor[]) => Promise<T>;
+
+export async function scale(ctx: Bench, kind: 'ours' | 'sio'): Promise<ScaleRun>;
+export async function scale<T>(ctx: Bench, kind: 'ours' | 'sio', sizes: ScaleSizes, after: ScaleAfter<T>, name: string): Promise<ScaleRun & { after: T }>;
+export async function scale<T>(
+  ctx: Bench,
+  kind: 'ours' | 'sio',
+  sizes?: ScaleSizes,
+  afterPhase?: ScaleAfter<T>,
+  name = 'scale',
+): Promise<ScaleRun & { after?: T }> {
+  const { settings, pool, beginWindow, endWindow, validity, withTarget, serverHealth, lesson, stepCount } = ctx;
+  const s = sizes ?? settings.scale;
+  return withTarget(kind, `${name}-${kind}`, async (target) => {
+    const classes: { key: string; code?: string }[] = [];
+    let cookie = '';
+    if (kind === 'ours') {
+      cookie = await setupInstructor(target.url);
+      for (let c = 0; c < s.classes; c++) {
+        const session = await startSession(target.url, cookie);
+        classes.push({ key: session.id, code: session.code });
+      }
+    } else {
+      for (let c = 0; c < s.classes; c++) classes.push({ key: `class-${c + 1}` });
+    }
+    const instructors: Instructor[] = [];
+    for (const c of classes) {
+      instructors.push(kind === 'ours' ? await ourInstructor(target.url, cookie, c.key) : await sioInstructor(target.url, c.key, lesson));
+    }
+    await sleep(500);
+    const before = await target.probe({ gc: true });
+
+    const specs = classes.flatMap((c, i) => learnerSpecs(s.perClass, c.key, c.code, i * s.perClass));
+    const conn = await pool.connect(kind, target.port, specs);
+    if (conn.failed > 0) throw new Error(`${conn.failed} learners could not connect: ${JSON.stringify(conn.errors)}`);
+    await sleep(s.settleMs);
+    const after = await target.probe({ gc: true });
+    const window = await beginWindow(target, pool);
+    const n = conn.connected;
+
+    // Each class pushes every pushEveryMs, the classes spread evenly over the period.
+    await pool.all({ type: 'log', on: true });
+    const rounds = Math.floor(s.durationMs / s.pushEveryMs);
+    const sends = new Map<string, number>();
+    let pushErrors = 0;
+    const start = now() + 200;
+    await new Promise<void>((resolveAll) => {
+      let remaining = classes.length * rounds;
+      classes.forEach((c, i) => {
+        for (let j = 0; j < rounds; j++) {
+          const at = start + (i * s.pushEveryMs) / classes.length + j * s.pushEveryMs;
+          setTimeout(
+            () => {
+              const step = j % stepCount;
+              const { sentAt, acked } = instructors[i].push(step);
+              sends.set(`${c.key}|${step}`, sentAt);
+              acked
+                .catch(() => (pushErrors += 1))
+                .finally(() => {
+                  if (--remaining === 0) resolveAll();
+                });
+            },
+            Math.max(0, at - now()),
+          );
+        }
+      });
+    });
+    await sleep(1000);
+    const { probe: server, generator: gen, host } = await endWindow(window, target, pool);
+    await pool.all({ type: 'log', on: false });
+    const dumps = await pool.all<{ log: { classKey: string; step: number; at: number }[] }>({ type: 'dump' });
+    const delivery: number[] = [];
+    for (const d of dumps) {
+      for (const e of d.log) {
+        const sentAt = sends.get(`${e.classKey}|${e.step}`);
+        if (sentAt !== undefined) delivery.push(e.at - sentAt);
+      }
+    }
+    const extra = afterPhase ? { after: await afterPhase(target, classes, instructors) } : {};
+    for (const i of instructors) i.close();
+    await pool.disconnect();
+    const expected = classes.length * rounds * s.perClass;
+    return {
+      target: kind,
+      classes: s.classes,
+      perClass: s.perClass,
+      learners: s.classes * s.perClass,
+      connected: n,
+      connectMs: conn.ms,
+      rssBeforeMB: Math.round((before.memory.rss / 2 ** 20) * 10) / 10,
+      rssAfterMB: Math.round((after.memory.rss / 2 ** 20) * 10) / 10,
+      bytesPerLearnerRss: Math.round((after.memory.rss - before.memory.rss) / n),
+      bytesPerLearnerHeap: Math.round(
+        (after.memory.heapUsed + after.memory.external - before.memory.heapUsed - before.memory.external) / n,
+      ),
+      pushEveryMs: s.pushEveryMs,
+      durationMs: s.durationMs,
+      pushes: classes.length * rounds,
+      pushErrors,
+      delivery: summarize(delivery),
+      expected,
+      received: delivery.length,
+      lost: expected - delivery.length,
+      serverSide: server.pushes,
+      server: serverHealth(server),
+      generator: gen,
+      host,
+      ...validity(gen, host),
+      ...extra,
+    };
+  });
+}
