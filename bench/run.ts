@@ -138,7 +138,9 @@ async function main(): Promise<void> {
         lessonsDir: join(root, 'lessons'),
         chromiumPath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       });
-      log(`learner page on ${link.kbitPerSecond} kbit/s, ${link.latencyMs} ms: usable in ${link.first.usableMs} ms (first load), ${link.reload.usableMs} ms (reload)`);
+      log(
+        `learner page on ${link.kbitPerSecond} kbit/s, ${link.latencyMs} ms: usable in ${link.first.usableMs} ms (first load), ${link.reload.usableMs} ms (reload)`,
+      );
     } catch (err) {
       link = { error: (err as Error).message };
     }
@@ -302,7 +304,10 @@ async function main(): Promise<void> {
   }
   const warnings: string[] = [];
   for (const run of fanoutRuns) if (run.warnings.length) warnings.push(`fan-out ${run.target} N=${run.n}: ${run.warnings.join('; ')}`);
-  for (const [name, phase] of [['answers burst', answersResult.burst], ['answers sustained', answersResult.sustained]] as const) {
+  for (const [name, phase] of [
+    ['answers burst', answersResult.burst],
+    ['answers sustained', answersResult.sustained],
+  ] as const) {
     if (phase?.warnings.length) warnings.push(`${name}: ${phase.warnings.join('; ')}`);
   }
   for (const run of [scaleResult.ours, scaleResult.sio]) {
@@ -315,7 +320,9 @@ async function main(): Promise<void> {
     (!answersResult.sustained || answersResult.sustained.acked === answersResult.sustained.sent) &&
     [scaleResult.ours, scaleResult.sio].every((r) => !r || (r.lost === 0 && r.pushErrors === 0)) &&
     hogResult.every((h) => h.run.lost === 0 && h.run.received === h.run.expected) &&
-    [festivalResult.ours, festivalResult.sio].every((f) => !f || (f.pushes.lost === 0 && f.pushes.pushErrors === 0 && f.answers.acked === f.answers.sent));
+    [festivalResult.ours, festivalResult.sio].every(
+      (f) => !f || (f.pushes.lost === 0 && f.pushes.pushErrors === 0 && f.answers.acked === f.answers.sent),
+    );
 
   if (profileDir) {
     const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
@@ -356,7 +363,8 @@ if (args.rerender) {
   const md = renderMarkdown(result);
   writeFileSync(join(outDir, 'latest.md'), md);
   const everything = (result.settings.only as string[] | undefined)?.length === 4;
-  if (result.mode === 'full' && everything && outDir === defaultOut && !args['no-docs']) updatePerformanceDoc(join(root, 'docs/performance.md'), md);
+  if (result.mode === 'full' && everything && outDir === defaultOut && !args['no-docs'])
+    updatePerformanceDoc(join(root, 'docs/performance.md'), md);
   console.log(md);
   process.exit(0);
 } else {

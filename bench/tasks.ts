@@ -74,7 +74,9 @@ async function run(pool: Pool, system: 'ours' | 'sio'): Promise<Run> {
       staff = instructor.socket!;
       close = () => instructor.close();
       await instructor.push(0).acked;
-      const opened = (await staff.timeout(10_000).emitWithAck('task:open', { sessionId: session.id, source: { step: 0, taskId: 'bench-task' } })) as {
+      const opened = (await staff
+        .timeout(10_000)
+        .emitWithAck('task:open', { sessionId: session.id, source: { step: 0, taskId: 'bench-task' } })) as {
         ok: boolean;
         data?: { runId: string };
       };
@@ -92,7 +94,10 @@ async function run(pool: Pool, system: 'ours' | 'sio'): Promise<Run> {
     await sleep(500);
     if (views) views.length = 0;
     const startAt = now() + 500;
-    const parts = await pool.all<Moves>({ type: 'moves', runId, startAt, everyMs: 1000, durationMs, timeoutMs: 30_000 }, durationMs + 90_000);
+    const parts = await pool.all<Moves>(
+      { type: 'moves', runId, startAt, everyMs: 1000, durationMs, timeoutMs: 30_000 },
+      durationMs + 90_000,
+    );
     const m = merge(parts);
     let countsLagMs: number | null = null;
     if (views) {
@@ -119,7 +124,9 @@ async function run(pool: Pool, system: 'ours' | 'sio'): Promise<Run> {
 }
 
 async function main(): Promise<void> {
-  console.log(`practice tasks: ${learners} learners, one move/s for ${durationMs / 1000} s; ${workers} workers; server on ${serverCores ?? 'any core'}`);
+  console.log(
+    `practice tasks: ${learners} learners, one move/s for ${durationMs / 1000} s; ${workers} workers; server on ${serverCores ?? 'any core'}`,
+  );
   const pool = await Pool.start(workers, generatorCores);
   try {
     const results: Run[] = [];
@@ -128,7 +135,9 @@ async function main(): Promise<void> {
       results.push(r);
       console.log(
         `${system === 'ours' ? 'Cùng Học' : 'bare Socket.IO'}: ${r.acked}/${r.sent} acked, ack p50 ${r.ack.p50} / p99 ${r.ack.p99} / max ${r.ack.max} ms` +
-          (r.countsLagMs !== null || system === 'ours' ? `; per-screen counts current ${r.countsLagMs} ms after the last ack; ${r.staffViews} staff views` : '') +
+          (r.countsLagMs !== null || system === 'ours'
+            ? `; per-screen counts current ${r.countsLagMs} ms after the last ack; ${r.staffViews} staff views`
+            : '') +
           (Object.keys(r.errors).length ? `; errors ${JSON.stringify(r.errors)}` : ''),
       );
     }

@@ -311,19 +311,25 @@ async function moves(msg: Request): Promise<AnswerStats & { onB: number }> {
     stats.firstSendAt = Math.min(stats.firstSendAt, sentAt);
     stats.lastSendAt = Math.max(stats.lastSendAt, sentAt);
     return new Promise((resolve) => {
-      socket.timeout(timeoutMs).emit('task:move', { runId, moveId: answerId(), from, action }, (err: Error | null, ack?: { ok: boolean; error?: { code: string } }) => {
-        const at = now();
-        if (err) stats.errors.timeout = (stats.errors.timeout ?? 0) + 1;
-        else if (ack?.ok) {
-          stats.ok += 1;
-          stats.latencies.push(at - sentAt);
-          stats.lastAckAt = Math.max(stats.lastAckAt, at);
-        } else {
-          const code = ack?.error?.code ?? 'unknown';
-          stats.errors[code] = (stats.errors[code] ?? 0) + 1;
-        }
-        resolve();
-      });
+      socket
+        .timeout(timeoutMs)
+        .emit(
+          'task:move',
+          { runId, moveId: answerId(), from, action },
+          (err: Error | null, ack?: { ok: boolean; error?: { code: string } }) => {
+            const at = now();
+            if (err) stats.errors.timeout = (stats.errors.timeout ?? 0) + 1;
+            else if (ack?.ok) {
+              stats.ok += 1;
+              stats.latencies.push(at - sentAt);
+              stats.lastAckAt = Math.max(stats.lastAckAt, at);
+            } else {
+              const code = ack?.error?.code ?? 'unknown';
+              stats.errors[code] = (stats.errors[code] ?? 0) + 1;
+            }
+            resolve();
+          },
+        );
     });
   };
   const rounds = Math.floor(durationMs / everyMs);

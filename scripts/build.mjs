@@ -19,9 +19,22 @@ const inputs = {
  * pre-compressed copies after the client build) goes in this list, in its part.
  */
 const steps = [
-  { part: 'server', label: 'Máy chủ · Server', run: () => [tool('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], before: () => rmSync(join(root, 'dist/server'), { recursive: true, force: true }) },
-  { part: 'client', label: 'Trang giảng viên, màn chiếu, trợ giảng · Staff pages', run: () => [tool('vite/bin/vite.js'), 'build', '--logLevel', 'warn'] },
-  { part: 'client', label: 'Trang học viên · Learner page', run: () => [tool('vite/bin/vite.js'), 'build', '--mode', 'learner', '--logLevel', 'warn'] },
+  {
+    part: 'server',
+    label: 'Máy chủ · Server',
+    run: () => [tool('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    before: () => rmSync(join(root, 'dist/server'), { recursive: true, force: true }),
+  },
+  {
+    part: 'client',
+    label: 'Trang giảng viên, màn chiếu, trợ giảng · Staff pages',
+    run: () => [tool('vite/bin/vite.js'), 'build', '--logLevel', 'warn'],
+  },
+  {
+    part: 'client',
+    label: 'Trang học viên · Learner page',
+    run: () => [tool('vite/bin/vite.js'), 'build', '--mode', 'learner', '--logLevel', 'warn'],
+  },
 ];
 
 const tool = (path) => join(root, 'node_modules', path);
@@ -124,7 +137,10 @@ export async function build(parts = Object.keys(inputs), out = process.stdout) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const only = process.argv
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
   const { checkImports } = await import('./check-imports.mjs');
   const problems = checkImports();
   if (problems.length > 0) {

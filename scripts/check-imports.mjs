@@ -54,7 +54,9 @@ export function checkImports(dir = root) {
   const deps = new Set(Object.keys(pkg.dependencies ?? {}));
   const dev = new Set(Object.keys(pkg.devDependencies ?? {}));
   const problems = [];
-  const topLevel = readdirSync(dir).filter((f) => /\.(m?[jt]s)$/.test(f)).map((f) => join(dir, f));
+  const topLevel = readdirSync(dir)
+    .filter((f) => /\.(m?[jt]s)$/.test(f))
+    .map((f) => join(dir, f));
   const groups = [
     ...runtime.map((d) => ({ paths: [...files(join(dir, d))], needsRuntime: true })),
     ...devOnly.map((d) => ({ paths: [...files(join(dir, d))], needsRuntime: false })),

@@ -45,13 +45,19 @@ const source = resolve(from);
 console.log(`Chuyển dữ liệu · Moving the data: ${source} → ${safeUrl(to)}`);
 try {
   const { ok } = await mod.migrateStore(source, to, (r) => {
-    const mark = r.ok ? 'khớp · match' : `KHÔNG KHỚP · MISMATCH (${r.found}/${r.rows}, ${r.sourceHash.slice(0, 12)} ≠ ${r.targetHash.slice(0, 12)})`;
-    console.log(`  ${r.table.padEnd(18)} ${String(r.rows).padStart(8)} dòng · rows   ${String(r.copied).padStart(8)} đã chép · copied   ${mark}`);
+    const mark = r.ok
+      ? 'khớp · match'
+      : `KHÔNG KHỚP · MISMATCH (${r.found}/${r.rows}, ${r.sourceHash.slice(0, 12)} ≠ ${r.targetHash.slice(0, 12)})`;
+    console.log(
+      `  ${r.table.padEnd(18)} ${String(r.rows).padStart(8)} dòng · rows   ${String(r.copied).padStart(8)} đã chép · copied   ${mark}`,
+    );
   });
   if (ok) {
     console.log('Xong: mọi bảng khớp về số dòng và mã băm nội dung · Done: every table matches in row count and content hash');
   } else {
-    console.error('Có bảng không khớp: đừng chuyển máy chủ sang PostgreSQL, hãy chạy lại hoặc báo kỹ thuật · A table does not match: do not switch the server to PostgreSQL; run again or call the technician');
+    console.error(
+      'Có bảng không khớp: đừng chuyển máy chủ sang PostgreSQL, hãy chạy lại hoặc báo kỹ thuật · A table does not match: do not switch the server to PostgreSQL; run again or call the technician',
+    );
     process.exit(1);
   }
 } catch (err) {

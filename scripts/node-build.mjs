@@ -32,15 +32,21 @@ export function fetchNode(line, into = join(cacheDir, 'node')) {
   const version = execFileSync('npm', ['view', `${pkg}@${line}`, 'version', '--json'], { encoding: 'utf8' });
   // npm lists versions in publication order, not by number: take the highest.
   const byNumber = (v) => v.split('.').map(Number);
-  const latest = [].concat(JSON.parse(version)).sort((a, b) => {
-    const [x, y] = [byNumber(a), byNumber(b)];
-    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
-  }).at(-1);
+  const latest = []
+    .concat(JSON.parse(version))
+    .sort((a, b) => {
+      const [x, y] = [byNumber(a), byNumber(b)];
+      return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+    })
+    .at(-1);
   const dir = join(into, `${pkg}-${latest}`);
   if (!existsSync(join(dir, 'bin/node'))) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    const tgz = execFileSync('npm', ['pack', `${pkg}@${latest}`, '--silent', '--pack-destination', dir], { encoding: 'utf8' }).trim().split('\n').at(-1);
+    const tgz = execFileSync('npm', ['pack', `${pkg}@${latest}`, '--silent', '--pack-destination', dir], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .at(-1);
     execFileSync('tar', ['-xzf', join(dir, tgz), '-C', dir, '--strip-components=1']);
     rmSync(join(dir, tgz));
   }
@@ -64,7 +70,10 @@ export async function betterSqliteFor(line) {
     say(`better-sqlite3 ${bsVersion} → Node.js ${node.version}: đang biên dịch · compiling …`);
     const work = join(tmpdir(), `cunghoc-bs3-${process.pid}`);
     rmSync(work, { recursive: true, force: true });
-    cpSync(source, work, { recursive: true, filter: (src) => !src.startsWith(join(source, 'build')) && !src.startsWith(join(source, 'node_modules')) });
+    cpSync(source, work, {
+      recursive: true,
+      filter: (src) => !src.startsWith(join(source, 'build')) && !src.startsWith(join(source, 'node_modules')),
+    });
     execFileSync(node.bin, [nodeGyp(), 'rebuild', '--release', '--loglevel=warn', `--nodedir=${node.dir}`, '-j', '2'], {
       cwd: work,
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -98,7 +107,11 @@ export async function treeFor(line, folder) {
     symlinkSync(join(modules, entry), join(tree, 'node_modules', entry));
   }
   const bs3 = join(tree, 'node_modules/better-sqlite3');
-  cpSync(join(modules, 'better-sqlite3'), bs3, { recursive: true, dereference: true, filter: (src) => !src.includes(`${join(modules, 'better-sqlite3', 'build')}`) });
+  cpSync(join(modules, 'better-sqlite3'), bs3, {
+    recursive: true,
+    dereference: true,
+    filter: (src) => !src.includes(`${join(modules, 'better-sqlite3', 'build')}`),
+  });
   mkdirSync(join(bs3, 'build/Release'), { recursive: true });
   cpSync(binary, join(bs3, 'build/Release/better_sqlite3.node'));
   return { bin, version, tree };

@@ -35,14 +35,31 @@ rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
 
 // What a production install needs, and nothing of the sources or the tests.
-for (const path of ['dist/server', 'dist/client', 'dist/build-info.json', 'lessons', 'package.json', 'package-lock.json', 'scripts/start.mjs', 'scripts/build.mjs', 'scripts/backup.mjs', 'scripts/migrate-store.mjs', 'LICENSE']) {
+for (const path of [
+  'dist/server',
+  'dist/client',
+  'dist/build-info.json',
+  'lessons',
+  'package.json',
+  'package-lock.json',
+  'scripts/start.mjs',
+  'scripts/build.mjs',
+  'scripts/backup.mjs',
+  'scripts/migrate-store.mjs',
+  'LICENSE',
+]) {
   if (existsSync(join(root, path))) cpSync(join(root, path), join(stage, path), { recursive: true });
 }
 
 // The production packages, copied from this machine's node_modules (already built for this platform):
 // no registry, no compiler. `npm ls --omit=dev` lists each one's folder, nested ones included.
 const windows = process.platform === 'win32';
-const listed = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], shell: windows })
+const listed = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
+  cwd: root,
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'ignore'],
+  shell: windows,
+})
   .split('\n')
   .map((l) => l.trim())
   .filter((l) => l && resolve(l) !== root);
@@ -55,7 +72,9 @@ for (const dir of listed) {
   cpSync(dir, join(stage, 'node_modules', rel), {
     recursive: true,
     dereference: true,
-    filter: (src) => !relative(dir, src).split(/[\\/]/).includes('node_modules') && !/[\\/]build[\\/](Release[\\/])?(obj|obj\.target|deps|test_extension)/.test(src),
+    filter: (src) =>
+      !relative(dir, src).split(/[\\/]/).includes('node_modules') &&
+      !/[\\/]build[\\/](Release[\\/])?(obj|obj\.target|deps|test_extension)/.test(src),
   });
   count++;
 }
@@ -64,7 +83,10 @@ say(`${count} gói · packages (node_modules)`);
 // better-sqlite3 for each Node.js line the release carries; start.mjs puts the right one in place.
 mkdirSync(join(stage, 'native'), { recursive: true });
 const abis = [process.versions.modules];
-cpSync(join(stage, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'), join(stage, 'native', `better_sqlite3-node-v${abis[0]}.node`));
+cpSync(
+  join(stage, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'),
+  join(stage, 'native', `better_sqlite3-node-v${abis[0]}.node`),
+);
 if (extraNodes.length > 0) {
   const { betterSqliteFor } = await import('./node-build.mjs');
   const mine = process.versions.node.split('.')[0];
@@ -105,7 +127,9 @@ writeFileSync(join(stage, 'ĐỌC TRƯỚC.txt'), readme(nodeLines));
 const archive = join(outDir, windows ? `${name}.zip` : `${name}.tar.gz`);
 rmSync(archive, { force: true });
 execFileSync('tar', windows ? ['-a', '-cf', archive, '-C', outDir, name] : ['-czf', archive, '-C', outDir, name], { stdio: 'inherit' });
-say(`${relative(process.cwd(), archive)} (${(statSync(archive).size / 1e6).toFixed(1)} MB, ${Math.round((Date.now() - started) / 1000)} s)`);
+say(
+  `${relative(process.cwd(), archive)} (${(statSync(archive).size / 1e6).toFixed(1)} MB, ${Math.round((Date.now() - started) / 1000)} s)`,
+);
 
 function readme(lines) {
   const startVi = windows ? 'nhấp đúp vào start.cmd' : 'mở cửa sổ dòng lệnh (Terminal) trong thư mục này và chạy: ./start.sh';

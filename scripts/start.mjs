@@ -44,7 +44,10 @@ if (existsSync(native)) {
   const mine = join(native, `better_sqlite3-node-v${process.versions.modules}.node`);
   const target = join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node');
   if (!existsSync(mine)) {
-    const lines = readdirSync(native).map((f) => /node-v(\d+)/.exec(f)?.[1]).filter(Boolean).map((abi) => ({ 115: '20', 127: '22', 137: '24' })[abi] ?? `ABI ${abi}`);
+    const lines = readdirSync(native)
+      .map((f) => /node-v(\d+)/.exec(f)?.[1])
+      .filter(Boolean)
+      .map((abi) => ({ 115: '20', 127: '22', 137: '24' })[abi] ?? `ABI ${abi}`);
     console.error(
       `Bản này chạy với Node.js ${lines.join(', ')}; máy này có Node.js ${process.version}. Hãy cài một trong các bản đó.\n` +
         `This release runs on Node.js ${lines.join(', ')}; this machine has Node.js ${process.version}. Install one of those.`,

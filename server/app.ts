@@ -42,7 +42,11 @@ export interface Config {
   /** Learner names are erased from sessions that ended more than this many days ago; 0 keeps them. */
   retentionDays?: number;
   /** Serve https with this certificate and key (PEM), e.g. from the hall's own CA (docs/tablets.md). */
-  tls?: { cert: string | Buffer; key: string | Buffer; /** The hall's CA certificate, offered at /ca.crt for tablets to install. */ ca?: string | Buffer };
+  tls?: {
+    cert: string | Buffer;
+    key: string | Buffer;
+    /** The hall's CA certificate, offered at /ca.crt for tablets to install. */ ca?: string | Buffer;
+  };
 }
 
 export interface AppDeps {
@@ -94,7 +98,15 @@ export async function startApp(deps: AppDeps): Promise<App> {
 }
 
 /** Wire the classroom: store → rooms → HTTP + Socket.IO, and nothing else (no seeding, no timers of its own work). */
-export async function createApp({ store, log, now = Date.now, config, isLocal = isLoopback, limits: limitsConfig, cluster }: AppDeps): Promise<App> {
+export async function createApp({
+  store,
+  log,
+  now = Date.now,
+  config,
+  isLocal = isLoopback,
+  limits: limitsConfig,
+  cluster,
+}: AppDeps): Promise<App> {
   const limits = new Limits(limitsConfig);
   let port = 0;
   const scheme = config.tls ? 'https' : 'http';
@@ -139,7 +151,8 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
     },
   });
   const leases = store.leases;
-  if (cluster && !leases) throw new Error('Several processes need a store with leases: set DATABASE_URL (PostgreSQL) as well as REDIS_URL.');
+  if (cluster && !leases)
+    throw new Error('Several processes need a store with leases: set DATABASE_URL (PostgreSQL) as well as REDIS_URL.');
   const adapter = cluster && useRedisAdapter(io, cluster.redisUrl, cluster.redisPrefix, log);
   const bus = cluster && new RedisBus(cluster.redisUrl, cluster.nodeId, `${cluster.redisPrefix}:bus`, log);
   const { rooms, directory } = Directory.create(
@@ -169,7 +182,10 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
       return p?.name ? { id: p.id, name: p.name } : undefined;
     },
     link: (sessionId, rowId, personId) =>
-      store.linkLearner({ sessionId, rowId, personId, at: now() }, { personId, at: now(), userId: 'card', action: 'linked', detail: sessionId }),
+      store.linkLearner(
+        { sessionId, rowId, personId, at: now() },
+        { personId, at: now(), userId: 'card', action: 'linked', detail: sessionId },
+      ),
   };
   // "Mã cài máy": lets staff label tablets before any class (shown on the console's home page).
   const tabletCode = randomShortCode(6);
@@ -253,7 +269,10 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
     const code = typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
     if (code >= 500) log.error({ err, url: req.originalUrl }, 'request failed');
     if (res.headersSent) return void res.destroy();
-    res.status(code).type('text/plain').send(code === 404 ? 'Not found' : code < 500 ? 'Bad request' : 'Server error');
+    res
+      .status(code)
+      .type('text/plain')
+      .send(code === 404 ? 'Not found' : code < 500 ? 'Bad request' : 'Server error');
   });
 
   attachSockets(io, { rooms, directory, auth, log, limits, isLocal, people, tabletCode: () => tabletCode });
@@ -301,7 +320,13 @@ export async function createApp({ store, log, now = Date.now, config, isLocal = 
  * `maxConnections`, or from one address than `maxConnectionsPerAddress`, are closed at once; a
  * connection silent for `idleSocketMs` is closed; a request must arrive whole within `requestTimeoutMs`.
  */
-function guardConnections(http: HttpServer, c: LimitsConfig, isLocal: (a: string | undefined) => boolean, log: Logger, now: () => number): void {
+function guardConnections(
+  http: HttpServer,
+  c: LimitsConfig,
+  isLocal: (a: string | undefined) => boolean,
+  log: Logger,
+  now: () => number,
+): void {
   http.maxConnections = c.maxConnections;
   http.timeout = c.idleSocketMs;
   const perAddress = new Map<string, number>();
@@ -333,7 +358,11 @@ function guardConnections(http: HttpServer, c: LimitsConfig, isLocal: (a: string
   // A malformed or timed-out request ends its connection, never the process.
   http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     const status =
-      err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : '400 Bad Request';
     if (socket.writable && err.code !== 'ECONNRESET') socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     socket.destroy();
   });

@@ -34,9 +34,17 @@ const log = createLogger(level, format);
 const { dataDir, tls, databaseUrl } = config;
 // Both or neither: https with the hall's certificate (scripts/make-hall-ca.sh), else plain http.
 // Read before anything is opened, so a wrong path stops the start cleanly.
-const pems = tls ? { cert: readPem('TLS_CERT', tls.certFile), key: readPem('TLS_KEY', tls.keyFile), ...(tls.caFile ? { ca: readPem('TLS_CA', tls.caFile) } : {}) } : undefined;
+const pems = tls
+  ? {
+      cert: readPem('TLS_CERT', tls.certFile),
+      key: readPem('TLS_KEY', tls.keyFile),
+      ...(tls.caFile ? { ca: readPem('TLS_CA', tls.caFile) } : {}),
+    }
+  : undefined;
 // PostgreSQL with DATABASE_URL, else SQLite in DATA_DIR.
-const store = await openStore({ dataDir, databaseUrl, log }).catch((err: unknown) => refuse(err instanceof Error ? err.message : String(err)));
+const store = await openStore({ dataDir, databaseUrl, log }).catch((err: unknown) =>
+  refuse(err instanceof Error ? err.message : String(err)),
+);
 const app = await startApp({
   store,
   log,
@@ -55,7 +63,13 @@ const app = await startApp({
 });
 const { port: listening, urls } = await app.listen(config.port, config.host);
 
-const banner = startupBanner({ port: listening, urls, setupCode: app.setupCode, dataDir: databaseUrl ? redactUrl(databaseUrl) : dataDir, node: process.version });
+const banner = startupBanner({
+  port: listening,
+  urls,
+  setupCode: app.setupCode,
+  dataDir: databaseUrl ? redactUrl(databaseUrl) : dataDir,
+  node: process.version,
+});
 process[bannerStream(format, level)].write(banner + '\n');
 log.info({ port: listening, urls, mode: config.mode }, 'listening');
 

@@ -37,7 +37,9 @@ export function fanoutRatios(runs: FanoutRun[]): FanoutRatios[] {
 
 const KB = 1024;
 
-export function checkTargets(r: Omit<BenchResult, 'targets' | 'complete' | 'valid' | 'invalidReasons' | 'warnings' | 'durationS'>): TargetCheck[] {
+export function checkTargets(
+  r: Omit<BenchResult, 'targets' | 'complete' | 'valid' | 'invalidReasons' | 'warnings' | 'durationS'>,
+): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const largest = Math.max(0, ...r.fanout.ratios.map((x) => x.n));
   const ratios = r.fanout.ratios.find((x) => x.n === largest);
@@ -65,7 +67,10 @@ export function checkTargets(r: Omit<BenchResult, 'targets' | 'complete' | 'vali
         : null,
     note: ratios
       ? !quiet
-        ? `No verdict: other processes of the host disturbed ${pair.filter((x) => x.warnings.length).map((x) => x.target).join(' and ')} (latencies not comparable); CPU per push, which descheduling does not inflate, is ${inside!.cpu}×.`
+        ? `No verdict: other processes of the host disturbed ${pair
+            .filter((x) => x.warnings.length)
+            .map((x) => x.target)
+            .join(' and ')} (latencies not comparable); CPU per push, which descheduling does not inflate, is ${inside!.cpu}×.`
         : pairValid
           ? 'Judged end to end.'
           : 'Judged inside the server: end to end, the load generator was the bottleneck.'

@@ -13,7 +13,9 @@ export interface HeapGroup {
 }
 
 interface Snapshot {
-  snapshot: { meta: { node_fields: string[]; node_types: (string[] | string)[]; edge_fields: string[]; edge_types: (string[] | string)[] } };
+  snapshot: {
+    meta: { node_fields: string[]; node_types: (string[] | string)[]; edge_fields: string[]; edge_types: (string[] | string)[] };
+  };
   nodes: number[];
   edges: number[];
   strings: string[];
@@ -89,13 +91,16 @@ export function perUnit(after: Map<string, HeapGroup>, before: Map<string, HeapG
 
 export function heapMarkdown(groups: HeapGroup[], top: number, unit = ''): string {
   const total = groups.reduce((s, g) => s + g.bytes, 0);
-  const rows = groups.slice(0, top).map((g) => `| ${g.key.replace(/\|/g, '\\|')} | ${Math.round(g.count * 100) / 100} | ${Math.round(g.bytes)} |`);
+  const rows = groups
+    .slice(0, top)
+    .map((g) => `| ${g.key.replace(/\|/g, '\\|')} | ${Math.round(g.count * 100) / 100} | ${Math.round(g.bytes)} |`);
   return [`| kind:name | count${unit} | bytes${unit} |`, '|---|---:|---:|', ...rows, `| **all** | | **${Math.round(total)}** |`].join('\n');
 }
 
 if (import.meta.filename === process.argv[1]) {
   if (process.argv[2] === '--who') {
-    for (const [label, n] of holders(process.argv[3], process.argv[4], Number(process.argv[5] ?? 15))) console.log(String(n).padStart(8), label);
+    for (const [label, n] of holders(process.argv[3], process.argv[4], Number(process.argv[5] ?? 15)))
+      console.log(String(n).padStart(8), label);
     process.exit(0);
   }
   const [after, before, n, top] = process.argv.slice(2);

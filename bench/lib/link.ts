@@ -85,7 +85,10 @@ export async function measureLink(opts: { clientDir: string; lessonsDir: string;
   });
   try {
     // A LAN address, as a tablet uses: Chromium treats 127.0.0.1 as a secure origin (brotli, no gzip).
-    const lan = Object.values(networkInterfaces()).flat().find((a) => a?.family === 'IPv4' && !a.internal)?.address ?? '127.0.0.1';
+    const lan =
+      Object.values(networkInterfaces())
+        .flat()
+        .find((a) => a?.family === 'IPv4' && !a.internal)?.address ?? '127.0.0.1';
     const { port } = await app.listen(0, lan);
     const url = `http://${lan}:${port}/`;
     const context = await browser.newContext({ viewport: { width: 768, height: 1024 }, locale: 'vi-VN' });

@@ -43,10 +43,7 @@ export class Pool {
   }
 
   static async start(count: number, cores: string | null, nodeArgs: string[] = []): Promise<Pool> {
-    const workers = Array.from(
-      { length: count },
-      (_, i) => new Child({ name: `worker${i}`, script: 'bench/worker.ts', cores, nodeArgs }),
-    );
+    const workers = Array.from({ length: count }, (_, i) => new Child({ name: `worker${i}`, script: 'bench/worker.ts', cores, nodeArgs }));
     await Promise.all(workers.map((w) => w.next('ready', 60_000)));
     return new Pool(workers);
   }

@@ -10,8 +10,7 @@ const ms = (x: number) => (Number.isFinite(x) ? String(x) : '–');
 const kb = (bytes: number) => (bytes / KB).toFixed(1);
 const lat = (s: Summary) => `${ms(s.p50)} / ${ms(s.p95)} / ${ms(s.p99)} / ${ms(s.max)}`;
 const gen = (g: GeneratorHealth) => `${g.cpuPct}% · ${g.loopDelayP99} ms`;
-const other = (h: HostLoad) =>
-  h.otherOnServerCorePct === null ? '–' : `${h.otherOnServerCorePct}% · ${h.otherOnGeneratorCoresPct}%`;
+const other = (h: HostLoad) => (h.otherOnServerCorePct === null ? '–' : `${h.otherOnServerCorePct}% · ${h.otherOnGeneratorCoresPct}%`);
 const valid = (v: { valid: boolean; warnings: string[] }) => (v.valid ? 'yes' : '**no**') + (v.warnings.length ? ' (disturbed)' : '');
 const ok = (met: boolean | null) => (met === null ? '–' : met ? 'met' : '**missed**');
 
@@ -134,7 +133,8 @@ export function renderMarkdown(r: BenchResult): string {
   if (idle.length > 0) {
     const first = idle[0];
     const [o, b] = [r.idle?.ours, r.idle?.sio];
-    const x = (a: number | undefined, c: number | undefined) => (a !== undefined && c !== undefined && c > 0 ? `${Math.round((a / c) * 100) / 100}×` : '?');
+    const x = (a: number | undefined, c: number | undefined) =>
+      a !== undefined && c !== undefined && c > 0 ? `${Math.round((a / c) * 100) / 100}×` : '?';
     lines.push(
       '### Idle learners on one process',
       '',
@@ -223,9 +223,7 @@ export function renderMarkdown(r: BenchResult): string {
       '|---|---:|---:|---:|',
       ...[...wt.js, ...wt.css].map((x) => `| ${x.file} | ${x.bytes} | ${x.gzip} | ${x.brotli} |`),
       `| **total** (JS ${kb(wt.jsGzip)} KB + CSS ${kb(wt.cssGzip)} KB gzip) | ${wt.totalBytes} | **${wt.totalGzip}** (${kb(wt.totalGzip)} KB) | ${wt.totalBrotli} (${kb(wt.totalBrotli)} KB) |`,
-      ...(wt.lazy.length
-        ? ['', `Loaded on demand, not counted: ${wt.lazy.map((x) => `${x.file} (${x.gzip} B gzip)`).join(', ')}.`]
-        : []),
+      ...(wt.lazy.length ? ['', `Loaded on demand, not counted: ${wt.lazy.map((x) => `${x.file} (${x.gzip} B gzip)`).join(', ')}.`] : []),
       '',
     );
   }

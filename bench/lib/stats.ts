@@ -48,12 +48,7 @@ export interface LoopDelay {
   mean: number;
 }
 
-export function loopDelay(h: {
-  percentile(p: number): number;
-  max: number;
-  mean: number;
-  count?: number;
-}): LoopDelay {
+export function loopDelay(h: { percentile(p: number): number; max: number; mean: number; count?: number }): LoopDelay {
   const ms = (ns: number) => (Number.isFinite(ns) ? round(Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS)) : 0);
   return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), mean: ms(h.mean) };
 }

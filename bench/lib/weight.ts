@@ -31,8 +31,7 @@ export interface Weight {
   lazy: WeightFile[];
 }
 
-const attr = (tag: string, name: string): string | undefined =>
-  new RegExp(`\\b${name}\\s*=\\s*["']([^"']+)["']`).exec(tag)?.[1];
+const attr = (tag: string, name: string): string | undefined => new RegExp(`\\b${name}\\s*=\\s*["']([^"']+)["']`).exec(tag)?.[1];
 
 export function learnerPageWeight(clientDir: string, page = 'index.html'): Weight {
   const htmlPath = join(clientDir, page);

@@ -99,7 +99,9 @@ export async function answers(ctx: Bench): Promise<AnswersResult> {
       host: host1,
       ...validity(gen1, host1),
     };
-    log(`answers burst: ${b.ok}/${b.sent} acked, counted ${burstCounted}, ack p99 ${burst.ack.p99} ms, aggregate lag ${burst.aggregateLagMs} ms`);
+    log(
+      `answers burst: ${b.ok}/${b.sent} acked, counted ${burstCounted}, ack p99 ${burst.ack.p99} ms, aggregate lag ${burst.aggregateLagMs} ms`,
+    );
 
     // Sustained: new answers (new answerIds) at a steady rate; every one must be acknowledged.
     await sleep(500);

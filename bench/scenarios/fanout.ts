@@ -7,7 +7,16 @@ import type { Bench } from '../lib/harness.ts';
 import { learnerSpecs } from '../lib/pool.ts';
 import type { FanoutRun } from '../lib/result.ts';
 import { summarize } from '../lib/stats.ts';
-import { ourInstructor, setupInstructor, sioInstructor, startSession, wsInstructor, type Instructor, type Target, type TargetKind } from '../lib/targets.ts';
+import {
+  ourInstructor,
+  setupInstructor,
+  sioInstructor,
+  startSession,
+  wsInstructor,
+  type Instructor,
+  type Target,
+  type TargetKind,
+} from '../lib/targets.ts';
 
 /** What another scenario adds around the measurement (the CPU-hog case: a hog and a console page). */
 export interface FanoutExtras {

@@ -23,7 +23,9 @@ function startHog(duty: number, cores: string | null, periodMs = 100): ChildProc
   if (duty <= 0) return null;
   const code = `const busy=${duty * periodMs},period=${periodMs};const spin=()=>{const t=performance.now();while(performance.now()-t<busy);setTimeout(spin,Math.max(0,period-(performance.now()-t)))};spin();process.on('disconnect',()=>process.exit(0));`;
   const args = [process.execPath, '-e', code];
-  const child = spawn(cores ? 'taskset' : args[0], cores ? ['-c', cores, ...args] : args.slice(1), { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = spawn(cores ? 'taskset' : args[0], cores ? ['-c', cores, ...args] : args.slice(1), {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const kill = () => child.kill('SIGKILL');
   process.once('exit', kill);
   child.once('exit', () => process.removeListener('exit', kill));
@@ -44,7 +46,14 @@ async function launchPinned(cores: string | null): Promise<Browser> {
   return chromium.launch({
     executablePath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -61,7 +70,9 @@ export async function hog(ctx: Bench, kind: 'ours' | 'sio', duty: number, browse
       if (ours) {
         const [name, value] = ours.cookie.split('=');
         await context.addCookies([{ name, value, url: target.url }]);
-        page.on('websocket', (ws) => ws.on('framereceived', (f) => void (String(f.payload).includes('staff:view') && (consoleFrames += 1))));
+        page.on('websocket', (ws) =>
+          ws.on('framereceived', (f) => void (String(f.payload).includes('staff:view') && (consoleFrames += 1))),
+        );
         await page.goto(`${target.url}/teach/#/session/${ours.sessionId}`, { waitUntil: 'load' });
         // The console is up once it has its first staff view.
         const until = now() + 30_000;

@@ -56,7 +56,9 @@ export async function idle(ctx: Bench, kind: 'ours' | 'sio'): Promise<IdleRun> {
       instructors.push(kind === 'ours' ? await ourInstructor(target.url, cookie, c.key) : await sioInstructor(target.url, c.key, lesson));
     }
     await sleep(500);
-    const snapshots = ctx.heapDir ? { before: `${ctx.heapDir}/idle-${kind}-before.heapsnapshot`, after: `${ctx.heapDir}/idle-${kind}-after.heapsnapshot` } : undefined;
+    const snapshots = ctx.heapDir
+      ? { before: `${ctx.heapDir}/idle-${kind}-before.heapsnapshot`, after: `${ctx.heapDir}/idle-${kind}-after.heapsnapshot` }
+      : undefined;
     const before = await target.probe({ gc: true, snapshot: snapshots?.before });
     const specs = classes.flatMap((c, i) => learnerSpecs(s.perClass, c.key, c.code, i * s.perClass));
     const conn = await pool.connect(kind, target.port, specs, 64);
@@ -65,7 +67,8 @@ export async function idle(ctx: Bench, kind: 'ours' | 'sio'): Promise<IdleRun> {
     await sleep(s.settleMs);
     const after = await target.probe({ gc: true, snapshot: snapshots?.after });
     const n = conn.connected;
-    if (snapshots) log(`idle ${kind}: heap snapshots in ${ctx.heapDir} (npx tsx bench/lib/heap.ts ${snapshots.after} ${snapshots.before} ${n})`);
+    if (snapshots)
+      log(`idle ${kind}: heap snapshots in ${ctx.heapDir} (npx tsx bench/lib/heap.ts ${snapshots.after} ${snapshots.before} ${n})`);
 
     const window = await beginWindow(target, pool);
     const until = now() + s.durationMs;

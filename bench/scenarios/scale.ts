@@ -22,7 +22,13 @@ export interface ScaleSizes {
 export type ScaleAfter<T> = (target: Target, classes: { key: string; code?: string }[], instructors: Instructor[]) => Promise<T>;
 
 export async function scale(ctx: Bench, kind: 'ours' | 'sio'): Promise<ScaleRun>;
-export async function scale<T>(ctx: Bench, kind: 'ours' | 'sio', sizes: ScaleSizes, after: ScaleAfter<T>, name: string): Promise<ScaleRun & { after: T }>;
+export async function scale<T>(
+  ctx: Bench,
+  kind: 'ours' | 'sio',
+  sizes: ScaleSizes,
+  after: ScaleAfter<T>,
+  name: string,
+): Promise<ScaleRun & { after: T }>;
 export async function scale<T>(
   ctx: Bench,
   kind: 'ours' | 'sio',

@@ -17,10 +17,14 @@ export class Projector {
     if (!this.code) return;
     const channel = new Channel<DisplayServerEvents, DisplayClientEvents>(sioWire('/display'));
     this.channel = channel;
-    watchOnConnect(channel, () => channel.send('display:watch', { code: this.code }), (res) => {
-      if (res.ok) this.#view.offer(res.data);
-      this.#error = res.ok ? null : res.error;
-    });
+    watchOnConnect(
+      channel,
+      () => channel.send('display:watch', { code: this.code }),
+      (res) => {
+        if (res.ok) this.#view.offer(res.data);
+        this.#error = res.ok ? null : res.error;
+      },
+    );
     channel.on('display:view', (view) => this.#view.offer(view));
   }
 

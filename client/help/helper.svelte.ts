@@ -26,7 +26,12 @@ function load(): Saved | null {
   try {
     const s = JSON.parse(store.get(KEY) ?? 'null') as Partial<Saved> | null;
     if (typeof s?.code !== 'string' || typeof s.name !== 'string' || typeof s.token !== 'string') return null;
-    return { code: s.code, name: s.name, token: s.token, claims: Array.isArray(s.claims) ? s.claims.filter((c) => typeof c === 'string') : [] };
+    return {
+      code: s.code,
+      name: s.name,
+      token: s.token,
+      claims: Array.isArray(s.claims) ? s.claims.filter((c) => typeof c === 'string') : [],
+    };
   } catch {
     return null;
   }

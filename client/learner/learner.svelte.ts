@@ -424,7 +424,13 @@ export class Learner {
   /** The lesson's pictures into the HTTP cache (and the service worker's), three at a time, so later steps show at once. */
   #prefetch(): void {
     const queue = [...this.#images];
-    const next = (): void => void (queue.length && fetch(queue.shift()!).catch(() => 0).then(next));
+    const next = (): void =>
+      void (
+        queue.length &&
+        fetch(queue.shift()!)
+          .catch(() => 0)
+          .then(next)
+      );
     next();
     next();
     next();

@@ -16,6 +16,5 @@ export interface Wire {
   close(): void;
 }
 
-
 /** The namespaces the server opens, one per role. */
 export type Namespace = (typeof Namespaces)[keyof typeof Namespaces];

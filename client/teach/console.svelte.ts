@@ -25,7 +25,11 @@ export class Console {
 
   constructor(sessionId: string) {
     this.sessionId = sessionId;
-    watchOnConnect(this.channel, () => this.channel.send('staff:watch', { sessionId }), (res) => this.#watched(res));
+    watchOnConnect(
+      this.channel,
+      () => this.channel.send('staff:watch', { sessionId }),
+      (res) => this.#watched(res),
+    );
     this.channel.on('staff:view', (view) => this.#apply(view));
   }
 
@@ -49,9 +53,7 @@ export class Console {
   }
 
   selfPaced(from: number, to: number): Promise<boolean> {
-    return this.#command(() =>
-      this.channel.send('pacing:set', { sessionId: this.sessionId, pacing: { mode: 'self', from, to } }),
-    );
+    return this.#command(() => this.channel.send('pacing:set', { sessionId: this.sessionId, pacing: { mode: 'self', from, to } }));
   }
 
   /** Put a question on the screens: one of the lesson's, or a quick one typed now. Seconds, or null: no limit. */

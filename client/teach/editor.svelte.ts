@@ -70,8 +70,7 @@ export function checkLesson(doc: unknown): FieldIssue[] {
 }
 
 /** The server's issues (a path and an English message each), as field issues. */
-export const serverIssues = (list: unknown): FieldIssue[] =>
-  Array.isArray(list) ? toIssues(list as ZodLikeIssue[], false) : [];
+export const serverIssues = (list: unknown): FieldIssue[] => (Array.isArray(list) ? toIssues(list as ZodLikeIssue[], false) : []);
 
 interface LessonDoc {
   lesson: Lesson;
@@ -223,7 +222,10 @@ export class LessonEditor {
   }
 
   addStep(): void {
-    const id = uniqueId(`buoc-${this.draft.steps.length + 1}`, this.draft.steps.map((s) => s.id));
+    const id = uniqueId(
+      `buoc-${this.draft.steps.length + 1}`,
+      this.draft.steps.map((s) => s.id),
+    );
     this.draft.steps.push(newStep(id));
     this.selected = this.draft.steps.length - 1;
   }

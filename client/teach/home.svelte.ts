@@ -8,9 +8,7 @@ import { checkLesson, serverIssues, type FieldIssue } from './editor.svelte.ts';
 export type LessonItem = LessonSummary & { archived?: boolean; updatedAt?: number };
 
 /** What an import brought: the lesson (maybe under a new id), or the file's problems. */
-export type ImportOutcome =
-  | { ok: true; lesson: Lesson; renamed: boolean }
-  | { ok: false; error: ClientError; issues: FieldIssue[] };
+export type ImportOutcome = { ok: true; lesson: Lesson; renamed: boolean } | { ok: false; error: ClientError; issues: FieldIssue[] };
 
 /** The lessons an instructor can start and the sessions already held. */
 export class Home {

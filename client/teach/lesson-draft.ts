@@ -32,7 +32,15 @@ export const splitList = (text: string, by = /[,\n]/): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-export const questionKinds = ['single', 'truefalse', 'multiple', 'text', 'number', 'ordering', 'poll'] as const satisfies readonly QuestionKind[];
+export const questionKinds = [
+  'single',
+  'truefalse',
+  'multiple',
+  'text',
+  'number',
+  'ordering',
+  'poll',
+] as const satisfies readonly QuestionKind[];
 
 /** The next short option id ("a", "b"… then "o27"…) not used in `list`. */
 export function nextOptionId(list: readonly Choice[]): string {
@@ -94,7 +102,9 @@ export function newTask(id: string): Task {
     withStep: false,
     skills: [],
     start: 'man-hinh-1',
-    screens: [{ id: 'man-hinh-1', name: '', elements: [{ id: 'xong', kind: 'button', label: 'Xong', style: 'primary', on: { to: 'goal' } }] }],
+    screens: [
+      { id: 'man-hinh-1', name: '', elements: [{ id: 'xong', kind: 'button', label: 'Xong', style: 'primary', on: { to: 'goal' } }] },
+    ],
     traps: [],
   };
 }

@@ -70,9 +70,12 @@ export class RedisBus implements Bus {
     // No offline queue on the publishing side: while Redis is down a call fails at once instead of waiting.
     this.#pub = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(n * 200, 2000) });
     this.#sub = new Redis(url, { retryStrategy: (n) => Math.min(n * 200, 2000) });
-    for (const client of [this.#pub, this.#sub]) client.on('error', (err: Error) => this.#log.warn({ err: err.message }, 'redis (bus) connection error'));
+    for (const client of [this.#pub, this.#sub])
+      client.on('error', (err: Error) => this.#log.warn({ err: err.message }, 'redis (bus) connection error'));
     this.#sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.#receive(message.toString('utf8')));
-    void this.#sub.subscribe(this.#nodeChannel(nodeId), this.#allChannel()).catch((err: unknown) => this.#log.warn({ err }, 'bus subscribe failed'));
+    void this.#sub
+      .subscribe(this.#nodeChannel(nodeId), this.#allChannel())
+      .catch((err: unknown) => this.#log.warn({ err }, 'bus subscribe failed'));
   }
 
   /** Resolves once both connections are up and subscribed (tests and start-up). */

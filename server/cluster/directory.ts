@@ -7,7 +7,17 @@ import type { DispatchResult, Room } from '../rooms/room.ts';
 import type { Store } from '../store/store.ts';
 import type { FestivalClass } from '../../shared/protocol/register.ts';
 import { BusError, type Bus, type BusRequest } from './bus.ts';
-import { LocalHandle, OwnerUnavailableError, ownerUnavailable, RemoteHandle, remoteMethods, roomInfo, type RemoteMethod, type RoomHandle, type RoomInfo } from './handle.ts';
+import {
+  LocalHandle,
+  OwnerUnavailableError,
+  ownerUnavailable,
+  RemoteHandle,
+  remoteMethods,
+  roomInfo,
+  type RemoteMethod,
+  type RoomHandle,
+  type RoomInfo,
+} from './handle.ts';
 import { LeaseLostError, type Lease, type LeaseStore } from '../store/store.ts';
 
 type Log = {
@@ -49,7 +59,10 @@ export class Directory {
   #closed = false;
 
   /** The rooms of this process and the directory over them, tied together (a cluster's rooms write under leases). */
-  static create(deps: Omit<RoomDeps, 'onStoreFailure' | 'onEnded' | 'log'> & { log: Log }, cluster?: ClusterOptions): { rooms: Rooms; directory: Directory } {
+  static create(
+    deps: Omit<RoomDeps, 'onStoreFailure' | 'onEnded' | 'log'> & { log: Log },
+    cluster?: ClusterOptions,
+  ): { rooms: Rooms; directory: Directory } {
     const rooms = new Rooms(
       deps,
       cluster && {
@@ -88,7 +101,10 @@ export class Directory {
       void this.#renewAll().catch((err: unknown) => this.#log.error({ err }, 'lease renewal round failed'));
       void this.#forgetGoneNodes().catch((err: unknown) => this.#log.warn({ err: String(err) }, 'presence check failed'));
     }, every);
-    const scan = setInterval(() => void this.scanOrphans().catch((err: unknown) => this.#log.warn({ err: String(err) }, 'orphan scan failed')), every);
+    const scan = setInterval(
+      () => void this.scanOrphans().catch((err: unknown) => this.#log.warn({ err: String(err) }, 'orphan scan failed')),
+      every,
+    );
     renew.unref();
     scan.unref();
     this.#timers.push(renew, scan);
@@ -266,7 +282,9 @@ export class Directory {
       const info = await this.#info(lease.owner, sessionId);
       if (info === 'gone') return undefined;
       if (info) {
-        const handle: RemoteHandle = new RemoteHandle(info, lease.owner, (method, args): Promise<unknown> => this.#callOwner(handle, method, args));
+        const handle: RemoteHandle = new RemoteHandle(info, lease.owner, (method, args): Promise<unknown> =>
+          this.#callOwner(handle, method, args),
+        );
         this.#remote.set(sessionId, handle);
         return handle;
       }
@@ -278,7 +296,8 @@ export class Directory {
     if (taken) return this.#local(taken);
     const now = await this.#lookup(() => c.leases.leaseOf(sessionId));
     // Another process was quicker: ask again next time.
-    if (now && now.owner !== c.nodeId && now.expiresAt > Date.now()) throw new OwnerUnavailableError('the session is being taken by another process');
+    if (now && now.owner !== c.nodeId && now.expiresAt > Date.now())
+      throw new OwnerUnavailableError('the session is being taken by another process');
     return undefined;
   }
 
@@ -384,7 +403,8 @@ export class Directory {
   /** The store as a room of this process writes to it: every append carries the room's lease. */
   leasedStore(lease: Lease): Store {
     const store = this.#store;
-    const append = (sessionId: string, afterSeq: number, events: readonly SessionEvent[]) => store.appendEvents(sessionId, afterSeq, events, lease);
+    const append = (sessionId: string, afterSeq: number, events: readonly SessionEvent[]) =>
+      store.appendEvents(sessionId, afterSeq, events, lease);
     return new Proxy(store, {
       get: (target, prop) => {
         if (prop === 'appendEvents') return append;
@@ -399,7 +419,9 @@ export class Directory {
     const lost = err instanceof LeaseLostError || (err as { code?: unknown }).code === 'lease_lost';
     this.#log.error(
       { err: String(err), sessionId: room.id },
-      lost ? 'lease lost: this process gives the session up' : 'event append failed: the session is dropped and will be rebuilt from storage',
+      lost
+        ? 'lease lost: this process gives the session up'
+        : 'event append failed: the session is dropped and will be rebuilt from storage',
     );
     this.#lose(room.id, lost ? 'lease lost' : 'store failure');
     // Storage hiccup with the lease still ours: rebuild from what is stored as soon as it answers again.
@@ -460,7 +482,8 @@ export class Directory {
   async #forgetGoneNodes(): Promise<void> {
     const c = this.#c!;
     const nodes = new Set<string>();
-    for (const table of this.#presence.values()) for (const perNode of table.values()) for (const node of perNode.keys()) if (node !== c.nodeId) nodes.add(node);
+    for (const table of this.#presence.values())
+      for (const perNode of table.values()) for (const node of perNode.keys()) if (node !== c.nodeId) nodes.add(node);
     for (const node of nodes) {
       if (await c.bus.alive(node).catch(() => true)) continue;
       this.#log.warn({ node }, 'a process holding learner sockets is gone: its sockets no longer count as connected');
@@ -511,7 +534,9 @@ export class Directory {
       if (held && this.#c) {
         this.#owned.delete(room.id);
         const c = this.#c;
-        void c.leases.releaseLease(room.id, c.nodeId, held.lease.fence).catch((err: unknown) => this.#log.warn({ err: String(err) }, 'lease not released'));
+        void c.leases
+          .releaseLease(room.id, c.nodeId, held.lease.fence)
+          .catch((err: unknown) => this.#log.warn({ err: String(err) }, 'lease not released'));
       }
     }
     return result;

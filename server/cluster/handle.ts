@@ -39,7 +39,16 @@ export interface RoomHandle {
 }
 
 /** The calls a remote handle may make on the owner's room: nothing else is run for a peer. */
-export const remoteMethods = ['isOpen', 'dispatch', 'learnerIdForToken', 'learnerSnapshot', 'meView', 'staffView', 'displayView', 'reportRtt'] as const;
+export const remoteMethods = [
+  'isOpen',
+  'dispatch',
+  'learnerIdForToken',
+  'learnerSnapshot',
+  'meView',
+  'staffView',
+  'displayView',
+  'reportRtt',
+] as const;
 export type RemoteMethod = (typeof remoteMethods)[number];
 
 /** What a peer needs to know of a session before calling it. */

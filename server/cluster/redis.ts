@@ -7,7 +7,12 @@ import type { Server } from 'socket.io';
  * broadcast (class, learner, staff, display) then reaches the sockets of every process. `prefix`
  * names the stream and channels, so that several clusters (or tests) can share one Redis.
  */
-export function useRedisAdapter(io: Server, url: string, prefix: string, log: { warn: (obj: object, msg: string) => void }): { close(): void } {
+export function useRedisAdapter(
+  io: Server,
+  url: string,
+  prefix: string,
+  log: { warn: (obj: object, msg: string) => void },
+): { close(): void } {
   // The offline queue stays on here: the adapter's read loop waits for Redis to come back instead of spinning.
   const client = new Redis(url, { retryStrategy: (n) => Math.min(n * 200, 2000) });
   let warned = 0;

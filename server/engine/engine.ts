@@ -59,9 +59,7 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
       if ([name, ...partners].some((n) => state.blockedNames.has(nameKey(n)))) return { error: 'name_blocked' };
       if (command.capacity !== undefined && activeLearners(state) >= command.capacity) return { error: 'class_full' };
       return {
-        events: [
-          { type: 'learner:joined', at: now, learnerId, name, seat, tokenHash, ...(partners.length ? { partners } : {}) },
-        ],
+        events: [{ type: 'learner:joined', at: now, learnerId, name, seat, tokenHash, ...(partners.length ? { partners } : {}) }],
       };
     }
     case 'seat:label': {

@@ -42,12 +42,7 @@ export function decideHelp(state: SessionState, command: HelpCommand, actor: Act
  * The learner's own "Cần giúp": raise with an optional reason, or withdraw. Raising carries a
  * client-made request id: a retry of a raise is recognised by it and raises nothing new.
  */
-export function decideLearnerHelp(
-  state: SessionState,
-  learner: LearnerState,
-  command: CommandOf<'learner:help'>,
-  now: number,
-): Decision {
+export function decideLearnerHelp(state: SessionState, learner: LearnerState, command: CommandOf<'learner:help'>, now: number): Decision {
   if (command.active) {
     const earlier = state.helpRequests.get(command.requestId);
     if (earlier) {

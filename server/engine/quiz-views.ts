@@ -57,8 +57,7 @@ export function correctAnswer(q: Question): CorrectAnswer {
 /** What learners and the projector may see of a run: the key and explanation only once revealed. */
 export function publicQuiz(run: QuizRun): QuizPublicView {
   const q = run.question;
-  const choices =
-    q.kind === 'ordering' ? shuffledItems(q.items, run.shuffleSeed) : 'options' in q ? q.options : ([] as Choice[]);
+  const choices = q.kind === 'ordering' ? shuffledItems(q.items, run.shuffleSeed) : 'options' in q ? q.options : ([] as Choice[]);
   return {
     runId: run.runId,
     kind: q.kind,

@@ -13,8 +13,7 @@ import { compareNames } from '../../shared/i18n/names.ts';
 function answerLabel(run: QuizRun, learnerId: string): string {
   const record = run.answers.get(learnerId)!;
   const q = run.question;
-  const text = (id: string) =>
-    ('options' in q ? q.options : q.kind === 'ordering' ? q.items : []).find((c) => c.id === id)?.text ?? id;
+  const text = (id: string) => ('options' in q ? q.options : q.kind === 'ordering' ? q.items : []).find((c) => c.id === id)?.text ?? id;
   const v = record.value;
   switch (v.kind) {
     case 'single':
@@ -137,7 +136,12 @@ export function sessionResults(state: SessionState): SessionResults {
       };
     })
     // Hardest first: most help requests and task struggles, then slowest to get done.
-    .sort((a, b) => b.helpRequests + b.taskStruggles - (a.helpRequests + a.taskStruggles) || (b.medianTimeToDoneMs ?? 0) - (a.medianTimeToDoneMs ?? 0) || a.index - b.index);
+    .sort(
+      (a, b) =>
+        b.helpRequests + b.taskStruggles - (a.helpRequests + a.taskStruggles) ||
+        (b.medianTimeToDoneMs ?? 0) - (a.medianTimeToDoneMs ?? 0) ||
+        a.index - b.index,
+    );
 
   return {
     sessionId: state.id,

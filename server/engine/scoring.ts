@@ -24,11 +24,7 @@ export function answerFits(question: Question, answer: AnswerValue): boolean {
     case 'ordering': {
       if (question.kind !== 'ordering') return false;
       const known = ids(question.items);
-      return (
-        answer.order.length === known.size &&
-        new Set(answer.order).size === known.size &&
-        answer.order.every((o) => known.has(o))
-      );
+      return answer.order.length === known.size && new Set(answer.order).size === known.size && answer.order.every((o) => known.has(o));
     }
     case 'truefalse':
     case 'number':

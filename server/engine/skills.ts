@@ -237,7 +237,14 @@ export function progressFigures(input: FigureInput): Progress {
   const skills = input.skillIds.map((id) => {
     const demonstrated = shownBy.get(id) ?? 0;
     const def = skillDef(id);
-    return { id, name: def.name, domain: def.domain, required: required.has(id), demonstrated, sharePct: pct(demonstrated, input.people.length) };
+    return {
+      id,
+      name: def.name,
+      domain: def.domain,
+      required: required.has(id),
+      demonstrated,
+      sharePct: pct(demonstrated, input.people.length),
+    };
   });
 
   const perMonth = new Map<string, number>();

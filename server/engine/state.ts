@@ -185,4 +185,3 @@ export function displayName(learner: Pick<LearnerState, 'name' | 'partners'>): s
 export function learnerStep(state: SessionState, learner: LearnerState): number | null {
   return effectiveStep(state.pacing, state.current, learner.ownStep);
 }
-

@@ -1,11 +1,5 @@
 import { moveOutcome, screenOf } from '../../shared/lesson/task-graph.ts';
-import type {
-  DisplayTaskView,
-  LearnerTaskView,
-  RosterTask,
-  StaffTaskView,
-  TaskPublicView,
-} from '../../shared/protocol/views.ts';
+import type { DisplayTaskView, LearnerTaskView, RosterTask, StaffTaskView, TaskPublicView } from '../../shared/protocol/views.ts';
 import type { EventOf, SessionEvent } from './events.ts';
 import { assertNever } from './never.ts';
 import { none, type CommandOf, type Decision } from './commands.ts';
@@ -28,12 +22,7 @@ export function putAwayTask(state: SessionState, now: number): SessionEvent[] {
 }
 
 /** Open a task from the lesson. */
-export function openTask(
-  state: SessionState,
-  runId: string,
-  source: { step: number; taskId: string },
-  now: number,
-): SessionEvent | null {
+export function openTask(state: SessionState, runId: string, source: { step: number; taskId: string }, now: number): SessionEvent | null {
   const task = state.lesson.steps[source.step]?.tasks.find((t) => t.id === source.taskId);
   return task ? { type: 'task:opened', at: now, runId, task, source } : null;
 }
@@ -116,7 +105,14 @@ export function decideTask(state: SessionState, command: TaskCommand, learner: L
         },
       ];
       if (judged.outcome.kind === 'goal') {
-        events.push({ type: 'task:finished', at: now, runId: run.runId, taskId: run.task.id, learnerId: learner.id, skills: run.task.skills });
+        events.push({
+          type: 'task:finished',
+          at: now,
+          runId: run.runId,
+          taskId: run.task.id,
+          learnerId: learner.id,
+          skills: run.task.skills,
+        });
       }
       return { events };
     }

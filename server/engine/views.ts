@@ -1,12 +1,4 @@
-import type {
-  ClassCounts,
-  ClassView,
-  DisplayView,
-  MeView,
-  RosterEntry,
-  StaffView,
-  StepView,
-} from '../../shared/protocol/views.ts';
+import type { ClassCounts, ClassView, DisplayView, MeView, RosterEntry, StaffView, StepView } from '../../shared/protocol/views.ts';
 import { displayName, learnerStep, type LearnerState, type QuizRun, type SessionState } from './state.ts';
 import { displayQuiz, publicQuiz, staffQuiz } from './quiz-views.ts';
 import { helpQueue } from './help.ts';
@@ -17,8 +9,7 @@ import { people } from './people.ts';
 import { compareNames, compareText } from '../../shared/i18n/names.ts';
 import { activeTask, displayTask, learnerTask, publicTask, rosterTask, staffTask } from './tasks.ts';
 
-const activeRun = (state: SessionState): QuizRun | undefined =>
-  state.activeRun === null ? undefined : state.quizzes.get(state.activeRun);
+const activeRun = (state: SessionState): QuizRun | undefined => (state.activeRun === null ? undefined : state.quizzes.get(state.activeRun));
 
 /** Presence is not part of the event log: the realtime layer knows who is connected right now. */
 export interface Presence {

@@ -121,7 +121,10 @@ export function configFromEnv(env: Env, root: string): ServerConfig {
     publicUrl: url('PUBLIC_URL', ['http:', 'https:']),
     coalesceMs: int('COALESCE_MS', 100, { max: 10_000 }),
     retentionDays: int('RETENTION_DAYS', 90, { max: 36_500 }),
-    tls: certFile && keyFile ? { certFile: resolve(certFile), keyFile: resolve(keyFile), caFile: set('TLS_CA') && resolve(set('TLS_CA')!) } : undefined,
+    tls:
+      certFile && keyFile
+        ? { certFile: resolve(certFile), keyFile: resolve(keyFile), caFile: set('TLS_CA') && resolve(set('TLS_CA')!) }
+        : undefined,
     limits: {
       ...d,
       maxConnections: limit('MAX_CONNECTIONS', d.maxConnections),
@@ -134,15 +137,26 @@ export function configFromEnv(env: Env, root: string): ServerConfig {
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
     leaseMs: int('LEASE_MS', 10_000, { min: 1_000, max: 600_000 }),
-    nodeId: set('NODE_ID') ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 50)}-${process.pid}`,
+    nodeId:
+      set('NODE_ID') ??
+      `${hostname()
+        .replace(/[^A-Za-z0-9._-]/g, '-')
+        .slice(0, 50)}-${process.pid}`,
     cluster: undefined,
     mode: set('NODE_ENV') ?? 'development',
   };
   // Several processes must share one database: a session's lease and events are where every process sees them.
   if (config.redisUrl && !config.databaseUrl) {
-    problems.push('REDIS_URL is set but DATABASE_URL is not: several processes must share one PostgreSQL database (set DATABASE_URL too, or unset REDIS_URL for one process)');
+    problems.push(
+      'REDIS_URL is set but DATABASE_URL is not: several processes must share one PostgreSQL database (set DATABASE_URL too, or unset REDIS_URL for one process)',
+    );
   } else if (config.redisUrl) {
-    config.cluster = { nodeId: config.nodeId, leaseMs: config.leaseMs, redisUrl: config.redisUrl, redisPrefix: set('REDIS_PREFIX') ?? 'cunghoc' };
+    config.cluster = {
+      nodeId: config.nodeId,
+      leaseMs: config.leaseMs,
+      redisUrl: config.redisUrl,
+      redisPrefix: set('REDIS_PREFIX') ?? 'cunghoc',
+    };
   }
   const nodeId = set('NODE_ID');
   if (nodeId !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(nodeId)) {

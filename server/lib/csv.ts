@@ -44,7 +44,11 @@ export function learnersCsv(results: SessionResults, lang: ExportLang): string {
   const head: string[] = [h.name, h.seat, h.partners, h.answered, h.correct, h.score];
   results.questions.forEach((q, i) => head.push(`${h.q} ${i + 1}: ${q.prompt}`, `${h.q} ${i + 1}: ${h.score}`));
   results.tasks.forEach((t, i) =>
-    head.push(`${h.task} ${i + 1}: ${t.title}: ${h.taskFinished}`, `${h.task} ${i + 1}: ${h.taskTraps}`, `${h.task} ${i + 1}: ${h.taskTime}`),
+    head.push(
+      `${h.task} ${i + 1}: ${t.title}: ${h.taskFinished}`,
+      `${h.task} ${i + 1}: ${h.taskTraps}`,
+      `${h.task} ${i + 1}: ${h.taskTime}`,
+    ),
   );
   const rows = results.learners.map((l) => {
     const row: (string | number | null)[] = [l.name, l.seat, l.partners.join(', ') || null, l.answered, l.correct, l.score];
@@ -100,10 +104,34 @@ export function stepsCsv(results: SessionResults, lang: ExportLang): string {
 /** One row per practice task run, then one row per trap of it: % finished, median time, where most were stuck. */
 export function tasksCsv(results: SessionResults, lang: ExportLang): string {
   const h = exportHeadings[lang];
-  const head = [h.task, h.taskTitle, h.step, h.taskLearners, h.finishedCount, h.finishedPct, h.medianFinish, h.stuckScreen, h.stuckCount, h.trap, h.trapPct];
+  const head = [
+    h.task,
+    h.taskTitle,
+    h.step,
+    h.taskLearners,
+    h.finishedCount,
+    h.finishedPct,
+    h.medianFinish,
+    h.stuckScreen,
+    h.stuckCount,
+    h.trap,
+    h.trapPct,
+  ];
   const rows: (string | number | null)[][] = [];
   results.tasks.forEach((t, i) => {
-    rows.push([i + 1, t.title, t.step + 1, t.learners, t.finished, t.finishedPct, minutes(t.medianTimeToFinishMs), t.stuckScreen?.name ?? null, t.stuckScreen?.count ?? null, null, null]);
+    rows.push([
+      i + 1,
+      t.title,
+      t.step + 1,
+      t.learners,
+      t.finished,
+      t.finishedPct,
+      minutes(t.medianTimeToFinishMs),
+      t.stuckScreen?.name ?? null,
+      t.stuckScreen?.count ?? null,
+      null,
+      null,
+    ]);
     for (const trap of t.traps) rows.push([i + 1, t.title, t.step + 1, null, null, null, null, null, null, trap.title, trap.pct]);
   });
   return toCsv([head, ...rows]);

@@ -1,13 +1,39 @@
 import { parse } from 'csv-parse/sync';
 import { foldText } from '../../shared/i18n/names.ts';
 import type { CsvRowIssue } from '../../shared/protocol/errors.ts';
-import { CardCode, domainLabels, formatCard, groupLabels, PersonGroup, PersonInput, type Person, type PersonData, type Progress } from '../../shared/protocol/register.ts';
+import {
+  CardCode,
+  domainLabels,
+  formatCard,
+  groupLabels,
+  PersonGroup,
+  PersonInput,
+  type Person,
+  type PersonData,
+  type Progress,
+} from '../../shared/protocol/register.ts';
 import { toCsv } from './csv.ts';
 
 /** The register's columns, in the file's order: the export writes them, the import reads them (either language). */
 export const registerColumns = {
-  vi: { name: 'Họ và tên', birthYear: 'Năm sinh', hamlet: 'Thôn/Tổ dân phố', group: 'Nhóm', phone: 'Số điện thoại', consentDate: 'Ngày đồng ý lưu thông tin', card: 'Mã thẻ' },
-  en: { name: 'Full name', birthYear: 'Birth year', hamlet: 'Hamlet', group: 'Group', phone: 'Phone', consentDate: 'Consent date', card: 'Card code' },
+  vi: {
+    name: 'Họ và tên',
+    birthYear: 'Năm sinh',
+    hamlet: 'Thôn/Tổ dân phố',
+    group: 'Nhóm',
+    phone: 'Số điện thoại',
+    consentDate: 'Ngày đồng ý lưu thông tin',
+    card: 'Mã thẻ',
+  },
+  en: {
+    name: 'Full name',
+    birthYear: 'Birth year',
+    hamlet: 'Hamlet',
+    group: 'Group',
+    phone: 'Phone',
+    consentDate: 'Consent date',
+    card: 'Card code',
+  },
 } as const;
 type Column = keyof (typeof registerColumns)['vi'];
 const columnOrder: Column[] = ['name', 'birthYear', 'hamlet', 'group', 'phone', 'consentDate', 'card'];
@@ -17,7 +43,15 @@ const phoneText = (phone: string | null) => (phone ? phone.replace(/^(\+?\d{4})(
 
 export function peopleCsv(people: Person[], lang: 'vi' | 'en' = 'vi'): string {
   const h = registerColumns[lang];
-  const rows = people.map((p) => [p.name, p.birthYear, p.hamlet, groupLabels[p.group], phoneText(p.phone), p.consentDate, p.card && formatCard(p.card)]);
+  const rows = people.map((p) => [
+    p.name,
+    p.birthYear,
+    p.hamlet,
+    groupLabels[p.group],
+    phoneText(p.phone),
+    p.consentDate,
+    p.card && formatCard(p.card),
+  ]);
   return toCsv([columnOrder.map((c) => h[c]), ...rows]);
 }
 
@@ -56,7 +90,8 @@ export function parsePeopleCsv(text: string): { rows: ImportRow[] } | { issues: 
     return { issues: [{ row: line ?? 1, column: null, message: 'not a CSV file: ' + String((err as Error).message).slice(0, 200) }] };
   }
   if (records.length === 0) return { issues: [{ row: 1, column: null, message: 'the file is empty' }] };
-  if (records.length - 1 > MAX_ROWS) return { issues: [{ row: MAX_ROWS + 2, column: null, message: `at most ${MAX_ROWS} people per file` }] };
+  if (records.length - 1 > MAX_ROWS)
+    return { issues: [{ row: MAX_ROWS + 2, column: null, message: `at most ${MAX_ROWS} people per file` }] };
   const heading = records[0].map((h) => foldText(h.replace(/^'/, '')));
   const index = {} as Record<Column, number>;
   const issues: CsvRowIssue[] = [];
@@ -100,7 +135,8 @@ export function parsePeopleCsv(text: string): { rows: ImportRow[] } | { issues: 
     if (cardText) {
       const c = CardCode.safeParse(cardText);
       if (!c.success) issues.push({ row, column: registerColumns.vi.card, message: 'a card code is 9 digits from 2 to 9' });
-      else if (cardsSeen.has(c.data)) issues.push({ row, column: registerColumns.vi.card, message: `the same card as row ${cardsSeen.get(c.data)}` });
+      else if (cardsSeen.has(c.data))
+        issues.push({ row, column: registerColumns.vi.card, message: `the same card as row ${cardsSeen.get(c.data)}` });
       else {
         cardsSeen.set(c.data, row);
         card = c.data;
@@ -133,13 +169,56 @@ function messageFor(column: Column, fallback: string): string {
 /** "Tiến độ phong trào" for reporting upward: one table per hamlet, group and skill, and the months. */
 export function progressCsv(progress: Progress): string {
   const rows: (string | number | null)[][] = [];
-  rows.push(['Bảng', 'Tên', 'Đã đăng ký', 'Đã học ít nhất 1 lớp', 'Đạt kỹ năng số cơ bản', 'Số người lớn (dân số)', 'Tỉ lệ đạt (%)', 'Chỉ tiêu (%)', 'Đạt chỉ tiêu']);
-  for (const h of progress.hamlets) rows.push(['Thôn/Tổ dân phố', h.key, h.registered, h.attended, h.reached, h.population, h.sharePct, h.targetPct, h.met ? 'Có' : 'Chưa']);
-  for (const g of progress.groups) rows.push(['Nhóm', groupLabels[g.key as PersonGroup] ?? g.key, g.registered, g.attended, g.reached, null, g.sharePct, g.targetPct, g.met ? 'Có' : 'Chưa']);
-  rows.push(['Tổng', 'Toàn xã', progress.totals.registered, progress.totals.attended, progress.totals.reached, null, null, progress.targetPct, null]);
+  rows.push([
+    'Bảng',
+    'Tên',
+    'Đã đăng ký',
+    'Đã học ít nhất 1 lớp',
+    'Đạt kỹ năng số cơ bản',
+    'Số người lớn (dân số)',
+    'Tỉ lệ đạt (%)',
+    'Chỉ tiêu (%)',
+    'Đạt chỉ tiêu',
+  ]);
+  for (const h of progress.hamlets)
+    rows.push([
+      'Thôn/Tổ dân phố',
+      h.key,
+      h.registered,
+      h.attended,
+      h.reached,
+      h.population,
+      h.sharePct,
+      h.targetPct,
+      h.met ? 'Có' : 'Chưa',
+    ]);
+  for (const g of progress.groups)
+    rows.push([
+      'Nhóm',
+      groupLabels[g.key as PersonGroup] ?? g.key,
+      g.registered,
+      g.attended,
+      g.reached,
+      null,
+      g.sharePct,
+      g.targetPct,
+      g.met ? 'Có' : 'Chưa',
+    ]);
+  rows.push([
+    'Tổng',
+    'Toàn xã',
+    progress.totals.registered,
+    progress.totals.attended,
+    progress.totals.reached,
+    null,
+    null,
+    progress.targetPct,
+    null,
+  ]);
   rows.push([]);
   rows.push(['Bảng', 'Kỹ năng', 'Lĩnh vực', 'Bắt buộc', 'Số người đã thể hiện', 'Tỉ lệ (%)']);
-  for (const s of progress.skills) rows.push(['Kỹ năng', s.name, domainLabels[s.domain], s.required ? 'Có' : 'Không', s.demonstrated, s.sharePct]);
+  for (const s of progress.skills)
+    rows.push(['Kỹ năng', s.name, domainLabels[s.domain], s.required ? 'Có' : 'Không', s.demonstrated, s.sharePct]);
   rows.push([]);
   rows.push(['Bảng', 'Tháng', 'Số người đạt trong tháng', 'Luỹ kế']);
   for (const m of progress.months) rows.push(['Tháng', m.month, m.reached, m.cumulative]);

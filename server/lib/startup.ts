@@ -15,7 +15,10 @@ export function logFormat(env: NodeJS.ProcessEnv, stdoutIsTty: boolean): LogForm
 export function createLogger(level: string, format: LogFormat): Logger {
   if (format === 'json') return pino({ level });
   // Synchronous pretty stream in this thread: no worker, and a crash message is never lost.
-  return pino({ level }, PinoPretty({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' }));
+  return pino(
+    { level },
+    PinoPretty({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' }),
+  );
 }
 
 /**
@@ -48,9 +51,7 @@ export function startupBanner({ port, urls, setupCode, dataDir, node }: BannerIn
     `    ${local}/teach/`,
     '',
     'Máy tính bảng qua Wi-Fi mở địa chỉ: · Tablets on the Wi-Fi open:',
-    ...(lan.length > 0
-      ? lan.map((u) => `    ${u}/`)
-      : ['    (chưa có mạng Wi-Fi/LAN · no Wi-Fi/LAN network yet)']),
+    ...(lan.length > 0 ? lan.map((u) => `    ${u}/`) : ['    (chưa có mạng Wi-Fi/LAN · no Wi-Fi/LAN network yet)']),
   ];
   if (setupCode) {
     lines.push(

@@ -188,11 +188,24 @@ export class RegisterFigures {
       classes: links
         .map((l) => {
           const s = info.get(l.sessionId);
-          return { sessionId: l.sessionId, rowId: l.rowId, startedAt: s?.startedAt ?? 0, lessonTitle: s?.lessonTitle ?? '', instructor: s?.instructor ?? '' };
+          return {
+            sessionId: l.sessionId,
+            rowId: l.rowId,
+            startedAt: s?.startedAt ?? 0,
+            lessonTitle: s?.lessonTitle ?? '',
+            instructor: s?.instructor ?? '',
+          };
         })
         .sort((a, b) => a.startedAt - b.startedAt),
       skills: [...shown]
-        .map(([id, s]) => ({ id, name: skillDef(id).name, domain: skillDef(id).domain, at: s.at, sessionId: s.sessionId, lessonTitle: info.get(s.sessionId)?.lessonTitle ?? '' }))
+        .map(([id, s]) => ({
+          id,
+          name: skillDef(id).name,
+          domain: skillDef(id).domain,
+          at: s.at,
+          sessionId: s.sessionId,
+          lessonTitle: info.get(s.sessionId)?.lessonTitle ?? '',
+        }))
         .sort((a, b) => a.at - b.at),
       missing: standard.required
         .filter((id) => !shown.has(id))

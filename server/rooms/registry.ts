@@ -80,7 +80,9 @@ export class Rooms {
       lesson,
       now: this.#deps.now(),
     });
-    const store = this.#ownership ? await this.#ownership.create(started) : (await this.#deps.store.createSession(started), this.#deps.store);
+    const store = this.#ownership
+      ? await this.#ownership.create(started)
+      : (await this.#deps.store.createSession(started), this.#deps.store);
     const room = new Room(fold([started]), { ...this.#deps, store });
     this.#add(room);
     return room;

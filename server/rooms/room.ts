@@ -3,15 +3,7 @@ import { sessionEvidence, type Evidence } from '../engine/skills.ts';
 import { festivalClass } from '../engine/festival.ts';
 import type { FestivalClass } from '../../shared/protocol/register.ts';
 import { errorMessages } from '../../shared/protocol/errors.ts';
-import type {
-  ClassView,
-  DisplayView,
-  LearnerSnapshot,
-  MeView,
-  SessionResults,
-  StaffView,
-  StepView,
-} from '../../shared/protocol/views.ts';
+import type { ClassView, DisplayView, LearnerSnapshot, MeView, SessionResults, StaffView, StepView } from '../../shared/protocol/views.ts';
 import { affectedBy } from '../engine/affected.ts';
 import { decide, evolve, type Command } from '../engine/engine.ts';
 import type { SessionEvent } from '../engine/events.ts';
@@ -82,11 +74,14 @@ export class Room {
       // Each room at its own phase: rooms started or restored together (a festival's 250 classes
       // after a restart) would otherwise all rebuild their staff views in the same instant.
       const refresh = this.#guard('refresh', () => this.#scheduleStaff());
-      this.#tick = setTimeout(() => {
-        refresh();
-        this.#tick = setInterval(refresh, deps.refreshMs);
-        this.#tick.unref();
-      }, Math.floor(Math.random() * deps.refreshMs));
+      this.#tick = setTimeout(
+        () => {
+          refresh();
+          this.#tick = setInterval(refresh, deps.refreshMs);
+          this.#tick.unref();
+        },
+        Math.floor(Math.random() * deps.refreshMs),
+      );
       this.#tick.unref();
     }
   }

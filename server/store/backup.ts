@@ -94,7 +94,10 @@ function tarHeader(name: string, size: number, mtime: number): Buffer {
   return h;
 }
 
-async function* tarEntries(entries: { name: string; path?: string; bytes?: Buffer; size: number }[], mtime: number): AsyncGenerator<Buffer> {
+async function* tarEntries(
+  entries: { name: string; path?: string; bytes?: Buffer; size: number }[],
+  mtime: number,
+): AsyncGenerator<Buffer> {
   for (const e of entries) {
     yield tarHeader(e.name, e.size, mtime);
     if (e.bytes) yield e.bytes;
@@ -167,7 +170,10 @@ const SAFE_NAME = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 const notABackup = () =>
   new BackupError('not_a_backup', 'Tệp này không phải bản sao lưu của Cùng Học. · This file is not a Cùng Học backup.');
 const damaged = (why: string) =>
-  new BackupError('damaged', `Bản sao lưu bị hỏng hoặc không đầy đủ (${why}); không khôi phục gì. · The backup is damaged or incomplete (${why}); nothing was restored.`);
+  new BackupError(
+    'damaged',
+    `Bản sao lưu bị hỏng hoặc không đầy đủ (${why}); không khôi phục gì. · The backup is damaged or incomplete (${why}); nothing was restored.`,
+  );
 
 interface Entry {
   name: string;
@@ -181,7 +187,11 @@ interface Entry {
 }
 
 /** Read the tar entries of a gzipped file one by one, each written to `dir`; checks happen in restoreBackup. */
-async function extract(file: string, dir: string, onManifest: (m: Manifest) => void): Promise<Map<string, { size: number; sha256: string }>> {
+async function extract(
+  file: string,
+  dir: string,
+  onManifest: (m: Manifest) => void,
+): Promise<Map<string, { size: number; sha256: string }>> {
   const got = new Map<string, { size: number; sha256: string }>();
   let buffer = Buffer.alloc(0);
   let current: Entry | null = null;
@@ -231,7 +241,8 @@ async function extract(file: string, dir: string, onManifest: (m: Manifest) => v
         if (!Number.isFinite(size) || size < 0) throw damaged('tar header');
         if (got.size === 0 && name !== MANIFEST) throw notABackup();
         if (name !== MANIFEST) {
-          if (!SAFE_NAME.test(name) || name.split('/').some((p) => p === '..' || p === '.')) throw damaged(`file name ${JSON.stringify(name)}`);
+          if (!SAFE_NAME.test(name) || name.split('/').some((p) => p === '..' || p === '.'))
+            throw damaged(`file name ${JSON.stringify(name)}`);
           if (!manifest?.files.some((f) => f.name === name) || got.has(name)) throw damaged(`unexpected file ${name}`);
         }
         const entry: Entry = { name, size, remaining: size, pad: (512 - (size % 512)) % 512, hash: createHash('sha256') };
@@ -277,7 +288,10 @@ export async function restoreBackup(file: string, dataDir: string): Promise<{ fi
     let manifest: Manifest | null = null;
     const got = await extract(file, work, (m) => {
       if (typeof m.version !== 'number' || m.version > VERSION) {
-        throw new BackupError('newer_version', 'Bản sao lưu này từ phiên bản Cùng Học mới hơn: hãy cập nhật trước. · This backup is from a newer Cùng Học: update first.');
+        throw new BackupError(
+          'newer_version',
+          'Bản sao lưu này từ phiên bản Cùng Học mới hơn: hãy cập nhật trước. · This backup is from a newer Cùng Học: update first.',
+        );
       }
       manifest = m;
     });

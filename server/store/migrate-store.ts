@@ -48,19 +48,37 @@ const tables: TableSpec[] = [
     table: 'users',
     select: 'SELECT id, username, display_name, password_hash, created_at FROM users {after} ORDER BY id',
     key: ['id'],
-    columns: [['id', 'text'], ['username', 'text'], ['display_name', 'text'], ['password_hash', 'text'], ['created_at', 'bigint']],
+    columns: [
+      ['id', 'text'],
+      ['username', 'text'],
+      ['display_name', 'text'],
+      ['password_hash', 'text'],
+      ['created_at', 'bigint'],
+    ],
   },
   {
     table: 'auth_sessions',
     select: 'SELECT token_hash, user_id, expires_at FROM auth_sessions {after} ORDER BY token_hash',
     key: ['token_hash'],
-    columns: [['token_hash', 'text'], ['user_id', 'text'], ['expires_at', 'bigint']],
+    columns: [
+      ['token_hash', 'text'],
+      ['user_id', 'text'],
+      ['expires_at', 'bigint'],
+    ],
   },
   {
     table: 'lessons',
     select: 'SELECT id, title, doc, created_at, updated_at, archived, position FROM lessons {after} ORDER BY id',
     key: ['id'],
-    columns: [['id', 'text'], ['title', 'text'], ['doc', 'text'], ['created_at', 'bigint'], ['updated_at', 'bigint'], ['archived', 'boolean'], ['position', 'int']],
+    columns: [
+      ['id', 'text'],
+      ['title', 'text'],
+      ['doc', 'text'],
+      ['created_at', 'bigint'],
+      ['updated_at', 'bigint'],
+      ['archived', 'boolean'],
+      ['position', 'int'],
+    ],
     convert: { archived: bool },
   },
   {
@@ -89,7 +107,13 @@ const tables: TableSpec[] = [
     table: 'session_events',
     select: 'SELECT session_id, seq, type, at, data FROM session_events {after} ORDER BY session_id, seq',
     key: ['session_id', 'seq'],
-    columns: [['session_id', 'text'], ['seq', 'int'], ['type', 'text'], ['at', 'bigint'], ['data', 'text']],
+    columns: [
+      ['session_id', 'text'],
+      ['seq', 'int'],
+      ['type', 'text'],
+      ['at', 'bigint'],
+      ['data', 'text'],
+    ],
   },
   {
     table: 'people',
@@ -115,25 +139,41 @@ const tables: TableSpec[] = [
     table: 'person_links',
     select: 'SELECT session_id, row_id, person_id, at FROM person_links {after} ORDER BY session_id, row_id',
     key: ['session_id', 'row_id'],
-    columns: [['session_id', 'text'], ['row_id', 'text'], ['person_id', 'text'], ['at', 'bigint']],
+    columns: [
+      ['session_id', 'text'],
+      ['row_id', 'text'],
+      ['person_id', 'text'],
+      ['at', 'bigint'],
+    ],
   },
   {
     table: 'register_settings',
     select: 'SELECT key, value FROM register_settings {after} ORDER BY key',
     key: ['key'],
-    columns: [['key', 'text'], ['value', 'text']],
+    columns: [
+      ['key', 'text'],
+      ['value', 'text'],
+    ],
   },
   {
     table: 'evidence_sessions',
     select: 'SELECT session_id, version FROM evidence_sessions {after} ORDER BY session_id',
     key: ['session_id'],
-    columns: [['session_id', 'text'], ['version', 'int']],
+    columns: [
+      ['session_id', 'text'],
+      ['version', 'int'],
+    ],
   },
   {
     table: 'skill_evidence',
     select: 'SELECT session_id, row_id, skill, at FROM skill_evidence {after} ORDER BY session_id, row_id, skill',
     key: ['session_id', 'row_id', 'skill'],
-    columns: [['session_id', 'text'], ['row_id', 'text'], ['skill', 'text'], ['at', 'bigint']],
+    columns: [
+      ['session_id', 'text'],
+      ['row_id', 'text'],
+      ['skill', 'text'],
+      ['at', 'bigint'],
+    ],
   },
 ];
 
@@ -150,12 +190,18 @@ async function copyTable(sqlite: Database.Database, pool: pg.Pool, spec: TableSp
   const keyIdx = spec.key.map((k) => names.indexOf(k));
   const cols = names.join(', ');
   const upsert = `INSERT INTO ${spec.table} AS t (${cols}) SELECT * FROM unnest(${spec.columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})
-    ON CONFLICT (${spec.key.join(', ')}) DO UPDATE SET ${names.filter((n) => !spec.key.includes(n)).map((n) => `${n} = excluded.${n}`).join(', ') || `${spec.key[0]} = excluded.${spec.key[0]}`}
+    ON CONFLICT (${spec.key.join(', ')}) DO UPDATE SET ${
+      names
+        .filter((n) => !spec.key.includes(n))
+        .map((n) => `${n} = excluded.${n}`)
+        .join(', ') || `${spec.key[0]} = excluded.${spec.key[0]}`
+    }
     WHERE (${names.map((n) => `t.${n}`).join(', ')}) IS DISTINCT FROM (${names.map((n) => `excluded.${n}`).join(', ')})`;
   const keyTypes = spec.key.map((k) => spec.columns.find(([n]) => n === k)![1]);
   const fetchTarget = `SELECT ${names.map((n) => `t.${n}`).join(', ')} FROM ${spec.table} t JOIN unnest(${keyTypes.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})
     AS k(${spec.key.join(', ')}) ON ${spec.key.map((k) => `t.${k} = k.${k}`).join(' AND ')}`;
-  const after = spec.key.length === 1 ? `WHERE ${spec.key[0]} > ?` : `WHERE (${spec.key.join(', ')}) > (${spec.key.map(() => '?').join(', ')})`;
+  const after =
+    spec.key.length === 1 ? `WHERE ${spec.key[0]} > ?` : `WHERE (${spec.key.join(', ')}) > (${spec.key.map(() => '?').join(', ')})`;
   const first = sqlite.prepare(spec.select.replace('{after}', ''));
   const next = sqlite.prepare(spec.select.replace('{after}', after));
   const page = (last: Value[] | null): Value[][] =>
@@ -232,7 +278,15 @@ async function copyAudit(sqlite: Database.Database, pool: pg.Pool): Promise<Tabl
   const hash = (lines: string[]) => digestChunk(createHash('sha256'), lines).digest('hex');
   const sourceHash = hash(source.map(line));
   const targetHash = hash(matched);
-  return { table: 'person_audit', rows: source.length, copied: missing.length, found, sourceHash, targetHash, ok: found === source.length && sourceHash === targetHash };
+  return {
+    table: 'person_audit',
+    rows: source.length,
+    copied: missing.length,
+    found,
+    sourceHash,
+    targetHash,
+    ok: found === source.length && sourceHash === targetHash,
+  };
 }
 
 /** Uploaded pictures: files in the data folder's media/ into the media table, checked by their bytes. */
@@ -258,7 +312,14 @@ async function copyMedia(dataDir: string, pool: pg.Pool): Promise<TableReport> {
       targetHash.update(`${name}:${createHash('sha256').update(back.rows[0].bytes).digest('hex')}\n`);
     }
   }
-  const report = { table: 'media', rows: names.length, copied, found, sourceHash: sourceHash.digest('hex'), targetHash: targetHash.digest('hex') };
+  const report = {
+    table: 'media',
+    rows: names.length,
+    copied,
+    found,
+    sourceHash: sourceHash.digest('hex'),
+    targetHash: targetHash.digest('hex'),
+  };
   return { ...report, ok: report.rows === report.found && report.sourceHash === report.targetHash };
 }
 

@@ -4,7 +4,17 @@ import { openSqliteStore } from './sqlite.ts';
 import type { Store } from './store.ts';
 
 /** The store this process runs on: PostgreSQL when DATABASE_URL is set (several processes), else SQLite in the data folder (the default). */
-export async function openStore({ dataDir, databaseUrl, log, poolSize }: { dataDir: string; databaseUrl?: string; log?: Logger; poolSize?: number }): Promise<Store> {
+export async function openStore({
+  dataDir,
+  databaseUrl,
+  log,
+  poolSize,
+}: {
+  dataDir: string;
+  databaseUrl?: string;
+  log?: Logger;
+  poolSize?: number;
+}): Promise<Store> {
   if (!databaseUrl) return openSqliteStore(dataDir);
   let store: Store;
   try {
@@ -12,7 +22,10 @@ export async function openStore({ dataDir, databaseUrl, log, poolSize }: { dataD
   } catch (err) {
     // The process cannot run without its store: say where it looked, in both languages.
     const why = err instanceof Error ? err.message || err.constructor.name : String(err);
-    throw new Error(`Không mở được cơ sở dữ liệu PostgreSQL ${redactUrl(databaseUrl)} · Cannot open the PostgreSQL database ${redactUrl(databaseUrl)}: ${why}`, { cause: err });
+    throw new Error(
+      `Không mở được cơ sở dữ liệu PostgreSQL ${redactUrl(databaseUrl)} · Cannot open the PostgreSQL database ${redactUrl(databaseUrl)}: ${why}`,
+      { cause: err },
+    );
   }
   log?.info({ database: redactUrl(databaseUrl) }, 'store: PostgreSQL');
   return store;

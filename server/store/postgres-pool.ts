@@ -5,7 +5,9 @@ import type { Logger } from 'pino';
 const INT8 = 20;
 export const types: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: string): ((value: string) => unknown) =>
-    oid === INT8 && format !== 'binary' ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format as 'text') as (value: string) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
+    oid === INT8 && format !== 'binary'
+      ? (v: string) => Number(v)
+      : (pg.types.getTypeParser(oid, format as 'text') as (value: string) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
 /** The pool's settings: a few connections per process, and a bounded wait so a lost database fails commands instead of hanging them. */

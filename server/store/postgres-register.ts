@@ -45,7 +45,13 @@ const UNIQUE_VIOLATION = '23505';
 
 type Queryable = pg.Pool | pg.PoolClient;
 const writeAudit = (db: Queryable, a: AuditRecord) =>
-  db.query('INSERT INTO person_audit (person_id, at, user_id, action, detail) VALUES ($1, $2, $3, $4, $5)', [a.personId, a.at, a.userId, a.action, a.detail]);
+  db.query('INSERT INTO person_audit (person_id, at, user_id, action, detail) VALUES ($1, $2, $3, $4, $5)', [
+    a.personId,
+    a.at,
+    a.userId,
+    a.action,
+    a.detail,
+  ]);
 
 /** The channel a write to links or cached evidence is announced on, so every process's memos refresh. */
 export const EVIDENCE_CHANNEL = 'cunghoc_evidence';
@@ -80,7 +86,18 @@ export function pgRegisterStore(pool: pg.Pool): { register: RegisterStore; chang
             const res = await client.query(
               `UPDATE people SET name = $2, name_key = $3, given_key = $4, birth_year = $5, hamlet = $6, grp = $7, phone = $8,
                consent_date = $9, updated_at = $10 WHERE id = $1 AND erased_at IS NULL`,
-              [u.id, u.data.name, k.nameKey, k.givenKey, u.data.birthYear, u.data.hamlet, u.data.group, u.data.phone, u.data.consentDate, at],
+              [
+                u.id,
+                u.data.name,
+                k.nameKey,
+                k.givenKey,
+                u.data.birthYear,
+                u.data.hamlet,
+                u.data.group,
+                u.data.phone,
+                u.data.consentDate,
+                at,
+              ],
             );
             if (res.rowCount !== 1) throw new Error(`person ${u.id} cannot be updated`);
           }
@@ -100,7 +117,8 @@ export function pgRegisterStore(pool: pg.Pool): { register: RegisterStore; chang
       const [row] = await q<PersonRow>(`SELECT ${PERSON_COLUMNS} FROM people WHERE card = $1`, [card]);
       return row && toPerson(row);
     },
-    takenCards: async (cards) => new Set((await q<{ card: string }>('SELECT card FROM people WHERE card = ANY($1::text[])', [cards])).map((r) => r.card)),
+    takenCards: async (cards) =>
+      new Set((await q<{ card: string }>('SELECT card FROM people WHERE card = ANY($1::text[])', [cards])).map((r) => r.card)),
     searchPeople: async ({ q: text, hamlet, group, limit, offset }) => {
       const where: string[] = ['erased_at IS NULL'];
       const params: unknown[] = [];
@@ -129,11 +147,21 @@ export function pgRegisterStore(pool: pg.Pool): { register: RegisterStore; chang
       );
       // A first page that is not full is the whole answer: no second pass to count.
       const total =
-        offset === 0 && rows.length < limit ? rows.length : (await q<{ n: number }>(`SELECT count(*) AS n FROM people WHERE ${clause}`, filters))[0].n;
+        offset === 0 && rows.length < limit
+          ? rows.length
+          : (await q<{ n: number }>(`SELECT count(*) AS n FROM people WHERE ${clause}`, filters))[0].n;
       return { total, people: rows.map(toPerson) };
     },
-    listPeopleLite: async () => (await q<{ id: string; hamlet: string; grp: PersonGroup }>('SELECT id, hamlet, grp FROM people')).map((r) => ({ id: r.id, hamlet: r.hamlet, group: r.grp })),
-    listPeople: async () => (await q<PersonRow>(`SELECT ${PERSON_COLUMNS} FROM people WHERE erased_at IS NULL ORDER BY given_key, name_key, id COLLATE "C"`)).map(toPerson),
+    listPeopleLite: async () =>
+      (await q<{ id: string; hamlet: string; grp: PersonGroup }>('SELECT id, hamlet, grp FROM people')).map((r) => ({
+        id: r.id,
+        hamlet: r.hamlet,
+        group: r.grp,
+      })),
+    listPeople: async () =>
+      (await q<PersonRow>(`SELECT ${PERSON_COLUMNS} FROM people WHERE erased_at IS NULL ORDER BY given_key, name_key, id COLLATE "C"`)).map(
+        toPerson,
+      ),
     hamlets: async () => (await q<{ hamlet: string }>('SELECT DISTINCT hamlet FROM people')).map((r) => r.hamlet),
     // An erased person's name also leaves the stored join events of their classes (slot 0: the tablet's name; n: a partner).
     erasePerson: (id, audit) =>
@@ -144,7 +172,10 @@ export function pgRegisterStore(pool: pg.Pool): { register: RegisterStore; chang
           [audit.at, id],
         );
         if (erased.rowCount !== 1) return false;
-        const links = await client.query<LinkRow>('SELECT session_id, row_id, person_id, at FROM person_links WHERE person_id = $1 ORDER BY at, session_id, row_id', [id]);
+        const links = await client.query<LinkRow>(
+          'SELECT session_id, row_id, person_id, at FROM person_links WHERE person_id = $1 ORDER BY at, session_id, row_id',
+          [id],
+        );
         for (const link of links.rows) {
           const [learnerId, slot] = link.row_id.split('.');
           const found = await client.query<{ seq: number; data: string }>(
@@ -156,7 +187,11 @@ export function pgRegisterStore(pool: pg.Pool): { register: RegisterStore; chang
           const event = JSON.parse(row.data) as { name: string; partners?: string[] };
           if (slot === undefined) event.name = ERASED_NAME;
           else if (event.partners && event.partners[Number(slot) - 1] !== undefined) event.partners[Number(slot) - 1] = ERASED_NAME;
-          await client.query('UPDATE session_events SET data = $1 WHERE session_id = $2 AND seq = $3', [JSON.stringify(event), link.session_id, row.seq]);
+          await client.query('UPDATE session_events SET data = $1 WHERE session_id = $2 AND seq = $3', [
+            JSON.stringify(event),
+            link.session_id,
+            row.seq,
+          ]);
         }
         await writeAudit(client, audit);
         return true;
@@ -166,12 +201,26 @@ export function pgRegisterStore(pool: pg.Pool): { register: RegisterStore; chang
     },
     personAudit: async (personId) =>
       (
-        await q<{ person_id: string; at: number; user_id: string; action: AuditRecord['action']; detail: string; user_name: string | null }>(
+        await q<{
+          person_id: string;
+          at: number;
+          user_id: string;
+          action: AuditRecord['action'];
+          detail: string;
+          user_name: string | null;
+        }>(
           `SELECT a.person_id, a.at, a.user_id, a.action, a.detail, u.display_name AS user_name FROM person_audit a
            LEFT JOIN users u ON u.id = a.user_id WHERE a.person_id = $1 ORDER BY a.at, a.id`,
           [personId],
         )
-      ).map((r) => ({ personId: r.person_id, at: r.at, userId: r.user_id, userName: r.user_name ?? r.user_id, action: r.action, detail: r.detail })),
+      ).map((r) => ({
+        personId: r.person_id,
+        at: r.at,
+        userId: r.user_id,
+        userName: r.user_name ?? r.user_id,
+        action: r.action,
+        detail: r.detail,
+      })),
     linkLearner: async (l, audit) => {
       await inTransaction(pool, async (client) => {
         await client.query(
@@ -186,7 +235,10 @@ export function pgRegisterStore(pool: pg.Pool): { register: RegisterStore; chang
     },
     unlinkLearner: async (sessionId, rowId, audit) => {
       const personId = await inTransaction(pool, async (client) => {
-        const gone = await client.query<{ person_id: string }>('DELETE FROM person_links WHERE session_id = $1 AND row_id = $2 RETURNING person_id', [sessionId, rowId]);
+        const gone = await client.query<{ person_id: string }>(
+          'DELETE FROM person_links WHERE session_id = $1 AND row_id = $2 RETURNING person_id',
+          [sessionId, rowId],
+        );
         const found = gone.rows[0]?.person_id;
         if (found !== undefined) {
           await writeAudit(client, { ...audit, personId: found });
@@ -197,32 +249,51 @@ export function pgRegisterStore(pool: pg.Pool): { register: RegisterStore; chang
       if (personId !== undefined) generation += 1;
       return personId;
     },
-    linksOfSession: async (sessionId) => (await q<LinkRow>('SELECT session_id, row_id, person_id, at FROM person_links WHERE session_id = $1 ORDER BY row_id COLLATE "C"', [sessionId])).map(toLink),
-    linksOfPerson: async (personId) => (await q<LinkRow>('SELECT session_id, row_id, person_id, at FROM person_links WHERE person_id = $1 ORDER BY at, session_id, row_id', [personId])).map(toLink),
-    allLinks: async () => (await q<LinkRow>('SELECT session_id, row_id, person_id, at FROM person_links ORDER BY at, session_id, row_id')).map(toLink),
+    linksOfSession: async (sessionId) =>
+      (
+        await q<LinkRow>('SELECT session_id, row_id, person_id, at FROM person_links WHERE session_id = $1 ORDER BY row_id COLLATE "C"', [
+          sessionId,
+        ])
+      ).map(toLink),
+    linksOfPerson: async (personId) =>
+      (
+        await q<LinkRow>(
+          'SELECT session_id, row_id, person_id, at FROM person_links WHERE person_id = $1 ORDER BY at, session_id, row_id',
+          [personId],
+        )
+      ).map(toLink),
+    allLinks: async () =>
+      (await q<LinkRow>('SELECT session_id, row_id, person_id, at FROM person_links ORDER BY at, session_id, row_id')).map(toLink),
     linksOfSessions: async (sessionIds) => {
-      const rows = await q<LinkRow>('SELECT session_id, row_id, person_id, at FROM person_links WHERE session_id = ANY($1::text[]) ORDER BY row_id COLLATE "C"', [sessionIds]);
+      const rows = await q<LinkRow>(
+        'SELECT session_id, row_id, person_id, at FROM person_links WHERE session_id = ANY($1::text[]) ORDER BY row_id COLLATE "C"',
+        [sessionIds],
+      );
       // In the order asked for, as the SQLite store answers.
       const order = new Map(sessionIds.map((id, i) => [id, i]));
       return rows.sort((a, b) => order.get(a.session_id)! - order.get(b.session_id)!).map(toLink);
     },
-    attendedPeople: async () => new Set((await q<{ person_id: string }>('SELECT DISTINCT person_id FROM person_links')).map((r) => r.person_id)),
+    attendedPeople: async () =>
+      new Set((await q<{ person_id: string }>('SELECT DISTINCT person_id FROM person_links')).map((r) => r.person_id)),
     getRegisterSettings: async () => {
       const [row] = await q<{ value: string }>('SELECT value FROM register_settings WHERE key = $1', ['standard']);
       const parsed = row ? (JSON.parse(row.value) as Partial<RegisterSettings>) : {};
       return { required: parsed.required ?? null, targetPct: parsed.targetPct ?? 80, populations: parsed.populations ?? {} };
     },
     setRegisterSettings: async (settings) => {
-      await pool.query('INSERT INTO register_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
-        'standard',
-        JSON.stringify(settings),
-      ]);
+      await pool.query(
+        'INSERT INTO register_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+        ['standard', JSON.stringify(settings)],
+      );
     },
     cachedEvidence: async (sessionIds, version) => {
       const cached = new Set(
-        (await q<{ session_id: string }>('SELECT session_id FROM evidence_sessions WHERE session_id = ANY($1::text[]) AND version = $2', [sessionIds, version])).map(
-          (r) => r.session_id,
-        ),
+        (
+          await q<{ session_id: string }>('SELECT session_id FROM evidence_sessions WHERE session_id = ANY($1::text[]) AND version = $2', [
+            sessionIds,
+            version,
+          ])
+        ).map((r) => r.session_id),
       );
       const rows = await q<{ session_id: string; row_id: string; skill: string; at: number }>(
         'SELECT session_id, row_id, skill, at FROM skill_evidence WHERE session_id = ANY($1::text[]) ORDER BY session_id, row_id COLLATE "C", skill COLLATE "C"',
@@ -281,7 +352,8 @@ export function pgRegisterStore(pool: pg.Pool): { register: RegisterStore; chang
         [sessionIds],
       );
       const out = new Map<string, { startedAt: number; lessonTitle: string; instructor: string; status: 'open' | 'ended' }>();
-      for (const r of rows) out.set(r.id, { startedAt: r.started_at, lessonTitle: r.lesson_title, instructor: r.display_name ?? '', status: r.status });
+      for (const r of rows)
+        out.set(r.id, { startedAt: r.started_at, lessonTitle: r.lesson_title, instructor: r.display_name ?? '', status: r.status });
       return out;
     },
   };

@@ -72,7 +72,10 @@ export interface PostgresStoreOptions {
  * queue per process with group commit: the appends waiting while a commit is in flight share the
  * next transaction, each in its own savepoint.
  */
-export async function openPostgresStore(connectionString: string, opts: PostgresStoreOptions = {}): Promise<Store & { leases: LeaseStore; media: MediaUploads; pool: pg.Pool }> {
+export async function openPostgresStore(
+  connectionString: string,
+  opts: PostgresStoreOptions = {},
+): Promise<Store & { leases: LeaseStore; media: MediaUploads; pool: pg.Pool }> {
   const pool = pgPool(connectionString, { max: opts.poolSize, log: opts.log });
   try {
     await migratePostgres(pool);
@@ -124,7 +127,9 @@ export async function openPostgresStore(connectionString: string, opts: Postgres
       let results: string[];
       try {
         // One statement, one transaction, one round trip: durable when it answers.
-        const res = await pool.query<{ r: string[] }>('SELECT cunghoc_append_batch($1::jsonb) AS r', [JSON.stringify(work.map((p) => p.item))]);
+        const res = await pool.query<{ r: string[] }>('SELECT cunghoc_append_batch($1::jsonb) AS r', [
+          JSON.stringify(work.map((p) => p.item)),
+        ]);
         results = res.rows[0].r;
       } catch (err) {
         for (const p of batch) p.done(err);
@@ -151,7 +156,10 @@ export async function openPostgresStore(connectionString: string, opts: Postgres
   };
 
   const lessonRecord = async (id: string): Promise<LessonRecord | undefined> => {
-    const row = await one<{ doc: string; archived: boolean; updated_at: number }>('SELECT doc, archived, updated_at FROM lessons WHERE id = $1', [id]);
+    const row = await one<{ doc: string; archived: boolean; updated_at: number }>(
+      'SELECT doc, archived, updated_at FROM lessons WHERE id = $1',
+      [id],
+    );
     return row && { lesson: Lesson.parse(JSON.parse(row.doc)), archived: row.archived, updatedAt: row.updated_at };
   };
 
@@ -189,7 +197,11 @@ export async function openPostgresStore(connectionString: string, opts: Postgres
       )) === 1,
     releaseLease: async (sessionId, owner, fence) => {
       // Expired, not deleted: the fence must keep growing, so the next owner's is higher.
-      await changed('UPDATE session_leases SET expires_at = now() WHERE session_id = $1 AND owner = $2 AND fence = $3', [sessionId, owner, fence]);
+      await changed('UPDATE session_leases SET expires_at = now() WHERE session_id = $1 AND owner = $2 AND fence = $3', [
+        sessionId,
+        owner,
+        fence,
+      ]);
     },
     leaseOf: async (sessionId) => {
       const row = await one<{ owner: string; fence: number; expires_ms: number }>(
@@ -206,15 +218,25 @@ export async function openPostgresStore(connectionString: string, opts: Postgres
         )
       ).map((r) => r.id),
     openSessionByCode: async (code) =>
-      (await one<{ id: string }>("SELECT id FROM sessions WHERE code = $1 AND status = 'open' ORDER BY started_at DESC LIMIT 1", [code]))?.id,
+      (await one<{ id: string }>("SELECT id FROM sessions WHERE code = $1 AND status = 'open' ORDER BY started_at DESC LIMIT 1", [code]))
+        ?.id,
     openSessionByHelperCode: async (helperCode) =>
-      (await one<{ id: string }>("SELECT id FROM sessions WHERE helper_code = $1 AND status = 'open' ORDER BY started_at DESC LIMIT 1", [helperCode]))?.id,
-    sessionOfToken: async (tokenHash) => (await one<{ session_id: string }>('SELECT session_id FROM session_tokens WHERE token_hash = $1', [tokenHash]))?.session_id,
+      (
+        await one<{ id: string }>("SELECT id FROM sessions WHERE helper_code = $1 AND status = 'open' ORDER BY started_at DESC LIMIT 1", [
+          helperCode,
+        ])
+      )?.id,
+    sessionOfToken: async (tokenHash) =>
+      (await one<{ session_id: string }>('SELECT session_id FROM session_tokens WHERE token_hash = $1', [tokenHash]))?.session_id,
   };
 
   const media: MediaUploads = {
     put: async (name, bytes) => {
-      await changed('INSERT INTO media (name, bytes, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING', [name, bytes, Date.now()]);
+      await changed('INSERT INTO media (name, bytes, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING', [
+        name,
+        bytes,
+        Date.now(),
+      ]);
     },
     has: async (name) => (await one('SELECT 1 FROM media WHERE name = $1', [name])) !== undefined,
     get: async (name) => (await one<{ bytes: Buffer }>('SELECT bytes FROM media WHERE name = $1', [name]))?.bytes,
@@ -275,7 +297,10 @@ export async function openPostgresStore(connectionString: string, opts: Postgres
       await changed('INSERT INTO auth_sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)', [tokenHash, userId, expiresAt]);
     },
     findAuthSession: async (tokenHash, now) => {
-      const row = await one<{ user_id: string }>('SELECT user_id FROM auth_sessions WHERE token_hash = $1 AND expires_at > $2', [tokenHash, now]);
+      const row = await one<{ user_id: string }>('SELECT user_id FROM auth_sessions WHERE token_hash = $1 AND expires_at > $2', [
+        tokenHash,
+        now,
+      ]);
       return row && { userId: row.user_id };
     },
     deleteAuthSession: async (tokenHash) => {
@@ -315,15 +340,19 @@ export async function openPostgresStore(connectionString: string, opts: Postgres
     getLesson: async (id) => (await lessonRecord(id))?.lesson,
     getLessonRecord: lessonRecord,
     createLesson: async (lesson, now) =>
-      (await changed('INSERT INTO lessons (id, title, doc, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) ON CONFLICT (id) DO NOTHING', [
-        lesson.id,
+      (await changed(
+        'INSERT INTO lessons (id, title, doc, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) ON CONFLICT (id) DO NOTHING',
+        [lesson.id, lesson.title, JSON.stringify(lesson), now],
+      )) === 1,
+    updateLesson: async (lesson, now) =>
+      (await changed('UPDATE lessons SET title = $1, doc = $2, updated_at = $3 WHERE id = $4', [
         lesson.title,
         JSON.stringify(lesson),
         now,
+        lesson.id,
       ])) === 1,
-    updateLesson: async (lesson, now) =>
-      (await changed('UPDATE lessons SET title = $1, doc = $2, updated_at = $3 WHERE id = $4', [lesson.title, JSON.stringify(lesson), now, lesson.id])) === 1,
-    setLessonArchived: async (id, archived, now) => (await changed('UPDATE lessons SET archived = $1, updated_at = $2 WHERE id = $3', [archived, now, id])) === 1,
+    setLessonArchived: async (id, archived, now) =>
+      (await changed('UPDATE lessons SET archived = $1, updated_at = $2 WHERE id = $3', [archived, now, id])) === 1,
     createSession: async (started) => {
       await inTransaction(pool, (client) => insertSession(client, started));
     },
@@ -335,19 +364,31 @@ export async function openPostgresStore(connectionString: string, opts: Postgres
           item = toItem(sessionId, afterSeq, events, lease);
         } catch (err) {
           // An event that cannot be serialized fails its own append alone, in call order with the others.
-          pending.push({ sessionId, afterSeq, item: null, done: () => reject(err instanceof Error ? err : new Error('event not serializable', { cause: err })) });
+          pending.push({
+            sessionId,
+            afterSeq,
+            item: null,
+            done: () => reject(err instanceof Error ? err : new Error('event not serializable', { cause: err })),
+          });
           queueMicrotask(startFlush);
           return;
         }
-        pending.push({ sessionId, afterSeq, item, done: (err) => (err === undefined ? resolve() : reject(err instanceof Error ? err : new Error('append failed', { cause: err }))) });
+        pending.push({
+          sessionId,
+          afterSeq,
+          item,
+          done: (err) => (err === undefined ? resolve() : reject(err instanceof Error ? err : new Error('append failed', { cause: err }))),
+        });
         queueMicrotask(startFlush);
       }),
     loadEvents: async (sessionId) =>
       (await q<{ data: string }>('SELECT data FROM session_events WHERE session_id = $1 ORDER BY seq', [sessionId])).map(({ data }) =>
         SessionEvent.parse(JSON.parse(data)),
       ),
-    listOpenSessionIds: async () => (await q<{ id: string }>("SELECT id FROM sessions WHERE status = 'open' ORDER BY started_at, id")).map((r) => r.id),
-    listSessions: async () => (await q<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions ORDER BY started_at DESC LIMIT 500`)).map(toSummary),
+    listOpenSessionIds: async () =>
+      (await q<{ id: string }>("SELECT id FROM sessions WHERE status = 'open' ORDER BY started_at, id")).map((r) => r.id),
+    listSessions: async () =>
+      (await q<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions ORDER BY started_at DESC LIMIT 500`)).map(toSummary),
     getSessionSummary: async (id) => {
       const row = await one<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1`, [id]);
       return row && toSummary(row);
@@ -375,7 +416,13 @@ function listen(connectionString: string, channel: string, heard: () => void, lo
   let timer: NodeJS.Timeout | undefined;
   let delay = 1_000;
   const connect = async () => {
-    const c = new pg.Client({ connectionString, types, keepAlive: true, connectionTimeoutMillis: 5_000, application_name: 'cunghoc-listen' });
+    const c = new pg.Client({
+      connectionString,
+      types,
+      keepAlive: true,
+      connectionTimeoutMillis: 5_000,
+      application_name: 'cunghoc-listen',
+    });
     let lost = false;
     const onLost = (err?: Error) => {
       if (lost) return;

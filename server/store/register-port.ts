@@ -84,5 +84,7 @@ export interface RegisterStore {
   /** Each person's skills from the cached sessions linked to them: the first time each was shown. */
   cachedPersonSkills(version: number): Promise<{ personId: string; skill: string; at: number }[]>;
   /** Summaries (start, lesson, instructor) of these sessions. */
-  sessionInfo(sessionIds: string[]): Promise<Map<string, { startedAt: number; lessonTitle: string; instructor: string; status: 'open' | 'ended' }>>;
+  sessionInfo(
+    sessionIds: string[],
+  ): Promise<Map<string, { startedAt: number; lessonTitle: string; instructor: string; status: 'open' | 'ended' }>>;
 }

@@ -102,7 +102,10 @@ export function registerStore(db: Database.Database): RegisterStore {
     get: db.prepare<[string], PersonRow>('SELECT * FROM people WHERE id = ?'),
     byCard: db.prepare<[string], PersonRow>('SELECT * FROM people WHERE card = ?'),
     audit: db.prepare('INSERT INTO person_audit (person_id, at, user_id, action, detail) VALUES (?, ?, ?, ?, ?)'),
-    auditOf: db.prepare<[string], { person_id: string; at: number; user_id: string; action: AuditRecord['action']; detail: string; user_name: string | null }>(
+    auditOf: db.prepare<
+      [string],
+      { person_id: string; at: number; user_id: string; action: AuditRecord['action']; detail: string; user_name: string | null }
+    >(
       `SELECT a.*, u.display_name AS user_name FROM person_audit a LEFT JOIN users u ON u.id = a.user_id
        WHERE a.person_id = ? ORDER BY a.at, a.id`,
     ),
@@ -135,7 +138,9 @@ export function registerStore(db: Database.Database): RegisterStore {
       'INSERT INTO register_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ),
     evidenceVersion: db.prepare<[string], { version: number }>('SELECT version FROM evidence_sessions WHERE session_id = ?'),
-    evidenceOf: db.prepare<[string], { row_id: string; skill: string; at: number }>('SELECT row_id, skill, at FROM skill_evidence WHERE session_id = ?'),
+    evidenceOf: db.prepare<[string], { row_id: string; skill: string; at: number }>(
+      'SELECT row_id, skill, at FROM skill_evidence WHERE session_id = ?',
+    ),
     clearEvidence: db.prepare('DELETE FROM skill_evidence WHERE session_id = ?'),
     putEvidence: db.prepare('INSERT INTO skill_evidence (session_id, row_id, skill, at) VALUES (?, ?, ?, ?)'),
     markEvidence: db.prepare(
@@ -152,9 +157,10 @@ export function registerStore(db: Database.Database): RegisterStore {
        JOIN skill_evidence e ON e.session_id = l.session_id AND e.row_id = l.row_id
        GROUP BY l.person_id, e.skill`,
     ),
-    sessionInfo: db.prepare<[], { id: string; started_at: number; lesson_title: string; display_name: string | null; status: 'open' | 'ended' }>(
-      `SELECT s.id, s.started_at, s.lesson_title, s.status, u.display_name FROM sessions s LEFT JOIN users u ON u.id = s.instructor_id`,
-    ),
+    sessionInfo: db.prepare<
+      [],
+      { id: string; started_at: number; lesson_title: string; display_name: string | null; status: 'open' | 'ended' }
+    >(`SELECT s.id, s.started_at, s.lesson_title, s.status, u.display_name FROM sessions s LEFT JOIN users u ON u.id = s.instructor_id`),
   };
 
   // Links and cached evidence change only through this store: a counter tells memos when to refresh.
@@ -162,14 +168,17 @@ export function registerStore(db: Database.Database): RegisterStore {
   const writeAudit = (a: AuditRecord) => q.audit.run(a.personId, a.at, a.userId, a.action, a.detail);
   const keys = (name: string) => ({ nameKey: foldText(name), givenKey: givenKey(name) });
 
-  const savePeople = db.transaction((creates: Parameters<RegisterStore['savePeople']>[0], updates: Parameters<RegisterStore['savePeople']>[1], audit: AuditRecord[]) => {
-    const at = audit[0]?.at ?? Date.now();
-    for (const p of creates) q.insert.run({ ...p, ...keys(p.name), at });
-    for (const u of updates) {
-      if (q.update.run({ id: u.id, ...u.data, ...keys(u.data.name), at }).changes !== 1) throw new Error(`person ${u.id} cannot be updated`);
-    }
-    for (const a of audit) writeAudit(a);
-  });
+  const savePeople = db.transaction(
+    (creates: Parameters<RegisterStore['savePeople']>[0], updates: Parameters<RegisterStore['savePeople']>[1], audit: AuditRecord[]) => {
+      const at = audit[0]?.at ?? Date.now();
+      for (const p of creates) q.insert.run({ ...p, ...keys(p.name), at });
+      for (const u of updates) {
+        if (q.update.run({ id: u.id, ...u.data, ...keys(u.data.name), at }).changes !== 1)
+          throw new Error(`person ${u.id} cannot be updated`);
+      }
+      for (const a of audit) writeAudit(a);
+    },
+  );
 
   // An erased person's name also leaves the stored join events of their classes (slot 0: the tablet's name; n: a partner).
   const erase = db.transaction((id: string, audit: AuditRecord) => {
@@ -306,7 +315,10 @@ export function registerStore(db: Database.Database): RegisterStore {
           missing.push(id);
           continue;
         }
-        evidence.set(id, q.evidenceOf.all(id).map((r) => ({ rowId: r.row_id, skill: r.skill, at: r.at })));
+        evidence.set(
+          id,
+          q.evidenceOf.all(id).map((r) => ({ rowId: r.row_id, skill: r.skill, at: r.at })),
+        );
       }
       return { evidence, missing };
     },
@@ -322,7 +334,8 @@ export function registerStore(db: Database.Database): RegisterStore {
       const wanted = new Set(sessionIds);
       const out = new Map<string, { startedAt: number; lessonTitle: string; instructor: string; status: 'open' | 'ended' }>();
       for (const r of q.sessionInfo.all()) {
-        if (wanted.has(r.id)) out.set(r.id, { startedAt: r.started_at, lessonTitle: r.lesson_title, instructor: r.display_name ?? '', status: r.status });
+        if (wanted.has(r.id))
+          out.set(r.id, { startedAt: r.started_at, lessonTitle: r.lesson_title, instructor: r.display_name ?? '', status: r.status });
       }
       return out;
     },

@@ -111,9 +111,7 @@ export function openSqliteStore(dataDir: string): Store {
 
   const q = {
     countUsers: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users'),
-    insertUser: db.prepare(
-      'INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)',
-    ),
+    insertUser: db.prepare('INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)'),
     userByName: db.prepare<[string], Record<string, never>>('SELECT * FROM users WHERE username = ?'),
     userById: db.prepare<[string], Record<string, never>>('SELECT * FROM users WHERE id = ?'),
     insertAuth: db.prepare('INSERT INTO auth_sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?)'),
@@ -121,13 +119,9 @@ export function openSqliteStore(dataDir: string): Store {
       'SELECT user_id FROM auth_sessions WHERE token_hash = ? AND expires_at > ?',
     ),
     deleteAuth: db.prepare('DELETE FROM auth_sessions WHERE token_hash = ?'),
-    seedLesson: db.prepare(
-      'INSERT OR IGNORE INTO lessons (id, title, doc, created_at, updated_at, position) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
+    seedLesson: db.prepare('INSERT OR IGNORE INTO lessons (id, title, doc, created_at, updated_at, position) VALUES (?, ?, ?, ?, ?, ?)'),
     reposition: db.prepare('UPDATE lessons SET position = ? WHERE id = ? AND position IS NOT NULL'),
-    insertLesson: db.prepare(
-      'INSERT OR IGNORE INTO lessons (id, title, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
-    ),
+    insertLesson: db.prepare('INSERT OR IGNORE INTO lessons (id, title, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?)'),
     updateLesson: db.prepare('UPDATE lessons SET title = ?, doc = ?, updated_at = ? WHERE id = ?'),
     archiveLesson: db.prepare('UPDATE lessons SET archived = ?, updated_at = ? WHERE id = ?'),
     listLessons: db.prepare<[number], LessonRow>(
@@ -139,19 +133,13 @@ export function openSqliteStore(dataDir: string): Store {
        VALUES (?, ?, ?, ?, ?, 'open', ?, 1)`,
     ),
     insertEvent: db.prepare('INSERT INTO session_events (session_id, seq, type, at, data) VALUES (?, ?, ?, ?, ?)'),
-    advanceSession: db.prepare(
-      'UPDATE sessions SET last_seq = ?, learner_count = learner_count + ? WHERE id = ? AND last_seq = ?',
-    ),
+    advanceSession: db.prepare('UPDATE sessions SET last_seq = ?, learner_count = learner_count + ? WHERE id = ? AND last_seq = ?'),
     endSession: db.prepare("UPDATE sessions SET status = 'ended', ended_at = ? WHERE id = ?"),
-    loadEvents: db.prepare<[string], { data: string }>(
-      'SELECT data FROM session_events WHERE session_id = ? ORDER BY seq',
-    ),
+    loadEvents: db.prepare<[string], { data: string }>('SELECT data FROM session_events WHERE session_id = ? ORDER BY seq'),
     openSessions: db.prepare<[], { id: string }>("SELECT id FROM sessions WHERE status = 'open' ORDER BY started_at"),
     listSessions: db.prepare<[], SessionRow>('SELECT * FROM sessions ORDER BY started_at DESC LIMIT 500'),
     getSession: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
-    toErase: db.prepare<[number], { id: string }>(
-      "SELECT id FROM sessions WHERE status = 'ended' AND ended_at < ? AND names_erased = 0",
-    ),
+    toErase: db.prepare<[number], { id: string }>("SELECT id FROM sessions WHERE status = 'ended' AND ended_at < ? AND names_erased = 0"),
     joinEvents: db.prepare<[string], { seq: number; data: string }>(
       "SELECT seq, data FROM session_events WHERE session_id = ? AND type = 'learner:joined' ORDER BY seq",
     ),
@@ -169,14 +157,7 @@ export function openSqliteStore(dataDir: string): Store {
     };
 
   const createSession = db.transaction((started: SessionStarted) => {
-    q.insertSession.run(
-      started.sessionId,
-      started.code,
-      started.lesson.id,
-      started.lesson.title,
-      started.instructorId,
-      started.at,
-    );
+    q.insertSession.run(started.sessionId, started.code, started.lesson.id, started.lesson.title, started.instructorId, started.at);
     q.insertEvent.run(started.sessionId, 1, started.type, started.at, JSON.stringify(started));
   });
 
@@ -285,10 +266,8 @@ export function openSqliteStore(dataDir: string): Store {
     },
     getLesson: async (id) => lessonRecord(id)?.lesson,
     getLessonRecord: async (id) => lessonRecord(id),
-    createLesson: async (lesson, now) =>
-      q.insertLesson.run(lesson.id, lesson.title, JSON.stringify(lesson), now, now).changes === 1,
-    updateLesson: async (lesson, now) =>
-      q.updateLesson.run(lesson.title, JSON.stringify(lesson), now, lesson.id).changes === 1,
+    createLesson: async (lesson, now) => q.insertLesson.run(lesson.id, lesson.title, JSON.stringify(lesson), now, now).changes === 1,
+    updateLesson: async (lesson, now) => q.updateLesson.run(lesson.title, JSON.stringify(lesson), now, lesson.id).changes === 1,
     setLessonArchived: async (id, archived, now) => q.archiveLesson.run(archived ? 1 : 0, now, id).changes === 1,
     createSession: async (started) => {
       createSession(started);
@@ -296,7 +275,12 @@ export function openSqliteStore(dataDir: string): Store {
     appendEvents: (sessionId, afterSeq, events) =>
       new Promise<void>((resolve, reject) => {
         if (pending.length === 0) setImmediate(flushPending);
-        pending.push({ sessionId, afterSeq, events, done: (err) => (err === undefined ? resolve() : reject(err instanceof Error ? err : new Error('append failed', { cause: err }))) });
+        pending.push({
+          sessionId,
+          afterSeq,
+          events,
+          done: (err) => (err === undefined ? resolve() : reject(err instanceof Error ? err : new Error('append failed', { cause: err }))),
+        });
       }),
     loadEvents: async (sessionId) => q.loadEvents.all(sessionId).map(({ data }) => SessionEvent.parse(JSON.parse(data))),
     listOpenSessionIds: async () => q.openSessions.all().map((r) => r.id),

@@ -17,7 +17,13 @@ export const backupFileName = (at: number): string => {
 };
 
 /** /api/backup: a signed-in instructor downloads a backup of the data folder, or asks when the last one was taken. */
-export function backupRouter(deps: { auth: Auth; dataDir: string; log: Logger; now: () => number; /** The store is PostgreSQL: backups are pg_dump's job. */ external?: boolean }): express.Router {
+export function backupRouter(deps: {
+  auth: Auth;
+  dataDir: string;
+  log: Logger;
+  now: () => number;
+  /** The store is PostgreSQL: backups are pg_dump's job. */ external?: boolean;
+}): express.Router {
   const router = express.Router();
   const signedIn = signedInOnly(deps.auth);
 

@@ -61,196 +61,161 @@ export function apiRouter(deps: HttpDeps): express.Router {
   const json = jsonBody();
   const signedIn = signedInOnly(auth);
 
-  api.get(
-    '/info',
-    async (req, res) => {
-      const info: ServerInfo = {
-        lanUrls: deps.lanUrls(),
-        setupNeeded: (await store.countUsers()) === 0,
-        local: deps.isLocal(req.socket.remoteAddress),
-      };
-      send(res, { ok: true, data: info });
-    },
-  );
+  api.get('/info', async (req, res) => {
+    const info: ServerInfo = {
+      lanUrls: deps.lanUrls(),
+      setupNeeded: (await store.countUsers()) === 0,
+      local: deps.isLocal(req.socket.remoteAddress),
+    };
+    send(res, { ok: true, data: info });
+  });
 
   // One setup at a time: the first that passes the checks owns it until its account exists.
   let setupRunning = false;
-  api.get(
-    '/tablet-code',
-    signedIn,
-    async (req, res) => {
-      send(res, { ok: true, data: { code: deps.tabletCode() } });
-    },
-  );
+  api.get('/tablet-code', signedIn, async (req, res) => {
+    send(res, { ok: true, data: { code: deps.tabletCode() } });
+  });
 
-  api.post(
-    '/setup',
-    json,
-    async (req, res) => {
-      const body = SetupBody.safeParse(req.body);
-      if (!body.success) return send(res, badRequest(body.error));
-      const local = deps.isLocal(req.socket.remoteAddress);
-      // Reserved before any await, so a burst of setup codes cannot all be checked.
-      const attempt = local ? null : await deps.limits.attempt({ signInAddr: req.socket.remoteAddress ?? '' });
-      if (setupRunning || (await store.countUsers()) > 0) {
-        attempt?.succeeded();
-        return send(res, fail('setup_done'));
-      }
-      if (attempt?.blocked) return send(res, fail('rate_limited'));
-      const code = deps.setupCode();
-      const codeOk = code !== null && body.data.setupCode?.trim().toUpperCase() === code;
-      if (!local && !codeOk) {
-        if (!body.data.setupCode) attempt?.succeeded(); // asking without a code is not a guess
-        return send(res, fail('setup_code_required'));
-      }
+  api.post('/setup', json, async (req, res) => {
+    const body = SetupBody.safeParse(req.body);
+    if (!body.success) return send(res, badRequest(body.error));
+    const local = deps.isLocal(req.socket.remoteAddress);
+    // Reserved before any await, so a burst of setup codes cannot all be checked.
+    const attempt = local ? null : await deps.limits.attempt({ signInAddr: req.socket.remoteAddress ?? '' });
+    if (setupRunning || (await store.countUsers()) > 0) {
       attempt?.succeeded();
-      if (setupRunning) return send(res, fail('setup_done'));
-      setupRunning = true;
-      try {
-        if ((await store.countUsers()) > 0) return send(res, fail('setup_done'));
-        const me = await createUser(store, body.data, deps.now());
-        deps.spendSetupCode();
-        res.setHeader('Set-Cookie', (await auth.signIn(me.id)).cookie);
-        send(res, { ok: true, data: me }, 201);
-      } finally {
-        setupRunning = false;
-      }
-    },
-  );
+      return send(res, fail('setup_done'));
+    }
+    if (attempt?.blocked) return send(res, fail('rate_limited'));
+    const code = deps.setupCode();
+    const codeOk = code !== null && body.data.setupCode?.trim().toUpperCase() === code;
+    if (!local && !codeOk) {
+      if (!body.data.setupCode) attempt?.succeeded(); // asking without a code is not a guess
+      return send(res, fail('setup_code_required'));
+    }
+    attempt?.succeeded();
+    if (setupRunning) return send(res, fail('setup_done'));
+    setupRunning = true;
+    try {
+      if ((await store.countUsers()) > 0) return send(res, fail('setup_done'));
+      const me = await createUser(store, body.data, deps.now());
+      deps.spendSetupCode();
+      res.setHeader('Set-Cookie', (await auth.signIn(me.id)).cookie);
+      send(res, { ok: true, data: me }, 201);
+    } finally {
+      setupRunning = false;
+    }
+  });
 
-  api.post(
-    '/auth/login',
-    json,
-    async (req, res) => {
-      const body = LoginBody.safeParse(req.body);
-      if (!body.success) return send(res, badRequest(body.error));
-      const username = body.data.username.trim();
-      // The server machine is never limited: a lockout from the hall must not keep its instructor out.
-      const local = deps.isLocal(req.socket.remoteAddress);
-      // Reserved on arrival, before the slow hash: a burst of guesses cannot all be checked.
-      const attempt = local
-        ? null
-        : await deps.limits.attempt({ signInAddr: req.socket.remoteAddress ?? '', signInUser: username.toLowerCase() });
-      if (attempt?.blocked) return send(res, fail('rate_limited'));
-      const user = await store.findUserByUsername(username);
-      // Hash even for an unknown user, so timing does not tell which usernames exist.
-      const ok = await verifyPassword(body.data.password, user?.passwordHash ?? DUMMY_HASH);
-      if (!user || !ok) return send(res, fail('bad_credentials'));
-      attempt?.succeeded();
-      res.setHeader('Set-Cookie', (await auth.signIn(user.id)).cookie);
-      send(res, { ok: true, data: { id: user.id, username: user.username, displayName: user.displayName } });
-    },
-  );
+  api.post('/auth/login', json, async (req, res) => {
+    const body = LoginBody.safeParse(req.body);
+    if (!body.success) return send(res, badRequest(body.error));
+    const username = body.data.username.trim();
+    // The server machine is never limited: a lockout from the hall must not keep its instructor out.
+    const local = deps.isLocal(req.socket.remoteAddress);
+    // Reserved on arrival, before the slow hash: a burst of guesses cannot all be checked.
+    const attempt = local
+      ? null
+      : await deps.limits.attempt({ signInAddr: req.socket.remoteAddress ?? '', signInUser: username.toLowerCase() });
+    if (attempt?.blocked) return send(res, fail('rate_limited'));
+    const user = await store.findUserByUsername(username);
+    // Hash even for an unknown user, so timing does not tell which usernames exist.
+    const ok = await verifyPassword(body.data.password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !ok) return send(res, fail('bad_credentials'));
+    attempt?.succeeded();
+    res.setHeader('Set-Cookie', (await auth.signIn(user.id)).cookie);
+    send(res, { ok: true, data: { id: user.id, username: user.username, displayName: user.displayName } });
+  });
 
-  api.post(
-    '/auth/logout',
-    async (req, res) => {
-      res.setHeader('Set-Cookie', await auth.signOut(req));
-      send(res, { ok: true, data: null });
-    },
-  );
+  api.post('/auth/logout', async (req, res) => {
+    res.setHeader('Set-Cookie', await auth.signOut(req));
+    send(res, { ok: true, data: null });
+  });
 
   // Who is signed in: null when nobody (a normal answer, not an error, so pages load quietly).
-  api.get(
-    '/auth/me',
-    async (req, res) => {
-      send(res, { ok: true, data: (await auth.user(req)) ?? null });
-    },
-  );
+  api.get('/auth/me', async (req, res) => {
+    send(res, { ok: true, data: (await auth.user(req)) ?? null });
+  });
 
-  api.post(
-    '/users',
-    json,
-    signedIn,
-    async (req, res) => {
-      const body = CreateUserBody.safeParse(req.body);
-      if (!body.success) return send(res, badRequest(body.error));
-      if (await store.findUserByUsername(body.data.username)) return send(res, fail('username_taken'));
-      send(res, { ok: true, data: await createUser(store, body.data, deps.now()) }, 201);
-    },
-  );
+  api.post('/users', json, signedIn, async (req, res) => {
+    const body = CreateUserBody.safeParse(req.body);
+    if (!body.success) return send(res, badRequest(body.error));
+    if (await store.findUserByUsername(body.data.username)) return send(res, fail('username_taken'));
+    send(res, { ok: true, data: await createUser(store, body.data, deps.now()) }, 201);
+  });
 
   api.use(lessonRoutes({ store, auth, media: deps.media, now: deps.now }));
 
-  api.get(
-    '/sessions',
-    signedIn,
-    async (req, res) => {
-      send(res, { ok: true, data: await store.listSessions() });
-    },
-  );
+  api.get('/sessions', signedIn, async (req, res) => {
+    send(res, { ok: true, data: await store.listSessions() });
+  });
 
-  api.post(
-    '/sessions',
-    json,
-    signedIn,
-    async (req, res) => {
-      const user = signedInUser(res);
-      const body = StartSessionBody.safeParse(req.body);
-      if (!body.success) return send(res, badRequest(body.error));
-      const record = await store.getLessonRecord(body.data.lessonId);
-      if (!record) return send(res, fail('not_found', 'No such lesson.'));
-      if (record.archived) return send(res, fail('lesson_archived'));
-      const room = await rooms.start(record.lesson, user.id);
-      const summary: SessionSummary | undefined = await store.getSessionSummary(room.id);
-      send(res, { ok: true, data: summary! }, 201);
-    },
-  );
+  api.post('/sessions', json, signedIn, async (req, res) => {
+    const user = signedInUser(res);
+    const body = StartSessionBody.safeParse(req.body);
+    if (!body.success) return send(res, badRequest(body.error));
+    const record = await store.getLessonRecord(body.data.lessonId);
+    if (!record) return send(res, fail('not_found', 'No such lesson.'));
+    if (record.archived) return send(res, fail('lesson_archived'));
+    const room = await rooms.start(record.lesson, user.id);
+    const summary: SessionSummary | undefined = await store.getSessionSummary(room.id);
+    send(res, { ok: true, data: summary! }, 201);
+  });
 
   // Results, during and after class: JSON, or CSV (a table per learner, or per question).
-  api.get(
-    '/sessions/:file',
-    signedIn,
-    async (req, res) => {
-      const match = /^([A-Za-z0-9_-]{8,40})\.(json|csv)$/.exec(String(req.params.file));
-      if (!match) return send(res, fail('not_found'));
-      const [, id, format] = match;
-      const found = await rooms.results(id);
-      if (!found) return send(res, fail('not_found'));
-      // ?anonymous: names become "#1", "#2"… (seats and numbers stay), for sharing beyond the class.
-      const results =
-        req.query.anonymous !== undefined
-          ? anonymousResults(found)
-          : found;
-      const lang: ExportLang = req.query.lang === 'en' ? 'en' : 'vi';
-      const base = `ket-qua-${results.code}-${new Date(results.startedAt).toISOString().slice(0, 10)}`;
-      if (format === 'json') {
-        // The page reads the raw keys and words them itself; the downloaded file is for people.
-        if (req.query.download === undefined) return send(res, { ok: true, data: results });
-        res.attachment(`${base}.json`);
-        return send(res, { ok: true, data: exportResults(results, lang) });
-      }
-      const tables = {
-        learners: { file: 'hoc-vien', csv: learnersCsv },
-        questions: { file: 'cau-hoi', csv: questionsCsv },
-        steps: { file: 'cac-buoc', csv: stepsCsv },
-        tasks: { file: 'bai-thuc-hanh', csv: tasksCsv },
-      } as const;
-      const which = req.query.table;
-      const table = tables[which === 'questions' || which === 'steps' || which === 'tasks' ? which : 'learners'];
-      res.attachment(`${base}-${table.file}.csv`);
-      res.type('text/csv; charset=utf-8');
-      res.send(table.csv(results, lang));
-    },
-  );
+  api.get('/sessions/:file', signedIn, async (req, res) => {
+    const match = /^([A-Za-z0-9_-]{8,40})\.(json|csv)$/.exec(String(req.params.file));
+    if (!match) return send(res, fail('not_found'));
+    const [, id, format] = match;
+    const found = await rooms.results(id);
+    if (!found) return send(res, fail('not_found'));
+    // ?anonymous: names become "#1", "#2"… (seats and numbers stay), for sharing beyond the class.
+    const results = req.query.anonymous !== undefined ? anonymousResults(found) : found;
+    const lang: ExportLang = req.query.lang === 'en' ? 'en' : 'vi';
+    const base = `ket-qua-${results.code}-${new Date(results.startedAt).toISOString().slice(0, 10)}`;
+    if (format === 'json') {
+      // The page reads the raw keys and words them itself; the downloaded file is for people.
+      if (req.query.download === undefined) return send(res, { ok: true, data: results });
+      res.attachment(`${base}.json`);
+      return send(res, { ok: true, data: exportResults(results, lang) });
+    }
+    const tables = {
+      learners: { file: 'hoc-vien', csv: learnersCsv },
+      questions: { file: 'cau-hoi', csv: questionsCsv },
+      steps: { file: 'cac-buoc', csv: stepsCsv },
+      tasks: { file: 'bai-thuc-hanh', csv: tasksCsv },
+    } as const;
+    const which = req.query.table;
+    const table = tables[which === 'questions' || which === 'steps' || which === 'tasks' ? which : 'learners'];
+    res.attachment(`${base}-${table.file}.csv`);
+    res.type('text/csv; charset=utf-8');
+    res.send(table.csv(results, lang));
+  });
 
   // The join QR of an open class: public, like the code itself, which the projector shows anyway.
-  api.get(
-    '/join-qr/:file',
-    async (req, res) => {
-      const attempt = await deps.limits.attempt({ codeAddr: req.socket.remoteAddress ?? '' });
-      if (attempt.blocked) return send(res, fail('rate_limited'));
-      const code = ClassCode.safeParse(String(req.params.file).replace(/\.svg$/, ''));
-      const room = code.success ? await deps.directory.byCode(code.data) : undefined;
-      if (!room || !(await room.isOpen())) return send(res, fail('unknown_code'));
-      attempt.succeeded();
-      const svg = await QRCode.toString(room.joinUrl, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
-      res.type('image/svg+xml').setHeader('Cache-Control', 'no-store');
-      res.send(svg);
-    },
-  );
+  api.get('/join-qr/:file', async (req, res) => {
+    const attempt = await deps.limits.attempt({ codeAddr: req.socket.remoteAddress ?? '' });
+    if (attempt.blocked) return send(res, fail('rate_limited'));
+    const code = ClassCode.safeParse(String(req.params.file).replace(/\.svg$/, ''));
+    const room = code.success ? await deps.directory.byCode(code.data) : undefined;
+    if (!room || !(await room.isOpen())) return send(res, fail('unknown_code'));
+    attempt.succeeded();
+    const svg = await QRCode.toString(room.joinUrl, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
+    res.type('image/svg+xml').setHeader('Cache-Control', 'no-store');
+    res.send(svg);
+  });
 
-  api.use(registerRoutes({ store, rooms, directory: deps.directory, auth, figures: deps.figures, now: deps.now, baseUrl: () => deps.lanUrls()[0] }));
+  api.use(
+    registerRoutes({
+      store,
+      rooms,
+      directory: deps.directory,
+      auth,
+      figures: deps.figures,
+      now: deps.now,
+      baseUrl: () => deps.lanUrls()[0],
+    }),
+  );
 
   api.use((_req, res) => send(res, fail('not_found')));
   // Body parser errors (bad JSON, too large) and bugs: a clear code, never a stack trace.
@@ -269,11 +234,7 @@ export function apiRouter(deps: HttpDeps): express.Router {
 
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
-async function createUser(
-  store: Store,
-  input: { username: string; displayName: string; password: string },
-  now: number,
-): Promise<Me> {
+async function createUser(store: Store, input: { username: string; displayName: string; password: string }, now: number): Promise<Me> {
   const id = randomId(9);
   await store.createUser({
     id,

@@ -445,7 +445,9 @@ function attachStaff(io: Server, { rooms, directory, auth, log, limits }: Socket
     const helper = HelperAuth.safeParse(socket.handshake.auth);
     if (helper.success) {
       void (async () => {
-        const room = await guessedRoom(limits, { codeAddr: socket.handshake.address }, () => directory.byHelperCode(helper.data.helperCode));
+        const room = await guessedRoom(limits, { codeAddr: socket.handshake.address }, () =>
+          directory.byHelperCode(helper.data.helperCode),
+        );
         if (room === 'limited') return next(new Error('rate_limited'));
         if (!room) return next(new Error('unknown_code'));
         const data = socket.data as StaffSocketData;

@@ -20,10 +20,4 @@ export const compareText = (a: string, b: string): number => collator.compare(a,
 
 /** Text folded for search: no diacritics (đ → d), lower case, spaces folded ("Nguyễn Thị Lành" → "nguyen thi lanh"). */
 export const foldText = (text: string): string =>
-  text
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .replace(/[đĐ]/g, 'd')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
+  text.normalize('NFD').replace(/\p{M}/gu, '').replace(/[đĐ]/g, 'd').toLowerCase().replace(/\s+/g, ' ').trim();

@@ -9,7 +9,10 @@ export const Choice = z.strictObject({
   text: Text(200),
   image: z
     .strictObject({
-      src: z.string().max(128).regex(/^[a-z0-9-]+\.(svg|png|jpe?g|webp)$/),
+      src: z
+        .string()
+        .max(128)
+        .regex(/^[a-z0-9-]+\.(svg|png|jpe?g|webp)$/),
       alt: Text(300),
     })
     .optional(),
@@ -17,7 +20,10 @@ export const Choice = z.strictObject({
 export type Choice = z.infer<typeof Choice>;
 
 const base = {
-  id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/).max(64),
+  id: z
+    .string()
+    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/)
+    .max(64),
   prompt: Text(500),
   /** Shown to learners after the reveal. */
   explanation: z.string().trim().max(1000).optional(),

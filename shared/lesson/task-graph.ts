@@ -58,7 +58,13 @@ export function elementOf(screen: TaskScreen, id: string): TaskElement | undefin
 }
 
 const toOutcome = (t: TaskTarget | undefined): MoveOutcome | null =>
-  t === undefined ? null : t.to === 'screen' ? { kind: 'screen', screen: t.screen } : t.to === 'goal' ? { kind: 'goal' } : { kind: 'trap', trap: t.trap };
+  t === undefined
+    ? null
+    : t.to === 'screen'
+      ? { kind: 'screen', screen: t.screen }
+      : t.to === 'goal'
+        ? { kind: 'goal' }
+        : { kind: 'trap', trap: t.trap };
 
 /**
  * Where an action on `screenId` leads, by the task's graph; null when the action is not one the

@@ -47,8 +47,20 @@ export const TaskElement = z.discriminatedUnion('kind', [
       .regex(/^[a-z0-9-]+\.(svg|png|jpe?g|webp)$/, 'must be a file name in lessons/images/'),
     alt: Text(300),
   }),
-  z.strictObject({ ...base, kind: z.literal('button'), label: Text(80), style: z.enum(['primary', 'normal', 'danger']).default('normal'), on: TaskTarget.optional() }),
-  z.strictObject({ ...base, kind: z.literal('item'), label: Text(120), detail: z.string().trim().max(200).optional(), on: TaskTarget.optional() }),
+  z.strictObject({
+    ...base,
+    kind: z.literal('button'),
+    label: Text(80),
+    style: z.enum(['primary', 'normal', 'danger']).default('normal'),
+    on: TaskTarget.optional(),
+  }),
+  z.strictObject({
+    ...base,
+    kind: z.literal('item'),
+    label: Text(120),
+    detail: z.string().trim().max(200).optional(),
+    on: TaskTarget.optional(),
+  }),
   z.strictObject({
     ...base,
     kind: z.literal('field'),
@@ -58,10 +70,24 @@ export const TaskElement = z.discriminatedUnion('kind', [
     /** Where a matching entry leads; an entry that does not match stays on the screen. */
     on: TaskTarget.optional(),
   }),
-  z.strictObject({ ...base, kind: z.literal('pin'), label: Text(120), length: z.number().int().min(4).max(8).default(6), expect: TaskExpect, on: TaskTarget.optional() }),
+  z.strictObject({
+    ...base,
+    kind: z.literal('pin'),
+    label: Text(120),
+    length: z.number().int().min(4).max(8).default(6),
+    expect: TaskExpect,
+    on: TaskTarget.optional(),
+  }),
   z.strictObject({ ...base, kind: z.literal('toggle'), label: Text(120), value: z.boolean().default(false), on: TaskTarget.optional() }),
   /** A text message bubble; tapping it (its link) leads `on`. */
-  z.strictObject({ ...base, kind: z.literal('sms'), from: Text(60), text: Text(500), link: z.string().trim().max(120).optional(), on: TaskTarget.optional() }),
+  z.strictObject({
+    ...base,
+    kind: z.literal('sms'),
+    from: Text(60),
+    text: Text(500),
+    link: z.string().trim().max(120).optional(),
+    on: TaskTarget.optional(),
+  }),
   /** An incoming or ongoing call: who calls and what they say. */
   z.strictObject({ ...base, kind: z.literal('call'), from: Text(60), text: z.string().trim().max(500).default('') }),
   /** A QR "camera": the learner picks which code to point it at; each code shows its recipient and leads on. */
@@ -69,7 +95,10 @@ export const TaskElement = z.discriminatedUnion('kind', [
     ...base,
     kind: z.literal('qr'),
     label: Text(120),
-    codes: z.array(z.strictObject({ id: LocalId, label: Text(120), on: TaskTarget.optional() })).min(1).max(4),
+    codes: z
+      .array(z.strictObject({ id: LocalId, label: Text(120), on: TaskTarget.optional() }))
+      .min(1)
+      .max(4),
   }),
 ]);
 export type TaskElement = z.infer<typeof TaskElement>;

@@ -35,7 +35,12 @@ export const SeatLabel = z
   .string()
   .max(200)
   .transform(cleanText)
-  .pipe(z.string().max(NAME_MAX).regex(/^[^\p{Cc}\p{Cf}\p{Cs}<>]*$/u, 'must be plain text'));
+  .pipe(
+    z
+      .string()
+      .max(NAME_MAX)
+      .regex(/^[^\p{Cc}\p{Cf}\p{Cs}<>]*$/u, 'must be plain text'),
+  );
 
 // ---- learner namespace (/learner) ----
 
@@ -115,7 +120,10 @@ export const QuizAnswer = z.strictObject({
 });
 export type QuizAnswer = z.infer<typeof QuizAnswer>;
 
-const TaskLocalId = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/).max(40);
+const TaskLocalId = z
+  .string()
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/)
+  .max(40);
 /** What the learner did on a practice task's screen; `entry` is checked by the server and never kept. */
 export const TaskActionSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('tap'), element: TaskLocalId }),
@@ -173,7 +181,11 @@ export const QuizShowResults = z.strictObject({ sessionId: SessionId, runId: Run
 export type QuizShowResults = z.infer<typeof QuizShowResults>;
 
 /** Open one of the lesson's practice tasks for the class. */
-export const TaskOpen = z.strictObject({ sessionId: SessionId, runId: RunId.optional(), source: z.strictObject({ step: StepIndex, taskId: z.string().max(64) }) });
+export const TaskOpen = z.strictObject({
+  sessionId: SessionId,
+  runId: RunId.optional(),
+  source: z.strictObject({ step: StepIndex, taskId: z.string().max(64) }),
+});
 export type TaskOpen = z.infer<typeof TaskOpen>;
 /** Close the task on the tablets, for everyone. */
 export const TaskRunRef = z.strictObject({ sessionId: SessionId, runId: RunId });
@@ -291,7 +303,10 @@ export const DuplicateBody = z.strictObject({});
 /** A picture carried inside a lesson file: its type and its bytes in base64. */
 export const LessonFileImage = z.strictObject({
   type: z.string().max(100),
-  data: z.string().max(12_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
+  data: z
+    .string()
+    .max(12_000_000)
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
 });
 
 /**

@@ -109,7 +109,8 @@ export const errorMessages: Record<ErrorCode, string> = {
   task_not_found: 'No such practice task.',
   task_closed: 'The practice task is closed.',
   invalid_move: 'That move is not part of the task from the screen the learner is on.',
-  owner_unavailable: 'The server running this class cannot be reached right now (it is moving to another server, or storage is down); nothing was changed. Try again in a moment.',
+  owner_unavailable:
+    'The server running this class cannot be reached right now (it is moving to another server, or storage is down); nothing was changed. Try again in a moment.',
   backup_external: 'This server keeps its data in PostgreSQL: back it up with pg_dump (docs/deployment.md), not from the console.',
   seat_out_of_grid: 'That place is outside the seat map.',
   id_reused: 'This id was already used for something else; make a new one.',

@@ -101,13 +101,18 @@ export interface PersonPage {
 }
 
 /** Link a session's learner (a results row id: "learnerId" or "learnerId.1" for a pair's partner) to a person. */
-export const LinkBody = z.strictObject({
-  sessionId: z.string().regex(/^[A-Za-z0-9_-]{8,40}$/),
-  rowId: z.string().regex(/^[A-Za-z0-9_-]{4,40}(\.[12])?$/),
-  /** An existing person, or a new one to add from this learner. */
-  personId: z.string().regex(/^[A-Za-z0-9_-]{8,40}$/).optional(),
-  person: PersonInput.optional(),
-}).refine((b) => (b.personId === undefined) !== (b.person === undefined), 'give personId or person, not both');
+export const LinkBody = z
+  .strictObject({
+    sessionId: z.string().regex(/^[A-Za-z0-9_-]{8,40}$/),
+    rowId: z.string().regex(/^[A-Za-z0-9_-]{4,40}(\.[12])?$/),
+    /** An existing person, or a new one to add from this learner. */
+    personId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{8,40}$/)
+      .optional(),
+    person: PersonInput.optional(),
+  })
+  .refine((b) => (b.personId === undefined) !== (b.person === undefined), 'give personId or person, not both');
 
 export const UnlinkBody = z.strictObject({
   sessionId: z.string().regex(/^[A-Za-z0-9_-]{8,40}$/),

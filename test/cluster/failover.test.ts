@@ -46,9 +46,10 @@ function tablet(url: string, localAddress: string, tok: string) {
   const state = { bound: false, resumes: 0 };
   const resume = async (): Promise<void> => {
     if (!socket.connected) return;
-    const res = await ask<LearnerSnapshot>(socket, 'learner:resume', { token: tok }, 5000).catch(
-      (): Ack<LearnerSnapshot> => ({ ok: false, error: { code: 'internal', message: 'timeout' } }),
-    );
+    const res = await ask<LearnerSnapshot>(socket, 'learner:resume', { token: tok }, 5000).catch((): Ack<LearnerSnapshot> => ({
+      ok: false,
+      error: { code: 'internal', message: 'timeout' },
+    }));
     if (res.ok) {
       state.bound = true;
       state.resumes++;
@@ -65,7 +66,13 @@ describe.skipIf(!ready)('a session survives its process', () => {
     closeClients();
     if (ctx.task.result?.state === 'fail') {
       console.warn(disconnects.join('\n'));
-      for (const n of cluster?.nodes ?? []) console.warn(`${n.id} alive=${n.alive()}\n${n.lines.filter((l) => !l.includes('"level":30')).slice(-15).join('\n')}`);
+      for (const n of cluster?.nodes ?? [])
+        console.warn(
+          `${n.id} alive=${n.alive()}\n${n.lines
+            .filter((l) => !l.includes('"level":30'))
+            .slice(-15)
+            .join('\n')}`,
+        );
     }
     await cluster?.teardown();
     cluster = undefined;
@@ -102,7 +109,9 @@ describe.skipIf(!ready)('a session survives its process', () => {
   it('SIGKILL the owner mid-quiz: the other process takes the session within the lease, keeps every acknowledged answer, closes the question on time, and every tablet comes back by itself', async () => {
     const leaseMs = 2000;
     const { cluster, nginx, cookie, session, dying, survivor, staff, tablets } = await classOf(leaseMs, 3);
-    const { runId } = unwrap(await ask<{ runId: string }>(staff, 'quiz:open', { sessionId: session.id, source: { question }, timeLimit: 10 }));
+    const { runId } = unwrap(
+      await ask<{ runId: string }>(staff, 'quiz:open', { sessionId: session.id, source: { question }, timeLimit: 10 }),
+    );
     const opened = await waitOn<StaffView>(staff, 'staff:view', (v) => v.quiz?.runId === runId);
     const deadline = opened.quiz!.deadline!;
     const acknowledged: string[] = [];
@@ -116,10 +125,15 @@ describe.skipIf(!ready)('a session survives its process', () => {
     const killedAt = Date.now();
     dying.proc.kill('SIGKILL');
     await dying.exited;
-    const takenAt = await until('the survivor to own the session', async () => {
-      const lease = await leaseRow(cluster.db.url, session.id);
-      return lease?.owner === survivor.id && !lease.expired && Date.now();
-    }, 30_000, 25);
+    const takenAt = await until(
+      'the survivor to own the session',
+      async () => {
+        const lease = await leaseRow(cluster.db.url, session.id);
+        return lease?.owner === survivor.id && !lease.expired && Date.now();
+      },
+      30_000,
+      25,
+    );
     console.log(`${file}: owner killed → session taken over in ${takenAt - killedAt} ms (lease ${leaseMs} ms)`);
     // At most a lease (the last renewal was at most a third of it before the kill) plus one orphan scan (a third), with room for a loaded machine.
     expect(takenAt - killedAt).toBeLessThanOrEqual(leaseMs * 2 + 1000);
@@ -127,7 +141,12 @@ describe.skipIf(!ready)('a session survives its process', () => {
     // Every tablet is back (those of the dead process through nginx to the survivor), nobody touched them.
     await until('every tablet to be bound again', () => tablets.every((t) => t.socket.connected && t.state.bound), 30_000);
     for (const t of tablets.filter((x) => x.onDying)) expect(t.state.resumes).toBeGreaterThanOrEqual(2);
-    await waitOn<StaffView>(staff, 'staff:view', (v) => v.roster.every((r) => r.connected) && v.quiz?.answered === acknowledged.length, 20_000);
+    await waitOn<StaffView>(
+      staff,
+      'staff:view',
+      (v) => v.roster.every((r) => r.connected) && v.quiz?.answered === acknowledged.length,
+      20_000,
+    );
 
     // The other half answers after the crash (if the deadline has not passed yet: each ack is then "quiz_closed", never lost).
     for (const t of tablets.filter((_, k) => k % 2 === 1)) {
@@ -138,13 +157,17 @@ describe.skipIf(!ready)('a session survives its process', () => {
     }
 
     // The deadline still closes the question, on the new owner's timer.
-    await Promise.all(tablets.map((t) => waitOn<ClassView>(t.socket, 'class', (c) => c.quiz?.runId === runId && c.quiz.status === 'closed', 30_000)));
+    await Promise.all(
+      tablets.map((t) => waitOn<ClassView>(t.socket, 'class', (c) => c.quiz?.runId === runId && c.quiz.status === 'closed', 30_000)),
+    );
     expect(Date.now()).toBeGreaterThanOrEqual(deadline - 5);
 
     const results = unwrap((await api<SessionResults>(nginx.url, 'GET', `/api/sessions/${session.id}.json`, undefined, cookie)).ack);
     expect(results.questions[0]).toMatchObject({ runId, answered: acknowledged.length });
     const events = await storedEvents(cluster.db.url, session.id);
-    const stored = events.filter((e) => e.type === 'quiz:answered').map((e) => (JSON.parse(String(e.body)) as { answerId: string }).answerId);
+    const stored = events
+      .filter((e) => e.type === 'quiz:answered')
+      .map((e) => (JSON.parse(String(e.body)) as { answerId: string }).answerId);
     expect(stored.sort()).toEqual([...acknowledged].sort());
     expect(events.filter((e) => e.type === 'quiz:closed')).toHaveLength(1);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, k) => events[0].seq + k));
@@ -185,29 +208,47 @@ describe.skipIf(!ready)('a session survives its process', () => {
     const leaseMs = 1500;
     const { cluster, nginx, cookie, session, dying: frozen, survivor, staff, tablets } = await classOf(leaseMs, 2);
     const before = (await leaseRow(cluster.db.url, session.id))!;
-    const { runId } = unwrap(await ask<{ runId: string }>(staff, 'quiz:open', { sessionId: session.id, source: { question }, timeLimit: null }));
+    const { runId } = unwrap(
+      await ask<{ runId: string }>(staff, 'quiz:open', { sessionId: session.id, source: { question }, timeLimit: null }),
+    );
     await Promise.all(tablets.map((t) => waitOn<ClassView>(t.socket, 'class', (c) => c.quiz?.runId === runId)));
 
     frozen.proc.kill('SIGSTOP');
     try {
-      await until('the other process to own the session', async () => {
-        const lease = await leaseRow(cluster.db.url, session.id);
-        return lease?.owner === survivor.id && !lease.expired;
-      }, 30_000, 25);
+      await until(
+        'the other process to own the session',
+        async () => {
+          const lease = await leaseRow(cluster.db.url, session.id);
+          return lease?.owner === survivor.id && !lease.expired;
+        },
+        30_000,
+        25,
+      );
       // Commands reach the new owner (from the console and the tablets on its process) while the old one sleeps.
       unwrap(await ask(staff, 'quiz:show-results', { sessionId: session.id, runId, show: true }));
       // A tablet of the frozen process answers now: its bytes wait in the kernel until SIGCONT.
       const late = tablets.find((t) => t.onDying)!;
-      const pending = ask(late.socket, 'quiz:answer', { runId, answerId: `frozen-${late.i}-00`, value: { kind: 'single', option: 'no' } }, 30_000);
+      const pending = ask(
+        late.socket,
+        'quiz:answer',
+        { runId, answerId: `frozen-${late.i}-00`, value: { kind: 'single', option: 'no' } },
+        30_000,
+      );
       pending.catch(() => undefined); // awaited below; a failure before that must not go unhandled
-      for (const t of tablets.filter((x) => !x.onDying)) unwrap(await ask(t.socket, 'quiz:answer', { runId, answerId: `live-${t.i}-000`, value: { kind: 'single', option: 'yes' } }));
+      for (const t of tablets.filter((x) => !x.onDying))
+        unwrap(await ask(t.socket, 'quiz:answer', { runId, answerId: `live-${t.i}-000`, value: { kind: 'single', option: 'yes' } }));
 
       frozen.proc.kill('SIGCONT');
       // The old owner's write with its old fence is refused by the store, whoever tries it.
       const probe = await openPostgresStore(cluster.db.url, { poolSize: 1 });
       try {
         const seq = (await storedEvents(cluster.db.url, session.id)).at(-1)!.seq;
-        await expect(probe.appendEvents(session.id, seq, [{ type: 'step:pushed', step: 0, at: Date.now() } as never], { owner: before.owner, fence: before.fence })).rejects.toBeInstanceOf(LeaseLostError);
+        await expect(
+          probe.appendEvents(session.id, seq, [{ type: 'step:pushed', step: 0, at: Date.now() } as never], {
+            owner: before.owner,
+            fence: before.fence,
+          }),
+        ).rejects.toBeInstanceOf(LeaseLostError);
       } finally {
         await probe.close();
       }
@@ -218,27 +259,49 @@ describe.skipIf(!ready)('a session survives its process', () => {
       const lateAck = await pending;
       if (!lateAck.ok) {
         expect(lateAck.error.code).toBe('owner_unavailable');
-        await until('the old owner to log its refused append', () => frozen.lines.some((l) => l.includes('lease lost: this process gives the session up')), 20_000);
+        await until(
+          'the old owner to log its refused append',
+          () => frozen.lines.some((l) => l.includes('lease lost: this process gives the session up')),
+          20_000,
+        );
       }
       await until('the old owner to drop the room', () => frozen.lines.some((l) => l.includes('room dropped')), 20_000);
       console.log(`${file}: the answer sent to the frozen owner: ${lateAck.ok ? 'carried to the new owner' : 'refused append, retried'}`);
       // The tablet's retry (same answer id) reaches the new owner through the old process, and is not a second answer.
-      unwrap(await until('the retried answer to be stored', async () => {
-        const res = await ask(late.socket, 'quiz:answer', { runId, answerId: `frozen-${late.i}-00`, value: { kind: 'single', option: 'no' } });
-        return res.ok && res;
-      }, 20_000, 200));
+      unwrap(
+        await until(
+          'the retried answer to be stored',
+          async () => {
+            const res = await ask(late.socket, 'quiz:answer', {
+              runId,
+              answerId: `frozen-${late.i}-00`,
+              value: { kind: 'single', option: 'no' },
+            });
+            return res.ok && res;
+          },
+          20_000,
+          200,
+        ),
+      );
       const expected = [...tablets.filter((x) => !x.onDying).map((t) => `live-${t.i}-000`), `frozen-${late.i}-00`];
 
       // Every tablet works through the new owner, whichever process it is on.
       for (const t of tablets.filter((x) => x.onDying)) {
-        const ack = await until('a tablet of the old owner to be served', async () => {
-          const res = await ask(t.socket, 'learner:done', { step: 0, done: true });
-          return res.ok && res;
-        }, 20_000, 200);
+        const ack = await until(
+          'a tablet of the old owner to be served',
+          async () => {
+            const res = await ask(t.socket, 'learner:done', { step: 0, done: true });
+            return res.ok && res;
+          },
+          20_000,
+          200,
+        );
         expect(ack.ok).toBe(true);
       }
       const events = await storedEvents(cluster.db.url, session.id);
-      const stored = events.filter((e) => e.type === 'quiz:answered').map((e) => (JSON.parse(String(e.body)) as { answerId: string }).answerId);
+      const stored = events
+        .filter((e) => e.type === 'quiz:answered')
+        .map((e) => (JSON.parse(String(e.body)) as { answerId: string }).answerId);
       expect(stored.sort()).toEqual(expected.sort());
       expect(events.map((e) => e.seq)).toEqual(events.map((_, k) => events[0].seq + k));
       const results = unwrap((await api<SessionResults>(nginx.url, 'GET', `/api/sessions/${session.id}.json`, undefined, cookie)).ack);

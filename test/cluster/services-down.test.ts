@@ -55,7 +55,13 @@ describe.skipIf(!ready)('PostgreSQL or Redis going away and coming back', () => 
     closeClients();
     if (ctx.task.result?.state === 'fail') {
       console.warn(disconnects.join('\n'));
-      for (const n of cluster?.nodes ?? []) console.warn(`${n.id} alive=${n.alive()}\n${n.lines.filter((l) => !l.includes('"level":30')).slice(-15).join('\n')}`);
+      for (const n of cluster?.nodes ?? [])
+        console.warn(
+          `${n.id} alive=${n.alive()}\n${n.lines
+            .filter((l) => !l.includes('"level":30'))
+            .slice(-15)
+            .join('\n')}`,
+        );
     }
     await cluster?.teardown();
     cluster = undefined;
@@ -68,7 +74,11 @@ describe.skipIf(!ready)('PostgreSQL or Redis going away and coming back', () => 
     proxies.push(pgProxy, redisProxy);
     const pgPort = await pgProxy.listen();
     const redisPort = await redisProxy.listen();
-    cluster = await startCluster({ count: 2, leaseMs, via: { databaseUrl: (url) => viaPort(url, pgPort), redisUrl: viaPort(REDIS_TEST_URL, redisPort) } });
+    cluster = await startCluster({
+      count: 2,
+      leaseMs,
+      via: { databaseUrl: (url) => viaPort(url, pgPort), redisUrl: viaPort(REDIS_TEST_URL, redisPort) },
+    });
     const nginx = cluster.nginx!;
     const [p1, p2] = cluster.nodes.map((n) => n.port);
     const spread = await spreadAddresses(nginx, [p1, p2], 3);
@@ -91,18 +101,25 @@ describe.skipIf(!ready)('PostgreSQL or Redis going away and coming back', () => 
       }
     }
     unwrap(await ask(staffOnOther, 'step:push', { sessionId: session.id, step: 0 }));
-    const { runId } = unwrap(await ask<{ runId: string }>(staffOnOther, 'quiz:open', { sessionId: session.id, source: { question }, timeLimit: null }));
+    const { runId } = unwrap(
+      await ask<{ runId: string }>(staffOnOther, 'quiz:open', { sessionId: session.id, source: { question }, timeLimit: null }),
+    );
     await Promise.all(tablets.map((t) => waitOn<ClassView>(t.socket, 'class', (c) => c.quiz?.runId === runId)));
     return { cluster, nginx, session, runId, staffOnOwner, staffOnOther, tablets, pgProxy, redisProxy };
   }
 
   /** A command retried until the class has recovered (the tablets' own behaviour), with every refusal a clear code. */
   async function untilServed<T>(what: string, send: () => Promise<Ack<T>>, refusals: string[]): Promise<T> {
-    const ack = await until(what, async () => {
-      const res = await send();
-      if (!res.ok) refusals.push(res.error.code);
-      return res.ok && res;
-    }, 60_000, 250);
+    const ack = await until(
+      what,
+      async () => {
+        const res = await send();
+        if (!res.ok) refusals.push(res.error.code);
+        return res.ok && res;
+      },
+      60_000,
+      250,
+    );
     return ack.data;
   }
 
@@ -140,7 +157,9 @@ describe.skipIf(!ready)('PostgreSQL or Redis going away and coming back', () => 
     expect(new Set(later.filter((c) => c !== 'owner_unavailable'))).toEqual(new Set());
     for (const node of cluster.nodes) expect(node.alive()).toBe(true);
     const events = await storedEvents(cluster.db.url, session.id);
-    const stored = events.filter((e) => e.type === 'quiz:answered').map((e) => (JSON.parse(String(e.body)) as { answerId: string }).answerId);
+    const stored = events
+      .filter((e) => e.type === 'quiz:answered')
+      .map((e) => (JSON.parse(String(e.body)) as { answerId: string }).answerId);
     expect(stored.sort()).toEqual([...acknowledged].sort());
     expect(events.map((e) => e.seq)).toEqual(events.map((_, k) => events[0].seq + k));
     const view = unwrap(await ask<StaffView>(staffOnOther, 'staff:watch', { sessionId: session.id }));
@@ -160,23 +179,37 @@ describe.skipIf(!ready)('PostgreSQL or Redis going away and coming back', () => 
     }
     // The other process cannot reach the owner: a clear refusal, nothing applied.
     const remote = tablets.find((x) => !x.onOwner)!;
-    const refused = await ask(remote.socket, 'quiz:answer', { runId, answerId: `far-${remote.i}-0000`, value: { kind: 'single', option: 'no' } });
+    const refused = await ask(remote.socket, 'quiz:answer', {
+      runId,
+      answerId: `far-${remote.i}-0000`,
+      value: { kind: 'single', option: 'no' },
+    });
     expect(refused).toMatchObject({ ok: false, error: { code: 'owner_unavailable' } });
     for (const node of cluster.nodes) expect(node.alive()).toBe(true);
 
     redisProxy.refuse = false;
     const refusals: string[] = [];
     for (const t of tablets.filter((x) => !x.onOwner)) {
-      await untilServed('answers through the other process again', () => ask(t.socket, 'quiz:answer', { runId, answerId: `far-${t.i}-0000`, value: { kind: 'single', option: 'no' } }), refusals);
+      await untilServed(
+        'answers through the other process again',
+        () => ask(t.socket, 'quiz:answer', { runId, answerId: `far-${t.i}-0000`, value: { kind: 'single', option: 'no' } }),
+        refusals,
+      );
       acknowledged.push(`far-${t.i}-0000`);
     }
     expect(new Set(refusals.filter((c) => c !== 'owner_unavailable'))).toEqual(new Set());
     // Broadcasts cross again: a step pushed from the console on the other process reaches every tablet.
-    await untilServed('a push through the other process', () => ask(staffOnOther, 'step:push', { sessionId: session.id, step: 1 }), refusals);
+    await untilServed(
+      'a push through the other process',
+      () => ask(staffOnOther, 'step:push', { sessionId: session.id, step: 1 }),
+      refusals,
+    );
     await Promise.all(tablets.map((t) => waitOn<ClassView>(t.socket, 'class', (c) => c.current === 1, 30_000)));
     await waitOn<StaffView>(staffOnOwner, 'staff:view', (v) => v.current === 1);
     const events = await storedEvents(cluster.db.url, session.id);
-    const stored = events.filter((e) => e.type === 'quiz:answered').map((e) => (JSON.parse(String(e.body)) as { answerId: string }).answerId);
+    const stored = events
+      .filter((e) => e.type === 'quiz:answered')
+      .map((e) => (JSON.parse(String(e.body)) as { answerId: string }).answerId);
     expect(stored.sort()).toEqual([...acknowledged].sort());
     for (const node of cluster.nodes) expect(node.alive()).toBe(true);
   }, 120_000);

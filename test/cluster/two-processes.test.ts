@@ -40,8 +40,16 @@ const comparable = (v: StaffView) => ({
   seq: v.seq,
   current: v.current,
   status: v.status,
-  roster: v.roster.map((r) => ({ id: r.id, name: r.name, step: r.step, done: r.done, connected: r.connected })).sort((a, b) => a.id.localeCompare(b.id)),
-  quiz: v.quiz && { runId: v.quiz.runId, status: v.quiz.status, answered: v.quiz.answered, total: v.quiz.total, histogram: v.quiz.histogram },
+  roster: v.roster
+    .map((r) => ({ id: r.id, name: r.name, step: r.step, done: r.done, connected: r.connected }))
+    .sort((a, b) => a.id.localeCompare(b.id)),
+  quiz: v.quiz && {
+    runId: v.quiz.runId,
+    status: v.quiz.status,
+    answered: v.quiz.answered,
+    total: v.quiz.total,
+    histogram: v.quiz.histogram,
+  },
   runs: v.runs,
 });
 
@@ -84,15 +92,20 @@ describe.skipIf(!ready)('two server processes behind nginx', () => {
     expect(tablets.filter((t) => t.port === p1)).toHaveLength(4);
     expect(tablets.filter((t) => t.port === p2)).toHaveLength(4);
     // Presence reaches the owner from both processes.
-    for (const s of [driver, watcher]) await waitOn<StaffView>(s, 'staff:view', (v) => v.roster.length === 8 && v.roster.every((r) => r.connected));
+    for (const s of [driver, watcher])
+      await waitOn<StaffView>(s, 'staff:view', (v) => v.roster.length === 8 && v.roster.every((r) => r.connected));
 
     unwrap(await ask(driver, 'step:push', { sessionId: session.id, step: 1 }));
     await Promise.all(tablets.map((t) => waitOn<ClassView>(t.socket, 'class', (c) => c.current === 1)));
 
-    const { runId } = unwrap(await ask<{ runId: string }>(driver, 'quiz:open', { sessionId: session.id, source: { question }, timeLimit: null }));
+    const { runId } = unwrap(
+      await ask<{ runId: string }>(driver, 'quiz:open', { sessionId: session.id, source: { question }, timeLimit: null }),
+    );
     await Promise.all(tablets.map((t) => waitOn<ClassView>(t.socket, 'class', (c) => c.quiz?.runId === runId)));
     const acks = await Promise.all(
-      tablets.map((t) => ask(t.socket, 'quiz:answer', { runId, answerId: `ans-${t.n}-0001`, value: { kind: 'single', option: t.n % 2 ? 'a' : 'b' } })),
+      tablets.map((t) =>
+        ask(t.socket, 'quiz:answer', { runId, answerId: `ans-${t.n}-0001`, value: { kind: 'single', option: t.n % 2 ? 'a' : 'b' } }),
+      ),
     );
     for (const ack of acks) expect(ack.ok).toBe(true);
     // A retry of one answer (same id) after a reconnect to the other process is not a second answer.
@@ -123,7 +136,17 @@ describe.skipIf(!ready)('two server processes behind nginx', () => {
     expect(polling.io.engine.transport.name).toBe('polling');
 
     // The festival board of either process lists every open class, whichever process owns it.
-    const second = unwrap((await api<SessionSummary>(cluster.nodes.find((x) => x.port === otherPort)!.url, 'POST', '/api/sessions', { lessonId: 'thanh-toan-qr' }, cookie)).ack);
+    const second = unwrap(
+      (
+        await api<SessionSummary>(
+          cluster.nodes.find((x) => x.port === otherPort)!.url,
+          'POST',
+          '/api/sessions',
+          { lessonId: 'thanh-toan-qr' },
+          cookie,
+        )
+      ).ack,
+    );
     expect((await leaseRow(cluster.db.url, second.id))!.owner).not.toBe(owner);
     for (const node of cluster.nodes) {
       const board = unwrap((await api<FestivalBoard>(node.url, 'GET', '/api/festival', undefined, cookie)).ack);
@@ -134,7 +157,9 @@ describe.skipIf(!ready)('two server processes behind nginx', () => {
     closeClients();
     const seen = await until('nginx to log every tablet WebSocket', () => {
       const ws = accessLog(nginx).filter((l) => l.uri.includes('/socket.io/') && l.uri.includes('transport=websocket'));
-      return tablets.every((t) => ws.some((l) => l.address === spread.get(t.port)![tablets.filter((x) => x.port === t.port).indexOf(t)])) && ws;
+      return (
+        tablets.every((t) => ws.some((l) => l.address === spread.get(t.port)![tablets.filter((x) => x.port === t.port).indexOf(t)])) && ws
+      );
     });
     for (const t of tablets) {
       const address = spread.get(t.port)![tablets.filter((x) => x.port === t.port).indexOf(t)];

@@ -20,7 +20,8 @@ export interface ContractTarget {
 }
 
 const lessonsDir = resolve(import.meta.dirname, '../../lessons');
-export const starterLesson = (id = 'thanh-toan-qr'): Lesson => Lesson.parse(JSON.parse(readFileSync(resolve(lessonsDir, `${id}.json`), 'utf8')));
+export const starterLesson = (id = 'thanh-toan-qr'): Lesson =>
+  Lesson.parse(JSON.parse(readFileSync(resolve(lessonsDir, `${id}.json`), 'utf8')));
 const qr = starterLesson();
 const T0 = Date.UTC(2026, 9, 10, 1, 0);
 
@@ -63,7 +64,13 @@ const person = (over: Partial<NewPerson> = {}): NewPerson => ({
   consentDate: '2026-10-01',
   ...over,
 });
-const audit = (personId: string, action: AuditRecord['action'] = 'created', at = T0): AuditRecord => ({ personId, at, userId: 'u-contract', action, detail: '' });
+const audit = (personId: string, action: AuditRecord['action'] = 'created', at = T0): AuditRecord => ({
+  personId,
+  at,
+  userId: 'u-contract',
+  action,
+  detail: '',
+});
 
 export function storeContract(name: string, open: () => Promise<ContractTarget>, opts: { skip?: boolean } = {}): void {
   describe.skipIf(opts.skip === true)(`store contract: ${name}`, () => {
@@ -72,7 +79,13 @@ export function storeContract(name: string, open: () => Promise<ContractTarget>,
     beforeAll(async () => {
       target = await open();
       store = target.store;
-      await store.createUser({ id: 'u-contract', username: `contract-${fresh('')}`, displayName: 'Cô Hoa', passwordHash: 'x', createdAt: T0 });
+      await store.createUser({
+        id: 'u-contract',
+        username: `contract-${fresh('')}`,
+        displayName: 'Cô Hoa',
+        passwordHash: 'x',
+        createdAt: T0,
+      });
     });
     afterAll(async () => {
       await target?.close();
@@ -151,7 +164,10 @@ export function storeContract(name: string, open: () => Promise<ContractTarget>,
         await Promise.all(calls);
         const steps = (await store.loadEvents(s.sessionId)).slice(1).map((e) => (e as { step: number }).step);
         expect(steps).toEqual(Array.from({ length: 30 }, (_, i) => i));
-        for (const [empty, upTo] of [['empty14', 14], ['empty29', 29]] as const) {
+        for (const [empty, upTo] of [
+          ['empty14', 14],
+          ['empty29', 29],
+        ] as const) {
           const at = order.indexOf(empty);
           for (let i = 0; i <= upTo; i++) expect(order.indexOf(`a${i}`)).toBeLessThan(at);
         }
@@ -197,17 +213,35 @@ export function storeContract(name: string, open: () => Promise<ContractTarget>,
         expect(await store.seedLesson(mk('s1', 'Yên'), T0, 1000)).toBe(true);
         // Seeding again keeps the text and takes the new position.
         expect(await store.seedLesson({ ...mk('s1', 'changed'), summary: 'x' }, T0 + 1, 1002)).toBe(false);
-        for (const [id, title] of [['d', 'Đọc báo'], ['dd', 'Dạy con'], ['a', 'Ăn uống'], ['a2', 'An toàn'], ['b10', 'Bàn 10'], ['b2', 'Bàn 2']]) {
+        for (const [id, title] of [
+          ['d', 'Đọc báo'],
+          ['dd', 'Dạy con'],
+          ['a', 'Ăn uống'],
+          ['a2', 'An toàn'],
+          ['b10', 'Bàn 10'],
+          ['b2', 'Bàn 2'],
+        ]) {
           expect(await store.createLesson(mk(id, title), T0)).toBe(true);
         }
         expect(await store.createLesson(mk('d', 'again'), T0)).toBe(false);
         const mine = (await store.listLessons()).filter((l) => l.id.startsWith(tag));
         expect(mine.map((l) => l.title)).toEqual(['Zed', 'Yên', 'An toàn', 'Ăn uống', 'Bàn 2', 'Bàn 10', 'Dạy con', 'Đọc báo']);
-        expect(mine[0]).toEqual({ id: `${tag}-s2`, title: 'Zed', summary: qr.summary, stepCount: qr.steps.length, archived: false, updatedAt: T0 });
+        expect(mine[0]).toEqual({
+          id: `${tag}-s2`,
+          title: 'Zed',
+          summary: qr.summary,
+          stepCount: qr.steps.length,
+          archived: false,
+          updatedAt: T0,
+        });
 
         expect(await store.updateLesson({ ...mk('d', 'Đọc báo mới'), summary: 'mới' }, T0 + 5)).toBe(true);
         expect(await store.updateLesson(mk('nope', 'x'), T0)).toBe(false);
-        expect(await store.getLessonRecord(`${tag}-d`)).toEqual({ lesson: { ...mk('d', 'Đọc báo mới'), summary: 'mới' }, archived: false, updatedAt: T0 + 5 });
+        expect(await store.getLessonRecord(`${tag}-d`)).toEqual({
+          lesson: { ...mk('d', 'Đọc báo mới'), summary: 'mới' },
+          archived: false,
+          updatedAt: T0 + 5,
+        });
         expect((await store.getLesson(`${tag}-s1`))?.title).toBe('Yên');
 
         expect(await store.setLessonArchived(`${tag}-a`, true, T0 + 6)).toBe(true);
@@ -250,7 +284,16 @@ export function storeContract(name: string, open: () => Promise<ContractTarget>,
         const a = person({ hamlet, name: 'Nguyễn Văn Ân' });
         const b = person({ hamlet, name: 'Lê Thị Bích', phone: '0912345678' });
         expect(await store.savePeople([a, b], [], [audit(a.id), audit(b.id)])).toBe(true);
-        expect(await store.getPerson(a.id)).toMatchObject({ id: a.id, card: a.card, name: 'Nguyễn Văn Ân', birthYear: 1960, hamlet, erasedAt: null, createdAt: T0, updatedAt: T0 });
+        expect(await store.getPerson(a.id)).toMatchObject({
+          id: a.id,
+          card: a.card,
+          name: 'Nguyễn Văn Ân',
+          birthYear: 1960,
+          hamlet,
+          erasedAt: null,
+          createdAt: T0,
+          updatedAt: T0,
+        });
         expect(await store.findPersonByCard(b.card)).toMatchObject({ id: b.id, phone: '0912345678' });
         const c = person({ hamlet, card: a.card });
         const d = person({ hamlet });
@@ -262,7 +305,13 @@ export function storeContract(name: string, open: () => Promise<ContractTarget>,
 
         const data = { name: 'Nguyễn Văn Ấn', birthYear: 1961, hamlet, group: 'khac' as const, phone: null, consentDate: '2026-10-02' };
         expect(await store.savePeople([], [{ id: a.id, data }], [audit(a.id, 'updated', T0 + 5)])).toBe(true);
-        expect(await store.getPerson(a.id)).toMatchObject({ name: 'Nguyễn Văn Ấn', birthYear: 1961, group: 'khac', updatedAt: T0 + 5, createdAt: T0 });
+        expect(await store.getPerson(a.id)).toMatchObject({
+          name: 'Nguyễn Văn Ấn',
+          birthYear: 1961,
+          group: 'khac',
+          updatedAt: T0 + 5,
+          createdAt: T0,
+        });
         await expect(store.savePeople([], [{ id: 'nobody', data }], [])).rejects.toThrow();
         const trail = await store.personAudit(a.id);
         expect(trail.map((t) => [t.action, t.userName])).toEqual([
@@ -276,15 +325,33 @@ export function storeContract(name: string, open: () => Promise<ContractTarget>,
       it('searches by folded name, card prefix and phone; filters; orders by given name; pages with a total', async () => {
         const hamlet = fresh('Xóm ');
         const names = ['Trần Thị Bích', 'Nguyễn Văn Dũng', 'Lê Ân', 'Phạm Văn Ân', 'Hoàng Thị Đào'];
-        const people = names.map((name, i) => person({ hamlet, name, card: `9${fresh('').replace(/\D/g, '').padEnd(5, '0').slice(0, 5)}${i}${String(Date.now()).slice(-4)}`, phone: i === 1 ? '0987654321' : null, group: i % 2 ? 'khac' : 'nong-dan' }));
-        expect(await store.savePeople(people, [], people.map((p) => audit(p.id)))).toBe(true);
+        const people = names.map((name, i) =>
+          person({
+            hamlet,
+            name,
+            card: `9${fresh('').replace(/\D/g, '').padEnd(5, '0').slice(0, 5)}${i}${String(Date.now()).slice(-4)}`,
+            phone: i === 1 ? '0987654321' : null,
+            group: i % 2 ? 'khac' : 'nong-dan',
+          }),
+        );
+        expect(
+          await store.savePeople(
+            people,
+            [],
+            people.map((p) => audit(p.id)),
+          ),
+        ).toBe(true);
         const all = await store.searchPeople({ hamlet, limit: 50, offset: 0 });
         expect(all.total).toBe(5);
         expect(all.people.map((p) => p.name)).toEqual(['Lê Ân', 'Phạm Văn Ân', 'Trần Thị Bích', 'Hoàng Thị Đào', 'Nguyễn Văn Dũng']);
-        expect((await store.searchPeople({ q: 'nguyen van dung', hamlet, limit: 50, offset: 0 })).people.map((p) => p.id)).toEqual([people[1].id]);
+        expect((await store.searchPeople({ q: 'nguyen van dung', hamlet, limit: 50, offset: 0 })).people.map((p) => p.id)).toEqual([
+          people[1].id,
+        ]);
         expect((await store.searchPeople({ q: 'THỊ', hamlet, limit: 50, offset: 0 })).total).toBe(2);
         expect((await store.searchPeople({ q: '100%', hamlet, limit: 50, offset: 0 })).total).toBe(0);
-        expect((await store.searchPeople({ q: people[3].card.slice(0, 9), limit: 50, offset: 0 })).people.map((p) => p.id)).toContain(people[3].id);
+        expect((await store.searchPeople({ q: people[3].card.slice(0, 9), limit: 50, offset: 0 })).people.map((p) => p.id)).toContain(
+          people[3].id,
+        );
         expect((await store.searchPeople({ q: '87654', hamlet, limit: 50, offset: 0 })).people.map((p) => p.id)).toEqual([people[1].id]);
         expect((await store.searchPeople({ hamlet, group: 'khac', limit: 50, offset: 0 })).total).toBe(2);
         const page = await store.searchPeople({ hamlet, limit: 2, offset: 2 });
@@ -307,9 +374,20 @@ export function storeContract(name: string, open: () => Promise<ContractTarget>,
         expect(await store.erasePerson(p.id, audit(p.id, 'erased', T0 + 9))).toBe(true);
         expect(await store.erasePerson(p.id, audit(p.id, 'erased', T0 + 9))).toBe(false);
         expect(await store.erasePerson('nobody', audit('nobody', 'erased'))).toBe(false);
-        expect(await store.getPerson(p.id)).toMatchObject({ name: null, card: null, birthYear: null, phone: null, consentDate: null, hamlet: p.hamlet, group: p.group, erasedAt: T0 + 9 });
+        expect(await store.getPerson(p.id)).toMatchObject({
+          name: null,
+          card: null,
+          birthYear: null,
+          phone: null,
+          consentDate: null,
+          hamlet: p.hamlet,
+          group: p.group,
+          erasedAt: T0 + 9,
+        });
         expect(await store.findPersonByCard(p.card)).toBeUndefined();
-        const joins = (await store.loadEvents(s.sessionId)).filter((e): e is Extract<SessionEvent, { type: 'learner:joined' }> => e.type === 'learner:joined');
+        const joins = (await store.loadEvents(s.sessionId)).filter(
+          (e): e is Extract<SessionEvent, { type: 'learner:joined' }> => e.type === 'learner:joined',
+        );
         expect(joins.map((j) => [j.name, j.partners])).toEqual([
           ['—', undefined],
           ['Nguyễn Văn L2', ['Lan', '—']],
@@ -337,7 +415,9 @@ export function storeContract(name: string, open: () => Promise<ContractTarget>,
           { sessionId: s1.sessionId, rowId: 'A', personId: q.id, at: T0 + 2 },
           { sessionId: s1.sessionId, rowId: 'B', personId: p.id, at: T0 + 3 },
         ]);
-        expect((await store.linksOfPerson(p.id)).map((l) => `${l.sessionId}/${l.rowId}`).sort()).toEqual([`${s1.sessionId}/B`, `${s2.sessionId}/A`].sort());
+        expect((await store.linksOfPerson(p.id)).map((l) => `${l.sessionId}/${l.rowId}`).sort()).toEqual(
+          [`${s1.sessionId}/B`, `${s2.sessionId}/A`].sort(),
+        );
         expect((await store.linksOfSessions([s2.sessionId, s1.sessionId])).map((l) => `${l.sessionId}/${l.rowId}`)).toEqual([
           `${s2.sessionId}/A`,
           `${s1.sessionId}/A`,
@@ -348,9 +428,13 @@ export function storeContract(name: string, open: () => Promise<ContractTarget>,
         expect(attended.has(p.id) && attended.has(q.id)).toBe(true);
 
         const g1 = store.evidenceGeneration();
-        expect(await store.unlinkLearner(s1.sessionId, 'A', { at: T0 + 5, userId: 'u-contract', action: 'unlinked', detail: s1.sessionId })).toBe(q.id);
+        expect(
+          await store.unlinkLearner(s1.sessionId, 'A', { at: T0 + 5, userId: 'u-contract', action: 'unlinked', detail: s1.sessionId }),
+        ).toBe(q.id);
         expect(store.evidenceGeneration()).toBeGreaterThan(g1);
-        expect(await store.unlinkLearner(s1.sessionId, 'A', { at: T0 + 5, userId: 'u-contract', action: 'unlinked', detail: '' })).toBeUndefined();
+        expect(
+          await store.unlinkLearner(s1.sessionId, 'A', { at: T0 + 5, userId: 'u-contract', action: 'unlinked', detail: '' }),
+        ).toBeUndefined();
         expect((await store.personAudit(q.id)).map((a) => a.action)).toEqual(['created', 'linked', 'unlinked']);
         expect(await store.linksOfSession(s1.sessionId)).toHaveLength(1);
 
@@ -372,7 +456,10 @@ export function storeContract(name: string, open: () => Promise<ContractTarget>,
           { rowId: 'A', skill: 'thanh-toan-qr', at: T0 + 20 },
           { rowId: 'B', skill: 'thanh-toan-qr', at: T0 + 30 },
         ]);
-        await store.cacheEvidence(s2.sessionId, 7, [{ rowId: 'A', skill: 'thanh-toan-qr', at: T0 + 10 }, { rowId: 'A', skill: 'an-toan', at: T0 + 40 }]);
+        await store.cacheEvidence(s2.sessionId, 7, [
+          { rowId: 'A', skill: 'thanh-toan-qr', at: T0 + 10 },
+          { rowId: 'A', skill: 'an-toan', at: T0 + 40 },
+        ]);
         expect(store.evidenceGeneration()).toBeGreaterThan(g);
         const cached = await store.cachedEvidence([s1.sessionId, s2.sessionId, 'nope'], 7);
         expect(cached.missing).toEqual(['nope']);
@@ -384,10 +471,12 @@ export function storeContract(name: string, open: () => Promise<ContractTarget>,
         const without = await store.linkedSessionsWithoutEvidence(7);
         expect(without).not.toContain(s1.sessionId);
         expect(without).not.toContain(s2.sessionId);
-        expect((await store.cachedPersonSkills(7)).filter((r) => r.personId === p.id).sort((a, b) => (a.skill < b.skill ? -1 : 1))).toEqual([
-          { personId: p.id, skill: 'an-toan', at: T0 + 40 },
-          { personId: p.id, skill: 'thanh-toan-qr', at: T0 + 10 },
-        ]);
+        expect((await store.cachedPersonSkills(7)).filter((r) => r.personId === p.id).sort((a, b) => (a.skill < b.skill ? -1 : 1))).toEqual(
+          [
+            { personId: p.id, skill: 'an-toan', at: T0 + 40 },
+            { personId: p.id, skill: 'thanh-toan-qr', at: T0 + 10 },
+          ],
+        );
         // Re-derived: the old rows go.
         await store.cacheEvidence(s1.sessionId, 8, []);
         expect((await store.cachedEvidence([s1.sessionId], 8)).evidence.get(s1.sessionId)).toEqual([]);

@@ -51,7 +51,9 @@ async function violations(page: Page, rules?: string[]): Promise<string[]> {
   const builder = new AxeBuilder({ page });
   const result = await (rules ? builder.withRules(rules) : builder.withTags(tags)).analyze();
   return result.violations.flatMap((v) =>
-    v.nodes.map((n) => `${v.id} (${v.impact ?? '?'}): ${n.target.join(' ')} — ${n.failureSummary?.split('\n').slice(1).join(' ').trim() ?? v.help}`),
+    v.nodes.map(
+      (n) => `${v.id} (${v.impact ?? '?'}): ${n.target.join(' ')} — ${n.failureSummary?.split('\n').slice(1).join(' ').trim() ?? v.help}`,
+    ),
   );
 }
 
@@ -65,9 +67,11 @@ function overflow(page: Page): Promise<string[]> {
       const r = b.getBoundingClientRect();
       if (!r.width || getComputedStyle(b).visibility === 'hidden') continue;
       const name = (b.textContent ?? '').trim().slice(0, 30);
-      if (r.left < -1 || r.right > width + 1) out.push(`button "${name}" outside the viewport: ${Math.round(r.left)}..${Math.round(r.right)}`);
+      if (r.left < -1 || r.right > width + 1)
+        out.push(`button "${name}" outside the viewport: ${Math.round(r.left)}..${Math.round(r.right)}`);
       if (b.scrollWidth > b.clientWidth + 1) out.push(`button "${name}" clipped: ${b.scrollWidth} > ${b.clientWidth}`);
-      if (r.width < 47.5 || r.height < 47.5) out.push(`button "${name}" smaller than 48×48: ${Math.round(r.width)}×${Math.round(r.height)}`);
+      if (r.width < 47.5 || r.height < 47.5)
+        out.push(`button "${name}" smaller than 48×48: ${Math.round(r.width)}×${Math.round(r.height)}`);
     }
     return out;
   });
@@ -378,7 +382,8 @@ describe('"Nghe" reads aloud only with a Vietnamese voice', () => {
     const title = await tid(withVoice, 'step-title').innerText();
     const body = (await tid(withVoice, 'step-body').innerText()).trim().split('\n')[0];
     await tid(withVoice, 'btn-listen').click();
-    const spoken = () => withVoice.evaluate(() => (window as unknown as { __spoken: { text: string; lang: string; voice: string }[] }).__spoken);
+    const spoken = () =>
+      withVoice.evaluate(() => (window as unknown as { __spoken: { text: string; lang: string; voice: string }[] }).__spoken);
     await until(async () => (await spoken()).length).toBe(1);
     const [first] = await spoken();
     expect(first.lang).toBe('vi-VN');

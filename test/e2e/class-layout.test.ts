@@ -30,7 +30,9 @@ async function outOfView(page: Page, ids: string[]): Promise<string[]> {
         }
         const r = el.getBoundingClientRect();
         if (r.top < -1 || r.bottom > window.innerHeight + 1 || r.left < -1 || r.right > window.innerWidth + 1)
-          bad.push(`${id}: ${Math.round(r.left)},${Math.round(r.top)}..${Math.round(r.right)},${Math.round(r.bottom)} outside ${window.innerWidth}×${window.innerHeight}`);
+          bad.push(
+            `${id}: ${Math.round(r.left)},${Math.round(r.top)}..${Math.round(r.right)},${Math.round(r.bottom)} outside ${window.innerWidth}×${window.innerHeight}`,
+          );
       }
       return bad;
     }, ids);
@@ -101,7 +103,9 @@ describe('a whole class, laid out for the people in it', () => {
     await until(() => tid(tabletPage, 'tablet-error').innerText()).toMatch(/trang chủ của giảng viên/);
     await tid(tabletPage, 'tablet-code').fill(setupCode === 'ZZZZZZ' ? 'YYYYYY' : 'ZZZZZZ');
     await tid(tabletPage, 'tablet-save').click();
-    await until(() => tid(tabletPage, 'tablet-error').innerText()).toMatch(/Mã này không đúng.*Mã cài máy tính bảng.*trang chủ của giảng viên/s);
+    await until(() => tid(tabletPage, 'tablet-error').innerText()).toMatch(
+      /Mã này không đúng.*Mã cài máy tính bảng.*trang chủ của giảng viên/s,
+    );
     await seen(tabletPage, 'layout-seat-wrong-code');
     await tid(tabletPage, 'tablet-code').fill(setupCode.toLowerCase());
     await tid(tabletPage, 'tablet-save').click();
@@ -154,7 +158,9 @@ describe('a whole class, laid out for the people in it', () => {
           const label = `[${screen} ${size.width}×${size.height} ${text}%]`;
           for (const line of await outOfView(lanh, ids)) found.push(`${label} ${line}`);
           // The step gets the room: the page header (settings folded) takes at most a fifth of the screen.
-          const header = await lanh.evaluate(() => (document.querySelector('header')?.getBoundingClientRect().height ?? 0) / window.innerHeight);
+          const header = await lanh.evaluate(
+            () => (document.querySelector('header')?.getBoundingClientRect().height ?? 0) / window.innerHeight,
+          );
           if (header > 0.2) found.push(`${label} the header takes ${Math.round(header * 100)}% of the screen's height`);
           const sideways = await lanh.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
           if (sideways > 0) found.push(`${label} scrolls sideways by ${sideways}px`);
@@ -223,15 +229,19 @@ describe('a whole class, laid out for the people in it', () => {
         await display.setViewportSize(size);
         // The page refits its text on the resize event: let it settle (or give up) before measuring.
         await display
-          .waitForFunction(() => {
-            const section = document.querySelector('.screen > section');
-            const foot = document.querySelector('footer')?.getBoundingClientRect();
-            return (
-              (!section || section.scrollHeight - section.clientHeight <= 1) &&
-              document.documentElement.scrollHeight <= window.innerHeight &&
-              (!foot || foot.bottom <= window.innerHeight + 0.5)
-            );
-          }, null, { timeout: 5_000 })
+          .waitForFunction(
+            () => {
+              const section = document.querySelector('.screen > section');
+              const foot = document.querySelector('footer')?.getBoundingClientRect();
+              return (
+                (!section || section.scrollHeight - section.clientHeight <= 1) &&
+                document.documentElement.scrollHeight <= window.innerHeight &&
+                (!foot || foot.bottom <= window.innerHeight + 0.5)
+              );
+            },
+            null,
+            { timeout: 5_000 },
+          )
           .catch(() => undefined);
         const over = await display.evaluate(() => {
           const d = document.documentElement;
@@ -245,7 +255,8 @@ describe('a whole class, laid out for the people in it', () => {
             foot: foot ? Math.round(foot.bottom - window.innerHeight) : 0,
           };
         });
-        if (over.clipped > 1 || over.tall > 0 || over.wide > 0 || over.foot > 0) found.push(`[${screen} ${size.width}×${size.height}] ${JSON.stringify(over)}`);
+        if (over.clipped > 1 || over.tall > 0 || over.wide > 0 || over.foot > 0)
+          found.push(`[${screen} ${size.width}×${size.height}] ${JSON.stringify(over)}`);
         if (size.width < 3840) await shot(display, `layout-display-${screen}-${size.width}x${size.height}`);
       }
     };
@@ -276,8 +287,11 @@ describe('a whole class, laid out for the people in it', () => {
     ]) {
       await display.setViewportSize(size);
       const tall = await display.evaluate(() => document.documentElement.scrollHeight - window.innerHeight);
-      const foot = await display.evaluate(() => (document.querySelector('footer')?.getBoundingClientRect().bottom ?? 0) - window.innerHeight);
-      if (tall > 0 || foot > 0) found.push(`[join ${size.width}×${size.height}] page ${tall}px too tall, footer ${Math.round(foot)}px below`);
+      const foot = await display.evaluate(
+        () => (document.querySelector('footer')?.getBoundingClientRect().bottom ?? 0) - window.innerHeight,
+      );
+      if (tall > 0 || foot > 0)
+        found.push(`[join ${size.width}×${size.height}] page ${tall}px too tall, footer ${Math.round(foot)}px below`);
       if (size.width < 3840) await shot(display, `layout-display-join-${size.width}x${size.height}`);
     }
     expect(found).toEqual([]);

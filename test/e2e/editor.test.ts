@@ -3,7 +3,17 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { errorsOf, laptop, screenshotDir, setUpConsole, shot, startClassFromList, tablet, tid, useBrowserClass } from '../support/browser.ts';
+import {
+  errorsOf,
+  laptop,
+  screenshotDir,
+  setUpConsole,
+  shot,
+  startClassFromList,
+  tablet,
+  tid,
+  useBrowserClass,
+} from '../support/browser.ts';
 
 const env = useBrowserClass();
 const until = expect.poll;
@@ -13,7 +23,9 @@ const step = (page: Page, i: number) => page.locator(`[data-testid="outline-step
 
 /** A real picture (blue with a white band), made here so the test needs no file on disk. */
 async function bluePng(): Promise<Buffer> {
-  const band = await sharp({ create: { width: 480, height: 60, channels: 3, background: '#ffffff' } }).png().toBuffer();
+  const band = await sharp({ create: { width: 480, height: 60, channels: 3, background: '#ffffff' } })
+    .png()
+    .toBuffer();
   return sharp({ create: { width: 480, height: 300, channels: 3, background: '#0b4f9c' } })
     .composite([{ input: band, top: 120, left: 0 }])
     .png()
@@ -33,7 +45,10 @@ async function accessibilityGaps(page: Page): Promise<{ checked: boolean; unlabe
         const r = el.getBoundingClientRect();
         return r.height < 47.5 || (!el.matches('label.check') && r.width < 47.5);
       })
-      .map((el) => `${el.outerHTML.slice(0, 100)} ${Math.round(el.getBoundingClientRect().width)}x${Math.round(el.getBoundingClientRect().height)}`);
+      .map(
+        (el) =>
+          `${el.outerHTML.slice(0, 100)} ${Math.round(el.getBoundingClientRect().width)}x${Math.round(el.getBoundingClientRect().height)}`,
+      );
     const checked = root.querySelectorAll('input, select, textarea').length > 15 && root.querySelectorAll('button').length > 15;
     return { checked, unlabelled, small };
   });

@@ -18,8 +18,7 @@ const env = useBrowserClass();
 const newPage = env.newPage;
 const phone = { width: 360, height: 740 };
 const until = <T>(fn: () => Promise<T> | T, timeout = 15_000) => expect.poll(fn, { timeout, interval: 100 });
-const byName = (page: Page, testid: string, name: string) =>
-  page.locator(`[data-testid="${testid}"][data-learner-name="${name}"]`);
+const byName = (page: Page, testid: string, name: string) => page.locator(`[data-testid="${testid}"][data-learner-name="${name}"]`);
 
 describe('who is stuck: learners ask, helpers go, the console sees the room', () => {
   it('help with a reason, helper phone claims and solves, seat map states, stuck flags, offline tile', async () => {
@@ -198,16 +197,13 @@ describe('who is stuck: learners ask, helpers go, the console sees the room', ()
     const tuTile = byName(teach, 'seat-tile', 'Bác Tư');
     await until(() => tuTile.getAttribute('data-state'), 45_000).toBe('offline');
     await until(() => tuTile.innerText()).toMatch(/Mất kết nối/);
-    await until(() => byName(teach, 'roster-row', 'Bác Tư').getByTestId('roster-conn').innerText()).toMatch(
-      /Mất kết nối từ \d{1,2}:\d{2}/,
-    );
+    await until(() => byName(teach, 'roster-row', 'Bác Tư').getByTestId('roster-conn').innerText()).toMatch(/Mất kết nối từ \d{1,2}:\d{2}/);
 
     // The map: 2 × 3 places. Lành moved with "Chuyển chỗ" then an empty place; Phúc dragged.
     await tid(teach, 'seatmap-rows').fill('2');
     await tid(teach, 'seatmap-cols').fill('3');
     await tid(teach, 'seatmap-apply').click();
-    const order = () =>
-      tid(teach, 'seatmap').evaluate((grid) => [...grid.children].map((c) => c.getAttribute('data-learner-name')));
+    const order = () => tid(teach, 'seatmap').evaluate((grid) => [...grid.children].map((c) => c.getAttribute('data-learner-name')));
     await until(order).toEqual(['Nguyễn Thị Lành', 'Hoà', 'Bác Tư', 'Thảo', 'Phúc', null]);
     await byName(teach, 'seat-tile', 'Nguyễn Thị Lành').getByRole('button', { name: 'Chuyển chỗ' }).click();
     await tid(teach, 'seatmap').getByRole('button', { name: 'Hàng 2, cột 3: Đặt vào đây' }).click();
@@ -221,10 +217,10 @@ describe('who is stuck: learners ask, helpers go, the console sees the room', ()
         Object.fromEntries(els.map((e) => [String(e.getAttribute('data-learner-name')), e.getAttribute('data-state')] as const)),
       );
     await until(states).toEqual({
-      'Hoà': 'help',
+      Hoà: 'help',
       'Bác Tư': 'offline',
-      'Thảo': 'working',
-      'Phúc': 'stuck',
+      Thảo: 'working',
+      Phúc: 'stuck',
       'Nguyễn Thị Lành': 'done',
     });
     expect(await byName(teach, 'seat-tile', 'Thảo').innerText()).toMatch(/Đang làm/);

@@ -72,9 +72,9 @@ function watch(page: Page): { dialogs: string[]; bad: string[] } {
 /** Inside rendered step text: no element that can run or load anything, no unsafe link. */
 async function assertInert(page: Page, selector: string): Promise<void> {
   const report = await page.locator(selector).evaluate((root) => ({
-    dangerous: [...root.querySelectorAll('script, iframe, img, svg, object, embed, style, details, [onerror], [onload], [onmouseover]')].map(
-      (el) => el.outerHTML,
-    ),
+    dangerous: [
+      ...root.querySelectorAll('script, iframe, img, svg, object, embed, style, details, [onerror], [onload], [onmouseover]'),
+    ].map((el) => el.outerHTML),
     hrefs: [...root.querySelectorAll('a')].map((a) => a.getAttribute('href') ?? ''),
     text: (root as HTMLElement).innerText,
   }));

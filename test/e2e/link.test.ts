@@ -297,7 +297,12 @@ describe('the learner page on a bad link (Chromium, real server, fault-injecting
     const after = room.received.slice(sentBefore).filter((r) => r.event !== 'learner:ping');
     expect(new Set(after.map((r) => r.sid)).size).toBe(1);
     expect(after[0].event).toBe('learner:resume');
-    expect(after.slice(1).map((r) => r.event).sort()).toEqual(['learner:help', 'quiz:answer']);
+    expect(
+      after
+        .slice(1)
+        .map((r) => r.event)
+        .sort(),
+    ).toEqual(['learner:help', 'quiz:answer']);
     const view = await room.view();
     expect(view.quiz!.histogram.find((b) => b.key === 'b')!.count).toBe(1);
     unwrap(await call(room.staff(), 'quiz:close', { sessionId: room.session.id, runId }));

@@ -7,7 +7,19 @@ import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-c
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LearnerSnapshot, StaffView } from '../../shared/protocol/views.ts';
 import { launchBrowser, shot, tablet, tid, setTextSize } from '../support/browser.ts';
-import { call, closeSockets, learnerSocket, removeDir, setupInstructor, staffSocket, startServer, startSession, token, unwrap, type TestServer } from '../support/server.ts';
+import {
+  call,
+  closeSockets,
+  learnerSocket,
+  removeDir,
+  setupInstructor,
+  staffSocket,
+  startServer,
+  startSession,
+  token,
+  unwrap,
+  type TestServer,
+} from '../support/server.ts';
 
 /*
  * What a tablet gets over https (the service worker's offline shell) and over http (compressed,

@@ -7,8 +7,7 @@ const env = useBrowserClass();
 const newPage = env.newPage;
 const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 100 });
 const choice = (page: Page, id: string) => page.locator(`[data-testid="quiz-choice"][data-choice-id="${id}"]`);
-const bar = (page: Page, testid: 'quiz-bar' | 'display-bar', key: string) =>
-  page.locator(`[data-testid="${testid}"][data-key="${key}"]`);
+const bar = (page: Page, testid: 'quiz-bar' | 'display-bar', key: string) => page.locator(`[data-testid="${testid}"][data-key="${key}"]`);
 
 /** A CSV as the server writes it: UTF-8 BOM, every text cell quoted ("" inside), CRLF between rows. */
 function parseCsv(text: string): string[][] {
@@ -187,7 +186,9 @@ describe('practice questions, start to finish, in Chromium', () => {
     const tuanContext = tuan.context();
     await tuanContext.setOffline(true);
     await choice(tuan, 'b').click();
-    await until(() => tuan.locator('[role="status"].status:not([data-testid="waiting-list"])').innerText()).toMatch(/Đang gửi…|Đang chờ mạng để gửi…/);
+    await until(() => tuan.locator('[role="status"].status:not([data-testid="waiting-list"])').innerText()).toMatch(
+      /Đang gửi…|Đang chờ mạng để gửi…/,
+    );
     expect(await tid(tuan, 'quiz-sent').count()).toBe(0);
     await until(() => tid(teach, 'quiz-answered').innerText()).toBe('2/3 đã trả lời');
     await until(() => tid(teach, 'quiz-missing').innerText()).toMatch(/Tuấn/);
@@ -276,7 +277,11 @@ describe('practice questions, start to finish, in Chromium', () => {
     expect(qRows.length).toBe(1 + 4);
     expect(qRows[3]).toContain('Ai được biết mã OTP của bác?');
     const [json] = await Promise.all([teach.waitForEvent('download'), tid(teach, 'results-json').click()]);
-    expect((JSON.parse(readFileSync(await json.path(), 'utf8')) as { data: { participation: unknown } }).data.participation).toEqual({ learners: 3, answeredAny: 3, questions: 4 });
+    expect((JSON.parse(readFileSync(await json.path(), 'utf8')) as { data: { participation: unknown } }).data.participation).toEqual({
+      learners: 3,
+      answeredAny: 3,
+      questions: 4,
+    });
 
     // After the class, the home page's session list still leads to the results.
     await teach.goto(`${env.server.url}/teach/#/session/${sessionId}`);

@@ -7,7 +7,17 @@ import type { Lesson } from '../../shared/lesson/schema.ts';
 import type { Person, Progress } from '../../shared/protocol/register.ts';
 import type { SessionSummary, StaffView } from '../../shared/protocol/views.ts';
 import { errorsOf, laptop, screenshotDir, shot, tablet, tid, useBrowserClass, setTextSize } from '../support/browser.ts';
-import { api, call, learnerSocket, setupInstructor, staffSocket, startSession, token, unwrap, type StaffSocket } from '../support/server.ts';
+import {
+  api,
+  call,
+  learnerSocket,
+  setupInstructor,
+  staffSocket,
+  startSession,
+  token,
+  unwrap,
+  type StaffSocket,
+} from '../support/server.ts';
 
 /**
  * The register as its people use it: the official prints learner cards, Bà Lành joins a class with
@@ -17,7 +27,11 @@ import { api, call, learnerSocket, setupInstructor, staffSocket, startSession, t
 const env = useBrowserClass();
 const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 100 });
 /** A locator's visible text, trimmed; '' while it is not there (for expect.poll). */
-const text = (l: Locator): Promise<string> => l.innerText({ timeout: 1000 }).then((s) => s.trim(), () => '');
+const text = (l: Locator): Promise<string> =>
+  l.innerText({ timeout: 1000 }).then(
+    (s) => s.trim(),
+    () => '',
+  );
 const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
 
 let cookie = '';
@@ -38,7 +52,14 @@ async function axe(page: Page): Promise<string[]> {
 async function addPerson(input: object): Promise<Person> {
   return unwrap((await api<Person>(env.server.url, 'POST', '/api/people', input, await instructor())).ack);
 }
-const lanh = { name: 'Nguyễn Thị Lành', birthYear: 1956, hamlet: 'Thôn Đông', group: 'nguoi-cao-tuoi', phone: '0912345678', consentDate: '2026-11-02' };
+const lanh = {
+  name: 'Nguyễn Thị Lành',
+  birthYear: 1956,
+  hamlet: 'Thôn Đông',
+  group: 'nguoi-cao-tuoi',
+  phone: '0912345678',
+  consentDate: '2026-11-02',
+};
 
 async function watched(session: SessionSummary): Promise<StaffSocket> {
   const staff = staffSocket(env.server.url, await instructor());
@@ -48,7 +69,11 @@ async function watched(session: SessionSummary): Promise<StaffSocket> {
 
 describe('the register in Chromium', () => {
   it('the official prints learner cards: an A4 sheet, 10 cards a page, name, code and QR code, cut lines', async () => {
-    const people = [lanh, { ...lanh, name: 'Trần Văn Hoà', birthYear: 1970, group: 'nong-dan' }, { ...lanh, name: 'Lê Thị Bích Ngọc', birthYear: 2010, group: 'hoc-sinh', hamlet: 'Tổ dân phố 3' }];
+    const people = [
+      lanh,
+      { ...lanh, name: 'Trần Văn Hoà', birthYear: 1970, group: 'nong-dan' },
+      { ...lanh, name: 'Lê Thị Bích Ngọc', birthYear: 2010, group: 'hoc-sinh', hamlet: 'Tổ dân phố 3' },
+    ];
     const added: Person[] = [];
     for (const p of people) added.push(await addPerson(p));
     const page = await signedIn();
@@ -60,7 +85,11 @@ describe('the register in Chromium', () => {
     await page.goto(`${env.server.url}/register/#/cards/${added.map((p) => p.id).join(',')}`);
     await until(() => tid(page, 'learner-card').count()).toBe(3);
     // Every QR code has loaded (an image of the join-with-card link).
-    await until(() => page.$$eval('.learner-card img', (imgs) => imgs.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0))).toBe(true);
+    await until(() =>
+      page.$$eval('.learner-card img', (imgs) =>
+        imgs.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0),
+      ),
+    ).toBe(true);
     await until(() => text(tid(page, 'learner-card-code').first())).toMatch(/^\d{3} \d{3} \d{3}$/);
     expect(await axe(page)).toEqual([]);
     await page.emulateMedia({ media: 'print' });
@@ -100,7 +129,9 @@ describe('the register in Chromium', () => {
     await until(() => text(tid(second, 'waiting'))).toContain('Nguyễn Thị Lành');
     await shot(second, 'register-join-card-greeted');
     expect(await axe(second)).toEqual([]);
-    const links = unwrap((await api<{ name: string }[]>(env.server.url, 'GET', `/api/people/links/${session.id}`, undefined, await instructor())).ack);
+    const links = unwrap(
+      (await api<{ name: string }[]>(env.server.url, 'GET', `/api/people/links/${session.id}`, undefined, await instructor())).ack,
+    );
     expect(links.map((l) => l.name)).toEqual(['Nguyễn Thị Lành']);
     expect([...errorsOf(tab), ...errorsOf(second)]).toEqual([]);
     unwrap(await call(await watched(session), 'session:end', { sessionId: session.id }));
@@ -115,7 +146,9 @@ describe('the register in Chromium', () => {
     const learner = learnerSocket(env.server.url);
     unwrap(await call(learner, 'learner:join', { code: session.code, name: 'Hoa', token: token(77) }));
     const q = qr.steps[0].questions.find((x) => x.kind === 'truefalse') as { id: string; correct: boolean };
-    const { runId } = unwrap(await call<{ runId: string }>(staff, 'quiz:open', { sessionId: session.id, source: { step: 0, questionId: q.id }, timeLimit: null }));
+    const { runId } = unwrap(
+      await call<{ runId: string }>(staff, 'quiz:open', { sessionId: session.id, source: { step: 0, questionId: q.id }, timeLimit: null }),
+    );
     unwrap(await call(learner, 'quiz:answer', { runId, answerId: 'e2e-answer-0001', value: { kind: 'truefalse', value: q.correct } }));
     unwrap(await call(staff, 'session:end', { sessionId: session.id }));
 
@@ -130,7 +163,17 @@ describe('the register in Chromium', () => {
     expect(await axe(page)).toEqual([]);
 
     // With only this skill required, she has reached the standard.
-    unwrap((await api(env.server.url, 'PUT', '/api/register/standard', { required: ['thanh-toan-qr'], targetPct: 80, populations: { 'Thôn Bắc': 4, 'Thôn Đông': 10 } }, c)).ack);
+    unwrap(
+      (
+        await api(
+          env.server.url,
+          'PUT',
+          '/api/register/standard',
+          { required: ['thanh-toan-qr'], targetPct: 80, populations: { 'Thôn Bắc': 4, 'Thôn Đông': 10 } },
+          c,
+        )
+      ).ack,
+    );
     await page.goto(`${env.server.url}/register/#/person/${person.id}`);
     await until(() => text(tid(page, 'person-skills'))).toContain('Thanh toán bằng mã QR');
     await until(() => text(tid(page, 'person-classes'))).toContain('Thanh toán bằng mã QR');
@@ -146,7 +189,17 @@ describe('the register in Chromium', () => {
     writeFileSync(join(screenshotDir, 'register-certificate.pdf'), await page.pdf({ format: 'A4', printBackground: true }));
 
     // Before reaching the standard, the page lists what is missing and where it is taught.
-    unwrap((await api(env.server.url, 'PUT', '/api/register/standard', { required: ['thanh-toan-qr', 'vneid'], targetPct: 80, populations: { 'Thôn Bắc': 4, 'Thôn Đông': 10 } }, c)).ack);
+    unwrap(
+      (
+        await api(
+          env.server.url,
+          'PUT',
+          '/api/register/standard',
+          { required: ['thanh-toan-qr', 'vneid'], targetPct: 80, populations: { 'Thôn Bắc': 4, 'Thôn Đông': 10 } },
+          c,
+        )
+      ).ack,
+    );
     const big = await signedIn(tablet);
     await big.goto(`${env.server.url}/register/#/person/${person.id}`);
     await until(() => text(tid(big, 'person-missing'))).toContain('Cài đặt và kích hoạt VNeID');
@@ -158,7 +211,17 @@ describe('the register in Chromium', () => {
 
   it('"Tiến độ phong trào": per hamlet and group against the target, per skill, and a chart.js chart by month', async () => {
     const c = await instructor();
-    unwrap((await api(env.server.url, 'PUT', '/api/register/standard', { required: ['thanh-toan-qr'], targetPct: 80, populations: { 'Thôn Bắc': 4, 'Thôn Đông': 10 } }, c)).ack);
+    unwrap(
+      (
+        await api(
+          env.server.url,
+          'PUT',
+          '/api/register/standard',
+          { required: ['thanh-toan-qr'], targetPct: 80, populations: { 'Thôn Bắc': 4, 'Thôn Đông': 10 } },
+          c,
+        )
+      ).ack,
+    );
     const progress = unwrap((await api<Progress>(env.server.url, 'GET', '/api/register/progress', undefined, c)).ack);
     expect(progress.months.length).toBeGreaterThan(0);
     const page = await signedIn();
@@ -189,16 +252,24 @@ describe('the register in Chromium', () => {
   it('the festival board shows every open class live, with no learner names', async () => {
     const c = await instructor();
     const sessions: SessionSummary[] = [];
-    for (const lessonId of ['thanh-toan-qr', 'cai-dat-vneid', 'lam-quen-dien-thoai']) sessions.push(await startSession(env.server.url, c, lessonId));
+    for (const lessonId of ['thanh-toan-qr', 'cai-dat-vneid', 'lam-quen-dien-thoai'])
+      sessions.push(await startSession(env.server.url, c, lessonId));
     const staffs = await Promise.all(sessions.map(watched));
     const names = ['Lành', 'Hoà', 'Tín', 'Mai', 'Nam', 'Bình'];
     const learners = names.map(() => learnerSocket(env.server.url));
-    for (const [i, s] of learners.entries()) unwrap(await call(s, 'learner:join', { code: sessions[i % 3].code, name: names[i], token: token(200 + i) }));
+    for (const [i, s] of learners.entries())
+      unwrap(await call(s, 'learner:join', { code: sessions[i % 3].code, name: names[i], token: token(200 + i) }));
     for (const [i, st] of staffs.entries()) unwrap(await call(st, 'step:push', { sessionId: sessions[i].id, step: 1 }));
     unwrap(await call(learners[0], 'learner:done', { step: 1, done: true }));
     unwrap(await call(learners[1], 'learner:help', { active: true, reason: 'device_problem' }));
     const qr = unwrap((await api<{ lesson: Lesson }>(env.server.url, 'GET', '/api/lessons/cai-dat-vneid', undefined, c)).ack).lesson;
-    unwrap(await call(staffs[2], 'quiz:open', { sessionId: sessions[2].id, source: { question: { ...qr.steps[0].questions[1], id: 'nhanh-1' } }, timeLimit: null }));
+    unwrap(
+      await call(staffs[2], 'quiz:open', {
+        sessionId: sessions[2].id,
+        source: { question: { ...qr.steps[0].questions[1], id: 'nhanh-1' } },
+        timeLimit: null,
+      }),
+    );
 
     const page = await signedIn(laptop);
     await page.goto(`${env.server.url}/festival/`);
@@ -219,4 +290,3 @@ describe('the register in Chromium', () => {
     expect(errorsOf(page)).toEqual([]);
   });
 });
-

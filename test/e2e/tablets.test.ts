@@ -67,7 +67,11 @@ async function litter(page: Page): Promise<void> {
 /** Everything the browser holds for this origin. */
 function stores(page: Page) {
   return page.evaluate(async () => ({
-    local: Object.fromEntries(Object.keys(localStorage).sort().map((k) => [k, localStorage.getItem(k)])),
+    local: Object.fromEntries(
+      Object.keys(localStorage)
+        .sort()
+        .map((k) => [k, localStorage.getItem(k)]),
+    ),
     session: sessionStorage.length,
     databases: (await indexedDB.databases()).map((d) => d.name),
     caches: await caches.keys(),
@@ -208,7 +212,11 @@ describe('shared tablets in Chromium', () => {
     await join(page, session.code, 'Tuấn');
     unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 3 }));
     const { runId } = unwrap(
-      await call<{ runId: string }>(staff, 'quiz:open', { sessionId: session.id, source: { step: 3, questionId: 'kiem-tra-gi' }, timeLimit: null }),
+      await call<{ runId: string }>(staff, 'quiz:open', {
+        sessionId: session.id,
+        source: { step: 3, questionId: 'kiem-tra-gi' },
+        timeLimit: null,
+      }),
     );
     await choice(page, 'a').waitFor();
 

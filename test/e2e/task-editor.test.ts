@@ -69,7 +69,10 @@ describe('the task editor', () => {
     await preview.getByTestId('el-button-2').click();
     await until(() => preview.getByTestId('tf-preview-trap').innerText()).toContain('Cho người lạ xem mã');
     await shot(teach, 'task-editor-preview');
-    const axe = await new AxeBuilder({ page: teach }).include('[data-testid="task-form"]').withTags(['wcag2a', 'wcag2aa', 'wcag21aa']).analyze();
+    const axe = await new AxeBuilder({ page: teach })
+      .include('[data-testid="task-form"]')
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21aa'])
+      .analyze();
     expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 
     await tid(teach, 'editor-save').click();

@@ -217,6 +217,8 @@ describe('practice task: paying by QR code, three tablets and a console', () => 
     expect(found).toEqual([]);
     for (const page of [teach, display, helper, lanh, tuan]) expect(errorsOf(page)).toEqual([]);
     // Hoà's tablet was offline a while: only the browser's own failed reconnection attempts.
-    expect(errorsOf(hoa).filter((e) => !/ERR_INTERNET_DISCONNECTED|ERR_NETWORK_CHANGED|WebSocket connection|Failed to load resource/.test(e))).toEqual([]);
+    expect(
+      errorsOf(hoa).filter((e) => !/ERR_INTERNET_DISCONNECTED|ERR_NETWORK_CHANGED|WebSocket connection|Failed to load resource/.test(e)),
+    ).toEqual([]);
   }, 240_000);
 });

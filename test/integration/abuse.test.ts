@@ -37,7 +37,11 @@ function rawConnection(port: number): { socket: TcpSocket; closed: Promise<void>
   return { socket, closed, isClosed: () => done };
 }
 
-type Connectable = { connected: boolean; once(e: 'connect', f: () => void): unknown; once(e: 'disconnect', f: (reason: string) => void): unknown };
+type Connectable = {
+  connected: boolean;
+  once(e: 'connect', f: () => void): unknown;
+  once(e: 'disconnect', f: (reason: string) => void): unknown;
+};
 /** Resolves with the reason once a connected (or connecting) socket is disconnected. */
 const disconnected = (s: Connectable, ms = 5000) =>
   new Promise<string>((resolve, reject) => {
@@ -218,7 +222,9 @@ describe('4b. the per-address cap holds under concurrency', () => {
     const sockets = [learnerSocket(server.url), learnerSocket(server.url), learnerSocket(server.url)];
     const acks = await Promise.all(
       sockets.flatMap((s, j) =>
-        Array.from({ length: 6 }, (_, i) => call(s, 'learner:join', { code: session.code, name: `Giả ${j}-${i}`, token: token(10 * j + i) })),
+        Array.from({ length: 6 }, (_, i) =>
+          call(s, 'learner:join', { code: session.code, name: `Giả ${j}-${i}`, token: token(10 * j + i) }),
+        ),
       ),
     );
     expect(acks.filter((a) => a.ok).length).toBe(4);
@@ -228,13 +234,13 @@ describe('4b. the per-address cap holds under concurrency', () => {
 
 describe('5. learner commands are rate-limited', () => {
   it('toggling help from a script stores a bounded number of events; a real pace is never refused', async () => {
-    const { server, session, staff } = await classWithInstructor({ limits: { learnerPerMinute: { help: 10, done: 60, navigate: 120, answer: 60, ping: 20, move: 180 } } });
+    const { server, session, staff } = await classWithInstructor({
+      limits: { learnerPerMinute: { help: 10, done: 60, navigate: 120, answer: 60, ping: 20, move: 180 } },
+    });
     const learner = learnerSocket(server.url);
     unwrap(await call(learner, 'learner:join', { code: session.code, name: 'Lan', token: token(1) }));
     const before = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id })).seq;
-    const acks = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => call(learner, 'learner:help', { active: i % 2 === 0 })),
-    );
+    const acks = await Promise.all(Array.from({ length: 200 }, (_, i) => call(learner, 'learner:help', { active: i % 2 === 0 })));
     const ok = acks.filter((a) => a.ok).length;
     expect(ok).toBe(10);
     expect(acks.filter((a) => !a.ok && a.error.code === 'rate_limited').length).toBe(190);
@@ -243,14 +249,30 @@ describe('5. learner commands are rate-limited', () => {
   });
 
   it('changing an answer from a script is held to the per-learner answer rate', async () => {
-    const { server, session, staff } = await classWithInstructor({ limits: { learnerPerMinute: { help: 20, done: 60, navigate: 120, answer: 15, ping: 20, move: 180 } } });
+    const { server, session, staff } = await classWithInstructor({
+      limits: { learnerPerMinute: { help: 20, done: 60, navigate: 120, answer: 15, ping: 20, move: 180 } },
+    });
     const learner = learnerSocket(server.url);
     unwrap(await call(learner, 'learner:join', { code: session.code, name: 'Lan', token: token(1) }));
-    const poll = { id: 'p', kind: 'poll', prompt: 'Bác thấy sao?', options: [{ id: 'a', text: 'Tốt' }, { id: 'b', text: 'Khó' }] };
-    const { runId } = unwrap(await call<{ runId: string }>(staff, 'quiz:open', { sessionId: session.id, source: { question: poll }, timeLimit: null }));
+    const poll = {
+      id: 'p',
+      kind: 'poll',
+      prompt: 'Bác thấy sao?',
+      options: [
+        { id: 'a', text: 'Tốt' },
+        { id: 'b', text: 'Khó' },
+      ],
+    };
+    const { runId } = unwrap(
+      await call<{ runId: string }>(staff, 'quiz:open', { sessionId: session.id, source: { question: poll }, timeLimit: null }),
+    );
     const acks = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
-        call(learner, 'quiz:answer', { runId, answerId: `answer-${String(i).padStart(4, '0')}`, value: { kind: 'poll', option: i % 2 ? 'a' : 'b' } }),
+        call(learner, 'quiz:answer', {
+          runId,
+          answerId: `answer-${String(i).padStart(4, '0')}`,
+          value: { kind: 'poll', option: i % 2 ? 'a' : 'b' },
+        }),
       ),
     );
     expect(acks.filter((a) => a.ok).length).toBe(15);
@@ -260,9 +282,7 @@ describe('5. learner commands are rate-limited', () => {
   it('one socket flooding any command is refused past its per-second rate', async () => {
     const { server, session } = await classWithInstructor({ limits: { commandsPerSocketPerSecond: 10 } });
     const learner = learnerSocket(server.url);
-    const acks = await Promise.all(
-      Array.from({ length: 40 }, () => call(learner, 'learner:resume', { token: token(9) })),
-    );
+    const acks = await Promise.all(Array.from({ length: 40 }, () => call(learner, 'learner:resume', { token: token(9) })));
     expect(acks.filter((a) => !a.ok && a.error.code === 'rate_limited').length).toBeGreaterThanOrEqual(30);
     expect(session.code).toMatch(/^\d{6}$/);
   });
@@ -350,7 +370,7 @@ describe('10. an unreadable session does not stop the server', () => {
     unwrap(await call(learnerSocket(first.server.url), 'learner:join', { code: broken.code, name: 'Lan', token: token(1) }));
     await first.server.stop();
     const db = new Database(join(first.server.dataDir, 'cunghoc.sqlite'));
-    db.prepare("UPDATE session_events SET data = '{\"type\":\"learner:joined\",\"name\":42}' WHERE session_id = ? AND seq = 2").run(broken.id);
+    db.prepare('UPDATE session_events SET data = \'{"type":"learner:joined","name":42}\' WHERE session_id = ? AND seq = 2').run(broken.id);
     db.close();
 
     const again = await servers.start({ dataDir: first.server.dataDir });

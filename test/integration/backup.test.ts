@@ -31,11 +31,16 @@ const question = { id: 'q-burst', kind: 'text', prompt: 'Gõ một chữ', accep
 describe('backup and restore', () => {
   it('a backup taken during a burst of answers holds every answer acknowledged before it began, and restores into a server that starts', async () => {
     // The burst is a script changing answers as fast as the server acks: lift the per-learner rates it would meet.
-    const limits = { commandsPerSocketPerSecond: 1_000_000, learnerPerMinute: { help: 20, done: 60, navigate: 120, answer: 1_000_000, ping: 20, move: 180 } };
+    const limits = {
+      commandsPerSocketPerSecond: 1_000_000,
+      learnerPerMinute: { help: 20, done: 60, navigate: 120, answer: 1_000_000, ping: 20, move: 180 },
+    };
     const joined = await servers.startClass({ server: { limits }, learners: 10, together: true, name: (i) => `HV ${i}`, push: 0 });
     const { server, session, staff } = joined;
     const learners = joined.learners.map((l) => l.socket);
-    const { runId } = unwrap(await call<{ runId: string }>(staff, 'quiz:open', { sessionId: session.id, source: { question }, timeLimit: null }));
+    const { runId } = unwrap(
+      await call<{ runId: string }>(staff, 'quiz:open', { sessionId: session.id, source: { question }, timeLimit: null }),
+    );
 
     // Every learner keeps changing their answer (each change is a new event) until the backup is done.
     const acked: { answerId: string; at: number }[] = [];
@@ -77,9 +82,7 @@ describe('backup and restore', () => {
     await again.stop();
 
     const store = openSqliteStore(restored);
-    const inBackup = new Set(
-      (await store.loadEvents(session.id)).flatMap((e) => (e.type === 'quiz:answered' ? [e.answerId] : [])),
-    );
+    const inBackup = new Set((await store.loadEvents(session.id)).flatMap((e) => (e.type === 'quiz:answered' ? [e.answerId] : [])));
     await store.close();
     const lost = [...before].filter((id) => !inBackup.has(id));
     expect(before.size).toBeGreaterThan(50);

@@ -22,7 +22,9 @@ function generator(random: () => number) {
     if (kind < 0.6) return '<script>alert(1)</script>';
     if (kind < 0.7) return '__proto__';
     if (kind < 0.8) return 'Nguyễn Thị Lành'.repeat(Math.floor(random() * 5));
-    return Math.random().toString(36).slice(2, 2 + Math.floor(random() * 12));
+    return Math.random()
+      .toString(36)
+      .slice(2, 2 + Math.floor(random() * 12));
   };
   const deep = (depth: number): unknown => (depth === 0 ? 1 : { a: deep(depth - 1) });
   const value = (depth = 0): unknown => {
@@ -38,7 +40,8 @@ function generator(random: () => number) {
     if (k < 0.85 && depth < 3) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
     if (depth < 3) {
       const o: Record<string, unknown> = {};
-      for (let i = 0; i < Math.floor(random() * 4); i++) o[pick(['code', 'name', 'token', 'step', 'sessionId', 'runId', 'value', 'kind', 'source', 'pacing', str()])] = value(depth + 1);
+      for (let i = 0; i < Math.floor(random() * 4); i++)
+        o[pick(['code', 'name', 'token', 'step', 'sessionId', 'runId', 'value', 'kind', 'source', 'pacing', str()])] = value(depth + 1);
       return o;
     }
     return str();
@@ -77,9 +80,7 @@ function generator(random: () => number) {
 
 /** The payload as it arrives: JSON semantics, except binary, which Socket.IO carries as is. */
 function onTheWire(payload: unknown): unknown {
-  return JSON.parse(
-    JSON.stringify(payload, (_k, v: unknown) => (ArrayBuffer.isView(v) ? { binary: true } : v)) ?? 'null',
-  );
+  return JSON.parse(JSON.stringify(payload, (_k, v: unknown) => (ArrayBuffer.isView(v) ? { binary: true } : v)) ?? 'null');
 }
 
 let server: TestServer;
@@ -126,7 +127,10 @@ describe(`fuzz (seed ${SEED})`, () => {
       'help:release': { sessionId: session.id, requestId: 'req-000001' },
       'help:resolve': { sessionId: session.id, requestId: 'req-000001' },
       'stuck:dismiss': { sessionId: session.id, learnerId: 'lrn-00001' },
-      'stuck:configure': { sessionId: session.id, config: { enabled: true, expectedFactor: 1, medianFactor: 2, minDone: 3, wrongAnswers: 2, paceThreshold: 0.8 } },
+      'stuck:configure': {
+        sessionId: session.id,
+        config: { enabled: true, expectedFactor: 1, medianFactor: 2, minDone: 3, wrongAnswers: 2, paceThreshold: 0.8 },
+      },
       'seatmap:set': { sessionId: session.id, rows: 2, cols: 2 },
       'seat:place': { sessionId: session.id, learnerId: 'lrn-00001', row: 0, col: 0 },
       'seat:label': { sessionId: session.id, learnerId: 'lrn-00001', seat: 'Bàn 1' },
@@ -172,7 +176,12 @@ describe(`fuzz (seed ${SEED})`, () => {
       { method: 'PUT', path: '/api/lessons/thanh-toan-qr', schema: LessonBody, valid: { lesson: starter } },
       { method: 'POST', path: '/api/lessons/thanh-toan-qr/duplicate', schema: DuplicateBody, valid: {} },
       { method: 'POST', path: '/api/lessons/thanh-toan-qr/archive', schema: ArchiveBody, valid: { archived: true } },
-      { method: 'POST', path: '/api/lessons/import', schema: LessonFile, valid: { kind: 'cunghoc-lesson', version: 1, lesson: { ...starter, id: 'bai-nhap' }, images: {} } },
+      {
+        method: 'POST',
+        path: '/api/lessons/import',
+        schema: LessonFile,
+        valid: { kind: 'cunghoc-lesson', version: 1, lesson: { ...starter, id: 'bai-nhap' }, images: {} },
+      },
     ];
     let http = 0;
     const editorSeen = new Map<string, number>();
@@ -193,11 +202,19 @@ describe(`fuzz (seed ${SEED})`, () => {
         // Picture uploads: random bytes, sometimes behind a real magic number, under any image type.
         const bytes = Buffer.alloc(Math.floor(random() * 4096));
         for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(random() * 256);
-        const magic = pick([[], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], [0xff, 0xd8, 0xff], [0x52, 0x49, 0x46, 0x46, 0, 0, 0, 0, 0x57, 0x45, 0x42, 0x50]]);
+        const magic = pick([
+          [],
+          [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+          [0xff, 0xd8, 0xff],
+          [0x52, 0x49, 0x46, 0x46, 0, 0, 0, 0, 0x57, 0x45, 0x42, 0x50],
+        ]);
         Buffer.from(magic).copy(bytes);
         res = await fetch(`${server.url}/api/media`, {
           method: 'POST',
-          headers: { 'content-type': pick(['image/png', 'image/jpeg', 'image/webp', 'image/svg+xml', 'application/json', 'text/plain']), cookie: editorCookie },
+          headers: {
+            'content-type': pick(['image/png', 'image/jpeg', 'image/webp', 'image/svg+xml', 'application/json', 'text/plain']),
+            cookie: editorCookie,
+          },
           body: new Uint8Array(bytes),
         });
       } else if (r < 0.8) {
@@ -206,7 +223,7 @@ describe(`fuzz (seed ${SEED})`, () => {
         const type = random() < 0.8 ? 'application/json' : 'text/plain';
         let text: string;
         try {
-          text = random() < 0.9 ? JSON.stringify(body) ?? '' : '{"broken":';
+          text = random() < 0.9 ? (JSON.stringify(body) ?? '') : '{"broken":';
         } catch {
           text = '{';
         }
@@ -234,7 +251,12 @@ describe(`fuzz (seed ${SEED})`, () => {
     expect(sent + http).toBeGreaterThanOrEqual(5_000);
     // The editor's bodies reached its validation (not just the sign-in or the parser).
     const aCount: unknown = expect.any(Number);
-    expect(Object.fromEntries(editorSeen)).toMatchObject({ invalid_lesson: aCount, image_type: aCount, import_format: aCount, bad_request: aCount });
+    expect(Object.fromEntries(editorSeen)).toMatchObject({
+      invalid_lesson: aCount,
+      image_type: aCount,
+      import_format: aCount,
+      bad_request: aCount,
+    });
     expect(editorSeen.get('unauthorized')).toBeUndefined();
 
     // Still alive, and nothing changed. (The fuzzed logout signed the first cookie out, which cuts its
@@ -242,8 +264,12 @@ describe(`fuzz (seed ${SEED})`, () => {
     const after = unwrap(await call<StaffView>(staffSocket(server.url, editorCookie), 'staff:watch', { sessionId: session.id }));
     expect(after.seq).toBe(before.seq);
     expect(after.counts.total).toBe(1);
-    expect(unwrap((await api<unknown[]>(server.url, 'GET', '/api/lessons?archived=1', undefined, editorCookie)).ack)).toEqual(lessonsBefore);
-    expect(unwrap((await api<LessonRecord>(server.url, 'GET', '/api/lessons/thanh-toan-qr', undefined, editorCookie)).ack).lesson).toEqual(starter);
+    expect(unwrap((await api<unknown[]>(server.url, 'GET', '/api/lessons?archived=1', undefined, editorCookie)).ack)).toEqual(
+      lessonsBefore,
+    );
+    expect(unwrap((await api<LessonRecord>(server.url, 'GET', '/api/lessons/thanh-toan-qr', undefined, editorCookie)).ack).lesson).toEqual(
+      starter,
+    );
     expect(readdirSync(join(server.dataDir, 'media'))).toEqual([]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   }, 180_000);

@@ -29,9 +29,7 @@ describe('help queue and helpers', () => {
     const request = queued.helpQueue[0];
     expect(request).toMatchObject({ name: 'Học viên 0', seat: 'Bàn 1', step: 0, reason: 'device_problem', status: 'waiting' });
 
-    const acks = await Promise.all(
-      [lan, minh].map((h) => call(h, 'help:claim', { sessionId: session.id, requestId: request.id })),
-    );
+    const acks = await Promise.all([lan, minh].map((h) => call(h, 'help:claim', { sessionId: session.id, requestId: request.id })));
     const won = acks.filter((a) => a.ok);
     const lost = acks.filter((a) => !a.ok);
     expect(won).toHaveLength(1);
@@ -62,7 +60,13 @@ describe('help queue and helpers', () => {
       ['pacing:set', { sessionId: session.id, pacing: { mode: 'self', from: 0, to: 2 } }],
       ['quiz:open', { sessionId: session.id, source: { step: 0, questionId: 'x' }, timeLimit: null }],
       ['session:end', { sessionId: session.id }],
-      ['stuck:configure', { sessionId: session.id, config: { enabled: false, expectedFactor: 1, medianFactor: 2, minDone: 3, wrongAnswers: 2, paceThreshold: 0.8 } }],
+      [
+        'stuck:configure',
+        {
+          sessionId: session.id,
+          config: { enabled: false, expectedFactor: 1, medianFactor: 2, minDone: 3, wrongAnswers: 2, paceThreshold: 0.8 },
+        },
+      ],
       ['seatmap:set', { sessionId: session.id, rows: 2, cols: 2 }],
     ] as const;
     for (const [event, payload] of forbidden) {
@@ -91,7 +95,15 @@ describe('help queue and helpers', () => {
     const queued = await waitFor<StaffView>(staff, 'staff:view', (v) => v.helpQueue.length === 2);
     unwrap(await call(h, 'help:claim', { sessionId: session.id, requestId: queued.helpQueue[0].id }));
     // A tiny expected-time factor: everyone is "probably stuck" within a fraction of a second.
-    const config = { enabled: true, expectedFactor: 0.001, medianFactor: 2, minDone: 3, wrongAnswers: 2, taskMisses: 3, paceThreshold: 0.8 };
+    const config = {
+      enabled: true,
+      expectedFactor: 0.001,
+      medianFactor: 2,
+      minDone: 3,
+      wrongAnswers: 2,
+      taskMisses: 3,
+      paceThreshold: 0.8,
+    };
     unwrap(await call(staff, 'stuck:configure', { sessionId: session.id, config }));
     ahead += 5_000;
     const flagged = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));

@@ -73,9 +73,7 @@ describe('accounts and the HTTP API', () => {
     }
     const { cookie } = await setupInstructor(s.url);
     const lessons = await api<LessonSummary[]>(s.url, 'GET', '/api/lessons', undefined, cookie);
-    expect(lessons.ack.ok && lessons.ack.data.map((l) => l.id)).toEqual(
-      expect.arrayContaining(['cai-dat-vneid', 'thanh-toan-qr']),
-    );
+    expect(lessons.ack.ok && lessons.ack.data.map((l) => l.id)).toEqual(expect.arrayContaining(['cai-dat-vneid', 'thanh-toan-qr']));
     const missing = await api(s.url, 'POST', '/api/sessions', { lessonId: 'khong-co' }, cookie);
     expect(missing).toMatchObject({ status: 404, ack: { ok: false, error: { code: 'not_found' } } });
     const started = await api<SessionSummary>(s.url, 'POST', '/api/sessions', { lessonId: 'cai-dat-vneid' }, cookie);

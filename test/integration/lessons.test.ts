@@ -50,11 +50,16 @@ async function upload(s: TestServer, cookie: string, bytes: Uint8Array, type: st
     headers: { 'content-type': type, cookie, ...(origin ? { origin } : {}) },
     body: new Uint8Array(bytes),
   });
-  return { status: res.status, body: (await res.json()) as { ok: boolean; data?: { src: string; width: number; height: number }; error?: { code: string } } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { ok: boolean; data?: { src: string; width: number; height: number }; error?: { code: string } },
+  };
 }
 
 const png = (width: number, height: number, color = { r: 200, g: 40, b: 40 }) =>
-  sharp({ create: { width, height, channels: 3, background: color } }).png().toBuffer();
+  sharp({ create: { width, height, channels: 3, background: color } })
+    .png()
+    .toBuffer();
 /** A photo-like JPEG (noise, so it does not compress to nothing). */
 const noisyJpeg = (width: number, height: number) => {
   const raw = Buffer.alloc(width * height * 3);
@@ -63,7 +68,9 @@ const noisyJpeg = (width: number, height: number) => {
     x = (x * 1103515245 + 12345) & 0x7fffffff;
     raw[i] = x >>> 16;
   }
-  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .toBuffer();
 };
 
 const issuesOf = (ack: unknown): LessonIssue[] => (ack as { error: { issues?: LessonIssue[] } }).error.issues ?? [];
@@ -99,13 +106,30 @@ describe('lessons: create, read, save, duplicate, archive', () => {
     expect(paths).toEqual(expect.arrayContaining(['title', 'steps.1.title']));
     for (const issue of issuesOf(invalid.ack)) expect(issue.message.length).toBeGreaterThan(0);
     // Duplicate step ids are found once the shape is right; a missing picture once the document is valid.
-    const dupSteps = await api(s.url, 'PUT', '/api/lessons/goi-video-zalo', {
-      lesson: lesson('goi-video-zalo', { steps: [{ id: 'a', title: 'A', body: '' }, { id: 'a', title: 'B', body: '' }] }),
-    }, cookie);
+    const dupSteps = await api(
+      s.url,
+      'PUT',
+      '/api/lessons/goi-video-zalo',
+      {
+        lesson: lesson('goi-video-zalo', {
+          steps: [
+            { id: 'a', title: 'A', body: '' },
+            { id: 'a', title: 'B', body: '' },
+          ],
+        }),
+      },
+      cookie,
+    );
     expect(issuesOf(dupSteps.ack)).toEqual([{ path: ['steps', 1, 'id'], message: 'duplicate step id "a"' }]);
-    const noPicture = await api(s.url, 'PUT', '/api/lessons/goi-video-zalo', {
-      lesson: lesson('goi-video-zalo', { steps: [{ id: 'a', title: 'A', body: '', image: { src: 'khong-co-anh.png', alt: 'ảnh' } }] }),
-    }, cookie);
+    const noPicture = await api(
+      s.url,
+      'PUT',
+      '/api/lessons/goi-video-zalo',
+      {
+        lesson: lesson('goi-video-zalo', { steps: [{ id: 'a', title: 'A', body: '', image: { src: 'khong-co-anh.png', alt: 'ảnh' } }] }),
+      },
+      cookie,
+    );
     expect(issuesOf(noPicture.ack).map((i) => i.path)).toEqual([['steps', 0, 'image', 'src']]);
     const renamed = await api(s.url, 'PUT', '/api/lessons/goi-video-zalo', { lesson: lesson('ten-moi') }, cookie);
     expect(issuesOf(renamed.ack).map((i) => i.path)).toEqual([['id']]);
@@ -116,14 +140,27 @@ describe('lessons: create, read, save, duplicate, archive', () => {
     // None of the refused saves changed anything.
     expect(unwrap((await api<LessonRecord>(s.url, 'GET', '/api/lessons/goi-video-zalo', undefined, cookie)).ack)).toEqual(read);
 
-    const saved = await api(s.url, 'PUT', '/api/lessons/goi-video-zalo', {
-      lesson: lesson('goi-video-zalo', { title: 'Gọi video cho con cháu', steps: [{ id: 'mo-zalo', title: 'Mở Zalo', body: 'Mới', image: { src: 'khien-khoa.svg', alt: 'Khiên' } }] }),
-    }, cookie);
+    const saved = await api(
+      s.url,
+      'PUT',
+      '/api/lessons/goi-video-zalo',
+      {
+        lesson: lesson('goi-video-zalo', {
+          title: 'Gọi video cho con cháu',
+          steps: [{ id: 'mo-zalo', title: 'Mở Zalo', body: 'Mới', image: { src: 'khien-khoa.svg', alt: 'Khiên' } }],
+        }),
+      },
+      cookie,
+    );
     expect(saved).toMatchObject({ status: 200, ack: { ok: true } });
     const after = unwrap((await api<LessonRecord>(s.url, 'GET', '/api/lessons/goi-video-zalo', undefined, cookie)).ack);
     expect(after.lesson).toMatchObject({ title: 'Gọi video cho con cháu', steps: [{ body: 'Mới', image: { src: 'khien-khoa.svg' } }] });
     expect(after.updatedAt).toBeGreaterThanOrEqual(firstSave);
-    expect((await list(s, cookie)).find((l) => l.id === 'goi-video-zalo')).toMatchObject({ title: 'Gọi video cho con cháu', stepCount: 1, archived: false });
+    expect((await list(s, cookie)).find((l) => l.id === 'goi-video-zalo')).toMatchObject({
+      title: 'Gọi video cho con cháu',
+      stepCount: 1,
+      archived: false,
+    });
   });
 
   it('a body over the lesson cap gets too_large; other JSON routes keep the 64 KB cap', async () => {
@@ -132,7 +169,9 @@ describe('lessons: create, read, save, duplicate, archive', () => {
     const big = await api(s.url, 'POST', '/api/lessons', { lesson: huge }, cookie);
     expect(big).toMatchObject({ status: 413, ack: { ok: false, error: { code: 'too_large' } } });
     // ~100 KB of text is a normal lesson.
-    const normal = lesson('binh-thuong', { steps: Array.from({ length: 12 }, (_, i) => ({ id: `b${i}`, title: 'B', body: 'Chữ '.repeat(2_200) })) });
+    const normal = lesson('binh-thuong', {
+      steps: Array.from({ length: 12 }, (_, i) => ({ id: `b${i}`, title: 'B', body: 'Chữ '.repeat(2_200) })),
+    });
     expect(JSON.stringify(normal).length).toBeGreaterThan(100_000);
     expect((await api(s.url, 'POST', '/api/lessons', { lesson: normal }, cookie)).status).toBe(201);
     const command = await api(s.url, 'POST', '/api/sessions', { lessonId: 'x'.repeat(70_000) }, cookie);
@@ -147,7 +186,9 @@ describe('lessons: create, read, save, duplicate, archive', () => {
     expect(unwrap(copy.ack).lesson).toEqual({ ...original, id: 'thanh-toan-qr-ban-sao', title: `${original.title} (bản sao)` });
     const second = unwrap((await api<{ lesson: LessonInput }>(s.url, 'POST', '/api/lessons/thanh-toan-qr/duplicate', {}, cookie)).ack);
     expect(second.lesson).toMatchObject({ id: 'thanh-toan-qr-ban-sao-2', title: `${original.title} (bản sao)` });
-    const ofCopy = unwrap((await api<{ lesson: LessonInput }>(s.url, 'POST', '/api/lessons/thanh-toan-qr-ban-sao/duplicate', {}, cookie)).ack);
+    const ofCopy = unwrap(
+      (await api<{ lesson: LessonInput }>(s.url, 'POST', '/api/lessons/thanh-toan-qr-ban-sao/duplicate', {}, cookie)).ack,
+    );
     expect(ofCopy.lesson).toMatchObject({ id: 'thanh-toan-qr-ban-sao-3', title: `${original.title} (bản sao)` });
     expect((await api(s.url, 'POST', '/api/lessons/khong-co/duplicate', {}, cookie)).status).toBe(404);
 
@@ -160,7 +201,10 @@ describe('lessons: create, read, save, duplicate, archive', () => {
     expect(unwrap((await api<unknown[]>(s.url, 'GET', '/api/sessions', undefined, cookie)).ack)).toEqual([]);
     // Still readable and editable (to restore or copy it).
     expect(unwrap((await api<LessonRecord>(s.url, 'GET', '/api/lessons/thanh-toan-qr', undefined, cookie)).ack).archived).toBe(true);
-    expect((await api(s.url, 'POST', '/api/lessons/thanh-toan-qr/archive', { archived: 'yes' }, cookie)).ack).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect((await api(s.url, 'POST', '/api/lessons/thanh-toan-qr/archive', { archived: 'yes' }, cookie)).ack).toMatchObject({
+      ok: false,
+      error: { code: 'bad_request' },
+    });
     expect((await api(s.url, 'POST', '/api/lessons/khong-co/archive', { archived: true }, cookie)).status).toBe(404);
 
     unwrap((await api(s.url, 'POST', '/api/lessons/thanh-toan-qr/archive', { archived: false }, cookie)).ack);
@@ -171,11 +215,18 @@ describe('lessons: create, read, save, duplicate, archive', () => {
   it('lists starter lessons in curriculum order (lessons/curriculum.txt, not ids), then the others by Vietnamese title', async () => {
     // A lessons folder of our own: the curriculum puts "z-cuoi" first, whatever its id or file name.
     const dir = mkdtempSync(join(tmpdir(), 'cunghoc-lessons-'));
-    for (const id of ['a-dau', 'm-giua', 'z-cuoi', 'b-ngoai']) writeFileSync(join(dir, `${id}.json`), JSON.stringify(lesson(id, { title: `Bài ${id}` })));
+    for (const id of ['a-dau', 'm-giua', 'z-cuoi', 'b-ngoai'])
+      writeFileSync(join(dir, `${id}.json`), JSON.stringify(lesson(id, { title: `Bài ${id}` })));
     writeFileSync(join(dir, 'curriculum.txt'), '# thứ tự\nz-cuoi\n\nm-giua # giữa\nkhong-co-file\na-dau\n');
     const s = await servers.start({ lessonsDir: dir });
     const { cookie } = await setupInstructor(s.url);
-    for (const [id, title] of [['z', 'Zalo cơ bản'], ['anh', 'Ảnh và video'], ['bao-mat', 'Bảo mật'], ['dich-vu', 'Đăng ký dịch vụ'], ['dan', 'Dán chữ']]) {
+    for (const [id, title] of [
+      ['z', 'Zalo cơ bản'],
+      ['anh', 'Ảnh và video'],
+      ['bao-mat', 'Bảo mật'],
+      ['dich-vu', 'Đăng ký dịch vụ'],
+      ['dan', 'Dán chữ'],
+    ]) {
       unwrap((await api(s.url, 'POST', '/api/lessons', { lesson: lesson(id, { title }) }, cookie)).ack);
     }
     // Editing a starter lesson keeps its place.
@@ -214,7 +265,10 @@ describe('lessons: create, read, save, duplicate, archive', () => {
 
   it('the shipped starter lessons follow lessons/curriculum.txt', async () => {
     const { s, cookie } = await signedIn();
-    const files = readdirSync(lessonsDir).filter((f) => f.endsWith('.json')).sort().map((f) => f.replace(/\.json$/, ''));
+    const files = readdirSync(lessonsDir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => f.replace(/\.json$/, ''));
     const listed = readFileSync(join(lessonsDir, 'curriculum.txt'), 'utf8')
       .split('\n')
       .map((l) => l.replace(/#.*/, '').trim())
@@ -266,7 +320,14 @@ describe('pictures', () => {
     expect(photo).toMatchObject({ status: 201, body: { data: { width: 1280, height: 853 } } });
     const big = Buffer.from(await (await fetch(`${s.url}/media/${photo.body.data!.src}`)).arrayBuffer());
     expect(await sharp(big).metadata()).toMatchObject({ format: 'jpeg', width: 1280, height: 853 });
-    const tall = await upload(s, cookie, await sharp({ create: { width: 500, height: 2560, channels: 4, background: '#0000ff80' } }).webp().toBuffer(), 'image/webp');
+    const tall = await upload(
+      s,
+      cookie,
+      await sharp({ create: { width: 500, height: 2560, channels: 4, background: '#0000ff80' } })
+        .webp()
+        .toBuffer(),
+      'image/webp',
+    );
     expect(tall).toMatchObject({ status: 201, body: { data: { width: 250, height: 1280 } } });
     expect(tall.body.data!.src).toMatch(/\.webp$/);
     // Starter pictures are still served.
@@ -277,7 +338,10 @@ describe('pictures', () => {
     const { s, cookie } = await signedIn();
     const text = Buffer.from('Đây là một tệp chữ, đổi tên thành .png');
     expect(await upload(s, cookie, text, 'image/png')).toMatchObject({ status: 415, body: { error: { code: 'image_type' } } });
-    expect(await upload(s, cookie, await png(10, 10), 'image/jpeg')).toMatchObject({ status: 415, body: { error: { code: 'image_type' } } });
+    expect(await upload(s, cookie, await png(10, 10), 'image/jpeg')).toMatchObject({
+      status: 415,
+      body: { error: { code: 'image_type' } },
+    });
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');
     expect(await upload(s, cookie, svg, 'image/svg+xml')).toMatchObject({ status: 415, body: { error: { code: 'image_type' } } });
     const truncated = (await png(300, 300)).subarray(0, 60);
@@ -286,10 +350,15 @@ describe('pictures', () => {
     (await png(1, 1)).copy(nine);
     expect(await upload(s, cookie, nine, 'image/png')).toMatchObject({ status: 413, body: { error: { code: 'image_too_large' } } });
     // 6,400 × 6,400 = 41 megapixels, in a tiny file.
-    const bomb = await sharp({ create: { width: 6400, height: 6400, channels: 3, background: '#000' } }).png({ compressionLevel: 9 }).toBuffer();
+    const bomb = await sharp({ create: { width: 6400, height: 6400, channels: 3, background: '#000' } })
+      .png({ compressionLevel: 9 })
+      .toBuffer();
     expect(bomb.length).toBeLessThan(1024 * 1024);
     expect(await upload(s, cookie, bomb, 'image/png')).toMatchObject({ status: 413, body: { error: { code: 'image_too_large' } } });
-    expect(await upload(s, cookie, await png(10, 10), 'image/png', 'http://evil.example')).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    expect(await upload(s, cookie, await png(10, 10), 'image/png', 'http://evil.example')).toMatchObject({
+      status: 403,
+      body: { error: { code: 'forbidden' } },
+    });
     expect(readdirSync(join(s.dataDir, 'media'))).toEqual([]);
   });
 });
@@ -329,7 +398,12 @@ describe('lesson files: export and import', () => {
     const res = await fetch(`${s.url}/api/lessons/${id}/export`, { headers: { cookie } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-disposition')).toMatch(new RegExp(`^attachment; filename="?${id}\\.cunghoc\\.json"?$`));
-    return (await res.json()) as { kind: string; version: number; lesson: LessonInput; images: Record<string, { type: string; data: string }> };
+    return (await res.json()) as {
+      kind: string;
+      version: number;
+      lesson: LessonInput;
+      images: Record<string, { type: string; data: string }>;
+    };
   }
 
   const snapshot = async (s: TestServer, cookie: string) => ({
@@ -353,13 +427,18 @@ describe('lesson files: export and import', () => {
     // Here the id is taken: imported as a copy, the pictures reused byte for byte.
     const here = await api<{ lesson: LessonInput; renamed: boolean }>(s.url, 'POST', '/api/lessons/import', file, cookie);
     expect(here.status).toBe(201);
-    expect(unwrap(here.ack)).toEqual({ lesson: { ...original, id: 'co-anh-ban-sao', title: `${original.title} (bản sao)` }, renamed: true });
+    expect(unwrap(here.ack)).toEqual({
+      lesson: { ...original, id: 'co-anh-ban-sao', title: `${original.title} (bản sao)` },
+      renamed: true,
+    });
     expect(readdirSync(join(s.dataDir, 'media'))).toEqual([picture.src]);
 
     // Another server: the same id, the same lesson, a picture of the same size.
     const other = await servers.start();
     const { cookie: otherCookie } = await setupInstructor(other.url);
-    const there = unwrap((await api<{ lesson: LessonInput; renamed: boolean }>(other.url, 'POST', '/api/lessons/import', file, otherCookie)).ack);
+    const there = unwrap(
+      (await api<{ lesson: LessonInput; renamed: boolean }>(other.url, 'POST', '/api/lessons/import', file, otherCookie)).ack,
+    );
     expect(there.renamed).toBe(false);
     const src = there.lesson.steps[0].image!.src;
     expect(there.lesson).toEqual(JSON.parse(JSON.stringify(original).replaceAll(picture.src, src)));
@@ -380,7 +459,12 @@ describe('lesson files: export and import', () => {
     const src = Object.keys(file.images)[0];
     const before = await snapshot(s, cookie);
     // A question whose first choice shows a picture that is neither in the file nor on the server.
-    const choiceMissing = JSON.parse(JSON.stringify({ ...file.lesson, id: 'moi-hoan-toan', steps: [{ ...file.lesson.steps[2], image: undefined }] }).replaceAll(src, 'khong-co.png')) as typeof file.lesson;
+    const choiceMissing = JSON.parse(
+      JSON.stringify({ ...file.lesson, id: 'moi-hoan-toan', steps: [{ ...file.lesson.steps[2], image: undefined }] }).replaceAll(
+        src,
+        'khong-co.png',
+      ),
+    ) as typeof file.lesson;
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>').toString('base64');
     const cases: [string, unknown, number, string][] = [
       ['not ours', { hello: 'world' }, 422, 'import_format'],
@@ -389,24 +473,57 @@ describe('lesson files: export and import', () => {
       ['extra field', { ...file, owner: 'x' }, 422, 'import_format'],
       ['invalid lesson', { ...file, lesson: { ...file.lesson, id: 'Không Hợp Lệ', steps: [] } }, 422, 'invalid_lesson'],
       ['svg picture', { ...file, images: { [src]: { type: 'image/svg+xml', data: svg } } }, 415, 'image_type'],
-      ['text as png', { ...file, images: { [src]: { type: 'image/png', data: Buffer.from('chữ thôi').toString('base64') } } }, 415, 'image_type'],
+      [
+        'text as png',
+        { ...file, images: { [src]: { type: 'image/png', data: Buffer.from('chữ thôi').toString('base64') } } },
+        415,
+        'image_type',
+      ],
       ['png said jpeg', { ...file, images: { [src]: { ...file.images[src], type: 'image/jpeg' } } }, 415, 'image_type'],
       ['not base64', { ...file, images: { [src]: { type: 'image/png', data: '<<<>>>' } } }, 422, 'import_format'],
       ['unused picture', { ...file, images: { ...file.images, 'khac.png': file.images[src] } }, 422, 'import_format'],
-      ['missing picture', { ...file, images: {} , lesson: { ...file.lesson, id: 'moi-hoan-toan', steps: [{ id: 'a', title: 'A', body: '', image: { src: 'khong-co.png', alt: 'x' } }] } }, 422, 'invalid_lesson'],
+      [
+        'missing picture',
+        {
+          ...file,
+          images: {},
+          lesson: {
+            ...file.lesson,
+            id: 'moi-hoan-toan',
+            steps: [{ id: 'a', title: 'A', body: '', image: { src: 'khong-co.png', alt: 'x' } }],
+          },
+        },
+        422,
+        'invalid_lesson',
+      ],
       ['missing choice picture', { ...file, images: {}, lesson: choiceMissing }, 422, 'invalid_lesson'],
-      ['picture over 8 MB', { ...file, images: { [src]: { type: 'image/png', data: Buffer.alloc(8 * 1024 * 1024 + 10, 1).toString('base64') } } }, 413, 'image_too_large'],
+      [
+        'picture over 8 MB',
+        { ...file, images: { [src]: { type: 'image/png', data: Buffer.alloc(8 * 1024 * 1024 + 10, 1).toString('base64') } } },
+        413,
+        'image_too_large',
+      ],
       ['file over 25 MB', { ...file, padding: 'x'.repeat(26 * 1024 * 1024) }, 413, 'too_large'],
     ];
     for (const [name, body, status, code] of cases) {
       const r = await api(s.url, 'POST', '/api/lessons/import', body, cookie);
       expect(r, name).toMatchObject({ status, ack: { ok: false, error: { code } } });
     }
-    const invalid = await api(s.url, 'POST', '/api/lessons/import', { ...file, lesson: { ...file.lesson, steps: [{ ...file.lesson.steps[0], title: '' }] } }, cookie);
+    const invalid = await api(
+      s.url,
+      'POST',
+      '/api/lessons/import',
+      { ...file, lesson: { ...file.lesson, steps: [{ ...file.lesson.steps[0], title: '' }] } },
+      cookie,
+    );
     expect(issuesOf(invalid.ack).map((i) => i.path)).toEqual([['steps', 0, 'title']]);
     const choice = await api(s.url, 'POST', '/api/lessons/import', { ...file, images: {}, lesson: choiceMissing }, cookie);
     expect(issuesOf(choice.ack).map((i) => i.path)).toEqual([['steps', 0, 'questions', 0, 'options', 0, 'image', 'src']]);
-    const broken = await fetch(`${s.url}/api/lessons/import`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: '{"kind":' });
+    const broken = await fetch(`${s.url}/api/lessons/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: '{"kind":',
+    });
     expect(await broken.json()).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     expect(await snapshot(s, cookie)).toEqual(before);
   });
@@ -415,9 +532,23 @@ describe('lesson files: export and import', () => {
 describe('sessions run on a frozen copy of their lesson', () => {
   it('step text is rendered safely: a <script> in a step reaches learners as text', async () => {
     const { s, cookie } = await signedIn();
-    unwrap((await api(s.url, 'POST', '/api/lessons', {
-      lesson: lesson('thu-mau', { steps: [{ id: 'a', title: 'A', body: 'Chào <script>alert(1)</script> [bấm](javascript:alert(2)) <img src=x onerror=alert(3)>' }] }),
-    }, cookie)).ack);
+    unwrap(
+      (
+        await api(
+          s.url,
+          'POST',
+          '/api/lessons',
+          {
+            lesson: lesson('thu-mau', {
+              steps: [
+                { id: 'a', title: 'A', body: 'Chào <script>alert(1)</script> [bấm](javascript:alert(2)) <img src=x onerror=alert(3)>' },
+              ],
+            }),
+          },
+          cookie,
+        )
+      ).ack,
+    );
     const { learners } = await openSession(s, cookie, { lesson: 'thu-mau', learners: 1, offset: 1, push: 0 });
     const learner = learners[0].socket;
     const view = await waitFor<ClassView>(learner, 'class', (v) => v.current === 0);
@@ -433,14 +564,28 @@ describe('sessions run on a frozen copy of their lesson', () => {
     const learner = learners[0].socket;
     await waitFor<ClassView>(learner, 'class', (v) => v.current === 0);
 
-    unwrap((await api(s.url, 'PUT', '/api/lessons/dong-bang', {
-      lesson: lesson('dong-bang', { title: 'Tên mới', steps: [{ id: 'khac', title: 'Bước mới', body: 'Chữ mới' }] }),
-    }, cookie)).ack);
+    unwrap(
+      (
+        await api(
+          s.url,
+          'PUT',
+          '/api/lessons/dong-bang',
+          {
+            lesson: lesson('dong-bang', { title: 'Tên mới', steps: [{ id: 'khac', title: 'Bước mới', body: 'Chữ mới' }] }),
+          },
+          cookie,
+        )
+      ).ack,
+    );
     unwrap((await api(s.url, 'POST', '/api/lessons/dong-bang/archive', { archived: true }, cookie)).ack);
 
     unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 1 }));
     const moved = await waitFor<ClassView>(learner, 'class', (v) => v.current === 1);
-    expect(moved).toMatchObject({ lessonTitle: 'Gọi video bằng Zalo', stepCount: 2, steps: [{ title: 'Gọi video', html: '<p>Chạm nút máy quay.</p>\n' }] });
+    expect(moved).toMatchObject({
+      lessonTitle: 'Gọi video bằng Zalo',
+      stepCount: 2,
+      steps: [{ title: 'Gọi video', html: '<p>Chạm nút máy quay.</p>\n' }],
+    });
     const staffView = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
     expect(staffView.outline.map((o) => o.title)).toEqual(['Mở Zalo', 'Gọi video']);
 

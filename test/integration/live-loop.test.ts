@@ -13,8 +13,7 @@ describe('the live lesson loop', () => {
 
     const received = learners.map(() => [] as number[]);
     learners.forEach((l, i) => l.socket.on('class', (v: ClassView) => received[i].push(v.current!)));
-    const allGot = (step: number) =>
-      Promise.all(learners.map((l) => waitFor<ClassView>(l.socket, 'class', (v) => v.current === step)));
+    const allGot = (step: number) => Promise.all(learners.map((l) => waitFor<ClassView>(l.socket, 'class', (v) => v.current === step)));
 
     for (const step of [0, 1, 2, 3, 4]) {
       const arrived = allGot(step);
@@ -30,7 +29,11 @@ describe('the live lesson loop', () => {
   });
 
   it('done and help show on the instructor roster, and help can be withdrawn', async () => {
-    const { session, staff, learners: [a, b] } = await servers.startClass({ learners: 2 });
+    const {
+      session,
+      staff,
+      learners: [a, b],
+    } = await servers.startClass({ learners: 2 });
     unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 0 }));
 
     const me = unwrap(await call<MeView>(a.socket, 'learner:done', { step: 0, done: true }));
@@ -48,7 +51,12 @@ describe('the live lesson loop', () => {
   });
 
   it('a learner socket sending staff commands gets an error ack and nothing changes', async () => {
-    const { server, session, staff, learners: [a] } = await servers.startClass({ learners: 1 });
+    const {
+      server,
+      session,
+      staff,
+      learners: [a],
+    } = await servers.startClass({ learners: 1 });
     const before = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
 
     for (const [event, payload] of [
@@ -79,7 +87,12 @@ describe('the live lesson loop', () => {
   });
 
   it('a learner who reconnects with the resume token is the same learner on the same step', async () => {
-    const { server, session, staff, learners: [a] } = await servers.startClass({ learners: 1 });
+    const {
+      server,
+      session,
+      staff,
+      learners: [a],
+    } = await servers.startClass({ learners: 1 });
     unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 2 }));
     unwrap(await call(a.socket, 'learner:done', { step: 2, done: true }));
     a.socket.disconnect();
@@ -108,7 +121,13 @@ describe('the live lesson loop', () => {
   });
 
   it('a server restarted on the same data folder serves the same session to reconnecting clients', async () => {
-    const { server, cookie, session, staff, learners: [a, b] } = await servers.startClass({ learners: 2 });
+    const {
+      server,
+      cookie,
+      session,
+      staff,
+      learners: [a, b],
+    } = await servers.startClass({ learners: 2 });
     unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 3 }));
     unwrap(await call(a.socket, 'learner:done', { step: 3, done: true }));
     unwrap(await call(b.socket, 'learner:help', { active: true }));
@@ -133,9 +152,7 @@ describe('the live lesson loop', () => {
 
   it('ending the session sends every learner back and closes the code', async () => {
     const { server, cookie, session, staff, learners } = await servers.startClass({ learners: 3 });
-    const ended = Promise.all(
-      learners.map((l) => new Promise<{ reason: string }>((r) => l.socket.once('session:ended', r))),
-    );
+    const ended = Promise.all(learners.map((l) => new Promise<{ reason: string }>((r) => l.socket.once('session:ended', r))));
     unwrap(await call(staff, 'session:end', { sessionId: session.id }));
     expect((await ended).map((e) => e.reason)).toEqual(['ended', 'ended', 'ended']);
     const late = await call(learnerSocket(server.url), 'learner:join', {
@@ -145,13 +162,7 @@ describe('the live lesson loop', () => {
     });
     expect(late).toMatchObject({ ok: false, error: { code: 'unknown_code' } });
     expect(unknownTokenAck(await call(learners[0].socket, 'learner:resume', { token: learners[0].token }))).toBe(true);
-    const list = await api<{ id: string; status: string; learnerCount: number }[]>(
-      server.url,
-      'GET',
-      '/api/sessions',
-      undefined,
-      cookie,
-    );
+    const list = await api<{ id: string; status: string; learnerCount: number }[]>(server.url, 'GET', '/api/sessions', undefined, cookie);
     expect(list.ack.ok && list.ack.data.find((s) => s.id === session.id)).toMatchObject({
       status: 'ended',
       learnerCount: 3,
@@ -159,7 +170,11 @@ describe('the live lesson loop', () => {
   });
 
   it('self-paced range: learners move on their own within it, and are called back', async () => {
-    const { session, staff, learners: [a, b] } = await servers.startClass({ learners: 2 });
+    const {
+      session,
+      staff,
+      learners: [a, b],
+    } = await servers.startClass({ learners: 2 });
     unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 1 }));
     const moved = waitFor<MeView>(a.socket, 'me', (m) => m.step === 1);
     unwrap(await call(staff, 'pacing:set', { sessionId: session.id, pacing: { mode: 'self', from: 1, to: 3 } }));
@@ -169,9 +184,7 @@ describe('the live lesson loop', () => {
       ok: false,
       error: { code: 'step_out_of_range' },
     });
-    const view = await waitFor<StaffView>(staff, 'staff:view', (v) =>
-      v.roster.some((r) => r.id === a.snap.me.learnerId && r.step === 3),
-    );
+    const view = await waitFor<StaffView>(staff, 'staff:view', (v) => v.roster.some((r) => r.id === a.snap.me.learnerId && r.step === 3));
     expect(view.roster.find((r) => r.id === b.snap.me.learnerId)!.step).toBe(1);
 
     const back = waitFor<ClassView>(b.socket, 'class', (c) => c.pacing.mode === 'instructor' && c.current === 2);

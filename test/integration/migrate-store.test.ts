@@ -9,7 +9,18 @@ import { openSqliteStore } from '../../server/store/sqlite.ts';
 import type { Store } from '../../server/store/store.ts';
 import type { LearnerSnapshot, MeView, StaffView } from '../../shared/protocol/views.ts';
 import { freshDatabase, pgAvailable, type FreshDatabase } from '../support/services.ts';
-import { call, learnerSocket, removeDir, setupInstructor, staffSocket, startServer, startSession, token, unwrap, type TestServer } from '../support/server.ts';
+import {
+  call,
+  learnerSocket,
+  removeDir,
+  setupInstructor,
+  staffSocket,
+  startServer,
+  startSession,
+  token,
+  unwrap,
+  type TestServer,
+} from '../support/server.ts';
 
 const ok = await pgAvailable('migrate-store');
 const root = resolve(import.meta.dirname, '../..');
@@ -17,7 +28,10 @@ const root = resolve(import.meta.dirname, '../..');
 /** `npm run migrate-store -- --from … --to …` as an operator runs it. */
 function migrate(from: string, to: string): Promise<{ code: number; out: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [join(root, 'scripts/migrate-store.mjs'), '--from', from, '--to', to], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(root, 'scripts/migrate-store.mjs'), '--from', from, '--to', to], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -65,7 +79,11 @@ describe.skipIf(!ok)('npm run migrate-store: a commune’s SQLite history into P
     const up = await fetch(`${server.url}/api/media`, {
       method: 'POST',
       headers: { 'content-type': 'image/png', cookie },
-      body: new Uint8Array(await sharp({ create: { width: 16, height: 9, channels: 3, background: '#aa3300' } }).png().toBuffer()),
+      body: new Uint8Array(
+        await sharp({ create: { width: 16, height: 9, channels: 3, background: '#aa3300' } })
+          .png()
+          .toBuffer(),
+      ),
     });
     picture = ((await up.json()) as { data: { src: string } }).data.src;
     // Two classes: one ended with answers, one still open.
@@ -76,13 +94,24 @@ describe.skipIf(!ok)('npm run migrate-store: a commune’s SQLite history into P
       const learners = [];
       for (let i = 0; i < 3; i++) {
         const s = learnerSocket(server.url);
-        unwrap(await call<LearnerSnapshot>(s, 'learner:join', { code: session.code, name: `Học viên ${i}`, token: token(i + (open ? 10 : 0)) }));
+        unwrap(
+          await call<LearnerSnapshot>(s, 'learner:join', { code: session.code, name: `Học viên ${i}`, token: token(i + (open ? 10 : 0)) }),
+        );
         learners.push(s);
       }
       unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 0 }));
       const question = { id: 'q-mv', kind: 'truefalse', prompt: 'Đúng không?', correct: true } as const;
-      const { runId } = unwrap(await call<{ runId: string }>(staff, 'quiz:open', { sessionId: session.id, source: { question }, timeLimit: null }));
-      for (const [i, s] of learners.entries()) unwrap(await call<MeView>(s, 'quiz:answer', { runId, answerId: `answer-${open ? 1 : 0}-${i}`, value: { kind: 'truefalse', value: i % 2 === 0 } }));
+      const { runId } = unwrap(
+        await call<{ runId: string }>(staff, 'quiz:open', { sessionId: session.id, source: { question }, timeLimit: null }),
+      );
+      for (const [i, s] of learners.entries())
+        unwrap(
+          await call<MeView>(s, 'quiz:answer', {
+            runId,
+            answerId: `answer-${open ? 1 : 0}-${i}`,
+            value: { kind: 'truefalse', value: i % 2 === 0 },
+          }),
+        );
       if (!open) unwrap(await call(staff, 'session:end', { sessionId: session.id }));
       for (const s of [...learners, staff]) s.close();
     }
@@ -90,9 +119,21 @@ describe.skipIf(!ok)('npm run migrate-store: a commune’s SQLite history into P
     // The register, with its audit trail, links and cached evidence.
     const store = openSqliteStore(server.dataDir);
     const sessions = await store.listSessions();
-    const person = { id: 'p-mv-1', card: '123456789012', name: 'Đặng Thị Mơ', birthYear: 1958, hamlet: 'Thôn Đông', group: 'nong-dan' as const, phone: null, consentDate: '2026-09-01' };
+    const person = {
+      id: 'p-mv-1',
+      card: '123456789012',
+      name: 'Đặng Thị Mơ',
+      birthYear: 1958,
+      hamlet: 'Thôn Đông',
+      group: 'nong-dan' as const,
+      phone: null,
+      consentDate: '2026-09-01',
+    };
     await store.savePeople([person], [], [{ personId: person.id, at: 1, userId: 'x', action: 'created', detail: '' }]);
-    await store.linkLearner({ sessionId: sessions[0].id, rowId: 'L1', personId: person.id, at: 2 }, { personId: person.id, at: 2, userId: 'x', action: 'linked', detail: '' });
+    await store.linkLearner(
+      { sessionId: sessions[0].id, rowId: 'L1', personId: person.id, at: 2 },
+      { personId: person.id, at: 2, userId: 'x', action: 'linked', detail: '' },
+    );
     // Twice the same audit line: both must arrive.
     await store.addAudit({ personId: person.id, at: 3, userId: 'x', action: 'exported', detail: 'csv' });
     await store.addAudit({ personId: person.id, at: 3, userId: 'x', action: 'exported', detail: 'csv' });
@@ -138,7 +179,20 @@ describe.skipIf(!ok)('npm run migrate-store: a commune’s SQLite history into P
     const second = await migrate(server.dataDir, db.url);
     expect(second.code).toBe(0);
     expect(second.out).toContain('Done: every table matches');
-    for (const table of ['users', 'auth_sessions', 'lessons', 'sessions', 'session_events', 'people', 'person_audit', 'person_links', 'register_settings', 'evidence_sessions', 'skill_evidence', 'media']) {
+    for (const table of [
+      'users',
+      'auth_sessions',
+      'lessons',
+      'sessions',
+      'session_events',
+      'people',
+      'person_audit',
+      'person_links',
+      'register_settings',
+      'evidence_sessions',
+      'skill_evidence',
+      'media',
+    ]) {
       expect(copied(second.out, table)).toBe(0);
     }
   });

@@ -134,7 +134,18 @@ describe('weak networks', () => {
     const runId = unwrap(
       await call<{ runId: string }>(staff, 'quiz:open', {
         sessionId: session.id,
-        source: { question: { id: 'q', kind: 'single', prompt: 'Cần kiểm tra gì?', options: [{ id: 'a', text: 'Tên' }, { id: 'b', text: 'Màu' }], correct: 'a' } },
+        source: {
+          question: {
+            id: 'q',
+            kind: 'single',
+            prompt: 'Cần kiểm tra gì?',
+            options: [
+              { id: 'a', text: 'Tên' },
+              { id: 'b', text: 'Màu' },
+            ],
+            correct: 'a',
+          },
+        },
         timeLimit: null,
       }),
     ).runId;
@@ -238,7 +249,11 @@ describe('power cut', () => {
     ).runId;
     await until('question', () => tablets.every((t) => t.view?.quiz?.runId === runId), 10_000);
     // Every acknowledged action, right up to the kill.
-    await Promise.all(tablets.map((t, i) => t.send('quiz:answer', { runId, answerId: `kill-${i}-answer`, value: { kind: 'truefalse', value: i % 2 === 0 } })));
+    await Promise.all(
+      tablets.map((t, i) =>
+        t.send('quiz:answer', { runId, answerId: `kill-${i}-answer`, value: { kind: 'truefalse', value: i % 2 === 0 } }),
+      ),
+    );
     await Promise.all(tablets.slice(0, 5).map((t) => t.send('learner:done', { step: 1, done: true })));
     const before = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
 

@@ -63,7 +63,11 @@ describe('live practice quizzes', () => {
     for (const q of secretQuestions) {
       const runId = await open(staff, session.id, q);
       const value =
-        q.kind === 'single' ? { kind: 'single', option: 'a' } : q.kind === 'text' ? { kind: 'text', text: 'sai' } : { kind: 'number', value: 1 };
+        q.kind === 'single'
+          ? { kind: 'single', option: 'a' }
+          : q.kind === 'text'
+            ? { kind: 'text', text: 'sai' }
+            : { kind: 'number', value: 1 };
       const ack = await call<MeView>(learners[0].socket, 'quiz:answer', { runId, answerId: `ans-${q.id}-1`, value });
       packets.push({ when: 'before', data: JSON.stringify(ack) });
       unwrap(await call(staff, 'quiz:show-results', { sessionId: session.id, runId, show: true }));
@@ -83,7 +87,10 @@ describe('live practice quizzes', () => {
       expect(data).not.toMatch(/"correct":"zz"|"accepted"|"options":\["zz"\]/);
     }
     // The test can see a leak: after the reveal the same recorder does find the keys.
-    const after = packets.filter((p) => p.when === 'after').map((p) => p.data).join('\n');
+    const after = packets
+      .filter((p) => p.when === 'after')
+      .map((p) => p.data)
+      .join('\n');
     expect(after).toContain(SECRET_EXPLANATION);
     expect(after).toContain('tu-khoa-bi-mat-5521');
     expect(after).toContain('4242.5');
@@ -209,7 +216,13 @@ describe('live practice quizzes', () => {
     }
     const text: Question = { id: 'q-t', kind: 'text', prompt: '=1+1 là gì?', accepted: ['hai'], ignoreDiacritics: false };
     const run2 = await open(staff, session.id, text);
-    unwrap(await call(learners[0].socket, 'quiz:answer', { runId: run2, answerId: 'csv-0100', value: { kind: 'text', text: '=HYPERLINK("x")' } }));
+    unwrap(
+      await call(learners[0].socket, 'quiz:answer', {
+        runId: run2,
+        answerId: 'csv-0100',
+        value: { kind: 'text', text: '=HYPERLINK("x")' },
+      }),
+    );
     unwrap(await call(staff, 'session:end', { sessionId: session.id }));
 
     const res = await fetch(`${server.url}/api/sessions/${session.id}.csv?table=questions`, { headers: { cookie } });
@@ -231,7 +244,13 @@ describe('live practice quizzes', () => {
     const command = { sessionId: session.id, runId: 'run-client-0001', source: { question: secretQuestions[0] }, timeLimit: 60 };
     const first = await call<{ runId: string }>(staff, 'quiz:open', command);
     expect(first).toEqual({ ok: true, data: { runId: 'run-client-0001' } });
-    unwrap(await call(learners[0].socket, 'quiz:answer', { runId: 'run-client-0001', answerId: 'ans-retry-01', value: { kind: 'single', option: 'zz' } }));
+    unwrap(
+      await call(learners[0].socket, 'quiz:answer', {
+        runId: 'run-client-0001',
+        answerId: 'ans-retry-01',
+        value: { kind: 'single', option: 'zz' },
+      }),
+    );
     // The retry (a lost ack, a double tap) is acknowledged as the first was, and opens nothing.
     expect(await call<{ runId: string }>(staff, 'quiz:open', command)).toEqual(first);
     const other = await call(staff, 'quiz:open', { ...command, source: { question: secretQuestions[1] } });

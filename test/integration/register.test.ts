@@ -10,7 +10,14 @@ import { api, setupInstructor, startSession, useServers } from '../support/serve
 const servers = useServers();
 const qr = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../lessons/thanh-toan-qr.json'), 'utf8')) as Lesson;
 
-const lanh = { name: 'Nguyễn Thị Lành', birthYear: 1956, hamlet: 'Thôn Đông', group: 'nguoi-cao-tuoi', phone: '0912 345 678', consentDate: '2026-11-02' };
+const lanh = {
+  name: 'Nguyễn Thị Lành',
+  birthYear: 1956,
+  hamlet: 'Thôn Đông',
+  group: 'nguoi-cao-tuoi',
+  phone: '0912 345 678',
+  consentDate: '2026-11-02',
+};
 const hoa = { name: 'Trần Văn Hoà', birthYear: 1970, hamlet: 'Thôn Tây', group: 'nong-dan', consentDate: '2026-11-03' };
 
 async function addPerson(url: string, cookie: string, input: object): Promise<Person> {
@@ -23,8 +30,13 @@ async function addPerson(url: string, cookie: string, input: object): Promise<Pe
 async function answerRight(staff: StaffSocket, sessionId: string, learner: ReturnType<typeof learnerSocket>, stepIndex: number) {
   const step = qr.steps[stepIndex];
   const question = step.questions.find((q) => q.kind === 'single' || q.kind === 'truefalse')!;
-  const { runId } = unwrap(await call<{ runId: string }>(staff, 'quiz:open', { sessionId, source: { step: stepIndex, questionId: question.id }, timeLimit: null }));
-  const value = question.kind === 'single' ? { kind: 'single', option: question.correct } : { kind: 'truefalse', value: (question as { correct: boolean }).correct };
+  const { runId } = unwrap(
+    await call<{ runId: string }>(staff, 'quiz:open', { sessionId, source: { step: stepIndex, questionId: question.id }, timeLimit: null }),
+  );
+  const value =
+    question.kind === 'single'
+      ? { kind: 'single', option: question.correct }
+      : { kind: 'truefalse', value: (question as { correct: boolean }).correct };
   unwrap(await call(learner, 'quiz:answer', { runId, answerId: `ans-${runId}`, value }));
   unwrap(await call(staff, 'quiz:close', { sessionId, runId }));
 }
@@ -51,7 +63,9 @@ describe('the register of learners', () => {
     const all = unwrap((await api<PersonPage>(server.url, 'GET', '/api/people', undefined, cookie)).ack);
     // Sorted by given name, the Vietnamese way: Hoà before Lành.
     expect(all.people.map((x) => x.name)).toEqual(['Trần Văn Hoà', 'Nguyễn Thị Lành']);
-    const westOnly = unwrap((await api<PersonPage>(server.url, 'GET', `/api/people?hamlet=${encodeURIComponent('Thôn Tây')}`, undefined, cookie)).ack);
+    const westOnly = unwrap(
+      (await api<PersonPage>(server.url, 'GET', `/api/people?hamlet=${encodeURIComponent('Thôn Tây')}`, undefined, cookie)).ack,
+    );
     expect(westOnly.total).toBe(1);
 
     const edited = unwrap((await api<Person>(server.url, 'PUT', `/api/people/${p.id}`, { ...lanh, hamlet: 'Thôn Bắc' }, cookie)).ack);
@@ -69,7 +83,9 @@ describe('the register of learners', () => {
     const { server, cookie, staff, session: s1 } = await servers.startClass();
     const person = await addPerson(server.url, cookie, lanh);
     const tablet1 = learnerSocket(server.url);
-    const snap = unwrap(await call<LearnerSnapshot>(tablet1, 'learner:join', { code: s1.code, card: formatted(person.card!), token: token(1) }));
+    const snap = unwrap(
+      await call<LearnerSnapshot>(tablet1, 'learner:join', { code: s1.code, card: formatted(person.card!), token: token(1) }),
+    );
     expect(snap.me.name).toBe('Nguyễn Thị Lành');
     await answerRight(staff, s1.id, tablet1, 0); // thanh-toan-qr
     unwrap(await call(staff, 'session:end', { sessionId: s1.id }));
@@ -81,8 +97,12 @@ describe('the register of learners', () => {
     await answerRight(staff, s2.id, tablet2, 7); // an-toan-thong-tin, phong-chong-lua-dao
     // A wrong answer shows nothing: step 3's question answered wrong.
     const q3 = qr.steps[3].questions.find((q) => q.kind === 'single')!;
-    const { runId } = unwrap(await call<{ runId: string }>(staff, 'quiz:open', { sessionId: s2.id, source: { step: 3, questionId: q3.id }, timeLimit: null }));
-    const wrong = (q3 as { options: { id: string }[]; correct: string }).options.find((o) => o.id !== (q3 as { correct: string }).correct)!.id;
+    const { runId } = unwrap(
+      await call<{ runId: string }>(staff, 'quiz:open', { sessionId: s2.id, source: { step: 3, questionId: q3.id }, timeLimit: null }),
+    );
+    const wrong = (q3 as { options: { id: string }[]; correct: string }).options.find(
+      (o) => o.id !== (q3 as { correct: string }).correct,
+    )!.id;
     unwrap(await call(tablet2, 'quiz:answer', { runId, answerId: `wrong-${runId}`, value: { kind: 'single', option: wrong } }));
 
     const journey = unwrap((await api<PersonJourney>(server.url, 'GET', `/api/people/${person.id}`, undefined, cookie)).ack);
@@ -99,8 +119,22 @@ describe('the register of learners', () => {
 
     // Only these three skills required: the standard is reached.
     const standard = unwrap((await api<Standard>(server.url, 'GET', '/api/register/standard', undefined, cookie)).ack);
-    expect(standard.skills.find((s) => s.id === 'thanh-toan-qr')).toMatchObject({ name: 'Thanh toán bằng mã QR', domain: 'giao-tiep', required: true });
-    unwrap((await api(server.url, 'PUT', '/api/register/standard', { required: ['thanh-toan-qr', 'an-toan-thong-tin', 'phong-chong-lua-dao'], targetPct: 80, populations: { 'Thôn Đông': 2 } }, cookie)).ack);
+    expect(standard.skills.find((s) => s.id === 'thanh-toan-qr')).toMatchObject({
+      name: 'Thanh toán bằng mã QR',
+      domain: 'giao-tiep',
+      required: true,
+    });
+    unwrap(
+      (
+        await api(
+          server.url,
+          'PUT',
+          '/api/register/standard',
+          { required: ['thanh-toan-qr', 'an-toan-thong-tin', 'phong-chong-lua-dao'], targetPct: 80, populations: { 'Thôn Đông': 2 } },
+          cookie,
+        )
+      ).ack,
+    );
     const reached = unwrap((await api<PersonJourney>(server.url, 'GET', `/api/people/${person.id}`, undefined, cookie)).ack);
     expect(reached.reached).toBe(true);
     const progress = unwrap((await api<Progress>(server.url, 'GET', '/api/register/progress', undefined, cookie)).ack);
@@ -136,12 +170,32 @@ describe('the register of learners', () => {
     const results = unwrap((await api<SessionResults>(server.url, 'GET', `/api/sessions/${s.id}.json`, undefined, cookie)).ack);
     const rowOf = (name: string) => results.learners.find((l) => l.name === name)!.id;
 
-    const link = await api<{ personId: string }>(server.url, 'POST', '/api/people/link', { sessionId: s.id, rowId: rowOf('Lành'), personId: lanhP.id }, cookie);
+    const link = await api<{ personId: string }>(
+      server.url,
+      'POST',
+      '/api/people/link',
+      { sessionId: s.id, rowId: rowOf('Lành'), personId: lanhP.id },
+      cookie,
+    );
     expect(unwrap(link.ack).personId).toBe(lanhP.id);
     const added = unwrap(
-      (await api<{ personId: string }>(server.url, 'POST', '/api/people/link', { sessionId: s.id, rowId: rowOf('Tín'), person: { name: 'Trần Văn Tín', birthYear: 2014, hamlet: 'Thôn Đông', group: 'hoc-sinh', consentDate: '2026-11-20' } }, cookie)).ack,
+      (
+        await api<{ personId: string }>(
+          server.url,
+          'POST',
+          '/api/people/link',
+          {
+            sessionId: s.id,
+            rowId: rowOf('Tín'),
+            person: { name: 'Trần Văn Tín', birthYear: 2014, hamlet: 'Thôn Đông', group: 'hoc-sinh', consentDate: '2026-11-20' },
+          },
+          cookie,
+        )
+      ).ack,
     );
-    const links = unwrap((await api<{ rowId: string; name: string }[]>(server.url, 'GET', `/api/people/links/${s.id}`, undefined, cookie)).ack);
+    const links = unwrap(
+      (await api<{ rowId: string; name: string }[]>(server.url, 'GET', `/api/people/links/${s.id}`, undefined, cookie)).ack,
+    );
     expect(links.map((l) => l.name).sort()).toEqual(['Nguyễn Thị Lành', 'Trần Văn Tín']);
     for (const id of [lanhP.id, added.personId]) {
       const j = unwrap((await api<PersonJourney>(server.url, 'GET', `/api/people/${id}`, undefined, cookie)).ack);
@@ -184,13 +238,20 @@ describe('the register of learners', () => {
     ]);
     expect(unwrap((await api<PersonPage>(server.url, 'GET', '/api/people', undefined, cookie)).ack)).toEqual(before);
     // Only the unknown card is wrong now: still nothing imported (the update of row 5 neither).
-    const cardOnly = [head, 'Lê Thị Mai,1960,Thôn Đông,Người cao tuổi,0987654321,02/11/2026,', `Trần Văn Hoà,1970,Thôn Nam,Nông dân,,2026-11-03,${existing.card}`, 'Đỗ Văn Bình,1980,Thôn Đông,Tiểu thương,,2026-11-03,999 999 999'].join('\r\n');
+    const cardOnly = [
+      head,
+      'Lê Thị Mai,1960,Thôn Đông,Người cao tuổi,0987654321,02/11/2026,',
+      `Trần Văn Hoà,1970,Thôn Nam,Nông dân,,2026-11-03,${existing.card}`,
+      'Đỗ Văn Bình,1980,Thôn Đông,Tiểu thương,,2026-11-03,999 999 999',
+    ].join('\r\n');
     const r2 = await api(server.url, 'POST', '/api/people/import', { csv: cardOnly }, cookie);
     expect(!r2.ack.ok && r2.ack.error.rows!.map((x) => x.row)).toEqual([4]);
     expect(unwrap((await api<PersonPage>(server.url, 'GET', '/api/people', undefined, cookie)).ack)).toEqual(before);
 
     const good = cardOnly.split('\r\n').slice(0, 3).join('\r\n');
-    const ok = unwrap((await api<{ created: number; updated: number }>(server.url, 'POST', '/api/people/import', { csv: good }, cookie)).ack);
+    const ok = unwrap(
+      (await api<{ created: number; updated: number }>(server.url, 'POST', '/api/people/import', { csv: good }, cookie)).ack,
+    );
     expect(ok).toEqual({ created: 1, updated: 1 });
     const after = unwrap((await api<PersonPage>(server.url, 'GET', '/api/people', undefined, cookie)).ack);
     expect(after.people.map((p) => [p.name, p.hamlet, p.consentDate])).toEqual([
@@ -221,7 +282,9 @@ describe('the register of learners', () => {
     unwrap(await call(tablet, 'learner:join', { code: s.code, card: person.card, token: token(1) }));
     await answerRight(staff, s.id, tablet, 0);
     unwrap(await call(staff, 'session:end', { sessionId: s.id }));
-    unwrap((await api(server.url, 'PUT', '/api/register/standard', { required: ['thanh-toan-qr'], targetPct: 80, populations: {} }, cookie)).ack);
+    unwrap(
+      (await api(server.url, 'PUT', '/api/register/standard', { required: ['thanh-toan-qr'], targetPct: 80, populations: {} }, cookie)).ack,
+    );
 
     const exported = await fetch(`${server.url}/api/people/${person.id}/export`, { headers: { cookie } });
     expect(exported.headers.get('content-disposition')).toContain('attachment');

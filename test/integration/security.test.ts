@@ -61,16 +61,24 @@ describe('authorization', () => {
   it('every forbidden socket call is refused with an error and changes nothing', async () => {
     const { server, session, staff, first } = await servers.startClass();
     const learner = learnerSocket(server.url);
-    const me = unwrap(
-      await call<LearnerSnapshot>(learner, 'learner:join', { code: session.code, name: 'Lan', token: token(1) }),
-    );
+    const me = unwrap(await call<LearnerSnapshot>(learner, 'learner:join', { code: session.code, name: 'Lan', token: token(1) }));
     const other = learnerSocket(server.url);
     unwrap(await call(other, 'learner:join', { code: session.code, name: 'Hoa', token: token(2) }));
     unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 0 }));
     const runId = unwrap(
       await call<{ runId: string }>(staff, 'quiz:open', {
         sessionId: session.id,
-        source: { question: { id: 'q', kind: 'poll', prompt: 'Bác thấy sao?', options: [{ id: 'a', text: 'Tốt' }, { id: 'b', text: 'Khó' }] } },
+        source: {
+          question: {
+            id: 'q',
+            kind: 'poll',
+            prompt: 'Bác thấy sao?',
+            options: [
+              { id: 'a', text: 'Tốt' },
+              { id: 'b', text: 'Khó' },
+            ],
+          },
+        },
         timeLimit: null,
       }),
     ).runId;
@@ -144,7 +152,9 @@ describe('authorization', () => {
     const server = await servers.start();
     const { cookie } = await setupInstructor(server.url);
     const session = await startSession(server.url, cookie);
-    const lessonDoc = unwrap((await api<{ lesson: Record<string, unknown> }>(server.url, 'GET', '/api/lessons/thanh-toan-qr', undefined, cookie)).ack).lesson;
+    const lessonDoc = unwrap(
+      (await api<{ lesson: Record<string, unknown> }>(server.url, 'GET', '/api/lessons/thanh-toan-qr', undefined, cookie)).ack,
+    ).lesson;
     const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
     const person = { name: 'Nguyễn Thị Lành', birthYear: 1956, hamlet: 'Thôn Đông', group: 'nguoi-cao-tuoi', consentDate: '2026-11-02' };
     const personId = unwrap((await api<{ id: string }>(server.url, 'POST', '/api/people', person, cookie)).ack).id;
@@ -173,7 +183,12 @@ describe('authorization', () => {
       ['GET', '/api/people/hamlets', undefined, true],
       ['GET', `/api/people/cards?ids=${personId}`, undefined, true],
       ['POST', '/api/people', person, true],
-      ['POST', '/api/people/import', { csv: 'Họ và tên,Năm sinh,Thôn/Tổ dân phố,Nhóm,Ngày đồng ý lưu thông tin\r\nAi Đó,1950,Thôn Đông,Khác,2026-11-02' }, true],
+      [
+        'POST',
+        '/api/people/import',
+        { csv: 'Họ và tên,Năm sinh,Thôn/Tổ dân phố,Nhóm,Ngày đồng ý lưu thông tin\r\nAi Đó,1950,Thôn Đông,Khác,2026-11-02' },
+        true,
+      ],
       ['GET', `/api/people/${personId}`, undefined, true],
       ['PUT', `/api/people/${personId}`, { ...person, name: 'Đổi Tên' }, true],
       ['GET', `/api/people/${personId}/export`, undefined, true],
@@ -224,7 +239,10 @@ describe('authorization', () => {
     }
     // The lesson editor's routes with the instructor's cookie work (so the refusals above are about the role).
     const editorRoutes = routes.filter(([, path]) => /^\/api\/(lessons|media)/.test(path));
-    for (const [method, path, body] of [...editorRoutes.filter(([, p]) => !p.endsWith('/archive')), ...editorRoutes.filter(([, p]) => p.endsWith('/archive'))]) {
+    for (const [method, path, body] of [
+      ...editorRoutes.filter(([, p]) => !p.endsWith('/archive')),
+      ...editorRoutes.filter(([, p]) => p.endsWith('/archive')),
+    ]) {
       const raw = Buffer.isBuffer(body);
       const res = await fetch(server.url + path, {
         method,
@@ -378,14 +396,22 @@ describe('privacy', () => {
       username: 'giangvien',
       password: 'mat-khau-du-dai',
     });
-    const results = await api<SessionResults>(`http://127.0.0.1:${port}`, 'GET', `/api/sessions/${session.id}.json`, undefined, login.cookie);
+    const results = await api<SessionResults>(
+      `http://127.0.0.1:${port}`,
+      'GET',
+      `/api/sessions/${session.id}.json`,
+      undefined,
+      login.cookie,
+    );
     expect(results.ack.ok && results.ack.data.learners.map((l) => [l.name, l.partners]).sort()).toEqual([
       ['#1', []],
       ['#2', ['#2.1']],
       ['#2.1', ['#2']],
     ]);
     expect(results.ack.ok && results.ack.data.participation.learners).toBe(3);
-    const csv = await (await fetch(`http://127.0.0.1:${port}/api/sessions/${session.id}.csv`, { headers: { cookie: login.cookie! } })).text();
+    const csv = await (
+      await fetch(`http://127.0.0.1:${port}/api/sessions/${session.id}.csv`, { headers: { cookie: login.cookie! } })
+    ).text();
     expect(csv).not.toContain('Lành');
     expect(csv).not.toContain('Hoà');
     expect(csv).not.toContain('Tín');

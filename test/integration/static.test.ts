@@ -9,7 +9,10 @@ const servers = useServers();
 const clientDir = resolve(import.meta.dirname, '../../dist/client');
 
 /** A raw GET: Node's fetch would decode the body and hide what went over the wire. */
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((done, fail) => {
     request(url, { headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -33,7 +36,9 @@ describe('the built client over HTTP', () => {
     for (const t of ['.html', '.js', '.css']) expect(types).toContain(t);
     expect(built).toContain('/sw.js');
     for (const f of built) {
-      expect(readdirSync(join(clientDir, f, '..'))).toEqual(expect.arrayContaining([`${f.split('/').pop()}.br`, `${f.split('/').pop()}.gz`]));
+      expect(readdirSync(join(clientDir, f, '..'))).toEqual(
+        expect.arrayContaining([`${f.split('/').pop()}.br`, `${f.split('/').pop()}.gz`]),
+      );
     }
   });
 

@@ -30,7 +30,13 @@ async function start(databaseUrl: string | undefined, dataDir: string): Promise<
   const app = await startApp({
     store,
     log,
-    config: { clientDir: join(root, 'dist/client'), lessonsDir: join(root, 'lessons'), mediaDir: join(dataDir, 'media'), dataDir, coalesceMs: 20 },
+    config: {
+      clientDir: join(root, 'dist/client'),
+      lessonsDir: join(root, 'lessons'),
+      mediaDir: join(dataDir, 'media'),
+      dataDir,
+      coalesceMs: 20,
+    },
   });
   const { port } = await app.listen(0, '127.0.0.1');
   return { app, url: `http://127.0.0.1:${port}` };
@@ -64,8 +70,14 @@ describe.skipIf(!ok)('the server on PostgreSQL (DATABASE_URL)', () => {
     const session = await startSession(first.url, cookie);
     const lan = learnerSocket(first.url);
     unwrap(await call<LearnerSnapshot>(lan, 'learner:join', { code: session.code, name: 'Lan', seat: 'Bàn 1', token: token(1) }));
-    const picture = await sharp({ create: { width: 20, height: 10, channels: 3, background: '#336699' } }).png().toBuffer();
-    const up = await fetch(`${first.url}/api/media`, { method: 'POST', headers: { 'content-type': 'image/png', cookie }, body: new Uint8Array(picture) });
+    const picture = await sharp({ create: { width: 20, height: 10, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
+    const up = await fetch(`${first.url}/api/media`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png', cookie },
+      body: new Uint8Array(picture),
+    });
     const { src } = ((await up.json()) as { data: { src: string } }).data;
     closeSockets();
     await first.app.close();
@@ -88,9 +100,15 @@ describe.skipIf(!ok)('the server on PostgreSQL (DATABASE_URL)', () => {
     expect((await fetch(`${second.url}/media/khien-khoa.svg`)).status).toBe(200);
     expect((await fetch(`${second.url}/media/0123456789abcdef0123456789abcdef.png`)).status).toBe(404);
     // A lesson may use the picture on the second process: it is "on this server".
-    const lesson = unwrap<{ lesson: { steps: { image?: { src: string; alt: string } }[] } }>((await (await fetch(`${second.url}/api/lessons/thanh-toan-qr`, { headers: { cookie } })).json()) as never);
+    const lesson = unwrap<{ lesson: { steps: { image?: { src: string; alt: string } }[] } }>(
+      (await (await fetch(`${second.url}/api/lessons/thanh-toan-qr`, { headers: { cookie } })).json()) as never,
+    );
     const edited = { ...lesson.lesson, steps: lesson.lesson.steps.map((s, i) => (i === 0 ? { ...s, image: { src, alt: 'Ảnh' } } : s)) };
-    const put = await fetch(`${second.url}/api/lessons/thanh-toan-qr`, { method: 'PUT', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ lesson: edited }) });
+    const put = await fetch(`${second.url}/api/lessons/thanh-toan-qr`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ lesson: edited }),
+    });
     expect(put.status).toBe(200);
   });
 

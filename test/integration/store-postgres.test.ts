@@ -59,7 +59,8 @@ async function untilExpired(leaseOf: () => Promise<{ expiresAt: number } | undef
 
 describe.skipIf(!ok)('PostgreSQL store: leases and fencing', () => {
   const ref = useDatabase();
-  const dbNow = async () => (await ref.store.pool.query<{ ms: number }>('SELECT (extract(epoch FROM now()) * 1000)::float8 AS ms')).rows[0].ms;
+  const dbNow = async () =>
+    (await ref.store.pool.query<{ ms: number }>('SELECT (extract(epoch FROM now()) * 1000)::float8 AS ms')).rows[0].ms;
 
   it('creates a session with its lease at fence 1; another owner cannot take it while it runs; the owner renews', async () => {
     const { store } = ref;
@@ -89,8 +90,12 @@ describe.skipIf(!ok)('PostgreSQL store: leases and fencing', () => {
     expect(await store.leases.acquireLease(s.sessionId, 'proc-b', 30_000)).toBe(2);
     expect(await store.leases.orphanedSessions()).not.toContain(s.sessionId);
     expect(await store.leases.renewLease(s.sessionId, 'proc-a', 1, 30_000)).toBe(false);
-    await expect(store.appendEvents(s.sessionId, 1, [joined('late'), pushed(3)], { owner: 'proc-a', fence: 1 })).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(store.appendEvents(s.sessionId, 1, [pushed(3)], { owner: 'proc-a', fence: 1 })).rejects.toMatchObject({ code: 'lease_lost' });
+    await expect(store.appendEvents(s.sessionId, 1, [joined('late'), pushed(3)], { owner: 'proc-a', fence: 1 })).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
+    await expect(store.appendEvents(s.sessionId, 1, [pushed(3)], { owner: 'proc-a', fence: 1 })).rejects.toMatchObject({
+      code: 'lease_lost',
+    });
     expect(await store.loadEvents(s.sessionId)).toHaveLength(1);
     expect((await store.getSessionSummary(s.sessionId))?.learnerCount).toBe(0);
     // The new owner goes on from the same sequence.
@@ -200,7 +205,10 @@ describe.skipIf(!ok)('PostgreSQL store: what only a server database does', () =>
       expect(versions.rows.map((r) => r.version)).toEqual([1, 2]);
       const s = started();
       await store.createSession(s);
-      const results = await Promise.allSettled([store.appendEvents(s.sessionId, 1, [pushed(0)]), second.appendEvents(s.sessionId, 1, [pushed(9)])]);
+      const results = await Promise.allSettled([
+        store.appendEvents(s.sessionId, 1, [pushed(0)]),
+        second.appendEvents(s.sessionId, 1, [pushed(9)]),
+      ]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect(await second.loadEvents(s.sessionId)).toHaveLength(2);
     } finally {
@@ -214,12 +222,24 @@ describe.skipIf(!ok)('PostgreSQL store: what only a server database does', () =>
     try {
       const s = started();
       await store.createSession(s);
-      const person = { id: `p-${s.sessionId}`, card: null as unknown as string, name: 'Vũ Thị Hà', birthYear: 1970, hamlet: 'Thôn Tây', group: 'khac' as const, phone: null, consentDate: '2026-10-01' };
+      const person = {
+        id: `p-${s.sessionId}`,
+        card: null as unknown as string,
+        name: 'Vũ Thị Hà',
+        birthYear: 1970,
+        hamlet: 'Thôn Tây',
+        group: 'khac' as const,
+        phone: null,
+        consentDate: '2026-10-01',
+      };
       await store.savePeople([person], [], []);
       // The second store's listener is up once its first (re)connect has counted.
       await until(() => second.evidenceGeneration() > 0);
       const before = second.evidenceGeneration();
-      await store.linkLearner({ sessionId: s.sessionId, rowId: 'A', personId: person.id, at: 1 }, { personId: person.id, at: 1, userId: 'u', action: 'linked', detail: '' });
+      await store.linkLearner(
+        { sessionId: s.sessionId, rowId: 'A', personId: person.id, at: 1 },
+        { personId: person.id, at: 1, userId: 'u', action: 'linked', detail: '' },
+      );
       await until(() => second.evidenceGeneration() > before);
       const mid = second.evidenceGeneration();
       await store.cacheEvidence(s.sessionId, 3, []);

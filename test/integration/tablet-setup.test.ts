@@ -14,7 +14,10 @@ describe('the tablet setup code', () => {
     const code = got.ack.data.code;
     expect(code).toMatch(/^[A-Z0-9]{6}$/);
     // The same code for the whole server, whoever asks.
-    expect((await api<{ code: string }>(server.url, 'GET', '/api/tablet-code', undefined, cookie)).ack).toEqual({ ok: true, data: { code } });
+    expect((await api<{ code: string }>(server.url, 'GET', '/api/tablet-code', undefined, cookie)).ack).toEqual({
+      ok: true,
+      data: { code },
+    });
 
     const tablet = learnerSocket(server.url);
     expect(await call(tablet, 'tablet:seat', { helperCode: code.toLowerCase(), seat: ' Bàn 1 –  Máy 2 ' })).toEqual({
@@ -23,7 +26,13 @@ describe('the tablet setup code', () => {
     });
     // A wrong code is refused with a stable code (the page words what to do); a bad label too.
     const wrong = code === 'ZZZZZZ' ? 'YYYYYY' : 'ZZZZZZ';
-    expect(await call(tablet, 'tablet:seat', { helperCode: wrong, seat: 'Bàn 1' })).toMatchObject({ ok: false, error: { code: 'unknown_code' } });
-    expect(await call(tablet, 'tablet:seat', { helperCode: code, seat: '<b>' })).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(await call(tablet, 'tablet:seat', { helperCode: wrong, seat: 'Bàn 1' })).toMatchObject({
+      ok: false,
+      error: { code: 'unknown_code' },
+    });
+    expect(await call(tablet, 'tablet:seat', { helperCode: code, seat: '<b>' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_request' },
+    });
   });
 });

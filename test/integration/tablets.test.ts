@@ -49,7 +49,13 @@ describe('shared tablets', () => {
     const { server, cookie, session, staff } = await classroom();
     const pair = learnerSocket(server.url);
     const joined = unwrap(
-      await call<LearnerSnapshot>(pair, 'learner:join', { code: session.code, name: 'An', partners: [' Bình '], seat: 'Bàn 4', token: token(1) }),
+      await call<LearnerSnapshot>(pair, 'learner:join', {
+        code: session.code,
+        name: 'An',
+        partners: [' Bình '],
+        seat: 'Bàn 4',
+        token: token(1),
+      }),
     );
     expect(joined.me.name).toBe('An & Bình');
     const alone = learnerSocket(server.url);
@@ -87,7 +93,10 @@ describe('shared tablets', () => {
     expect(data.participation.learners).toBe(3);
 
     const csv = await fetch(`${server.url}/api/sessions/${session.id}.csv?table=learners`, { headers: { cookie } }).then((r) => r.text());
-    const rows = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const rows = csv
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(rows[0]).toMatch(/^"Tên","Chỗ ngồi","Học cùng","Số câu đã trả lời","Số câu đúng",/);
     expect(rows.slice(1).map((r) => r.split(',').slice(0, 5).join(','))).toEqual([
       '"An","Bàn 4","Bình",1,1',
@@ -95,7 +104,9 @@ describe('shared tablets', () => {
       '"Lành","",,1,0',
     ]);
     // Anonymised for sharing: the pair is still marked, by numbers.
-    const anon = await fetch(`${server.url}/api/sessions/${session.id}.csv?table=learners&anonymous`, { headers: { cookie } }).then((r) => r.text());
+    const anon = await fetch(`${server.url}/api/sessions/${session.id}.csv?table=learners&anonymous`, { headers: { cookie } }).then((r) =>
+      r.text(),
+    );
     expect(anon).not.toMatch(/An|Bình|Lành/);
     expect(anon).toContain('"#1","Bàn 4","#2",1,1');
   });
@@ -111,7 +122,9 @@ describe('shared tablets', () => {
     const pushed = waitFor<Record<string, unknown>>(tablet, 'class', () => true);
     unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 0 }));
     expect(await pushed).not.toHaveProperty('images');
-    expect(unwrap(await call<LearnerSnapshot>(learnerSocket(server.url), 'learner:resume', { token: token(1) })).images).toEqual(snap.images);
+    expect(unwrap(await call<LearnerSnapshot>(learnerSocket(server.url), 'learner:resume', { token: token(1) })).images).toEqual(
+      snap.images,
+    );
   });
 
   it('a learner who switches while offline (no leave reaches the server) stays in the roster, shown disconnected', async () => {

@@ -10,9 +10,7 @@ export const screenshotDir = resolve(import.meta.dirname, '../../test-results');
 /** The system Chromium, headless; fails loudly (never skips) when it is not installed. */
 export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(chromiumPath)) {
-    throw new Error(
-      `Chromium not found at ${chromiumPath}: install it with "apt-get install chromium" or set CHROMIUM_PATH.`,
-    );
+    throw new Error(`Chromium not found at ${chromiumPath}: install it with "apt-get install chromium" or set CHROMIUM_PATH.`);
   }
   return chromium.launch({
     executablePath: chromiumPath,
@@ -76,7 +74,10 @@ export async function setUpConsole(page: Page, url: string): Promise<void> {
 }
 
 /** On the console's lesson list, start a class of `lesson`: its class code, helper code and session id. */
-export async function startClassFromList(page: Page, lesson = 'thanh-toan-qr'): Promise<{ code: string; helperCode: string; sessionId: string }> {
+export async function startClassFromList(
+  page: Page,
+  lesson = 'thanh-toan-qr',
+): Promise<{ code: string; helperCode: string; sessionId: string }> {
   await page.locator(`[data-testid="lesson-item"][data-lesson-id="${lesson}"]`).getByTestId('lesson-start').click();
   await tid(page, 'console').waitFor();
   const code = (await tid(page, 'class-code').innerText()).replace(/\D/g, '');

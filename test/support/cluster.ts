@@ -30,7 +30,12 @@ export function freePort(): Promise<number> {
 }
 
 /** Poll `check` until it holds, or fail with `what` after `ms`. */
-export async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000, every = 50): Promise<T> {
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  ms = 15_000,
+  every = 50,
+): Promise<T> {
   const deadline = Date.now() + ms;
   let lastErr: unknown;
   for (;;) {
@@ -40,13 +45,19 @@ export async function until<T>(what: string, check: () => Promise<T | undefined 
     } catch (err) {
       lastErr = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? ` (last error: ${lastErr instanceof Error ? lastErr.message : JSON.stringify(lastErr)})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}${lastErr ? ` (last error: ${lastErr instanceof Error ? lastErr.message : JSON.stringify(lastErr)})` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, every));
   }
 }
 
 /** GET through a given local address (127.0.0.x): the status and the headers. */
-export function getFrom(url: string, localAddress?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+export function getFrom(
+  url: string,
+  localAddress?: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolveGet, reject) => {
     const req = request(url, { method: 'GET', localAddress, agent: false }, (res) => {
       let body = '';
@@ -117,10 +128,15 @@ export async function startNode(env: ClusterEnv, id: string, port?: number): Pro
   );
   const node: ServerNode = { id, port, url: `http://127.0.0.1:${port}`, proc, lines, exited, alive: () => exitCode === undefined };
   try {
-    await until(`node ${id} to listen on ${port}`, async () => {
-      if (!node.alive()) throw new Error(`node ${id} exited: ${lines.slice(-20).join('\n')}`);
-      return (await getFrom(`${node.url}/api/me`)).status > 0;
-    }, 60_000, 100);
+    await until(
+      `node ${id} to listen on ${port}`,
+      async () => {
+        if (!node.alive()) throw new Error(`node ${id} exited: ${lines.slice(-20).join('\n')}`);
+        return (await getFrom(`${node.url}/api/me`)).status > 0;
+      },
+      60_000,
+      100,
+    );
   } catch (err) {
     proc.kill('SIGKILL');
     throw new Error(`${String(err)}\n${lines.slice(-30).join('\n')}`, { cause: err });
@@ -192,17 +208,24 @@ ${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`)
 }
 `;
   writeFileSync(join(dir, 'nginx.conf'), conf);
-  const proc = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'logs/error.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'logs/error.log')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
   proc.stderr.on('data', (c: Buffer) => (out += c.toString()));
   let alive = true;
   const exited = new Promise<void>((r) => proc.once('exit', () => ((alive = false), r())));
   const url = `http://127.0.0.1:${port}`;
-  await until('nginx to listen', async () => {
-    if (!alive) throw new Error(`nginx exited: ${out}`);
-    return (await getFrom(`${url}/api/me`)).status > 0;
-  }, 15_000, 50);
+  await until(
+    'nginx to listen',
+    async () => {
+      if (!alive) throw new Error(`nginx exited: ${out}`);
+      return (await getFrom(`${url}/api/me`)).status > 0;
+    },
+    15_000,
+    50,
+  );
   return {
     port,
     url,
@@ -264,7 +287,12 @@ export interface Cluster {
  * A database of its own, a Redis prefix of its own, `count` processes and nginx in front. Pass
  * `via` to put proxies between the processes and PostgreSQL/Redis (connection strings through them).
  */
-export async function startCluster(opts: { count?: number; leaseMs: number; nginx?: boolean; via?: { databaseUrl?: (url: string) => string; redisUrl?: string } }): Promise<Cluster> {
+export async function startCluster(opts: {
+  count?: number;
+  leaseMs: number;
+  nginx?: boolean;
+  via?: { databaseUrl?: (url: string) => string; redisUrl?: string };
+}): Promise<Cluster> {
   const db = await freshDatabase();
   const prefix = redisPrefix().replace(/:$/, '');
   const env: ClusterEnv = {
@@ -304,7 +332,8 @@ export async function startCluster(opts: { count?: number; leaseMs: number; ngin
 export function nginxAvailable(file: string): boolean {
   if (existsSync(NGINX)) return true;
   const line = `${file}: skipped — nginx is not installed at ${NGINX} (apt-get install -y nginx)`;
-  if (process.env.REQUIRE_SERVICES === '1' || process.env.REQUIRE_SERVICES === 'true') throw new Error(`${line}; REQUIRE_SERVICES is set, so this is a failure`);
+  if (process.env.REQUIRE_SERVICES === '1' || process.env.REQUIRE_SERVICES === 'true')
+    throw new Error(`${line}; REQUIRE_SERVICES is set, so this is a failure`);
   console.warn(line);
   return false;
 }
@@ -325,7 +354,13 @@ const clients: Socket[] = [];
 export function clientSocket(
   url: string,
   ns: '/learner' | '/staff' | '/display',
-  opts: { localAddress?: string; polling?: boolean; reconnection?: boolean; cookie?: string; auth?: Record<string, string> | (() => Record<string, string>) },
+  opts: {
+    localAddress?: string;
+    polling?: boolean;
+    reconnection?: boolean;
+    cookie?: string;
+    auth?: Record<string, string> | (() => Record<string, string>);
+  },
 ): Socket {
   const auth = opts.auth;
   const socket = connect(url + ns, {
@@ -342,7 +377,9 @@ export function clientSocket(
   const last = new Map<string, unknown>();
   recorded.set(socket, last);
   socket.onAny((event: string, payload: unknown) => last.set(event, payload));
-  socket.on('disconnect', (reason) => disconnects.push(`${new Date().toISOString()} ${ns} from ${opts.localAddress ?? '127.0.0.1'}: ${reason}`));
+  socket.on('disconnect', (reason) =>
+    disconnects.push(`${new Date().toISOString()} ${ns} from ${opts.localAddress ?? '127.0.0.1'}: ${reason}`),
+  );
   clients.push(socket);
   return socket;
 }
@@ -378,7 +415,10 @@ export function ask<T>(socket: Socket, event: string, payload: unknown, ms = 15_
 }
 
 /** The current lease of a session, straight from the database. */
-export async function leaseRow(databaseUrl: string, sessionId: string): Promise<{ owner: string; fence: number; expired: boolean } | undefined> {
+export async function leaseRow(
+  databaseUrl: string,
+  sessionId: string,
+): Promise<{ owner: string; fence: number; expired: boolean } | undefined> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {

@@ -124,7 +124,8 @@ export class LinkProxy {
     this.frozen = false;
     for (const pair of [...this.#pairs]) {
       if (pair.held) this.#open(pair);
-      else if (pair.lost) this.#reset(pair); // its retransmission meets a peer that gave up
+      else if (pair.lost)
+        this.#reset(pair); // its retransmission meets a peer that gave up
       else pair.dead = true;
     }
   }

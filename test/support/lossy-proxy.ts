@@ -45,9 +45,7 @@ export class LossyProxy {
   }
 
   listen(): Promise<number> {
-    return new Promise((resolve) =>
-      this.#server.listen(0, '127.0.0.1', () => resolve((this.#server.address() as { port: number }).port)),
-    );
+    return new Promise((resolve) => this.#server.listen(0, '127.0.0.1', () => resolve((this.#server.address() as { port: number }).port)));
   }
 
   /** Cut every open connection now (a Wi-Fi drop for the whole room). */

@@ -7,7 +7,17 @@ import { io } from 'socket.io-client';
 const [dir, nodeOnly, dataDir] = process.argv.slice(2);
 const port = 3900 + Math.floor(Math.random() * 90);
 const base = `http://127.0.0.1:${port}`;
-const seen = { node: null, banner: false, root: 0, teach: 0, rootHasApp: false, joined: false, answered: null, staffAnswered: null, output: '' };
+const seen = {
+  node: null,
+  banner: false,
+  root: 0,
+  teach: 0,
+  rootHasApp: false,
+  joined: false,
+  answered: null,
+  staffAnswered: null,
+  output: '',
+};
 
 const server = spawn('/bin/sh', ['./start.sh'], {
   cwd: dir,
@@ -66,9 +76,20 @@ try {
   unwrap(await call(learner, 'learner:join', { code: session.code, name: 'Bà Lan', token: `tok-release-${'x'.repeat(24)}` }));
   seen.joined = true;
   unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 0 }));
-  const question = { id: 'q1', kind: 'single', prompt: 'Có nên chia sẻ mã OTP?', options: [{ id: 'co', text: 'Có' }, { id: 'khong', text: 'Không' }], correct: 'khong' };
+  const question = {
+    id: 'q1',
+    kind: 'single',
+    prompt: 'Có nên chia sẻ mã OTP?',
+    options: [
+      { id: 'co', text: 'Có' },
+      { id: 'khong', text: 'Không' },
+    ],
+    correct: 'khong',
+  };
   const { runId } = unwrap(await call(staff, 'quiz:open', { sessionId: session.id, source: { question }, timeLimit: null }));
-  const me = unwrap(await call(learner, 'quiz:answer', { runId, answerId: 'answer-release-1', value: { kind: 'single', option: 'khong' } }));
+  const me = unwrap(
+    await call(learner, 'quiz:answer', { runId, answerId: 'answer-release-1', value: { kind: 'single', option: 'khong' } }),
+  );
   seen.answered = me.answer?.value ?? null;
   seen.staffAnswered = unwrap(await call(staff, 'staff:watch', { sessionId: session.id })).quiz?.answered ?? null;
   staff.disconnect();

@@ -233,4 +233,3 @@ export async function joinLearners(
   for (const i of indices) learners.push(await joinOne(i));
   return learners;
 }
-

@@ -48,7 +48,9 @@ function probeRedis(): Promise<string | null> {
     };
     const timer = setTimeout(() => done('no answer within 3 s'), 3_000);
     socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(data.toString().startsWith('+PONG') ? null : `unexpected answer ${JSON.stringify(data.toString().trim())}`));
+    socket.once('data', (data) =>
+      done(data.toString().startsWith('+PONG') ? null : `unexpected answer ${JSON.stringify(data.toString().trim())}`),
+    );
     socket.once('error', (err) => done(err.message));
   });
   return redisProbe;

@@ -49,7 +49,9 @@ describe('learner:remove', () => {
   it('the instructor removes a learner; with block, the name (any case) cannot join again', () => {
     const c = classroom();
     c.join('a', 'Lành');
-    expect(c.run({ role: 'helper', helperId: 'h', name: 'Minh' }, { type: 'learner:remove', learnerId: 'a', block: true })).toBe('forbidden');
+    expect(c.run({ role: 'helper', helperId: 'h', name: 'Minh' }, { type: 'learner:remove', learnerId: 'a', block: true })).toBe(
+      'forbidden',
+    );
     expect(c.run({ role: 'learner', learnerId: 'a' }, { type: 'learner:remove', learnerId: 'a', block: true })).toBe('forbidden');
     expect(c.run(instructor, { type: 'learner:remove', learnerId: 'zz', block: false })).toBe('not_found');
     expect(c.run(instructor, { type: 'learner:remove', learnerId: 'a', block: true })).toMatchObject([
@@ -57,9 +59,9 @@ describe('learner:remove', () => {
     ]);
     expect(c.state.learners.get('a')!.left).toBe(true);
     expect(c.join('b', 'LÀNH')).toBe('name_blocked');
-    expect(
-      c.run(guest, { type: 'learner:join', learnerId: 'c', name: 'Hoa', partners: ['lành'], seat: '', tokenHash: 'hash-c' }),
-    ).toBe('name_blocked');
+    expect(c.run(guest, { type: 'learner:join', learnerId: 'c', name: 'Hoa', partners: ['lành'], seat: '', tokenHash: 'hash-c' })).toBe(
+      'name_blocked',
+    );
     // Removing again changes nothing; the replayed log gives the same state.
     expect(c.run(instructor, { type: 'learner:remove', learnerId: 'a', block: true })).toEqual([]);
     expect(snapshot(fold(c.log))).toEqual(snapshot(c.state));

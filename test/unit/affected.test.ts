@@ -17,12 +17,14 @@ const learner = (learnerId: string): Actor => ({ role: 'learner', learnerId });
 /** a, b, c joined, step 0 pushed; b and c asked for help (b first); a and b answered run-1, then it was revealed. */
 function classroom(): Classroom {
   const c = new Classroom({ lesson });
-  for (const id of ['a', 'b', 'c']) c.run({ role: 'guest' }, { type: 'learner:join', learnerId: id, name: id.toUpperCase(), seat: '', tokenHash: `h-${id}` });
+  for (const id of ['a', 'b', 'c'])
+    c.run({ role: 'guest' }, { type: 'learner:join', learnerId: id, name: id.toUpperCase(), seat: '', tokenHash: `h-${id}` });
   c.run(instructor, { type: 'step:push', step: 0 });
   c.run(learner('b'), { type: 'learner:help', active: true, requestId: 'req-b' });
   c.run(learner('c'), { type: 'learner:help', active: true, requestId: 'req-c' });
   c.run(instructor, { type: 'quiz:open', runId: 'run-1', source: { step: 0, questionId: 'da-biet' }, timeLimit: null });
-  for (const id of ['a', 'b']) c.run(learner(id), { type: 'quiz:answer', runId: 'run-1', answerId: `ans-${id}-01`, value: { kind: 'truefalse', value: true } });
+  for (const id of ['a', 'b'])
+    c.run(learner(id), { type: 'quiz:answer', runId: 'run-1', answerId: `ans-${id}-01`, value: { kind: 'truefalse', value: true } });
   c.run(instructor, { type: 'quiz:reveal', runId: 'run-1' });
   return c;
 }
@@ -39,24 +41,60 @@ const rows: { event: SessionEvent; effect: EventEffect }[] = [
   { event: { type: 'seat:labeled', at, learnerId: 'a', seat: 'Bàn 1' }, effect: { learners: ['a'] } },
   { event: { type: 'stuck:dismissed', at, learnerId: 'a', step: 0 }, effect: { learners: ['a'] } },
   {
-    event: { type: 'quiz:answered', at, runId: 'run-1', learnerId: 'a', answerId: 'ans-a-02', value: { kind: 'truefalse', value: true }, score: 1 },
+    event: {
+      type: 'quiz:answered',
+      at,
+      runId: 'run-1',
+      learnerId: 'a',
+      answerId: 'ans-a-02',
+      value: { kind: 'truefalse', value: true },
+      score: 1,
+    },
     effect: { learners: ['a'] },
   },
   {
-    event: { type: 'task:moved', at, runId: 'task-1', learnerId: 'a', moveId: 'move-a-01', from: 'home', element: null, matched: null, outcome: { kind: 'miss' } },
+    event: {
+      type: 'task:moved',
+      at,
+      runId: 'task-1',
+      learnerId: 'a',
+      moveId: 'move-a-01',
+      from: 'home',
+      element: null,
+      matched: null,
+      outcome: { kind: 'miss' },
+    },
     effect: { learners: ['a'] },
   },
-  { event: { type: 'help:requested', at, learnerId: 'a', requestId: 'req-a', step: 0, reason: null }, effect: { queue: true, learners: ['a'] } },
+  {
+    event: { type: 'help:requested', at, learnerId: 'a', requestId: 'req-a', step: 0, reason: null },
+    effect: { queue: true, learners: ['a'] },
+  },
   { event: { type: 'help:withdrawn', at, learnerId: 'a' }, effect: { queue: true, learners: ['a'] } },
-  { event: { type: 'help:claimed', at, requestId: 'req-c', by: { id: 'helper:h-minh', name: 'Minh' } }, effect: { queue: true, learners: ['c'] } },
+  {
+    event: { type: 'help:claimed', at, requestId: 'req-c', by: { id: 'helper:h-minh', name: 'Minh' } },
+    effect: { queue: true, learners: ['c'] },
+  },
   { event: { type: 'help:released', at, requestId: 'req-c' }, effect: { queue: true, learners: ['c'] } },
-  { event: { type: 'help:resolved', at, requestId: 'req-b', by: { id: 'helper:h-minh', name: 'Minh' } }, effect: { queue: true, learners: ['b'] } },
-  { event: { type: 'help:claimed', at, requestId: 'req-unknown', by: { id: 'helper:h-minh', name: 'Minh' } }, effect: { queue: true, learners: [] } },
-  { event: { type: 'quiz:opened', at, runId: 'run-2', question: lesson.steps[0].questions[0], source: null, deadline: null }, effect: { classView: true, quizChanged: true } },
+  {
+    event: { type: 'help:resolved', at, requestId: 'req-b', by: { id: 'helper:h-minh', name: 'Minh' } },
+    effect: { queue: true, learners: ['b'] },
+  },
+  {
+    event: { type: 'help:claimed', at, requestId: 'req-unknown', by: { id: 'helper:h-minh', name: 'Minh' } },
+    effect: { queue: true, learners: [] },
+  },
+  {
+    event: { type: 'quiz:opened', at, runId: 'run-2', question: lesson.steps[0].questions[0], source: null, deadline: null },
+    effect: { classView: true, quizChanged: true },
+  },
   { event: { type: 'quiz:closed', at, runId: 'run-1' }, effect: { classView: true, quizChanged: true } },
   { event: { type: 'quiz:dismissed', at, runId: 'run-1' }, effect: { classView: true, quizChanged: true } },
   { event: { type: 'quiz:revealed', at, runId: 'run-1' }, effect: { classView: true, quizChanged: true, learners: ['a', 'b'] } },
-  { event: { type: 'task:opened', at, runId: 'task-1', task: lesson.steps[1].tasks[0], source: { step: 1, taskId: qrTask.id } }, effect: { classView: true } },
+  {
+    event: { type: 'task:opened', at, runId: 'task-1', task: lesson.steps[1].tasks[0], source: { step: 1, taskId: qrTask.id } },
+    effect: { classView: true },
+  },
   { event: { type: 'task:closed', at, runId: 'task-1' }, effect: { classView: true } },
   { event: { type: 'task:finished', at, runId: 'task-1', taskId: qrTask.id, learnerId: 'a', skills: [] }, effect: {} },
   { event: { type: 'stuck:configured', at, config: classroom().state.stuckConfig }, effect: {} },
@@ -68,9 +106,12 @@ const rows: { event: SessionEvent; effect: EventEffect }[] = [
 ];
 
 describe('effectOf: one event, whom it touches', () => {
-  it.each(rows.map((r) => ({ ...r, name: `${r.event.type} ${'requestId' in r.event ? r.event.requestId : ''}` })))('$name', ({ event, effect }) => {
-    expect(effectOf(classroom().state, event)).toEqual(effect);
-  });
+  it.each(rows.map((r) => ({ ...r, name: `${r.event.type} ${'requestId' in r.event ? r.event.requestId : ''}` })))(
+    '$name',
+    ({ event, effect }) => {
+      expect(effectOf(classroom().state, event)).toEqual(effect);
+    },
+  );
 
   it('the table has a row for every event type', () => {
     expect([...new Set(rows.map((r) => r.event.type))].sort()).toEqual([...eventTypes].sort());
@@ -115,6 +156,13 @@ describe('affectedBy: a command’s events together', () => {
 
   it('nothing for an idempotent repeat', () => {
     const c = classroom();
-    expect(affectedBy(c.state, [])).toEqual({ classView: false, everyone: false, learners: new Set(), ended: [], sessionEnded: false, quizChanged: false });
+    expect(affectedBy(c.state, [])).toEqual({
+      classView: false,
+      everyone: false,
+      learners: new Set(),
+      ended: [],
+      sessionEnded: false,
+      quizChanged: false,
+    });
   });
 });

@@ -117,14 +117,15 @@ describe('the words of the class', () => {
     c.run(instructor, { type: 'step:push', step: 0 });
     const [after] = staffView(c.state, steps, () => ({ connected: true, lastSeen: c.now, rttMs: 20 }), '', c.now).roster;
     expect(tileState(after)).toBe('working');
-    const tile = (over: Partial<RosterEntry>) => tileState({ helpStatus: null, connected: true, stuck: null, done: false, step: 0, ...over });
-    expect([tile({ helpStatus: 'waiting' }), tile({ connected: false }), tile({ stuck: 'slow' }), tile({ done: true }), tile({ step: null })]).toEqual([
-      'help',
-      'offline',
-      'stuck',
-      'done',
-      'waiting',
-    ]);
+    const tile = (over: Partial<RosterEntry>) =>
+      tileState({ helpStatus: null, connected: true, stuck: null, done: false, step: 0, ...over });
+    expect([
+      tile({ helpStatus: 'waiting' }),
+      tile({ connected: false }),
+      tile({ stuck: 'slow' }),
+      tile({ done: true }),
+      tile({ step: null }),
+    ]).toEqual(['help', 'offline', 'stuck', 'done', 'waiting']);
   });
 
   it('with only the class-median rule on, the reason is "behind the class", not "longer than expected"', () => {
@@ -146,7 +147,10 @@ describe('the words of the class', () => {
   it('the addresses for tablets never include localhost or an internal address', () => {
     const nic = (address: string, internal: boolean, family: 'IPv4' | 'IPv6' = 'IPv4') =>
       ({ address, internal, family, netmask: '', mac: '', cidr: null }) as never;
-    const interfaces = { lo: [nic('127.0.0.1', true), nic('::1', true, 'IPv6')], wlan0: [nic('192.168.1.10', false), nic('fe80::1', false, 'IPv6')] };
+    const interfaces = {
+      lo: [nic('127.0.0.1', true), nic('::1', true, 'IPv6')],
+      wlan0: [nic('192.168.1.10', false), nic('fe80::1', false, 'IPv6')],
+    };
     expect(tabletUrls(interfaces, 3000)).toEqual(['http://192.168.1.10:3000']);
     expect(tabletUrls(interfaces, 3000, 'http://lop-hoc.local:3000/')).toEqual(['http://lop-hoc.local:3000', 'http://192.168.1.10:3000']);
     expect(tabletUrls({ lo: [nic('127.0.0.1', true)] }, 3000)).toEqual([]);
@@ -175,7 +179,9 @@ describe('icons are served, not emoji', () => {
     const root = path.join(import.meta.dirname, '../../client');
     const found = walk(root)
       .filter((f) => /\.(svelte|ts)$/.test(f))
-      .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/\p{Extended_Pictographic}/gu)].map((m) => `${f.slice(root.length + 1)}: ${m[0]}`));
+      .flatMap((f) =>
+        [...readFileSync(f, 'utf8').matchAll(/\p{Extended_Pictographic}/gu)].map((m) => `${f.slice(root.length + 1)}: ${m[0]}`),
+      );
     expect(found).toEqual([]);
   });
 });

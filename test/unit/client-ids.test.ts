@@ -62,7 +62,10 @@ describe('quiz:open with a client-made run id', () => {
   });
 
   it.each<{ name: string; command: Command }>([
-    { name: 'another question of the lesson', command: { type: 'quiz:open', runId: 'run-client-1', source: { question: quick }, timeLimit: null } },
+    {
+      name: 'another question of the lesson',
+      command: { type: 'quiz:open', runId: 'run-client-1', source: { question: quick }, timeLimit: null },
+    },
     { name: 'another time limit', command: openStepQuestion('run-client-1', 30) },
     { name: 'no time limit', command: openStepQuestion('run-client-1', null) },
   ])('the same id with $name is refused with id_reused, nothing stored', ({ command }) => {

@@ -17,7 +17,9 @@ describe('several processes from the environment', () => {
     const c = cluster({ DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r' })!;
     expect(c).toMatchObject({ leaseMs: 10_000, redisUrl: 'redis://r', redisPrefix: 'cunghoc' });
     expect(c.nodeId).toMatch(/^[A-Za-z0-9._-]+-\d+$/);
-    expect(cluster({ DATABASE_URL: 'postgres://d', REDIS_URL: 'redis://r', LEASE_MS: '2500', NODE_ID: 'hall-1', REDIS_PREFIX: 'p' })).toMatchObject({
+    expect(
+      cluster({ DATABASE_URL: 'postgres://d', REDIS_URL: 'redis://r', LEASE_MS: '2500', NODE_ID: 'hall-1', REDIS_PREFIX: 'p' }),
+    ).toMatchObject({
       leaseMs: 2500,
       nodeId: 'hall-1',
       redisPrefix: 'p',
@@ -25,7 +27,8 @@ describe('several processes from the environment', () => {
   });
 
   it('a bad lease time or node id is refused, not guessed', () => {
-    for (const LEASE_MS of ['abc', '100', '1.5']) expect(() => cluster({ DATABASE_URL: 'postgres://d', REDIS_URL: 'redis://r', LEASE_MS })).toThrow(/LEASE_MS/);
+    for (const LEASE_MS of ['abc', '100', '1.5'])
+      expect(() => cluster({ DATABASE_URL: 'postgres://d', REDIS_URL: 'redis://r', LEASE_MS })).toThrow(/LEASE_MS/);
     expect(() => cluster({ DATABASE_URL: 'postgres://d', REDIS_URL: 'redis://r', NODE_ID: 'a b' })).toThrow(/NODE_ID/);
   });
 });

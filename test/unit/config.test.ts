@@ -84,7 +84,12 @@ describe('configFromEnv', () => {
       mode: 'production',
     });
     expect(c.clientDir).toMatch(/\/client-build$/);
-    expect(c.limits).toMatchObject({ maxConnections: 5000, learnersPerClass: 60, unboundSocketMs: 60_000, learnersPerAddress: defaultLimits.learnersPerAddress });
+    expect(c.limits).toMatchObject({
+      maxConnections: 5000,
+      learnersPerClass: 60,
+      unboundSocketMs: 60_000,
+      learnersPerAddress: defaultLimits.learnersPerAddress,
+    });
   });
 
   it('an empty variable counts as unset', () => {

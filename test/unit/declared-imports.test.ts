@@ -28,7 +28,7 @@ describe('declared packages', () => {
         "import h from 'path';",
         "import i from './local.ts';",
         "// import j from 'commented';",
-        "const s = 'import k from \"in-a-string\"';",
+        'const s = \'import k from "in-a-string"\';',
         "import v from 'virtual:pwa-register';",
       ].join('\n'),
     );
@@ -46,10 +46,19 @@ describe('declared packages', () => {
   it('fails on an undeclared import, and on a server import that is only a devDependency', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cunghoc-imports-'));
     try {
-      writeFileSync(join(dir, 'package.json'), JSON.stringify({ dependencies: { express: '5' }, devDependencies: { vite: '8', '@types/ws': '8' } }));
+      writeFileSync(
+        join(dir, 'package.json'),
+        JSON.stringify({ dependencies: { express: '5' }, devDependencies: { vite: '8', '@types/ws': '8' } }),
+      );
       for (const d of ['server', 'client', 'scripts']) mkdirSync(join(dir, d));
-      writeFileSync(join(dir, 'server/app.ts'), "import express from 'express';\nimport { build } from 'vite';\nimport type { Plugin } from 'vite';\n");
-      writeFileSync(join(dir, 'client/main.ts'), "import MagicString from 'magic-string';\nimport { build } from 'vite';\nimport type { WebSocket } from 'ws';\n");
+      writeFileSync(
+        join(dir, 'server/app.ts'),
+        "import express from 'express';\nimport { build } from 'vite';\nimport type { Plugin } from 'vite';\n",
+      );
+      writeFileSync(
+        join(dir, 'client/main.ts'),
+        "import MagicString from 'magic-string';\nimport { build } from 'vite';\nimport type { WebSocket } from 'ws';\n",
+      );
       writeFileSync(join(dir, 'scripts/x.mjs'), "import { parseAst } from 'rolldown/parseAst';\n");
       expect(check(dir)).toEqual([
         'server/app.ts: imports "vite", which is only a devDependency; the production server needs it in "dependencies"',

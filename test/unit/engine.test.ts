@@ -3,14 +3,7 @@ import { beforeEach, describe, it, expect } from 'vitest';
 import { snapshot } from '../support/state.ts';
 import { Lesson } from '../../shared/lesson/schema.ts';
 import type { ErrorCode } from '../../shared/protocol/errors.ts';
-import {
-  decide,
-  evolve,
-  fold,
-  initialState,
-  startSession,
-  type Command,
-} from '../../server/engine/engine.ts';
+import { decide, evolve, fold, initialState, startSession, type Command } from '../../server/engine/engine.ts';
 import type { SessionEvent } from '../../server/engine/events.ts';
 import { type Actor } from '../../server/engine/state.ts';
 import { Classroom } from '../support/classroom.ts';
@@ -75,7 +68,6 @@ const end: Command = { type: 'session:end' };
 
 /** A class of this file's lesson (test/support/classroom.ts). */
 const newClassroom = (): Classroom => new Classroom({ lesson, helperCode: '654321' });
-
 
 // Named states to start cases from.
 
@@ -251,16 +243,13 @@ describe('step:push', () => {
     expect([c.stepOf('a'), c.stepOf('b')]).toEqual([3, 3]);
   });
 
-  it.each([
-    { step: -1 },
-    { step: 4 },
-    { step: 999 },
-    { step: 1.5 },
-    { step: Number.NaN },
-  ])('refuses step $step as step_out_of_range', ({ step }) => {
-    const c = onStep1();
-    expect(c.decide(instructor, push(step))).toEqual({ error: 'step_out_of_range' });
-  });
+  it.each([{ step: -1 }, { step: 4 }, { step: 999 }, { step: 1.5 }, { step: Number.NaN }])(
+    'refuses step $step as step_out_of_range',
+    ({ step }) => {
+      const c = onStep1();
+      expect(c.decide(instructor, push(step))).toEqual({ error: 'step_out_of_range' });
+    },
+  );
 
   it('pushing the step already current is a no-op with zero events', () => {
     const c = onStep1();
@@ -389,9 +378,7 @@ describe('learner:join', () => {
   it('a guest joins: one event, a fresh learner, and the token maps to it', () => {
     const c = newClassroom();
     const events = c.run(guest, join('a', 'Lan', 'Bàn 3'));
-    expect(events).toEqual([
-      { type: 'learner:joined', at: T0 + SECOND, learnerId: 'a', name: 'Lan', seat: 'Bàn 3', tokenHash: 'hash-a' },
-    ]);
+    expect(events).toEqual([{ type: 'learner:joined', at: T0 + SECOND, learnerId: 'a', name: 'Lan', seat: 'Bàn 3', tokenHash: 'hash-a' }]);
     expect(c.state.learners.get('a')).toEqual({
       id: 'a',
       name: 'Lan',
@@ -518,20 +505,15 @@ describe('learner:done', () => {
     expect(c.run(A, done(0))).toHaveLength(1); // a late tap for an earlier step counts
     expect(c.learner('a').done).toEqual(new Set([1, 0]));
 
-    expect(c.run(A, done(1, false))).toEqual([
-      { type: 'learner:marked-done', at: c.now, learnerId: 'a', step: 1, done: false },
-    ]);
+    expect(c.run(A, done(1, false))).toEqual([{ type: 'learner:marked-done', at: c.now, learnerId: 'a', step: 1, done: false }]);
     expect(c.learner('a').done).toEqual(new Set([0]));
     expect(c.run(A, done(1, false))).toEqual([]); // already not done
     expect(c.run(A, done(3, false))).toEqual([]); // never done
   });
 
-  it.each([{ step: -1 }, { step: 4 }, { step: 0.5 }, { step: Number.NaN }])(
-    'refuses step $step as step_out_of_range',
-    ({ step }) => {
-      expect(onStep1().decide(A, done(step))).toEqual({ error: 'step_out_of_range' });
-    },
-  );
+  it.each([{ step: -1 }, { step: 4 }, { step: 0.5 }, { step: Number.NaN }])('refuses step $step as step_out_of_range', ({ step }) => {
+    expect(onStep1().decide(A, done(step))).toEqual({ error: 'step_out_of_range' });
+  });
 
   // Current rule (doubtful, see report): any step of the lesson is accepted, even one never shown yet.
   it('accepts a step the class has not reached yet', () => {

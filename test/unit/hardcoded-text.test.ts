@@ -9,7 +9,16 @@ import { describe, expect, it } from 'vitest';
  * person sees or hears (aria-label, title, placeholder, alt…). Text inside `{…}` is code, not checked.
  */
 const root = resolve(import.meta.dirname, '../..');
-const visibleAttributes = new Set(['aria-label', 'aria-description', 'aria-roledescription', 'aria-valuetext', 'title', 'placeholder', 'alt', 'label']);
+const visibleAttributes = new Set([
+  'aria-label',
+  'aria-description',
+  'aria-roledescription',
+  'aria-valuetext',
+  'title',
+  'placeholder',
+  'alt',
+  'label',
+]);
 
 /** Text allowed as written, each with its reason. */
 const allowed: Record<string, string> = {
@@ -44,7 +53,9 @@ export function offenders(file: string, source: string): string[] {
         for (const attr of value as AstNode[]) {
           if (attr.type === 'Attribute' && visibleAttributes.has(attr.name ?? '') && Array.isArray(attr.value))
             for (const part of attr.value as AstNode[]) if (part.type === 'Text') flag(part.start, part.data ?? '');
-          visit((attr as { value?: unknown }).value instanceof Array ? (attr.value as AstNode[]).filter((p) => p.type !== 'Text') : attr.value);
+          visit(
+            (attr as { value?: unknown }).value instanceof Array ? (attr.value as AstNode[]).filter((p) => p.type !== 'Text') : attr.value,
+          );
         }
       } else if (key !== 'expression' && key !== 'metadata' && value && typeof value === 'object') visit(value);
       // Expressions are code: a `{'…'}` literal is a deliberate choice, seen in review.
@@ -57,11 +68,7 @@ export function offenders(file: string, source: string): string[] {
 describe('no hard-coded visible text in components', () => {
   it('finds text, and literal aria-label / title / placeholder / alt values (self-check)', () => {
     const sample = `<p>Xin chào</p><p>{t('a')} · 3</p><img alt="ảnh" src="x.png" class="big" /><button aria-label={t('b')} title="Mở">{'x'}</button>`;
-    expect(offenders('sample.svelte', sample)).toEqual([
-      'sample.svelte:1: "Xin chào"',
-      'sample.svelte:1: "ảnh"',
-      'sample.svelte:1: "Mở"',
-    ]);
+    expect(offenders('sample.svelte', sample)).toEqual(['sample.svelte:1: "Xin chào"', 'sample.svelte:1: "ảnh"', 'sample.svelte:1: "Mở"']);
   });
 
   it('every client/**/*.svelte takes its words from the dictionaries', () => {

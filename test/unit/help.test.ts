@@ -139,7 +139,6 @@ const answer = (runId: string, option: string): Command => ({
   value: { kind: 'single', option } satisfies AnswerValue,
 });
 
-
 /** A class of this file's lesson (test/support/classroom.ts). */
 const newClassroom = (): Classroom => new Classroom({ lesson, steps });
 
@@ -204,10 +203,54 @@ describe('help queue: order and each learner’s place', () => {
     const c = queueOf4();
     const raisedAt = (id: string) => c.state.helpRequests.get(id)!.at;
     expect(c.staff().helpQueue).toEqual([
-      { id: 'req-a', learnerId: 'a', name: 'Lan', seat: '1', step: 1, reason: 'not_understood', at: raisedAt('req-a'), status: 'waiting', claimedBy: null, claimedAt: null },
-      { id: 'req-b', learnerId: 'b', name: 'Hùng', seat: '2', step: 1, reason: null, at: raisedAt('req-b'), status: 'waiting', claimedBy: null, claimedAt: null },
-      { id: 'req-c', learnerId: 'c', name: 'Mai', seat: '3', step: 1, reason: 'device_problem', at: raisedAt('req-c'), status: 'waiting', claimedBy: null, claimedAt: null },
-      { id: 'req-d', learnerId: 'd', name: 'Tuấn', seat: '4', step: 1, reason: 'falling_behind', at: raisedAt('req-d'), status: 'waiting', claimedBy: null, claimedAt: null },
+      {
+        id: 'req-a',
+        learnerId: 'a',
+        name: 'Lan',
+        seat: '1',
+        step: 1,
+        reason: 'not_understood',
+        at: raisedAt('req-a'),
+        status: 'waiting',
+        claimedBy: null,
+        claimedAt: null,
+      },
+      {
+        id: 'req-b',
+        learnerId: 'b',
+        name: 'Hùng',
+        seat: '2',
+        step: 1,
+        reason: null,
+        at: raisedAt('req-b'),
+        status: 'waiting',
+        claimedBy: null,
+        claimedAt: null,
+      },
+      {
+        id: 'req-c',
+        learnerId: 'c',
+        name: 'Mai',
+        seat: '3',
+        step: 1,
+        reason: 'device_problem',
+        at: raisedAt('req-c'),
+        status: 'waiting',
+        claimedBy: null,
+        claimedAt: null,
+      },
+      {
+        id: 'req-d',
+        learnerId: 'd',
+        name: 'Tuấn',
+        seat: '4',
+        step: 1,
+        reason: 'falling_behind',
+        at: raisedAt('req-d'),
+        status: 'waiting',
+        claimedBy: null,
+        claimedAt: null,
+      },
     ]);
     // Raised one second apart, in order.
     expect([raisedAt('req-b') - raisedAt('req-a'), raisedAt('req-c') - raisedAt('req-b'), raisedAt('req-d') - raisedAt('req-c')]).toEqual([
@@ -665,14 +708,54 @@ describe('stuck: the class-median rule', () => {
     { name: 'fewer than minDone (3) done: no median', times: [10 * SECOND, 20 * SECOND], at: 10 * 60 * MINUTE, stuck: null },
     { name: 'median 20 s, not past 2× yet', times: [10 * SECOND, 20 * SECOND, 40 * SECOND], at: 40 * SECOND, stuck: null },
     { name: 'median 20 s, past 2×', times: [10 * SECOND, 20 * SECOND, 40 * SECOND], at: 40 * SECOND + 1, stuck: 'behind_class' },
-    { name: 'even count: median 30 s (mean of the middle two)', times: [10 * SECOND, 20 * SECOND, 40 * SECOND, 50 * SECOND], at: 60 * SECOND, stuck: null },
-    { name: 'even count, past 2 × 30 s', times: [10 * SECOND, 20 * SECOND, 40 * SECOND, 50 * SECOND], at: 60 * SECOND + 1, stuck: 'behind_class' },
-    { name: 'minDone 2: two done suffice (median 15 s)', times: [10 * SECOND, 20 * SECOND], config: { minDone: 2 }, at: 30 * SECOND + 1, stuck: 'behind_class' },
+    {
+      name: 'even count: median 30 s (mean of the middle two)',
+      times: [10 * SECOND, 20 * SECOND, 40 * SECOND, 50 * SECOND],
+      at: 60 * SECOND,
+      stuck: null,
+    },
+    {
+      name: 'even count, past 2 × 30 s',
+      times: [10 * SECOND, 20 * SECOND, 40 * SECOND, 50 * SECOND],
+      at: 60 * SECOND + 1,
+      stuck: 'behind_class',
+    },
+    {
+      name: 'minDone 2: two done suffice (median 15 s)',
+      times: [10 * SECOND, 20 * SECOND],
+      config: { minDone: 2 },
+      at: 30 * SECOND + 1,
+      stuck: 'behind_class',
+    },
     { name: 'minDone 2, not past 2 × 15 s', times: [10 * SECOND, 20 * SECOND], config: { minDone: 2 }, at: 30 * SECOND, stuck: null },
-    { name: 'medianFactor 3: past 3 × 20 s', times: [10 * SECOND, 20 * SECOND, 40 * SECOND], config: { medianFactor: 3 }, at: 60 * SECOND + 1, stuck: 'behind_class' },
-    { name: 'medianFactor 3: not past 3 × 20 s', times: [10 * SECOND, 20 * SECOND, 40 * SECOND], config: { medianFactor: 3 }, at: 60 * SECOND, stuck: null },
-    { name: 'medianFactor 0 ignores the rule', times: [10 * SECOND, 20 * SECOND, 40 * SECOND], config: { medianFactor: 0 }, at: 10 * 60 * MINUTE, stuck: null },
-    { name: 'minDone 4 with three done', times: [10 * SECOND, 20 * SECOND, 40 * SECOND], config: { minDone: 4 }, at: 10 * 60 * MINUTE, stuck: null },
+    {
+      name: 'medianFactor 3: past 3 × 20 s',
+      times: [10 * SECOND, 20 * SECOND, 40 * SECOND],
+      config: { medianFactor: 3 },
+      at: 60 * SECOND + 1,
+      stuck: 'behind_class',
+    },
+    {
+      name: 'medianFactor 3: not past 3 × 20 s',
+      times: [10 * SECOND, 20 * SECOND, 40 * SECOND],
+      config: { medianFactor: 3 },
+      at: 60 * SECOND,
+      stuck: null,
+    },
+    {
+      name: 'medianFactor 0 ignores the rule',
+      times: [10 * SECOND, 20 * SECOND, 40 * SECOND],
+      config: { medianFactor: 0 },
+      at: 10 * 60 * MINUTE,
+      stuck: null,
+    },
+    {
+      name: 'minDone 4 with three done',
+      times: [10 * SECOND, 20 * SECOND, 40 * SECOND],
+      config: { minDone: 4 },
+      at: 10 * 60 * MINUTE,
+      stuck: null,
+    },
   ])('$name → $stuck', ({ times, config, at, stuck }) => {
     const { c, P } = medianClass(times, config);
     expect(c.roster('a', P + at).stuck).toBe(stuck);
@@ -725,9 +808,30 @@ describe('stuck: the wrong-answers rule', () => {
     { name: 'wrong, right, wrong: still two wrong', open: step1Question, answers: ['b', 'a', 'b'], stuck: 'wrong_answers', wrong: 2 },
     { name: 'right answers only', open: step1Question, answers: ['a', 'a'], stuck: null, wrong: 0 },
     { name: 'two wrong to a quick question (not the step’s)', open: openQuick('run-00000002'), answers: ['b', 'b'], stuck: null, wrong: 0 },
-    { name: 'wrongAnswers 3: two are not enough', open: step1Question, answers: ['b', 'c'], config: { wrongAnswers: 3 }, stuck: null, wrong: 2 },
-    { name: 'wrongAnswers 3: three', open: step1Question, answers: ['b', 'c', 'b'], config: { wrongAnswers: 3 }, stuck: 'wrong_answers', wrong: 3 },
-    { name: 'wrongAnswers 0 ignores the rule', open: step1Question, answers: ['b', 'c', 'b'], config: { wrongAnswers: 0 }, stuck: null, wrong: 3 },
+    {
+      name: 'wrongAnswers 3: two are not enough',
+      open: step1Question,
+      answers: ['b', 'c'],
+      config: { wrongAnswers: 3 },
+      stuck: null,
+      wrong: 2,
+    },
+    {
+      name: 'wrongAnswers 3: three',
+      open: step1Question,
+      answers: ['b', 'c', 'b'],
+      config: { wrongAnswers: 3 },
+      stuck: 'wrong_answers',
+      wrong: 3,
+    },
+    {
+      name: 'wrongAnswers 0 ignores the rule',
+      open: step1Question,
+      answers: ['b', 'c', 'b'],
+      config: { wrongAnswers: 0 },
+      stuck: null,
+      wrong: 3,
+    },
     { name: 'wrongAnswers 1', open: step1Question, answers: ['b'], config: { wrongAnswers: 1 }, stuck: 'wrong_answers', wrong: 1 },
   ])('$name → $stuck', ({ open, answers, config, stuck, wrong }) => {
     const { c, P } = answered(open, answers, config);
@@ -835,7 +939,15 @@ describe('stuck:dismiss', () => {
 describe('stuck:configure', () => {
   it('the instructor sets the rules; the event carries the whole config; the staff view shows it', () => {
     const { c } = stuckClass();
-    const config: StuckConfig = { enabled: true, expectedFactor: 2, medianFactor: 3, minDone: 5, wrongAnswers: 4, taskMisses: 3, paceThreshold: 0.5 };
+    const config: StuckConfig = {
+      enabled: true,
+      expectedFactor: 2,
+      medianFactor: 3,
+      minDone: 5,
+      wrongAnswers: 4,
+      taskMisses: 3,
+      paceThreshold: 0.5,
+    };
     expect(c.run(instructor, { type: 'stuck:configure', config })).toEqual([{ type: 'stuck:configured', at: c.now, config }]);
     expect(c.state.stuckConfig).toEqual(config);
     expect(c.staff().stuckConfig).toEqual(config);
@@ -890,9 +1002,24 @@ describe('pace: suggest moving on', () => {
     { name: '3 of 5 (60 %)', doneIds: ['a', 'b', 'c'], pace: { done: 3, total: 5, suggestNext: false } },
     { name: '4 of 5 (80 %, the default threshold)', doneIds: ['a', 'b', 'c', 'd'], pace: { done: 4, total: 5, suggestNext: true } },
     { name: 'all 5', doneIds: ['a', 'b', 'c', 'd', 'e'], pace: { done: 5, total: 5, suggestNext: true } },
-    { name: 'done with another step does not count', doneIds: ['a', 'b', 'c'], opts: { otherStep: ['d', 'e'] }, pace: { done: 3, total: 5, suggestNext: false } },
-    { name: 'left learners are out: 3 of 4 (75 %)', doneIds: ['a', 'b', 'c'], opts: { leave: ['e'] }, pace: { done: 3, total: 4, suggestNext: false } },
-    { name: 'a done learner who left is out: 3 of 4', doneIds: ['a', 'b', 'c', 'd'], opts: { leave: ['d'] }, pace: { done: 3, total: 4, suggestNext: false } },
+    {
+      name: 'done with another step does not count',
+      doneIds: ['a', 'b', 'c'],
+      opts: { otherStep: ['d', 'e'] },
+      pace: { done: 3, total: 5, suggestNext: false },
+    },
+    {
+      name: 'left learners are out: 3 of 4 (75 %)',
+      doneIds: ['a', 'b', 'c'],
+      opts: { leave: ['e'] },
+      pace: { done: 3, total: 4, suggestNext: false },
+    },
+    {
+      name: 'a done learner who left is out: 3 of 4',
+      doneIds: ['a', 'b', 'c', 'd'],
+      opts: { leave: ['d'] },
+      pace: { done: 3, total: 4, suggestNext: false },
+    },
     { name: 'threshold 0.5: 3 of 5', doneIds: ['a', 'b', 'c'], opts: { threshold: 0.5 }, pace: { done: 3, total: 5, suggestNext: true } },
     { name: 'threshold 0.5: 2 of 5', doneIds: ['a', 'b'], opts: { threshold: 0.5 }, pace: { done: 2, total: 5, suggestNext: false } },
     { name: 'threshold 1: 4 of 5', doneIds: ['a', 'b', 'c', 'd'], opts: { threshold: 1 }, pace: { done: 4, total: 5, suggestNext: false } },
@@ -1037,10 +1164,46 @@ describe('results: per-step help and time stats', () => {
 
   it('counts requests per step and takes the medians; hardest first', () => {
     expect(sessionResults(lessonDay().state).steps).toEqual([
-      { index: 1, title: 'Hướng camera vào mã', helpRequests: 3, taskStruggles: 0, done: 1, medianTimeToDoneMs: 120_000, medianToClaimMs: 40_000, medianToResolveMs: 70_000 },
-      { index: 2, title: 'Chạm vào liên kết', helpRequests: 1, taskStruggles: 0, done: 0, medianTimeToDoneMs: null, medianToClaimMs: null, medianToResolveMs: null },
-      { index: 0, title: 'Mở camera', helpRequests: 0, taskStruggles: 0, done: 2, medianTimeToDoneMs: 45_000, medianToClaimMs: null, medianToResolveMs: null },
-      { index: 3, title: 'Kiểm tra', helpRequests: 0, taskStruggles: 0, done: 0, medianTimeToDoneMs: null, medianToClaimMs: null, medianToResolveMs: null },
+      {
+        index: 1,
+        title: 'Hướng camera vào mã',
+        helpRequests: 3,
+        taskStruggles: 0,
+        done: 1,
+        medianTimeToDoneMs: 120_000,
+        medianToClaimMs: 40_000,
+        medianToResolveMs: 70_000,
+      },
+      {
+        index: 2,
+        title: 'Chạm vào liên kết',
+        helpRequests: 1,
+        taskStruggles: 0,
+        done: 0,
+        medianTimeToDoneMs: null,
+        medianToClaimMs: null,
+        medianToResolveMs: null,
+      },
+      {
+        index: 0,
+        title: 'Mở camera',
+        helpRequests: 0,
+        taskStruggles: 0,
+        done: 2,
+        medianTimeToDoneMs: 45_000,
+        medianToClaimMs: null,
+        medianToResolveMs: null,
+      },
+      {
+        index: 3,
+        title: 'Kiểm tra',
+        helpRequests: 0,
+        taskStruggles: 0,
+        done: 0,
+        medianTimeToDoneMs: null,
+        medianToClaimMs: null,
+        medianToResolveMs: null,
+      },
     ]);
   });
 
@@ -1048,7 +1211,12 @@ describe('results: per-step help and time stats', () => {
     const c = lessonDay();
     const r = (id: string) => {
       const { status, claimedBy, claimedAt, closedAt, at } = c.state.helpRequests.get(id)!;
-      return { status, claimedBy: claimedBy?.name ?? null, toClaim: claimedAt === null ? null : claimedAt - at, open: closedAt === null ? null : closedAt - at };
+      return {
+        status,
+        claimedBy: claimedBy?.name ?? null,
+        toClaim: claimedAt === null ? null : claimedAt - at,
+        open: closedAt === null ? null : closedAt - at,
+      };
     };
     expect(['req-a1', 'req-b1', 'req-c1', 'req-b2'].map(r)).toEqual([
       { status: 'resolved', claimedBy: 'Minh', toClaim: 20_000, open: 40_000 },
@@ -1179,7 +1347,10 @@ describe('fold', () => {
       const folded = fold(c.log);
       expect(snapshot(folded), command.type).toEqual(snapshot(c.state));
       const at = c.now + 5 * MINUTE;
-      expect(staffView(folded, steps, () => undefined, 'u', at), command.type).toEqual(staffView(c.state, steps, () => undefined, 'u', at));
+      expect(
+        staffView(folded, steps, () => undefined, 'u', at),
+        command.type,
+      ).toEqual(staffView(c.state, steps, () => undefined, 'u', at));
     }
     // The log holds every kind of help event.
     expect(new Set(c.log.map((e) => e.type))).toEqual(
@@ -1212,8 +1383,8 @@ describe('fold', () => {
 
   it('evolve refuses a help event for an unknown learner', () => {
     const c = classOf(['a']);
-    expect(() => evolve(c.state, { type: 'help:requested', at: c.now, learnerId: 'ghost', requestId: 'req-g', step: 1, reason: null })).toThrow(
-      'event for unknown learner ghost',
-    );
+    expect(() =>
+      evolve(c.state, { type: 'help:requested', at: c.now, learnerId: 'ghost', requestId: 'req-g', step: 1, reason: null }),
+    ).toThrow('event for unknown learner ghost');
   });
 });

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { Question } from '../../shared/lesson/question.ts';
 import { Lesson } from '../../shared/lesson/schema.ts';
-import { changeKind, newLesson, newQuestion, nextOptionId, normalize, questionKinds, slugify, uniqueId } from '../../client/teach/lesson-draft.ts';
+import {
+  changeKind,
+  newLesson,
+  newQuestion,
+  nextOptionId,
+  normalize,
+  questionKinds,
+  slugify,
+  uniqueId,
+} from '../../client/teach/lesson-draft.ts';
 
 describe('the lesson editor draft helpers (client/teach/lesson-draft.ts)', () => {
   it.each([
@@ -23,7 +32,12 @@ describe('the lesson editor draft helpers (client/teach/lesson-draft.ts)', () =>
   it('finds a free id and a free option id', () => {
     expect(uniqueId('buoc-1', ['buoc-2'])).toBe('buoc-1');
     expect(uniqueId('buoc-1', ['buoc-1', 'buoc-1-2'])).toBe('buoc-1-3');
-    expect(nextOptionId([{ id: 'a', text: '' }, { id: 'c', text: '' }])).toBe('b');
+    expect(
+      nextOptionId([
+        { id: 'a', text: '' },
+        { id: 'c', text: '' },
+      ]),
+    ).toBe('b');
   });
 
   it('changes a question to every kind, keeping prompt, explanation and options; each result fits the schema once filled', () => {
@@ -31,10 +45,21 @@ describe('the lesson editor draft helpers (client/teach/lesson-draft.ts)', () =>
     for (const kind of questionKinds) {
       const q = changeKind(start, kind);
       expect(q).toMatchObject({ id: 'cau-1', kind, prompt: 'Chọn', explanation: 'Vì thế' });
-      const filled: unknown = JSON.parse(JSON.stringify(q).replaceAll('"text":""', '"text":"x"').replaceAll('"accepted":[""]', '"accepted":["x"]'));
+      const filled: unknown = JSON.parse(
+        JSON.stringify(q).replaceAll('"text":""', '"text":"x"').replaceAll('"accepted":[""]', '"accepted":["x"]'),
+      );
       expect(Question.safeParse(filled).success, kind).toBe(true);
     }
-    const single: Question = { id: 'cau-2', kind: 'single', prompt: 'P', options: [{ id: 'a', text: 'A' }, { id: 'b', text: 'B' }], correct: 'b' };
+    const single: Question = {
+      id: 'cau-2',
+      kind: 'single',
+      prompt: 'P',
+      options: [
+        { id: 'a', text: 'A' },
+        { id: 'b', text: 'B' },
+      ],
+      correct: 'b',
+    };
     const multiple = changeKind(single, 'multiple');
     expect(multiple).toMatchObject({ correct: ['b'] });
     expect(changeKind(multiple, 'single')).toMatchObject({ correct: 'b' });

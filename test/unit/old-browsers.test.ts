@@ -9,7 +9,13 @@ import { describe, expect, it } from 'vitest';
  * the first versions that have it.
  */
 const dist = resolve(import.meta.dirname, '../../dist/client');
-const pages = { learner: 'index.html', teach: 'teach/index.html', help: 'help/index.html', display: 'display/index.html', seat: 'seat/index.html' };
+const pages = {
+  learner: 'index.html',
+  teach: 'teach/index.html',
+  help: 'help/index.html',
+  display: 'display/index.html',
+  seat: 'seat/index.html',
+};
 
 interface Rule {
   what: string;
@@ -35,8 +41,11 @@ const js: Rule[] = [
   { what: 'WeakRef / FinalizationRegistry', since: 'Safari 14.1', pattern: /\bnew (WeakRef|FinalizationRegistry)\(/ },
   { what: 'regular expression lookbehind', since: 'Safari 16.4', pattern: /\(\?<[=!]/ },
   // A member access or `#x in`; or a declaration (`#x=`, `#x(`, `#x;`), so that '}#L' inside a data string is not one.
-  { what: 'class private field or method (#x)', since: 'Safari 14.1 (fields), 15 (methods)',
-    pattern: /(\.|\bin\s+)#[A-Za-z_$][\w$]*|[{;}]\s*(static\s+)?(get\s+|set\s+|async\s+)?#[A-Za-z_$][\w$]*\s*[=(;}]/ },
+  {
+    what: 'class private field or method (#x)',
+    since: 'Safari 14.1 (fields), 15 (methods)',
+    pattern: /(\.|\bin\s+)#[A-Za-z_$][\w$]*|[{;}]\s*(static\s+)?(get\s+|set\s+|async\s+)?#[A-Za-z_$][\w$]*\s*[=(;}]/,
+  },
   { what: 'class static block', since: 'Chrome 94, Safari 16.4', pattern: /\bstatic\s*\{/ },
   { what: 'optional call with a non-final spread argument (Chrome 80-90 bug)', since: 'Chrome 91', pattern: /\?\.(\w+)?\(\.\.\.[^()]*,/ },
 ];
@@ -87,9 +96,13 @@ describe('built pages use nothing newer than Chrome 90 and Safari 14', () => {
         const text = readFileSync(file, 'utf8');
         for (const rule of file.endsWith('.js') ? js : css) {
           const m = rule.pattern.exec(text);
-          if (m) problems.push(`${file.slice(dist.length + 1)}: ${rule.what} (${rule.since}): …${text.slice(Math.max(0, m.index - 40), m.index + 40)}…`);
+          if (m)
+            problems.push(
+              `${file.slice(dist.length + 1)}: ${rule.what} (${rule.since}): …${text.slice(Math.max(0, m.index - 40), m.index + 40)}…`,
+            );
         }
-        if (file.endsWith('.css')) for (const d of dvhWithoutFallback(text)) problems.push(`${file}: ${d} without a vh fallback (Safari 15.4)`);
+        if (file.endsWith('.css'))
+          for (const d of dvhWithoutFallback(text)) problems.push(`${file}: ${d} without a vh fallback (Safari 15.4)`);
         if (file.endsWith('.css') && text.includes(':focus-visible') && !/:focus[,{]/.test(text))
           problems.push(`${file}: :focus-visible without a :focus fallback (Safari 15.4)`);
       }
@@ -104,7 +117,10 @@ describe('built pages use nothing newer than Chrome 90 and Safari 14', () => {
       'Object.hasOwn',
       'class private field or method (#x)',
     ]);
-    expect(hits(js, 'f?.(...a,1);d.showModal()')).toEqual(['<dialog> showModal()', 'optional call with a non-final spread argument (Chrome 80-90 bug)']);
+    expect(hits(js, 'f?.(...a,1);d.showModal()')).toEqual([
+      '<dialog> showModal()',
+      'optional call with a non-final spread argument (Chrome 80-90 bug)',
+    ]);
     expect(hits(js, 'a?.b(c, ...d);x.replaceAll("a","b");"#fff";Object.hasOwnProperty')).toEqual([]);
     expect(hits(css, '.a:has(b){color:red}.b{aspect-ratio:1}')).toEqual([':has()', 'aspect-ratio']);
     expect(dvhWithoutFallback('.a{min-height:100vh;min-height:100dvh}.b{height:100dvh}')).toEqual(['height:100dvh']);

@@ -185,7 +185,6 @@ const vote = (option: string): AnswerValue => ({ kind: 'poll', option });
 /** A class of this file's lesson (test/support/classroom.ts). */
 const newClassroom = (): Classroom => new Classroom({ lesson, steps, helperCode: '654321' });
 
-
 // Named states.
 
 /** a (Lan, seat 1), b (Hùng, seat 2), c (Mai, seat 3) joined; step 1 pushed. */
@@ -557,9 +556,7 @@ describe('quiz lifecycle', () => {
     expect(c.run(instructor, show('run-0001'))).toEqual([{ type: 'quiz:results-shown', at: c.now, runId: 'run-0001', show: true }]);
     expect(c.quiz('run-0001').showResults).toBe(true);
     expect(c.run(instructor, show('run-0001'))).toEqual([]);
-    expect(c.run(instructor, show('run-0001', false))).toEqual([
-      { type: 'quiz:results-shown', at: c.now, runId: 'run-0001', show: false },
-    ]);
+    expect(c.run(instructor, show('run-0001', false))).toEqual([{ type: 'quiz:results-shown', at: c.now, runId: 'run-0001', show: false }]);
     expect(c.quiz('run-0001').showResults).toBe(false);
     expect(c.run(instructor, show('run-0001', false))).toEqual([]);
   });
@@ -649,7 +646,11 @@ describe('step:push and session:end put the question away', () => {
       ['quiz:dismissed', 'run-0001'],
       ['session:ended', null],
     ]);
-    expect(classOf3().run(instructor, end).map((e) => e.type)).toEqual(['session:ended']);
+    expect(
+      classOf3()
+        .run(instructor, end)
+        .map((e) => e.type),
+    ).toEqual(['session:ended']);
   });
 
   it.each<{ actor: Actor; command: Command }>([
@@ -681,14 +682,44 @@ describe('an invalid quiz command yields an error and changes nothing', () => {
       command: { type: 'quiz:open', runId: 'run-0002', source: { step: 1, questionId: 'nope' }, timeLimit: null },
       error: 'question_not_found',
     },
-    { name: 'answer by the instructor', build: singleOpen, actor: instructor, command: answer('run-0001', 'i-1', one('b')), error: 'forbidden' },
+    {
+      name: 'answer by the instructor',
+      build: singleOpen,
+      actor: instructor,
+      command: answer('run-0001', 'i-1', one('b')),
+      error: 'forbidden',
+    },
     { name: 'answer by a helper', build: singleOpen, actor: helper, command: answer('run-0001', 'h-1', one('b')), error: 'forbidden' },
     { name: 'answer by a guest', build: singleOpen, actor: guest, command: answer('run-0001', 'g-1', one('b')), error: 'forbidden' },
-    { name: 'answer an unknown run', build: singleAnswered, actor: C, command: answer('run-9', 'ans-c-1', one('b')), error: 'question_not_found' },
-    { name: 'answer a wrong option', build: singleAnswered, actor: C, command: answer('run-0001', 'ans-c-1', one('z')), error: 'invalid_answer' },
-    { name: 'answer a wrong kind', build: singleAnswered, actor: A, command: answer('run-0001', 'ans-a-2', tf(true)), error: 'invalid_answer' },
+    {
+      name: 'answer an unknown run',
+      build: singleAnswered,
+      actor: C,
+      command: answer('run-9', 'ans-c-1', one('b')),
+      error: 'question_not_found',
+    },
+    {
+      name: 'answer a wrong option',
+      build: singleAnswered,
+      actor: C,
+      command: answer('run-0001', 'ans-c-1', one('z')),
+      error: 'invalid_answer',
+    },
+    {
+      name: 'answer a wrong kind',
+      build: singleAnswered,
+      actor: A,
+      command: answer('run-0001', 'ans-a-2', tf(true)),
+      error: 'invalid_answer',
+    },
     { name: 'answer after close', build: singleClosed, actor: C, command: answer('run-0001', 'ans-c-1', one('b')), error: 'quiz_closed' },
-    { name: 'change after reveal', build: singleRevealed, actor: A, command: answer('run-0001', 'ans-a-2', one('c')), error: 'quiz_closed' },
+    {
+      name: 'change after reveal',
+      build: singleRevealed,
+      actor: A,
+      command: answer('run-0001', 'ans-a-2', one('c')),
+      error: 'quiz_closed',
+    },
     {
       name: 'answer past the deadline',
       build: timed,
@@ -697,7 +728,13 @@ describe('an invalid quiz command yields an error and changes nothing', () => {
       error: 'quiz_closed',
       at: T_OPEN + 30_001,
     },
-    { name: 'answer by an unknown learner', build: singleOpen, actor: learner('ghost'), command: answer('run-0001', 'x-1', one('b')), error: 'unknown_token' },
+    {
+      name: 'answer by an unknown learner',
+      build: singleOpen,
+      actor: learner('ghost'),
+      command: answer('run-0001', 'x-1', one('b')),
+      error: 'unknown_token',
+    },
     { name: 'close by a helper', build: singleAnswered, actor: helper, command: close('run-0001'), error: 'forbidden' },
     { name: 'close by a learner', build: singleAnswered, actor: A, command: close('run-0001'), error: 'forbidden' },
     { name: 'reveal by the system', build: singleAnswered, actor: system, command: reveal('run-0001'), error: 'forbidden' },
@@ -706,7 +743,13 @@ describe('an invalid quiz command yields an error and changes nothing', () => {
     { name: 'dismiss by a learner', build: singleAnswered, actor: B, command: dismiss('run-0001'), error: 'forbidden' },
     { name: 'dismiss an unknown run', build: singleAnswered, actor: instructor, command: dismiss('run-9'), error: 'question_not_found' },
     { name: 'reveal an unknown run', build: singleAnswered, actor: instructor, command: reveal('run-9'), error: 'question_not_found' },
-    { name: 'answer after the end', build: endedWithRun, actor: C, command: answer('run-0001', 'ans-c-1', one('b')), error: 'session_ended' },
+    {
+      name: 'answer after the end',
+      build: endedWithRun,
+      actor: C,
+      command: answer('run-0001', 'ans-c-1', one('b')),
+      error: 'session_ended',
+    },
     { name: 'open after the end', build: endedWithRun, actor: instructor, command: open('run-0002', 'poll'), error: 'session_ended' },
   ];
 
@@ -1175,7 +1218,15 @@ describe('sessionResults', () => {
         correctPct: 33.3,
         mostChosenWrong: { label: 'Số điện thoại người bán', count: 1 },
       },
-      { runId: 'run-0003', prompt: 'Bác đã dùng bao giờ chưa?', kind: 'poll', answered: 2, total: 4, correctPct: null, mostChosenWrong: null },
+      {
+        runId: 'run-0003',
+        prompt: 'Bác đã dùng bao giờ chưa?',
+        kind: 'poll',
+        answered: 2,
+        total: 4,
+        correctPct: null,
+        mostChosenWrong: null,
+      },
       {
         runId: 'run-0004',
         prompt: 'Xếp các bước theo thứ tự',
@@ -1203,7 +1254,11 @@ describe('sessionResults', () => {
       'run-0003': { label: 'Có', score: null, result: null },
       'run-0004': { label: 'Quét mã QR → Kiểm tra tên người nhận và số tiền → Nhập mã PIN → Lưu biên lai', score: 1, result: 'right' },
     });
-    expect(r.learners.find((l) => l.id === 'b')!.answers['run-0002']).toEqual({ label: 'Mã PIN; Mã một lần', score: 2 / 3, result: 'partial' });
+    expect(r.learners.find((l) => l.id === 'b')!.answers['run-0002']).toEqual({
+      label: 'Mã PIN; Mã một lần',
+      score: 2 / 3,
+      result: 'partial',
+    });
     expect(r.learners.find((l) => l.id === 'c')!.answers['run-0004']).toMatchObject({ score: 0.5 });
     expect(r.learners.some((l) => l.id === 'd')).toBe(false);
   });

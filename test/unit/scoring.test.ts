@@ -276,7 +276,11 @@ describe('Question schema', () => {
 
   const issuePaths = (input: unknown) => {
     const result = Question.safeParse(input);
-    return { success: result.success, paths: (result.error?.issues ?? []).map((i) => i.path.join('.')), messages: (result.error?.issues ?? []).map((i) => i.message) };
+    return {
+      success: result.success,
+      paths: (result.error?.issues ?? []).map((i) => i.path.join('.')),
+      messages: (result.error?.issues ?? []).map((i) => i.message),
+    };
   };
 
   it.each<[string, unknown]>([

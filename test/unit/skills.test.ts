@@ -22,31 +22,111 @@ const load = (id: string) => Lesson.parse(JSON.parse(readFileSync(resolve(lesson
 const qr = load('thanh-toan-qr');
 const T0 = Date.UTC(2026, 10, 2, 2, 0);
 
-const started: SessionEvent = { type: 'session:started', at: T0, sessionId: 'sess0001', code: '123456', helperCode: 'ABCDEF', instructorId: 'u1', lesson: qr };
+const started: SessionEvent = {
+  type: 'session:started',
+  at: T0,
+  sessionId: 'sess0001',
+  code: '123456',
+  helperCode: 'ABCDEF',
+  instructorId: 'u1',
+  lesson: qr,
+};
 const join = (learnerId: string, partners: string[] = []): SessionEvent => ({
-  type: 'learner:joined', at: T0 + 1, learnerId, name: learnerId, seat: '', tokenHash: `h-${learnerId}`, ...(partners.length ? { partners } : {}),
+  type: 'learner:joined',
+  at: T0 + 1,
+  learnerId,
+  name: learnerId,
+  seat: '',
+  tokenHash: `h-${learnerId}`,
+  ...(partners.length ? { partners } : {}),
 });
 const opened = (runId: string, step: number | null, kind: 'from-step' | 'poll' = 'from-step'): SessionEvent => {
-  const question = step === null ? qr.steps[0].questions[1] : kind === 'poll' ? qr.steps[0].questions[0] : qr.steps[step].questions.find((q) => q.kind !== 'poll')!;
-  return { type: 'quiz:opened', at: T0 + 10, runId, question, source: step === null ? null : { step, questionId: question.id }, deadline: null };
+  const question =
+    step === null
+      ? qr.steps[0].questions[1]
+      : kind === 'poll'
+        ? qr.steps[0].questions[0]
+        : qr.steps[step].questions.find((q) => q.kind !== 'poll')!;
+  return {
+    type: 'quiz:opened',
+    at: T0 + 10,
+    runId,
+    question,
+    source: step === null ? null : { step, questionId: question.id },
+    deadline: null,
+  };
 };
-const answered = (runId: string, learnerId: string, score: number | null, at: number, answerId = `${runId}-${learnerId}-${at}`): SessionEvent => ({
-  type: 'quiz:answered', at, runId, learnerId, answerId, value: { kind: 'truefalse', value: true }, score,
+const answered = (
+  runId: string,
+  learnerId: string,
+  score: number | null,
+  at: number,
+  answerId = `${runId}-${learnerId}-${at}`,
+): SessionEvent => ({
+  type: 'quiz:answered',
+  at,
+  runId,
+  learnerId,
+  answerId,
+  value: { kind: 'truefalse', value: true },
+  score,
 });
 
 describe('skill demonstrated (table)', () => {
   // step 0 "ma-qr-la-gi": [thanh-toan-qr]; step 7 "khong-chia-se-otp": [an-toan-thong-tin, phong-chong-lua-dao]
   const cases: { name: string; events: SessionEvent[]; expected: [string, string, number][] }[] = [
-    { name: 'a right answer to a tagged step question shows each of its skills', events: [join('a'), opened('r1', 7), answered('r1', 'a', 1, T0 + 20)], expected: [['a', 'an-toan-thong-tin', T0 + 20], ['a', 'phong-chong-lua-dao', T0 + 20]] },
+    {
+      name: 'a right answer to a tagged step question shows each of its skills',
+      events: [join('a'), opened('r1', 7), answered('r1', 'a', 1, T0 + 20)],
+      expected: [
+        ['a', 'an-toan-thong-tin', T0 + 20],
+        ['a', 'phong-chong-lua-dao', T0 + 20],
+      ],
+    },
     { name: 'a wrong answer shows nothing', events: [join('a'), opened('r1', 0), answered('r1', 'a', 0, T0 + 20)], expected: [] },
     { name: 'partial credit is not enough', events: [join('a'), opened('r1', 0), answered('r1', 'a', 0.5, T0 + 20)], expected: [] },
     { name: 'a poll has no right answer', events: [join('a'), opened('r1', 0, 'poll'), answered('r1', 'a', null, T0 + 20)], expected: [] },
-    { name: 'a quick question typed in class tags no skill', events: [join('a'), opened('r1', null), answered('r1', 'a', 1, T0 + 20)], expected: [] },
-    { name: 'the latest answer counts: wrong, then right', events: [join('a'), opened('r1', 0), answered('r1', 'a', 0, T0 + 20), answered('r1', 'a', 1, T0 + 30)], expected: [['a', 'thanh-toan-qr', T0 + 30]] },
-    { name: 'the latest answer counts: right, then wrong', events: [join('a'), opened('r1', 0), answered('r1', 'a', 1, T0 + 20), answered('r1', 'a', 0, T0 + 30)], expected: [] },
-    { name: 'pair mode credits each person on the tablet', events: [join('a', ['b', 'c']), opened('r1', 0), answered('r1', 'a', 1, T0 + 20)], expected: [['a', 'thanh-toan-qr', T0 + 20], ['a.1', 'thanh-toan-qr', T0 + 20], ['a.2', 'thanh-toan-qr', T0 + 20]] },
-    { name: 'two runs: the first time counts', events: [join('a'), opened('r1', 0), answered('r1', 'a', 1, T0 + 20), { type: 'quiz:closed', at: T0 + 21, runId: 'r1' }, opened('r2', 0), answered('r2', 'a', 1, T0 + 40)], expected: [['a', 'thanh-toan-qr', T0 + 20]] },
-    { name: 'others in the class are not credited', events: [join('a'), join('b'), opened('r1', 0), answered('r1', 'b', 1, T0 + 20)], expected: [['b', 'thanh-toan-qr', T0 + 20]] },
+    {
+      name: 'a quick question typed in class tags no skill',
+      events: [join('a'), opened('r1', null), answered('r1', 'a', 1, T0 + 20)],
+      expected: [],
+    },
+    {
+      name: 'the latest answer counts: wrong, then right',
+      events: [join('a'), opened('r1', 0), answered('r1', 'a', 0, T0 + 20), answered('r1', 'a', 1, T0 + 30)],
+      expected: [['a', 'thanh-toan-qr', T0 + 30]],
+    },
+    {
+      name: 'the latest answer counts: right, then wrong',
+      events: [join('a'), opened('r1', 0), answered('r1', 'a', 1, T0 + 20), answered('r1', 'a', 0, T0 + 30)],
+      expected: [],
+    },
+    {
+      name: 'pair mode credits each person on the tablet',
+      events: [join('a', ['b', 'c']), opened('r1', 0), answered('r1', 'a', 1, T0 + 20)],
+      expected: [
+        ['a', 'thanh-toan-qr', T0 + 20],
+        ['a.1', 'thanh-toan-qr', T0 + 20],
+        ['a.2', 'thanh-toan-qr', T0 + 20],
+      ],
+    },
+    {
+      name: 'two runs: the first time counts',
+      events: [
+        join('a'),
+        opened('r1', 0),
+        answered('r1', 'a', 1, T0 + 20),
+        { type: 'quiz:closed', at: T0 + 21, runId: 'r1' },
+        opened('r2', 0),
+        answered('r2', 'a', 1, T0 + 40),
+      ],
+      expected: [['a', 'thanh-toan-qr', T0 + 20]],
+    },
+    {
+      name: 'others in the class are not credited',
+      events: [join('a'), join('b'), opened('r1', 0), answered('r1', 'b', 1, T0 + 20)],
+      expected: [['b', 'thanh-toan-qr', T0 + 20]],
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -64,8 +144,20 @@ describe('skill demonstrated (table)', () => {
   it("a finished practice task shows the task's own skills, once, at its first finish; a trap shows nothing", () => {
     // Step 4 "xac-nhan-ma-pin-otp" is tagged [thanh-toan-qr, an-toan-thong-tin]; its task "tra-tien-qr" names [thanh-toan-qr].
     const task = qr.steps[4].tasks.find((t) => t.id === 'tra-tien-qr')!;
-    const move = (learnerId: string, at: number, outcome: { kind: 'goal' } | { kind: 'trap'; trap: string } | { kind: 'retry' }): SessionEvent => ({
-      type: 'task:moved', at, runId: 't1', learnerId, moveId: `${learnerId}-${at}`, from: task.start, element: null, matched: null, outcome,
+    const move = (
+      learnerId: string,
+      at: number,
+      outcome: { kind: 'goal' } | { kind: 'trap'; trap: string } | { kind: 'retry' },
+    ): SessionEvent => ({
+      type: 'task:moved',
+      at,
+      runId: 't1',
+      learnerId,
+      moveId: `${learnerId}-${at}`,
+      from: task.start,
+      element: null,
+      matched: null,
+      outcome,
     });
     const state = fold([
       started,
@@ -84,9 +176,23 @@ describe('skill demonstrated (table)', () => {
 describe('standard reached (table)', () => {
   const shown = (entries: [string, number][]) => new Map<string, Shown>(entries.map(([s, at]) => [s, { at, sessionId: 'x' }]));
   const cases: { required: string[]; shown: [string, number][]; expected: { reached: boolean; at: number | null } }[] = [
-    { required: ['a', 'b'], shown: [['a', 5], ['b', 9]], expected: { reached: true, at: 9 } },
+    {
+      required: ['a', 'b'],
+      shown: [
+        ['a', 5],
+        ['b', 9],
+      ],
+      expected: { reached: true, at: 9 },
+    },
     { required: ['a', 'b'], shown: [['a', 5]], expected: { reached: false, at: null } },
-    { required: ['a'], shown: [['a', 5], ['z', 99]], expected: { reached: true, at: 5 } },
+    {
+      required: ['a'],
+      shown: [
+        ['a', 5],
+        ['z', 99],
+      ],
+      expected: { reached: true, at: 5 },
+    },
     { required: [], shown: [['a', 5]], expected: { reached: false, at: null } },
   ];
   for (const c of cases) {
@@ -97,7 +203,13 @@ describe('standard reached (table)', () => {
 
   it('skills add up across sessions, the first showing kept', () => {
     const s = personSkills([
-      { sessionId: 's2', evidence: [{ rowId: 'x', skill: 'a', at: 50 }, { rowId: 'x', skill: 'b', at: 60 }] },
+      {
+        sessionId: 's2',
+        evidence: [
+          { rowId: 'x', skill: 'a', at: 50 },
+          { rowId: 'x', skill: 'b', at: 60 },
+        ],
+      },
       { sessionId: 's1', evidence: [{ rowId: 'y', skill: 'a', at: 10 }] },
     ]);
     expect([...s]).toEqual([
@@ -107,7 +219,10 @@ describe('standard reached (table)', () => {
   });
 
   it('the starter curriculum teaches every starter skill with practice, each named and in a framework domain', () => {
-    const lessons = readFileSync(resolve(lessonsDir, 'curriculum.txt'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map(load);
+    const lessons = readFileSync(resolve(lessonsDir, 'curriculum.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map(load);
     const taught = teachingLessons(lessons);
     expect([...taught.keys()].sort()).toEqual(Object.keys(starterSkills).sort());
     expect(taught.get('vneid')?.id).toBe('cai-dat-vneid');
@@ -124,8 +239,20 @@ describe('figures (table)', () => {
     { id: 'p4', hamlet: 'Thôn Tây', group: 'can-bo' as const },
   ];
   const skills = new Map<string, Map<string, Shown>>([
-    ['p1', new Map([['a', { at: month(2026, 9), sessionId: 's' }], ['b', { at: month(2026, 11), sessionId: 's' }]])],
-    ['p2', new Map([['a', { at: month(2026, 9), sessionId: 's' }], ['b', { at: month(2026, 9), sessionId: 's' }]])],
+    [
+      'p1',
+      new Map([
+        ['a', { at: month(2026, 9), sessionId: 's' }],
+        ['b', { at: month(2026, 11), sessionId: 's' }],
+      ]),
+    ],
+    [
+      'p2',
+      new Map([
+        ['a', { at: month(2026, 9), sessionId: 's' }],
+        ['b', { at: month(2026, 9), sessionId: 's' }],
+      ]),
+    ],
     ['p3', new Map([['a', { at: month(2026, 10), sessionId: 's' }]])],
   ]);
   const figures = progressFigures({
@@ -182,7 +309,14 @@ describe('festival board', () => {
       answered('r1', 'Lành', 1, T0 + 20),
     ]);
     const board = festivalClass(state);
-    expect(board).toMatchObject({ joined: 3, step: 1, donePct: 50, helpWaiting: 1, oldestHelpSince: T0 + 4, activity: { kind: 'question', answered: 1 } });
+    expect(board).toMatchObject({
+      joined: 3,
+      step: 1,
+      donePct: 50,
+      helpWaiting: 1,
+      oldestHelpSince: T0 + 4,
+      activity: { kind: 'question', answered: 1 },
+    });
     expect(JSON.stringify(board)).not.toMatch(/Lành|Hoà|Tín/);
   });
 });

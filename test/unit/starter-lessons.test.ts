@@ -146,9 +146,7 @@ describe('starter lessons in lessons/*.json', () => {
 
   it.each(lessonFiles)('%s has no raw HTML in step bodies and titles', (file) => {
     const lesson = readLesson(file);
-    const offenders = lesson.steps
-      .filter((step) => RAW_HTML.test(step.body) || RAW_HTML.test(step.title))
-      .map((step) => step.id);
+    const offenders = lesson.steps.filter((step) => RAW_HTML.test(step.body) || RAW_HTML.test(step.title)).map((step) => step.id);
     expect(offenders).toEqual([]);
   });
 

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { bannerStream, logFormat, startupBanner } from '../../server/lib/startup.ts';
 
 describe('start-up message and logs', () => {
-  const info = { port: 3000, urls: ['http://192.168.1.10:3000', 'http://localhost:3000'], setupCode: 'AB12CD34', dataDir: '/srv/cunghoc/data', node: 'v24.1.0' };
+  const info = {
+    port: 3000,
+    urls: ['http://192.168.1.10:3000', 'http://localhost:3000'],
+    setupCode: 'AB12CD34',
+    dataDir: '/srv/cunghoc/data',
+    node: 'v24.1.0',
+  };
 
   it('the banner says where to go in Vietnamese, then English, framed apart from the log lines', () => {
     const banner = startupBanner(info);

@@ -36,9 +36,24 @@ describe('summaryChange: what new events change in a session row', () => {
   const join = (id: string): SessionEvent => ({ type: 'learner:joined', at: 5, learnerId: id, name: id, seat: '', tokenHash: id });
   it.each<{ name: string; events: SessionEvent[]; out: { learnersJoined: number; endedAt: number | null } }>([
     { name: 'nothing', events: [], out: { learnersJoined: 0, endedAt: null } },
-    { name: 'two joins', events: [join('a'), { type: 'step:pushed', at: 6, step: 0 }, join('b')], out: { learnersJoined: 2, endedAt: null } },
-    { name: 'the end', events: [{ type: 'quiz:closed', at: 8, runId: 'r' }, { type: 'session:ended', at: 9 }], out: { learnersJoined: 0, endedAt: 9 } },
-    { name: 'a leave does not count down', events: [{ type: 'learner:left', at: 7, learnerId: 'a' }], out: { learnersJoined: 0, endedAt: null } },
+    {
+      name: 'two joins',
+      events: [join('a'), { type: 'step:pushed', at: 6, step: 0 }, join('b')],
+      out: { learnersJoined: 2, endedAt: null },
+    },
+    {
+      name: 'the end',
+      events: [
+        { type: 'quiz:closed', at: 8, runId: 'r' },
+        { type: 'session:ended', at: 9 },
+      ],
+      out: { learnersJoined: 0, endedAt: 9 },
+    },
+    {
+      name: 'a leave does not count down',
+      events: [{ type: 'learner:left', at: 7, learnerId: 'a' }],
+      out: { learnersJoined: 0, endedAt: null },
+    },
   ])('$name', ({ events, out }) => {
     expect(summaryChange(events)).toEqual(out);
   });
@@ -49,10 +64,28 @@ describe('lessonCopy: the n-th candidate name of a copy', () => {
     Lesson.parse({ id, formatVersion: 1, title, steps: [{ id: 'mot', title: 'Một', body: 'Một.' }] });
   it.each([
     { name: 'first copy', id: 'thanh-toan-qr', title: 'Thanh toán QR', n: 1, out: ['thanh-toan-qr-ban-sao', 'Thanh toán QR (bản sao)'] },
-    { name: 'second candidate', id: 'thanh-toan-qr', title: 'Thanh toán QR', n: 2, out: ['thanh-toan-qr-ban-sao-2', 'Thanh toán QR (bản sao)'] },
-    { name: 'a copy of a copy', id: 'thanh-toan-qr-ban-sao-2', title: 'Thanh toán QR (bản sao)', n: 3, out: ['thanh-toan-qr-ban-sao-3', 'Thanh toán QR (bản sao)'] },
+    {
+      name: 'second candidate',
+      id: 'thanh-toan-qr',
+      title: 'Thanh toán QR',
+      n: 2,
+      out: ['thanh-toan-qr-ban-sao-2', 'Thanh toán QR (bản sao)'],
+    },
+    {
+      name: 'a copy of a copy',
+      id: 'thanh-toan-qr-ban-sao-2',
+      title: 'Thanh toán QR (bản sao)',
+      n: 3,
+      out: ['thanh-toan-qr-ban-sao-3', 'Thanh toán QR (bản sao)'],
+    },
     { name: 'a long id is cut to fit 64', id: 'a'.repeat(64), title: 'T', n: 10, out: [`${'a'.repeat(53)}-ban-sao-10`, 'T (bản sao)'] },
-    { name: 'a long title is cut to fit 120', id: 'dai', title: 'x'.repeat(120), n: 1, out: ['dai-ban-sao', `${'x'.repeat(110)} (bản sao)`] },
+    {
+      name: 'a long title is cut to fit 120',
+      id: 'dai',
+      title: 'x'.repeat(120),
+      n: 1,
+      out: ['dai-ban-sao', `${'x'.repeat(110)} (bản sao)`],
+    },
   ])('$name', ({ id, title, n, out }) => {
     const copy = lessonCopy(lesson(id, title), n);
     expect([copy.id, copy.title]).toEqual(out);

@@ -67,17 +67,20 @@ function twoTablets(): Classroom {
 }
 
 describe('seat:label', () => {
-  it.each([{ actor: instructor }, { actor: helper }])("$actor.role labels a learner's tablet: the event, the state, the learner's own view", ({ actor }) => {
-    const c = twoTablets();
-    expect(c.run(actor, label('b', 'Bàn 3 – Máy 2'))).toEqual([
-      { type: 'seat:labeled', at: c.now, learnerId: 'b', seat: 'Bàn 3 – Máy 2' },
-    ]);
-    expect(c.state.learners.get('b')!.seat).toBe('Bàn 3 – Máy 2');
-    expect(meView(c.state, c.state.learners.get('b')!).seat).toBe('Bàn 3 – Máy 2');
-    expect(staffView(c.state, renderSteps(lesson), () => undefined, '').roster.find((r) => r.id === 'b')!.seat).toBe('Bàn 3 – Máy 2');
-    // Replaying the log gives the same session.
-    expect(snapshot(fold(c.log))).toEqual(snapshot(c.state));
-  });
+  it.each([{ actor: instructor }, { actor: helper }])(
+    "$actor.role labels a learner's tablet: the event, the state, the learner's own view",
+    ({ actor }) => {
+      const c = twoTablets();
+      expect(c.run(actor, label('b', 'Bàn 3 – Máy 2'))).toEqual([
+        { type: 'seat:labeled', at: c.now, learnerId: 'b', seat: 'Bàn 3 – Máy 2' },
+      ]);
+      expect(c.state.learners.get('b')!.seat).toBe('Bàn 3 – Máy 2');
+      expect(meView(c.state, c.state.learners.get('b')!).seat).toBe('Bàn 3 – Máy 2');
+      expect(staffView(c.state, renderSteps(lesson), () => undefined, '').roster.find((r) => r.id === 'b')!.seat).toBe('Bàn 3 – Máy 2');
+      // Replaying the log gives the same session.
+      expect(snapshot(fold(c.log))).toEqual(snapshot(c.state));
+    },
+  );
 
   it('the same label again is a harmless repeat: no event', () => {
     const c = twoTablets();
@@ -150,7 +153,10 @@ describe('pair mode', () => {
   it("results give each person of a pair a row of their own, crediting the tablet's answers, marked with the partners", () => {
     const c = twoTablets();
     c.run(instructor, { type: 'quiz:open', runId: 'run-00001', source: { step: 1, questionId: 'q1' }, timeLimit: null });
-    c.run({ role: 'learner', learnerId: 'b' }, { type: 'quiz:answer', runId: 'run-00001', answerId: 'ans-b-0001', value: { kind: 'single', option: 'a' } });
+    c.run(
+      { role: 'learner', learnerId: 'b' },
+      { type: 'quiz:answer', runId: 'run-00001', answerId: 'ans-b-0001', value: { kind: 'single', option: 'a' } },
+    );
     c.run(A, { type: 'quiz:answer', runId: 'run-00001', answerId: 'ans-a-0001', value: { kind: 'single', option: 'b' } });
     const results = sessionResults(c.state);
     expect(results.learners.map(({ id, name, partners, answered, correct }) => ({ id, name, partners, answered, correct }))).toEqual([

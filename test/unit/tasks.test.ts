@@ -32,7 +32,17 @@ const learner = (learnerId: string): Actor => ({ role: 'learner', learnerId });
 const [A, B, C, D] = ['a', 'b', 'c', 'd'].map(learner);
 
 /** A class of this file's lesson (test/support/classroom.ts). */
-const newClassroom = (): Classroom => new Classroom({ lesson, steps, start: T0, stepMs: 0, sessionId: 'sess-0001', instructorId: 'u1', joinUrl: 'http://x/', presence: (c) => () => ({ connected: true, lastSeen: c.now }) });
+const newClassroom = (): Classroom =>
+  new Classroom({
+    lesson,
+    steps,
+    start: T0,
+    stepMs: 0,
+    sessionId: 'sess-0001',
+    instructorId: 'u1',
+    joinUrl: 'http://x/',
+    presence: (c) => () => ({ connected: true, lastSeen: c.now }),
+  });
 
 let moveN = 0;
 const move = (from: string, action: TaskAction, runId = 'run-none0', moveId = `move-${String(++moveN).padStart(4, '0')}`): Command => ({
@@ -74,27 +84,58 @@ describe('task schema and graph', () => {
   const cases: { name: string; task: unknown; code: string; path: (string | number)[] }[] = [
     {
       name: 'a screen no path reaches',
-      task: { id: 't', title: 'T', instruction: 'I', start: 'a', screens: [screen('a', [{ id: 'x', kind: 'button', label: 'X', on: { to: 'goal' } }]), screen('b', [])] },
+      task: {
+        id: 't',
+        title: 'T',
+        instruction: 'I',
+        start: 'a',
+        screens: [screen('a', [{ id: 'x', kind: 'button', label: 'X', on: { to: 'goal' } }]), screen('b', [])],
+      },
       code: 'unreachable_screen',
       path: ['screens', 1],
     },
     {
       name: 'no reachable goal',
-      task: { id: 't', title: 'T', instruction: 'I', start: 'a', screens: [screen('a', [{ id: 'x', kind: 'button', label: 'X', on: { to: 'screen', screen: 'a' } }])] },
+      task: {
+        id: 't',
+        title: 'T',
+        instruction: 'I',
+        start: 'a',
+        screens: [screen('a', [{ id: 'x', kind: 'button', label: 'X', on: { to: 'screen', screen: 'a' } }])],
+      },
       code: 'no_goal',
       path: ['screens'],
     },
     {
       name: 'a tap leading nowhere',
-      task: { id: 't', title: 'T', instruction: 'I', start: 'a', screens: [screen('a', [{ id: 'x', kind: 'button', label: 'X', on: { to: 'goal' } }, { id: 'y', kind: 'button', label: 'Y' }])] },
+      task: {
+        id: 't',
+        title: 'T',
+        instruction: 'I',
+        start: 'a',
+        screens: [
+          screen('a', [
+            { id: 'x', kind: 'button', label: 'X', on: { to: 'goal' } },
+            { id: 'y', kind: 'button', label: 'Y' },
+          ]),
+        ],
+      },
       code: 'leads_nowhere',
       path: ['screens', 0, 'elements', 1, 'on'],
     },
     {
       name: 'a trap without explanation',
       task: {
-        id: 't', title: 'T', instruction: 'I', start: 'a',
-        screens: [screen('a', [{ id: 'x', kind: 'button', label: 'X', on: { to: 'goal' } }, { id: 'y', kind: 'button', label: 'Y', on: { to: 'trap', trap: 'z' } }])],
+        id: 't',
+        title: 'T',
+        instruction: 'I',
+        start: 'a',
+        screens: [
+          screen('a', [
+            { id: 'x', kind: 'button', label: 'X', on: { to: 'goal' } },
+            { id: 'y', kind: 'button', label: 'Y', on: { to: 'trap', trap: 'z' } },
+          ]),
+        ],
         traps: [{ id: 'z', title: 'Z', explanation: '' }],
       },
       code: 'trap_no_explanation',
@@ -102,7 +143,18 @@ describe('task schema and graph', () => {
     },
     {
       name: 'a tap to a screen that does not exist',
-      task: { id: 't', title: 'T', instruction: 'I', start: 'a', screens: [screen('a', [{ id: 'x', kind: 'button', label: 'X', on: { to: 'goal' } }, { id: 'y', kind: 'button', label: 'Y', on: { to: 'screen', screen: 'q' } }])] },
+      task: {
+        id: 't',
+        title: 'T',
+        instruction: 'I',
+        start: 'a',
+        screens: [
+          screen('a', [
+            { id: 'x', kind: 'button', label: 'X', on: { to: 'goal' } },
+            { id: 'y', kind: 'button', label: 'Y', on: { to: 'screen', screen: 'q' } },
+          ]),
+        ],
+      },
       code: 'unknown_screen',
       path: ['screens', 0, 'elements', 1, 'on', 'screen'],
     },
@@ -153,7 +205,9 @@ describe('opening and closing', () => {
     expect(opened.map((e) => e.type)).toEqual(['task:closed', 'task:opened']);
     expect(c.state.tasks.get(run)?.status).toBe('closed');
     expect(c.run(instructor, { type: 'task:open', runId: 'run-second', source: { step: 2, taskId: 'tra-tien-qr-2' } })).toEqual([]);
-    expect(c.run(instructor, { type: 'task:close', runId: 'run-second' })).toEqual([{ type: 'task:closed', at: c.now, runId: 'run-second' }]);
+    expect(c.run(instructor, { type: 'task:close', runId: 'run-second' })).toEqual([
+      { type: 'task:closed', at: c.now, runId: 'run-second' },
+    ]);
     expect(c.run(instructor, { type: 'task:close', runId: 'run-second' })).toEqual([]);
     expect(c.state.activeTask).toBeNull();
   });
@@ -186,16 +240,38 @@ describe('moves', () => {
     let last: SessionEvent[] = [];
     for (const [from, action] of rightPath) last = c.tick(10 * SECOND).run(A, move(from, action, run));
     expect(last.map((e) => e.type)).toEqual(['task:moved', 'task:finished']);
-    expect(last[1]).toEqual({ type: 'task:finished', at: c.now, runId: run, taskId: 'tra-tien-qr', learnerId: 'a', skills: ['thanh-toan-qr'] });
+    expect(last[1]).toEqual({
+      type: 'task:finished',
+      at: c.now,
+      runId: run,
+      taskId: 'tra-tien-qr',
+      learnerId: 'a',
+      skills: ['thanh-toan-qr'],
+    });
     expect(meView(c.state, c.state.learners.get('a')!).task).toMatchObject({ status: 'finished', finishedOnce: true });
     expect(c.roster('a').task).toMatchObject({ status: 'finished', screenName: 'Biên lai' });
   });
 
   const cases: { name: string; before: [string, TaskAction][]; move: [string, TaskAction]; error: string }[] = [
-    { name: 'a tap from a screen the learner is not on', before: [], move: ['camera', { kind: 'scan', element: 'may-quet', code: 'ma-quay' }], error: 'invalid_move' },
+    {
+      name: 'a tap from a screen the learner is not on',
+      before: [],
+      move: ['camera', { kind: 'scan', element: 'may-quet', code: 'ma-quay' }],
+      error: 'invalid_move',
+    },
     { name: 'an element of another screen', before: [], move: ['trang-chu', tap('xong')], error: 'invalid_move' },
-    { name: 'a tap on a field (it takes an entry)', before: rightPath.slice(0, 2), move: ['xac-nhan', tap('so-tien')], error: 'invalid_move' },
-    { name: 'a code the camera does not show', before: rightPath.slice(0, 1), move: ['camera', { kind: 'scan', element: 'may-quet', code: 'ma-khac' }], error: 'invalid_move' },
+    {
+      name: 'a tap on a field (it takes an entry)',
+      before: rightPath.slice(0, 2),
+      move: ['xac-nhan', tap('so-tien')],
+      error: 'invalid_move',
+    },
+    {
+      name: 'a code the camera does not show',
+      before: rightPath.slice(0, 1),
+      move: ['camera', { kind: 'scan', element: 'may-quet', code: 'ma-khac' }],
+      error: 'invalid_move',
+    },
     { name: 'straight to the goal from the start', before: [], move: ['bien-lai', tap('xong')], error: 'invalid_move' },
     { name: 'a move after the goal', before: rightPath, move: ['bien-lai', tap('xong')], error: 'invalid_move' },
   ];
@@ -227,9 +303,7 @@ describe('moves', () => {
     const { c, run } = classInTask();
     for (const [f, a] of rightPath.slice(0, 2)) c.run(A, move(f, a, run));
     const wrong = c.run(A, move('xac-nhan', { kind: 'enter', element: 'so-tien', entry: '987654321' }, run));
-    expect(wrong).toEqual([
-      expect.objectContaining({ type: 'task:moved', element: 'so-tien', matched: false, outcome: { kind: 'miss' } }),
-    ]);
+    expect(wrong).toEqual([expect.objectContaining({ type: 'task:moved', element: 'so-tien', matched: false, outcome: { kind: 'miss' } })]);
     const right = c.run(A, move('xac-nhan', { kind: 'enter', element: 'so-tien', entry: '50000' }, run));
     expect(right[0]).toMatchObject({ matched: true, outcome: { kind: 'screen', screen: 'nhap-pin' } });
     const everything = JSON.stringify([c.log, c.staff(), meView(c.state, c.state.learners.get('a')!), sessionResults(c.state)]);
@@ -245,7 +319,12 @@ describe('moves', () => {
     expect(c.roster('b').task).toMatchObject({ status: 'trapped', trap: 'Trả tiền cho người nhận lạ' });
     expect(c.decide(B, move('xac-nhan-la', tap('quet-lai'), run))).toEqual({ error: 'invalid_move' });
     c.run(B, move('xac-nhan-la', { kind: 'retry' }, run));
-    expect(meView(c.state, c.state.learners.get('b')!).task).toMatchObject({ screen: 'trang-chu', status: 'working', trap: null, attempts: 2 });
+    expect(meView(c.state, c.state.learners.get('b')!).task).toMatchObject({
+      screen: 'trang-chu',
+      status: 'working',
+      trap: null,
+      attempts: 2,
+    });
     expect(c.state.tasks.get(run)!.progress.get('b')!.traps).toEqual(['sai-nguoi-nhan']);
   });
 
@@ -320,7 +399,13 @@ describe('progress on the console, stuck rules and the projector', () => {
     c.run(B, move('xac-nhan-la', tap('chuyen-la'), run));
     c.run(C, move('trang-chu', tap('quet'), run));
     const task = c.staff().task!;
-    expect(task).toMatchObject({ finished: 1, trapped: 1, working: 2, total: 4, commonTrap: { title: 'Trả tiền cho người nhận lạ', count: 1 } });
+    expect(task).toMatchObject({
+      finished: 1,
+      trapped: 1,
+      working: 2,
+      total: 4,
+      commonTrap: { title: 'Trả tiền cho người nhận lạ', count: 1 },
+    });
     expect(task.screens.filter((s) => s.count > 0)).toEqual([
       { id: 'trang-chu', name: 'Trang chủ ứng dụng', count: 1 },
       { id: 'camera', name: 'Quét mã QR', count: 1 },
@@ -344,7 +429,15 @@ describe('results', () => {
     const results = sessionResults(c.state);
     expect(results.tasks).toHaveLength(1);
     const t = results.tasks[0];
-    expect(t).toMatchObject({ runId: run, taskId: 'tra-tien-qr', step: 1, learners: 4, finished: 2, finishedPct: 50, medianTimeToFinishMs: 100 * SECOND });
+    expect(t).toMatchObject({
+      runId: run,
+      taskId: 'tra-tien-qr',
+      step: 1,
+      learners: 4,
+      finished: 2,
+      finishedPct: 50,
+      medianTimeToFinishMs: 100 * SECOND,
+    });
     expect(t.stuckScreen).toEqual({ name: 'Nhập mã PIN', count: 1 });
     expect(t.traps).toEqual([{ id: 'sai-nguoi-nhan', title: 'Trả tiền cho người nhận lạ', count: 1, pct: 25 }]);
     const b = results.learners.find((l) => l.id === 'b')!;
@@ -357,27 +450,51 @@ describe('results', () => {
 
 describe('starter tasks', () => {
   const dir = new URL('../../lessons/', import.meta.url);
-  const ids = ['lam-quen-dien-thoai', 'cai-dat-vneid', 'thanh-toan-qr', 'mua-ban-truc-tuyen', 'dich-vu-cong-truc-tuyen', 'bao-ve-thong-tin-ca-nhan'];
+  const ids = [
+    'lam-quen-dien-thoai',
+    'cai-dat-vneid',
+    'thanh-toan-qr',
+    'mua-ban-truc-tuyen',
+    'dich-vu-cong-truc-tuyen',
+    'bao-ve-thong-tin-ca-nhan',
+  ];
   const lessons = ids.map((id) => Lesson.parse(JSON.parse(readFileSync(new URL(`${id}.json`, dir), 'utf8'))));
   const all = lessons.flatMap((l) => l.steps.flatMap((s) => s.tasks.map((task) => ({ lesson: l, task }))));
 
   it('each starter lesson has at least one task, ten or more in all, with the ones the classes need', () => {
-    for (const l of lessons) expect(l.steps.some((s) => s.tasks.length > 0), l.id).toBe(true);
+    for (const l of lessons)
+      expect(
+        l.steps.some((s) => s.tasks.length > 0),
+        l.id,
+      ).toBe(true);
     expect(all.length).toBeGreaterThanOrEqual(10);
     const taskIds = all.map((x) => x.task.id);
-    for (const id of ['tra-tien-qr', 'tin-nhan-khoa-tai-khoan', 'cuoc-goi-xin-otp', 'mua-hang-an-toan', 'mo-the-dinh-danh', 'nop-ho-so-truc-tuyen', 'tang-co-chu', 'ket-noi-wifi', 'goi-nguoi-than']) {
+    for (const id of [
+      'tra-tien-qr',
+      'tin-nhan-khoa-tai-khoan',
+      'cuoc-goi-xin-otp',
+      'mua-hang-an-toan',
+      'mo-the-dinh-danh',
+      'nop-ho-so-truc-tuyen',
+      'tang-co-chu',
+      'ket-noi-wifi',
+      'goi-nguoi-than',
+    ]) {
       expect(taskIds).toContain(id);
     }
   });
 
-  it.each(all.map((x) => [x.task.id, x] as const))('%s: no problems, explained traps, skills of its lesson, generic look-alike', (_id, { lesson, task }) => {
-    expect(taskProblems(task)).toEqual([]);
-    for (const trap of task.traps) expect(trap.explanation.length).toBeGreaterThan(40);
-    for (const skill of task.skills) expect(lesson.skills).toContain(skill);
-    const text = JSON.stringify(task);
-    // No real brands, no phone numbers, no real web addresses.
-    expect(text).not.toMatch(/vneid|zalo|momo|vietcombank|agribank|bidv|shopee|lazada|tiki|facebook|viettel|vnpay/i);
-    expect(text).not.toMatch(/\d[\d .]{8,}\d/);
-    expect(text).not.toMatch(/https?:|www\.|\.(com|vn)\b/i);
-  });
+  it.each(all.map((x) => [x.task.id, x] as const))(
+    '%s: no problems, explained traps, skills of its lesson, generic look-alike',
+    (_id, { lesson, task }) => {
+      expect(taskProblems(task)).toEqual([]);
+      for (const trap of task.traps) expect(trap.explanation.length).toBeGreaterThan(40);
+      for (const skill of task.skills) expect(lesson.skills).toContain(skill);
+      const text = JSON.stringify(task);
+      // No real brands, no phone numbers, no real web addresses.
+      expect(text).not.toMatch(/vneid|zalo|momo|vietcombank|agribank|bidv|shopee|lazada|tiki|facebook|viettel|vnpay/i);
+      expect(text).not.toMatch(/\d[\d .]{8,}\d/);
+      expect(text).not.toMatch(/https?:|www\.|\.(com|vn)\b/i);
+    },
+  );
 });

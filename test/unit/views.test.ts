@@ -163,7 +163,14 @@ describe('classView', () => {
   it("does not change with a learner's own progress (only seq moves)", () => {
     const before = classView(build(), steps);
     const after = classView(
-      build(markedDone('lrn-aan', 1, 40), { type: 'help:requested', at: at(41), learnerId: 'lrn-aan', requestId: 'req-aan', step: 1, reason: null }),
+      build(markedDone('lrn-aan', 1, 40), {
+        type: 'help:requested',
+        at: at(41),
+        learnerId: 'lrn-aan',
+        requestId: 'req-aan',
+        step: 1,
+        reason: null,
+      }),
       steps,
     );
     expect(after.seq).toBe(before.seq + 2);

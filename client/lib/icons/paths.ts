@@ -2,7 +2,8 @@
  * Icons as SVG path data (24×24, stroked), drawn by Icon.svelte: served with the page, so a tablet
  * without an emoji font still shows them. One export per icon, so a page carries only those it uses.
  */
-export const hand = 'M8 13V5.5a1.5 1.5 0 0 1 3 0V12m0-7.5v-1a1.5 1.5 0 0 1 3 0V12m0-6.5a1.5 1.5 0 0 1 3 0V12m0-3.5a1.5 1.5 0 0 1 3 0V15a7 7 0 0 1-7 7h-1a7 7 0 0 1-5.6-2.8L3.2 15a1.5 1.5 0 0 1 2.4-1.8L8 16';
+export const hand =
+  'M8 13V5.5a1.5 1.5 0 0 1 3 0V12m0-7.5v-1a1.5 1.5 0 0 1 3 0V12m0-6.5a1.5 1.5 0 0 1 3 0V12m0-3.5a1.5 1.5 0 0 1 3 0V15a7 7 0 0 1-7 7h-1a7 7 0 0 1-5.6-2.8L3.2 15a1.5 1.5 0 0 1 2.4-1.8L8 16';
 export const check = 'M4 12.5l5 5L20 6.5';
 export const cross = 'M6 6l12 12M18 6L6 18';
 export const hourglass = 'M6 3h12M6 21h12M7 3c0 5 10 5 10 9s-10 4-10 9M17 3c0 5-10 5-10 9s10 4 10 9';
@@ -19,7 +20,8 @@ export const external = 'M14 4h6v6M20 4l-9 9M18 14v6H4V6h6';
 export const retry = 'M20 12a8 8 0 1 1-2.3-5.7M20 4v5h-5';
 export const undo = 'M9 14L4 9l5-5M4 9h10a6 6 0 0 1 0 12h-3';
 export const play = 'M7 4l13 8-13 8z';
-export const wifiOff = 'M3 3l18 18M8.5 16.5a5 5 0 0 1 7 0M5 12.5a10 10 0 0 1 5-2.6M19 12.5a10 10 0 0 0-2.2-1.6M2 8.5a15 15 0 0 1 4-2.5M22 8.5A15 15 0 0 0 11 4.6M12 20h.01';
+export const wifiOff =
+  'M3 3l18 18M8.5 16.5a5 5 0 0 1 7 0M5 12.5a10 10 0 0 1 5-2.6M19 12.5a10 10 0 0 0-2.2-1.6M2 8.5a15 15 0 0 1 4-2.5M22 8.5A15 15 0 0 0 11 4.6M12 20h.01';
 export const note = 'M9 18V5l11-2v13M9 18a3 3 0 1 1-6 0a3 3 0 0 1 6 0zM20 16a3 3 0 1 1-6 0a3 3 0 0 1 6 0z';
 export const download = 'M12 4v11M7 10l5 5 5-5M5 20h14';
 export const upload = 'M12 16V5M7 10l5-5 5 5M5 20h14';

@@ -10,7 +10,7 @@ export const common = {
   'conn.connected': 'Đã kết nối',
   'conn.reconnecting': 'Đang kết nối lại…',
   'step.of': 'Bước {n}/{total}',
-  'sending': 'Đang gửi…',
+  sending: 'Đang gửi…',
   'quiz.true': 'Đúng',
   'quiz.false': 'Sai',
   'quiz.left': 'Còn {n} giây',
@@ -40,7 +40,8 @@ export const common = {
   'error.id_reused': 'Việc này đã được gửi cho việc khác. Xin thử lại.',
   'error.internal': 'Máy chủ gặp lỗi. Hãy thử lại.',
   'error.owner_unavailable': 'Lớp học đang chuyển sang máy chủ khác. Không mất gì cả; xin thử lại sau giây lát.',
-  'error.backup_external': 'Máy chủ này lưu dữ liệu trong cơ sở dữ liệu PostgreSQL: người phụ trách kỹ thuật sao lưu bằng pg_dump (xem docs/deployment.md), không sao lưu tại đây.',
+  'error.backup_external':
+    'Máy chủ này lưu dữ liệu trong cơ sở dữ liệu PostgreSQL: người phụ trách kỹ thuật sao lưu bằng pg_dump (xem docs/deployment.md), không sao lưu tại đây.',
   'error.unknown_card': 'Không tìm thấy thẻ học viên có mã này. Hãy xem lại các số trên thẻ.',
   'error.invalid_csv': 'Có dòng sai trong tệp; chưa nhập người nào.',
   'error.person_erased': 'Người này đã bị xoá khỏi sổ.',

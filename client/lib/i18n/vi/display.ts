@@ -1,7 +1,7 @@
 /** The projector. */
 export const display = {
   'dt.heading': 'Bài thực hành',
-  'loading': 'Đang tải…',
+  loading: 'Đang tải…',
   'display.title': 'Cùng Học — Màn chiếu',
   'display.enterCode': 'Mã lớp để chiếu',
   'display.show': 'Chiếu',

@@ -50,7 +50,7 @@ export const learner = {
   'learner.next': 'Bước sau',
   'learner.selfPaced': 'Bạn tự học từ bước {from} đến bước {to}.',
   'learner.announce': 'Bước {n}/{total}: {title}',
-  'listen': 'Nghe',
+  listen: 'Nghe',
   'listen.stop': 'Dừng đọc',
   'quiz.heading': 'Câu hỏi',
   'quiz.hint.tap': 'Chạm vào một câu trả lời.',

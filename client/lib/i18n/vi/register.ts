@@ -9,7 +9,8 @@ export const register = {
   'reg.add': 'Thêm học viên',
   'reg.save': 'Lưu',
   'reg.import': 'Nhập từ tệp CSV',
-  'reg.importHint': 'Tệp CSV có các cột: Họ và tên, Năm sinh, Thôn/Tổ dân phố, Nhóm, Số điện thoại, Ngày đồng ý lưu thông tin, Mã thẻ (để trống với người mới). Có dòng sai thì không nhập người nào.',
+  'reg.importHint':
+    'Tệp CSV có các cột: Họ và tên, Năm sinh, Thôn/Tổ dân phố, Nhóm, Số điện thoại, Ngày đồng ý lưu thông tin, Mã thẻ (để trống với người mới). Có dòng sai thì không nhập người nào.',
   'reg.importing': 'Đang nhập…',
   'reg.imported': 'Đã nhập: {created} người mới, {updated} người được cập nhật.',
   'reg.importRow': 'Dòng {row}, cột “{column}”: {message}',
@@ -52,7 +53,8 @@ export const register = {
   'reg.reached': 'Đạt kỹ năng số cơ bản ngày {date}',
   'reg.notReached': 'Chưa đạt kỹ năng số cơ bản: còn {n} kỹ năng.',
   'reg.skills': 'Kỹ năng đã thể hiện',
-  'reg.rule': 'Một kỹ năng được tính khi người học trả lời đúng câu hỏi luyện tập của bước bài học gắn kỹ năng đó (hoặc hoàn thành bài thực hành của bước đó) trong lớp. Câu hỏi nhanh và câu thăm dò không tính.',
+  'reg.rule':
+    'Một kỹ năng được tính khi người học trả lời đúng câu hỏi luyện tập của bước bài học gắn kỹ năng đó (hoặc hoàn thành bài thực hành của bước đó) trong lớp. Câu hỏi nhanh và câu thăm dò không tính.',
   'reg.noSkills': 'Chưa có kỹ năng nào.',
   'reg.missing': 'Kỹ năng còn thiếu',
   'reg.noneMissing': 'Không còn thiếu kỹ năng nào.',

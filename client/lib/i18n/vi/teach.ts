@@ -103,10 +103,10 @@ export const teach = {
   'field.displayName': 'Tên hiển thị',
   'field.password': 'Mật khẩu',
   'field.passwordHint': 'Ít nhất 8 ký tự',
-  'retry': 'Thử lại',
+  retry: 'Thử lại',
   'login.heading': 'Đăng nhập',
   'login.submit': 'Đăng nhập',
-  'logout': 'Đăng xuất',
+  logout: 'Đăng xuất',
   'home.hello': 'Xin chào, {name}',
   'home.lanUrls': 'Máy tính bảng mở địa chỉ:',
   'home.tabletCode': 'Mã cài máy tính bảng:',
@@ -205,7 +205,8 @@ export const teach = {
   'rules.heading': 'Cách nhận biết học viên có thể đang gặp khó',
   'rules.enabled': 'Tự nhận biết và gắn cờ',
   'rules.expectedFactor': 'So với thời gian dự kiến của bước (lần)',
-  'rules.expectedHint': 'Gắn cờ khi một người ở một bước lâu hơn thời gian dự kiến của bài nhân với số này. 1 = đúng bằng dự kiến; 0 = không dùng.',
+  'rules.expectedHint':
+    'Gắn cờ khi một người ở một bước lâu hơn thời gian dự kiến của bài nhân với số này. 1 = đúng bằng dự kiến; 0 = không dùng.',
   'rules.medianFactor': 'So với cả lớp (lần)',
   'rules.medianHint': 'Gắn cờ khi lâu hơn số lần này so với thời gian làm xong thường gặp của lớp. 0 = không dùng.',
   'rules.minDone': 'Chỉ so với lớp khi đã có (người xong)',
@@ -406,5 +407,6 @@ export const teach = {
   'settings.backupDownload': 'Tải bản sao lưu về máy',
   'settings.backupLast': 'Lần sao lưu gần nhất:',
   'settings.backupNever': 'Chưa sao lưu lần nào.',
-  'settings.backupRestore': 'Để khôi phục trên một máy chủ mới: chạy npm run restore -- <tệp> vào một thư mục dữ liệu trống, rồi npm start.',
+  'settings.backupRestore':
+    'Để khôi phục trên một máy chủ mới: chạy npm run restore -- <tệp> vào một thư mục dữ liệu trống, rồi npm start.',
 };
