@@ -18,6 +18,7 @@ import { RedisBus } from './cluster/bus.ts';
 import { useRedisAdapter } from './cluster/redis.ts';
 import type { Store } from './store/store.ts';
 import { Auth, isLoopback } from './transport/auth.ts';
+import { clientAddress, normalizeAddress, TrustedProxies, type AddressOf } from './transport/client-address.ts';
 import { Limits, type LimitsConfig } from './transport/limits.ts';
 import { apiRouter, sameOrigin } from './transport/http.ts';
 import { backupRouter } from './transport/backup.ts';
@@ -41,6 +42,11 @@ export interface Config {
   refreshMs?: number;
   /** Learner names are erased from sessions that ended more than this many days ago; 0 keeps them. */
   retentionDays?: number;
+  /**
+   * Reverse proxies (addresses, subnets: TRUST_PROXY) whose X-Forwarded-For names the client: behind
+   * nginx, its address, or every tablet is nginx (server/transport/client-address.ts).
+   */
+  trustProxy?: readonly string[];
   /** Serve https with this certificate and key (PEM), e.g. from the hall's own CA (docs/tablets.md). */
   tls?: {
     cert: string | Buffer;
@@ -54,7 +60,7 @@ export interface AppDeps {
   log: Logger;
   now?: () => number;
   config: Config;
-  /** Is a peer address the server machine itself? Tests replace it to play a remote machine. */
+  /** Is a client address (after X-Forwarded-For from a trusted proxy) the server machine itself? Tests replace it to play a remote machine. */
   isLocal?: (address: string | undefined) => boolean;
   /** Every guessing limit, cap, timeout and rate (server/transport/limits.ts); tests may tighten them. */
   limits?: Partial<LimitsConfig>;
@@ -108,6 +114,20 @@ export async function createApp({
   cluster,
 }: AppDeps): Promise<App> {
   const limits = new Limits(limitsConfig);
+  const proxies = new TrustedProxies(config.trustProxy);
+  if (proxies.size > 0) log.info({ trustProxy: proxies.entries }, 'client addresses from X-Forwarded-For of trusted proxies');
+  let untrustedWarned = false;
+  const addressOf: AddressOf = (peer, headers) => {
+    // Once: behind a proxy that TRUST_PROXY does not name, every tablet would be that proxy.
+    if (!untrustedWarned && headers['x-forwarded-for'] !== undefined && !proxies.has(normalizeAddress(peer ?? ''))) {
+      untrustedWarned = true;
+      log.warn(
+        { peer },
+        'a request came with X-Forwarded-For from an address not in TRUST_PROXY: the header is ignored (behind a proxy, set TRUST_PROXY to its address)',
+      );
+    }
+    return clientAddress(peer, headers, proxies);
+  };
   let port = 0;
   const scheme = config.tls ? 'https' : 'http';
   // Read once and refreshed now and then: asking the OS on every view would throw (EMFILE) under a flood.
@@ -139,7 +159,7 @@ export async function createApp({
   const http: HttpServer = config.tls
     ? createHttpsServer({ ...serverOptions, cert: config.tls.cert, key: config.tls.key }, app)
     : createHttpServer(serverOptions, app);
-  guardConnections(http, c, isLocal, log, now);
+  guardConnections(http, c, isLocal, proxies, log, now);
   const io = new IoServer(http, {
     maxHttpBufferSize: 64 * 1024,
     pingInterval: 10_000,
@@ -240,6 +260,7 @@ export async function createApp({
       spendSetupCode: () => (setup.code = null),
       lanUrls,
       isLocal,
+      addressOf,
       limits,
       media,
       figures,
@@ -275,7 +296,7 @@ export async function createApp({
       .send(code === 404 ? 'Not found' : code < 500 ? 'Bad request' : 'Server error');
   });
 
-  attachSockets(io, { rooms, directory, auth, log, limits, isLocal, people, tabletCode: () => tabletCode });
+  attachSockets(io, { rooms, directory, auth, log, limits, isLocal, addressOf, people, tabletCode: () => tabletCode });
 
   return {
     http,
@@ -319,11 +340,14 @@ export async function createApp({
  * Connection caps and timeouts, below the process's file limit: more connections in all than
  * `maxConnections`, or from one address than `maxConnectionsPerAddress`, are closed at once; a
  * connection silent for `idleSocketMs` is closed; a request must arrive whole within `requestTimeoutMs`.
+ * These count TCP peers: a trusted proxy carries every tablet behind it, so it has no per-address cap
+ * (nginx's limit_conn counts per tablet, docs/nginx.conf.example); the total cap holds for it too.
  */
 function guardConnections(
   http: HttpServer,
   c: LimitsConfig,
   isLocal: (a: string | undefined) => boolean,
+  proxies: TrustedProxies,
   log: Logger,
   now: () => number,
 ): void {
@@ -332,7 +356,8 @@ function guardConnections(
   const perAddress = new Map<string, number>();
   let warned = 0;
   http.on('connection', (socket) => {
-    const address = socket.remoteAddress ?? '';
+    const address = normalizeAddress(socket.remoteAddress ?? '');
+    if (proxies.has(address)) return;
     const n = (perAddress.get(address) ?? 0) + 1;
     if (n > c.maxConnectionsPerAddress && !isLocal(address)) {
       if (now() - warned > 60_000) {

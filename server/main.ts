@@ -58,6 +58,7 @@ const app = await startApp({
     publicUrl: config.publicUrl,
     coalesceMs: config.coalesceMs,
     retentionDays: config.retentionDays,
+    trustProxy: config.trustProxy,
     tls: pems,
   },
 });

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { defaultLimits, type LimitsConfig } from '../transport/limits.ts';
 import type { LogFormat } from './startup.ts';
 import type { ClusterConfig } from '../app.ts';
+import { normalizeAddress, parseProxyEntry } from '../transport/client-address.ts';
 
 /**
  * Every setting the server reads from its environment, in one place, typed and checked. main.ts and
@@ -32,6 +33,8 @@ export interface ServerConfig {
   retentionDays: number;
   /** TLS_CERT + TLS_KEY (both or neither), TLS_CA optional: files of the hall's certificate. */
   tls: { certFile: string; keyFile: string; caFile: string | undefined } | undefined;
+  /** TRUST_PROXY (none): reverse proxies (addresses, subnets) whose X-Forwarded-For names the client. */
+  trustProxy: string[];
   /** MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS, MAX_LEARNERS_PER_CLASS, MAX_LEARNERS_PER_ADDRESS, REQUEST_TIMEOUT_MS, UNBOUND_SOCKET_MS. */
   limits: LimitsConfig;
   /** DATABASE_URL (postgres://…): the PostgreSQL store instead of SQLite in DATA_DIR. */
@@ -103,6 +106,22 @@ export function configFromEnv(env: Env, root: string): ServerConfig {
     return raw as T;
   };
   const dir = (name: string, fallback: string) => resolve(set(name) ?? fallback);
+  const proxies = (name: string): string[] => {
+    const raw = set(name);
+    if (raw === undefined) return [];
+    const entries = raw
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== '');
+    const bad = entries.filter((e) => !parseProxyEntry(e));
+    if (bad.length > 0) {
+      problems.push(
+        `${name} must be a comma-separated list of proxy addresses or subnets, e.g. 127.0.0.1,::1 or 10.0.0.0/24 (not an address: ${bad.map((b) => `"${b}"`).join(', ')})`,
+      );
+      return [];
+    }
+    return [...new Set(entries.map((e) => normalizeAddress(e)))];
+  };
 
   const dataDir = dir('DATA_DIR', resolve(root, 'data'));
   const certFile = set('TLS_CERT');
@@ -125,6 +144,7 @@ export function configFromEnv(env: Env, root: string): ServerConfig {
       certFile && keyFile
         ? { certFile: resolve(certFile), keyFile: resolve(keyFile), caFile: set('TLS_CA') && resolve(set('TLS_CA')!) }
         : undefined,
+    trustProxy: proxies('TRUST_PROXY'),
     limits: {
       ...d,
       maxConnections: limit('MAX_CONNECTIONS', d.maxConnections),

@@ -16,6 +16,7 @@ import { badRequest, jsonBody, send } from './respond.ts';
 import { isMediaUpload, lessonRoutes } from './lessons.ts';
 import type { MediaFiles } from '../store/media.ts';
 import type { Limits } from './limits.ts';
+import type { AddressOf } from './client-address.ts';
 import { registerRoutes } from './register.ts';
 import type { RegisterFigures } from '../rooms/register.ts';
 
@@ -32,7 +33,10 @@ export interface HttpDeps {
   /** Called once the first account exists: the setup code is spent. */
   spendSetupCode: () => void;
   lanUrls: () => string[];
+  /** Is a client address the server machine itself? */
   isLocal: (address: string | undefined) => boolean;
+  /** The client's address of a request (X-Forwarded-For from a trusted proxy, else the TCP peer). */
+  addressOf: AddressOf;
   limits: Limits;
   media: MediaFiles;
   /** The register's figures (docs/register.md). */
@@ -60,12 +64,13 @@ export function apiRouter(deps: HttpDeps): express.Router {
   // command) or its own (lesson saves, imports and uploads have larger caps, read after the sign-in).
   const json = jsonBody();
   const signedIn = signedInOnly(auth);
+  const addressOf = (req: Request) => deps.addressOf(req.socket.remoteAddress, req.headers);
 
   api.get('/info', async (req, res) => {
     const info: ServerInfo = {
       lanUrls: deps.lanUrls(),
       setupNeeded: (await store.countUsers()) === 0,
-      local: deps.isLocal(req.socket.remoteAddress),
+      local: deps.isLocal(addressOf(req)),
     };
     send(res, { ok: true, data: info });
   });
@@ -79,9 +84,11 @@ export function apiRouter(deps: HttpDeps): express.Router {
   api.post('/setup', json, async (req, res) => {
     const body = SetupBody.safeParse(req.body);
     if (!body.success) return send(res, badRequest(body.error));
-    const local = deps.isLocal(req.socket.remoteAddress);
+    // Behind a trusted proxy, "this machine" is the address it forwards, not the proxy's own.
+    const address = addressOf(req);
+    const local = deps.isLocal(address);
     // Reserved before any await, so a burst of setup codes cannot all be checked.
-    const attempt = local ? null : await deps.limits.attempt({ signInAddr: req.socket.remoteAddress ?? '' });
+    const attempt = local ? null : await deps.limits.attempt({ signInAddr: address });
     if (setupRunning || (await store.countUsers()) > 0) {
       attempt?.succeeded();
       return send(res, fail('setup_done'));
@@ -112,11 +119,10 @@ export function apiRouter(deps: HttpDeps): express.Router {
     if (!body.success) return send(res, badRequest(body.error));
     const username = body.data.username.trim();
     // The server machine is never limited: a lockout from the hall must not keep its instructor out.
-    const local = deps.isLocal(req.socket.remoteAddress);
+    const address = addressOf(req);
+    const local = deps.isLocal(address);
     // Reserved on arrival, before the slow hash: a burst of guesses cannot all be checked.
-    const attempt = local
-      ? null
-      : await deps.limits.attempt({ signInAddr: req.socket.remoteAddress ?? '', signInUser: username.toLowerCase() });
+    const attempt = local ? null : await deps.limits.attempt({ signInAddr: address, signInUser: username.toLowerCase() });
     if (attempt?.blocked) return send(res, fail('rate_limited'));
     const user = await store.findUserByUsername(username);
     // Hash even for an unknown user, so timing does not tell which usernames exist.
@@ -194,7 +200,7 @@ export function apiRouter(deps: HttpDeps): express.Router {
 
   // The join QR of an open class: public, like the code itself, which the projector shows anyway.
   api.get('/join-qr/:file', async (req, res) => {
-    const attempt = await deps.limits.attempt({ codeAddr: req.socket.remoteAddress ?? '' });
+    const attempt = await deps.limits.attempt({ codeAddr: addressOf(req) });
     if (attempt.blocked) return send(res, fail('rate_limited'));
     const code = ClassCode.safeParse(String(req.params.file).replace(/\.svg$/, ''));
     const room = code.success ? await deps.directory.byCode(code.data) : undefined;

@@ -27,6 +27,7 @@ import type { Rooms } from '../rooms/registry.ts';
 import type { Directory } from '../cluster/directory.ts';
 import { OwnerUnavailableError, type RoomHandle } from '../cluster/handle.ts';
 import type { Auth } from './auth.ts';
+import type { AddressOf } from './client-address.ts';
 import { badRequest } from './respond.ts';
 import { RateCounter, type LimitKeys, type Limits, type LimitsConfig } from './limits.ts';
 
@@ -174,8 +175,10 @@ export interface SocketDeps {
   auth: Auth;
   log: Logger;
   limits: Limits;
-  /** Is an address the server machine itself (not subject to per-address caps)? */
+  /** Is a client address the server machine itself (not subject to per-address caps)? */
   isLocal: (address: string | undefined) => boolean;
+  /** The client's address of a handshake (X-Forwarded-For from a trusted proxy, else the TCP peer). */
+  addressOf: AddressOf;
   /** The register, for joins with a learner card. */
   people?: CardRegister;
   /** The server's tablet setup code: labels a tablet before any class is open. */
@@ -261,10 +264,13 @@ async function cardHolders(
   return found;
 }
 
-/** Guessing limits per address and per connection. */
-const codeKeys = (socket: Socket): LimitKeys => ({ codeAddr: socket.handshake.address, codeConn: socket.id });
+/** The client's address of a socket: `handshake.address` is the TCP peer (a proxy's, behind one). */
+const addressOfSocket = (socket: Socket, addressOf: AddressOf): string => addressOf(socket.handshake.address, socket.handshake.headers);
 
-function attachLearners(io: Server, { rooms, directory, log, limits, isLocal, people, tabletCode }: SocketDeps): void {
+/** Guessing limits per address and per connection. */
+const codeKeys = (socket: Socket, address: string): LimitKeys => ({ codeAddr: address, codeConn: socket.id });
+
+function attachLearners(io: Server, { rooms, directory, log, limits, isLocal, addressOf, people, tabletCode }: SocketDeps): void {
   const learners = io.of(Namespaces.learner);
   const c = limits.config;
   const perSocket = new RateCounter(c.commandsPerSocketPerSecond, 1, 'learner-socket');
@@ -285,7 +291,7 @@ function attachLearners(io: Server, { rooms, directory, log, limits, isLocal, pe
     const socket = raw as Socket<LearnerClientEvents, LearnerServerEvents>;
     // By session id: the room is looked up per command, so a session that changes owner is followed.
     let bound: { sessionId: string; learnerId: string } | null = null;
-    const address = socket.handshake.address;
+    const address = addressOfSocket(socket, addressOf);
     const settle = closeIfUnbound(socket, c.unboundSocketMs, () => bound !== null);
 
     const bindTo = async (room: RoomHandle, learnerId: string) => {
@@ -346,11 +352,11 @@ function attachLearners(io: Server, { rooms, directory, log, limits, isLocal, pe
         after: { 'learner:leave': unbind },
         handlers: {
           'learner:join': async ({ code, name, card, partners, partnerCards, seat, token }) => {
-            const room = await guessedRoom(limits, codeKeys(socket), () => directory.byCode(code));
+            const room = await guessedRoom(limits, codeKeys(socket, address), () => directory.byCode(code));
             if (room === 'limited') return fail('rate_limited');
             if (!room) return fail('unknown_code');
             // Cards are guessed like class codes: a wrong one counts against the same limits.
-            const cards = await cardHolders(limits, codeKeys(socket), people, [...(card ? [card] : []), ...(partnerCards ?? [])]);
+            const cards = await cardHolders(limits, codeKeys(socket, address), people, [...(card ? [card] : []), ...(partnerCards ?? [])]);
             if (!Array.isArray(cards)) return fail(cards);
             const holder = card ? cards[0] : undefined;
             const partnerPeople = card ? cards.slice(1) : cards;
@@ -414,7 +420,7 @@ function attachLearners(io: Server, { rooms, directory, log, limits, isLocal, pe
           // the tablet setup code (before class) or the helper code of a class in progress.
           'tablet:seat': async ({ helperCode, seat }) => {
             // Reserved on arrival like every guessed code, whichever of the two codes it turns out to be.
-            const attempt = await limits.attempt(codeKeys(socket));
+            const attempt = await limits.attempt(codeKeys(socket, address));
             if (attempt.blocked) return fail('rate_limited');
             if (helperCode !== tabletCode() && !(await (await directory.byHelperCode(helperCode))?.isOpen())) return fail('unknown_code');
             attempt.succeeded();
@@ -437,7 +443,7 @@ interface StaffSocketData {
   signIn?: string;
 }
 
-function attachStaff(io: Server, { rooms, directory, auth, log, limits }: SocketDeps): void {
+function attachStaff(io: Server, { rooms, directory, auth, log, limits, addressOf }: SocketDeps): void {
   const staff = io.of(Namespaces.staff);
   const perSocket = new RateCounter(limits.config.commandsPerSocketPerSecond, 1, 'staff-socket');
   // Instructors by their sign-in cookie; helpers by the session's helper code (and only that session).
@@ -445,7 +451,7 @@ function attachStaff(io: Server, { rooms, directory, auth, log, limits }: Socket
     const helper = HelperAuth.safeParse(socket.handshake.auth);
     if (helper.success) {
       void (async () => {
-        const room = await guessedRoom(limits, { codeAddr: socket.handshake.address }, () =>
+        const room = await guessedRoom(limits, { codeAddr: addressOfSocket(socket, addressOf) }, () =>
           directory.byHelperCode(helper.data.helperCode),
         );
         if (room === 'limited') return next(new Error('rate_limited'));
@@ -522,10 +528,11 @@ function attachStaff(io: Server, { rooms, directory, auth, log, limits }: Socket
   });
 }
 
-function attachDisplay(io: Server, { directory, log, limits }: SocketDeps): void {
+function attachDisplay(io: Server, { directory, log, limits, addressOf }: SocketDeps): void {
   const perSocket = new RateCounter(limits.config.commandsPerSocketPerSecond, 1, 'display-socket');
   io.of(Namespaces.display).on('connection', (raw) => {
     const socket = raw as Socket<DisplayClientEvents, DisplayServerEvents>;
+    const address = addressOfSocket(socket, addressOf);
     let watching = false;
     const settle = closeIfUnbound(socket, limits.config.unboundSocketMs, () => watching);
     bind(
@@ -536,7 +543,7 @@ function attachDisplay(io: Server, { directory, log, limits }: SocketDeps): void
         target: async () => fail('forbidden'),
         handlers: {
           'display:watch': async ({ code }) => {
-            const room = await guessedRoom(limits, codeKeys(socket), () => directory.byCode(code));
+            const room = await guessedRoom(limits, codeKeys(socket, address), () => directory.byCode(code));
             if (room === 'limited') return fail('rate_limited');
             if (!room) return fail('unknown_code');
             for (const joined of socket.rooms) if (joined !== socket.id) await socket.leave(joined);

@@ -33,6 +33,7 @@ describe('configFromEnv', () => {
       databaseUrl: undefined,
       redisUrl: undefined,
       leaseMs: 10_000,
+      trustProxy: [],
       mode: 'development',
     });
     expect(c.limits).toEqual(defaultLimits);
@@ -63,6 +64,7 @@ describe('configFromEnv', () => {
         LEASE_MS: '5000',
         NODE_ID: 'huyen-1',
         NODE_ENV: 'production',
+        TRUST_PROXY: '127.0.0.1, ::1,10.0.0.0/24',
       },
       root,
     );
@@ -81,6 +83,7 @@ describe('configFromEnv', () => {
       redisUrl: 'redis://127.0.0.1:6379/0',
       leaseMs: 5000,
       nodeId: 'huyen-1',
+      trustProxy: ['127.0.0.1', '::1', '10.0.0.0/24'],
       mode: 'production',
     });
     expect(c.clientDir).toMatch(/\/client-build$/);
@@ -110,10 +113,17 @@ describe('configFromEnv', () => {
     [{ DATABASE_URL: 'mysql://db/cunghoc' }, 'DATABASE_URL must be a URL starting with postgres:// or postgresql://'],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
     [{ NODE_ID: 'huyện 1' }, 'NODE_ID may hold only'],
+    [{ TRUST_PROXY: 'nginx.local' }, 'TRUST_PROXY must be a comma-separated list of proxy addresses or subnets, e.g. 127.0.0.1,::1'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '127.0.0.1:8080' }, 'not an address: "127.0.0.1:8080"'],
   ])('refuses %j with one line naming the variable', (env, expected) => {
     const message = refusal(env);
     expect(message).toContain(expected);
     expect(message).not.toContain('\n');
+  });
+
+  it('TRUST_PROXY: an IPv4-mapped address is its IPv4 address, a repeated one counts once, empty entries are skipped', () => {
+    expect(configFromEnv({ TRUST_PROXY: '::FFFF:127.0.0.1,127.0.0.1,, FE80::1,' }, root).trustProxy).toEqual(['127.0.0.1', 'fe80::1']);
   });
 
   it('names every bad variable at once, and never prints a database password', () => {
