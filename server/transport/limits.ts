@@ -16,7 +16,7 @@ export interface LimitsConfig {
   signInsPerUser: number;
   /** Open TCP connections in all (HTTP, polling and WebSocket); more are closed at once. */
   maxConnections: number;
-  /** Open TCP connections from one address (the server machine itself is not counted). */
+  /** Open TCP connections from one address (the server machine itself and trusted proxies are not counted). */
   maxConnectionsPerAddress: number;
   /** A connection that sends nothing for this long is closed (ms). */
   idleSocketMs: number;

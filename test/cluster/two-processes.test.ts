@@ -10,11 +10,13 @@ import {
   ask,
   clientSocket,
   closeClients,
+  getFrom,
   leaseRow,
   nginxAvailable,
   spreadAddresses,
   startCluster,
   storedEvents,
+  upstreamOf,
   waitOn,
   until,
   type Cluster,
@@ -166,4 +168,26 @@ describe.skipIf(!ready)('two server processes behind nginx', () => {
       expect(new Set(seen.filter((l) => l.address === address).map((l) => l.upstream))).toEqual(new Set([t.port]));
     }
   }, 90_000);
+
+  it('behind nginx, a limit is per tablet: two tablets on one process have a class-code budget each', async () => {
+    const nginx = cluster.nginx!;
+    // Two tablet addresses that nginx sends to the same process (the limits are that process's).
+    const byPort = new Map<number, string[]>();
+    let pair: string[] | undefined;
+    for (let i = 2; i < 250 && !pair; i++) {
+      const address = `127.0.1.${i}`;
+      const port = await upstreamOf(nginx, address);
+      const list = byPort.get(port) ?? [];
+      list.push(address);
+      byPort.set(port, list);
+      if (list.length === 2) pair = list;
+    }
+    const [guesser, neighbour] = pair!;
+    // The join QR of a code no class can have: 404 while guessing is allowed, 429 once the address used its 20.
+    const guess = async (from: string) => (await getFrom(`${nginx.url}/api/join-qr/xxxxxx.svg`, from)).status;
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) statuses.push(await guess(guesser));
+    expect(statuses).toEqual([...Array<number>(20).fill(404), 429]);
+    expect(await guess(neighbour)).toBe(404);
+  }, 30_000);
 });

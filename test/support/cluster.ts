@@ -106,6 +106,8 @@ export async function startNode(env: ClusterEnv, id: string, port?: number): Pro
       REDIS_PREFIX: env.prefix,
       LEASE_MS: String(env.leaseMs),
       NODE_ID: id,
+      // nginx connects from 127.0.0.1: the tablet's address is its X-Forwarded-For.
+      TRUST_PROXY: '127.0.0.1',
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
       COALESCE_MS: '20',
@@ -196,7 +198,7 @@ ${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`)
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
       proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-For $remote_addr;
       proxy_connect_timeout 2s;
       proxy_read_timeout 60s;
       proxy_send_timeout 60s;
