@@ -165,8 +165,14 @@ describe('practice questions, start to finish, in Chromium', () => {
     // Question 3: a quick question typed in the console. Tuấn's tablet is offline when he answers.
     await tid(teach, 'quick-toggle').click();
     await tid(teach, 'quick-kind').selectOption('single');
+    // What is missing is said by the shared question schema, field by field; nothing is opened meanwhile.
+    const problem = teach.locator('.quick [role="alert"]');
+    await tid(teach, 'quick-open').click();
+    await until(() => problem.innerText()).toBe('Hãy gõ câu hỏi.');
     await tid(teach, 'quick-prompt').fill('Ai được biết mã OTP của bác?');
     await tid(teach, 'quick-option').nth(0).fill('Nhân viên ngân hàng');
+    await tid(teach, 'quick-open').click();
+    await until(() => problem.innerText()).toBe('Cần ít nhất hai lựa chọn.');
     await tid(teach, 'quick-option').nth(1).fill('Không ai cả');
     await tid(teach, 'quick-add-option').click();
     await tid(teach, 'quick-option').nth(2).fill('Người thân trong nhà');
