@@ -44,6 +44,8 @@ const app = await startApp({
   store,
   log,
   limits: config.limits,
+  // REDIS_URL with DATABASE_URL (the festival's several-process run): leases and the Redis streams adapter.
+  cluster: config.cluster,
   config: {
     clientDir: config.clientDir,
     lessonsDir: config.lessonsDir,
