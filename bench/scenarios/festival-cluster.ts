@@ -40,6 +40,8 @@ import { deliveries, pushRounds } from './scale.ts';
 
 /** Client addresses per process: each one's learners come from several (ephemeral ports are per address). */
 const ADDRESSES_PER_PROCESS = 8;
+/** Joins in flight per worker (4 workers: 16 in all, under the 20 of codesPerAddress). */
+const JOIN_CONCURRENCY = 4;
 
 export interface FestivalPhase {
   /** One entry per server process, in start order. */
@@ -175,7 +177,9 @@ export async function festivalCluster(ctx: Bench, kind: 'ours' | 'sio', processe
       .flatMap((c, i) => learnerSpecs(f.perClass, c.key, c.code, i * f.perClass))
       .map((spec, i) => ({ ...spec, localAddress: addresses[i % addresses.length] }));
     const learnersPerProcess = nodes.map((_, p) => specs.filter((_s, i) => (i % addresses.length) % processes === p).length);
-    const conn = await pool.connect(kind, nginx.port, specs);
+    // Few joins in flight at once: behind nginx every learner has nginx's address, and the class-code
+    // guessing limit reserves a point per address on arrival (20 a minute), given back on success.
+    const conn = await pool.connect(kind, nginx.port, specs, JOIN_CONCURRENCY);
     if (conn.failed > 0) throw new Error(`${conn.failed} learners could not connect: ${JSON.stringify(conn.errors)}`);
     await sleep(f.settleMs);
     const after = await probeAll({ gc: true });
