@@ -26,12 +26,13 @@ import { measureLink } from './lib/link.ts';
 import { Pool } from './lib/pool.ts';
 import { summarizeProfile } from './lib/profile.ts';
 import { renderMarkdown, updatePerformanceDoc } from './lib/report.ts';
-import type { AnswersResult, BenchResult, FanoutRun, FestivalRun, HogRun, IdleRun } from './lib/result.ts';
+import type { AnswersResult, BenchResult, FanoutRun, FestivalClusterRun, FestivalRun, HogRun, IdleRun } from './lib/result.ts';
 import { loadBenchLesson } from './lib/targets.ts';
 import { learnerPageWeight } from './lib/weight.ts';
 import { answers } from './scenarios/answers.ts';
 import { fanout } from './scenarios/fanout.ts';
 import { festival, festivalProcesses } from './scenarios/festival.ts';
+import { clusterServicesMissing, festivalCluster } from './scenarios/festival-cluster.ts';
 import { hogs } from './scenarios/hog.ts';
 import { idle } from './scenarios/idle.ts';
 import { scale } from './scenarios/scale.ts';
@@ -44,8 +45,10 @@ const { values: args } = parseArgs({
     sizes: { type: 'string' },
     systems: { type: 'string' },
     profile: { type: 'boolean', default: false },
-    /** The festival scenario on this many server processes (2 needs the cluster build). */
+    /** The festival scenario on these many server processes ("1", "2", "1,2"; 2+: PostgreSQL and Redis behind nginx). */
     'festival-processes': { type: 'string', default: '1' },
+    /** The festival's number of classes (150 by default, 40 learners each): a smaller day where 6,000 is too many. */
+    classes: { type: 'string' },
     /** Heap snapshots (before/after the learners connect) of the memory scenarios, in DIR/heap/. */
     heap: { type: 'boolean', default: false },
     'profile-workers': { type: 'boolean', default: false },
@@ -61,6 +64,7 @@ const { values: args } = parseArgs({
 
 const quick = args.quick;
 const settings = benchSettings(quick, args);
+if (args.classes) settings.festival.classes = Number(args.classes);
 const only = new Set(args.only?.split(',') ?? ['weight', 'link', 'fanout', 'answers', 'scale']);
 const defaultOut = join(root, 'bench/results');
 const outDir = resolve(args.out ?? defaultOut);
@@ -106,7 +110,11 @@ async function main(): Promise<void> {
       await sleep(15_000);
     }
   }
-  if (only.has('festival')) festivalProcesses(Number(args['festival-processes']));
+  const festivalCounts = festivalProcesses(args['festival-processes']);
+  if (only.has('festival') && festivalCounts.some((n) => n > 1)) {
+    const missing = await clusterServicesMissing();
+    if (missing) throw new Error(`--festival-processes ${args['festival-processes']}: ${missing}`);
+  }
   // Our server is measured as npm start runs it: the tsc build (see bench/server-entry.ts).
   if (process.env.BENCH_SERVER !== 'source') {
     const script: string = '../scripts/build.mjs'; // plain JS, no types
@@ -160,6 +168,7 @@ async function main(): Promise<void> {
   const idleResult: { ours: IdleRun | null; sio: IdleRun | null } = { ours: null, sio: null };
   const hogResult: HogRun[] = [];
   const festivalResult: { ours: FestivalRun | null; sio: FestivalRun | null } = { ours: null, sio: null };
+  const clusterResult: { ours: FestivalClusterRun | null; sio: FestivalClusterRun | null } = { ours: null, sio: null };
   try {
     if (only.has('fanout')) {
       for (const n of settings.fanout.sizes) {
@@ -227,7 +236,7 @@ async function main(): Promise<void> {
         }
       }
     }
-    if (only.has('festival')) {
+    if (only.has('festival') && festivalCounts.includes(1)) {
       for (const kind of (['ours', 'sio'] as const).filter((k) => !args.systems || settings.fanout.systems.includes(k))) {
         try {
           const run = await festival(ctx, kind);
@@ -240,6 +249,23 @@ async function main(): Promise<void> {
         } catch (err) {
           log(`festival ${kind} failed:`, err);
           invalidReasons.push(`festival ${kind} failed: ${(err as Error).message}`);
+          await pool.disconnect().catch(() => undefined);
+        }
+      }
+    }
+    for (const processes of only.has('festival') ? festivalCounts.filter((n) => n > 1) : []) {
+      for (const kind of (['ours', 'sio'] as const).filter((k) => !args.systems || settings.fanout.systems.includes(k))) {
+        try {
+          const run = await festivalCluster(ctx, kind, processes);
+          clusterResult[kind] = run;
+          log(
+            `festival ${kind} on ${processes} processes: ${run.connected} learners (${run.learnersPerProcess.join(' + ')}); push delivery p50 ${run.pushes.delivery.p50} p99 ${run.pushes.delivery.p99} ms, lost ${run.pushes.lost}; ` +
+              `answers ${run.answers.acked}/${run.answers.sent}, ack p99 ${run.answers.ack.p99} ms; loop p99 ${run.pushes.servers.map((x) => x.loopDelay.p99).join(' / ')} ms; ` +
+              `CPU ${run.pushes.servers.map((x) => x.cpuPct).join(' / ')}%; ${run.bytesPerLearnerRss} B RSS/learner; load ${run.loadAvg.join(' ')}`,
+          );
+        } catch (err) {
+          log(`festival ${kind} on ${processes} processes failed:`, err);
+          invalidReasons.push(`festival ${kind} on ${processes} processes failed: ${(err as Error).message}`);
           await pool.disconnect().catch(() => undefined);
         }
       }
@@ -280,6 +306,7 @@ async function main(): Promise<void> {
     ...(only.has('idle') ? { idle: idleResult } : {}),
     ...(only.has('hog') ? { hog: hogResult } : {}),
     ...(only.has('festival') ? { festival: festivalResult } : {}),
+    ...(only.has('festival') && festivalCounts.some((n) => n > 1) ? { festivalCluster: clusterResult } : {}),
     weight,
     link,
     profiles: [] as BenchResult['profiles'],
@@ -297,6 +324,10 @@ async function main(): Promise<void> {
   for (const f of [festivalResult.ours, festivalResult.sio]) {
     if (f && !f.pushes.valid) invalidReasons.push(`festival ${f.pushes.target} pushes: ${f.pushes.reasons.join('; ')}`);
     if (f && !f.answers.valid) invalidReasons.push(`festival ${f.pushes.target} answers: ${f.answers.reasons.join('; ')}`);
+  }
+  for (const f of [clusterResult.ours, clusterResult.sio]) {
+    if (f && !f.pushes.valid) invalidReasons.push(`festival ${f.target} ×${f.processes} pushes: ${f.pushes.reasons.join('; ')}`);
+    if (f && !f.answers.valid) invalidReasons.push(`festival ${f.target} ×${f.processes} answers: ${f.answers.reasons.join('; ')}`);
   }
   for (const h of hogResult) {
     if (!h.run.valid) invalidReasons.push(`hog ${Math.round(h.duty * 100)}% ${h.target}: ${h.run.reasons.join('; ')}`);
@@ -320,7 +351,7 @@ async function main(): Promise<void> {
     (!answersResult.sustained || answersResult.sustained.acked === answersResult.sustained.sent) &&
     [scaleResult.ours, scaleResult.sio].every((r) => !r || (r.lost === 0 && r.pushErrors === 0)) &&
     hogResult.every((h) => h.run.lost === 0 && h.run.received === h.run.expected) &&
-    [festivalResult.ours, festivalResult.sio].every(
+    [festivalResult.ours, festivalResult.sio, clusterResult.ours, clusterResult.sio].every(
       (f) => !f || (f.pushes.lost === 0 && f.pushes.pushErrors === 0 && f.answers.acked === f.answers.sent),
     );
 

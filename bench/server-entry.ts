@@ -44,6 +44,8 @@ const app = await startApp({
   store,
   log,
   limits: config.limits,
+  // REDIS_URL with DATABASE_URL (the festival's several-process run): leases and the Redis streams adapter.
+  cluster: config.cluster,
   config: {
     clientDir: config.clientDir,
     lessonsDir: config.lessonsDir,
@@ -51,6 +53,7 @@ const app = await startApp({
     publicUrl: config.publicUrl,
     coalesceMs: config.coalesceMs,
     retentionDays: config.retentionDays,
+    trustProxy: config.trustProxy,
   },
 });
 const { port } = await app.listen(config.port, config.host);

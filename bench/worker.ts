@@ -19,6 +19,8 @@ export interface LearnerSpec {
   code?: string;
   token: string;
   name: string;
+  /** Connect from this loopback address (127.0.0.x): nginx hashes on it to pick a process. */
+  localAddress?: string;
 }
 
 interface Client {
@@ -97,7 +99,9 @@ function connectOne(kind: TargetKind, port: number, spec: LearnerSpec, timeoutMs
       forceNew: true,
       reconnection: false,
       timeout: timeoutMs,
-    });
+      // Passed down to the WebSocket (Node): the address nginx sees, so that learners spread over the processes.
+      ...(spec.localAddress ? { localAddress: spec.localAddress } : {}),
+    } as Parameters<typeof io>[1]);
     client.sio = socket;
     let joined = false;
     socket.on('class', (view: { current: number | null }) => {

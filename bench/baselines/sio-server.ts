@@ -7,6 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { instrumentSocketIo } from '../lib/instrument.ts';
 import { startProbe } from '../lib/probe.ts';
@@ -20,6 +22,12 @@ const http = createServer((_req, res) => {
   res.end(page);
 });
 const io = new Server(http, { maxHttpBufferSize: 64 * 1024, pingInterval: 10_000, pingTimeout: 10_000 });
+// The festival's several-process run: the same Redis streams adapter as ours (server/cluster/redis.ts).
+if (process.env.REDIS_URL) {
+  const prefix = process.env.REDIS_PREFIX ?? 'bench-sio';
+  const client = new Redis(process.env.REDIS_URL, { retryStrategy: (n) => Math.min(n * 200, 2000) });
+  io.adapter(createAdapter(client, { streamName: `${prefix}:sio`, channelPrefix: `${prefix}:sio`, maxLen: 10_000 }));
+}
 const learners = io.of('/learner');
 
 learners.on('connection', (socket) => {

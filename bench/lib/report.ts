@@ -181,6 +181,58 @@ export function renderMarkdown(r: BenchResult): string {
     );
   }
 
+  const cl = [r.festivalCluster?.ours, r.festivalCluster?.sio].filter((x) => x !== null && x !== undefined);
+  if (cl.length > 0) {
+    const c0 = cl[0];
+    const each = (list: number[], unit: string) => list.map((v) => `${v}${unit}`).join(' / ');
+    const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}×` : '–');
+    lines.push(
+      `### Festival day, ${c0.processes} processes`,
+      '',
+      `${c0.classes} classes of ${c0.perClass} on ${c0.processes} processes behind nginx (\`hash $remote_addr consistent\`; learners from ${c0.processes * 8} loopback addresses), ` +
+        'ours on PostgreSQL with the Redis streams adapter, bare Socket.IO with the same adapter. Each class is started on one process and its console talks to it; ' +
+        'the pushes and the poll are those of the one-process run. The servers are not pinned: they share the cores with nginx, PostgreSQL and Redis ' +
+        '(the load generator keeps its core). Loop p99 and CPU (% of one core) per process, memory per learner for all processes together.',
+      '',
+      '| server | learners (per process) | per learner RSS · heap+external | push delivery p50 / p99 / max | received | pushes: loop p99 · CPU per process | answers acked | ack p50 / p99 / max | answers: loop p99 · CPU per process | generator CPU · loop p99 | load avg | valid |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+      ...cl.map(
+        (f) =>
+          `| ${targetNames[f.target]} | ${f.connected} (${f.learnersPerProcess.join(' + ')}) | ${kb(f.bytesPerLearnerRss)} KB · ${kb(f.bytesPerLearnerHeap)} KB | ` +
+          `${ms(f.pushes.delivery.p50)} / ${ms(f.pushes.delivery.p99)} / ${ms(f.pushes.delivery.max)} ms | ${f.pushes.received}/${f.pushes.expected} | ` +
+          `${each(
+            f.pushes.servers.map((x) => x.loopDelay.p99),
+            ' ms',
+          )} · ${each(
+            f.pushes.servers.map((x) => x.cpuPct),
+            '%',
+          )} | ${f.answers.acked}/${f.answers.sent} | ${ms(f.answers.ack.p50)} / ${ms(f.answers.ack.p99)} / ${ms(f.answers.ack.max)} ms | ` +
+          `${each(
+            f.answers.servers.map((x) => x.loopDelay.p99),
+            ' ms',
+          )} · ${each(
+            f.answers.servers.map((x) => x.cpuPct),
+            '%',
+          )} | ${gen(f.pushes.generator)} | ${f.loadAvg.join(' ')} | ${f.pushes.valid && f.answers.valid ? 'yes' : '**no**'} |`,
+      ),
+      '',
+    );
+    const o = r.festivalCluster?.ours;
+    const b = r.festivalCluster?.sio;
+    if (o && b) {
+      const worst = (list: { loopDelay: { p99: number } }[]) => Math.max(...list.map((x) => x.loopDelay.p99));
+      const cpu = (list: { cpuPct: number }[]) => list.reduce((sum, x) => sum + x.cpuPct, 0);
+      lines.push(
+        `Ours / bare Socket.IO: push delivery p50 ${ratio(o.pushes.delivery.p50, b.pushes.delivery.p50)}, p99 ${ratio(o.pushes.delivery.p99, b.pushes.delivery.p99)}; ` +
+          `answer ack p99 ${ratio(o.answers.ack.p99, b.answers.ack.p99)}; worst process loop p99 ${ratio(worst(o.pushes.servers), worst(b.pushes.servers))} (pushes) · ` +
+          `${ratio(worst(o.answers.servers), worst(b.answers.servers))} (answers); CPU of all processes ${ratio(cpu(o.pushes.servers), cpu(b.pushes.servers))} (pushes) · ` +
+          `${ratio(cpu(o.answers.servers), cpu(b.answers.servers))} (answers); memory per learner ${ratio(o.bytesPerLearnerRss, b.bytesPerLearnerRss)} (RSS) · ` +
+          `${ratio(o.bytesPerLearnerHeap, b.bytesPerLearnerHeap)} (heap + external).`,
+        '',
+      );
+    }
+  }
+
   if (r.hog && r.hog.length > 0) {
     const h0 = r.hog[0];
     lines.push(

@@ -5,6 +5,8 @@ import type { PushTimes } from './probe.ts';
 import type { Weight } from './weight.ts';
 import type { LinkResult } from './link.ts';
 import type { TargetKind } from './targets.ts';
+import type { FestivalClusterRun } from '../scenarios/festival-cluster.ts';
+export type { FestivalClusterRun };
 
 export interface GeneratorHealth {
   workers: number;
@@ -232,6 +234,8 @@ export interface BenchResult {
   idle?: { ours: IdleRun | null; sio: IdleRun | null };
   hog?: HogRun[];
   festival?: { ours: FestivalRun | null; sio: FestivalRun | null };
+  /** The festival on several processes (PostgreSQL + Redis behind nginx; `--festival-processes 2`). */
+  festivalCluster?: { ours: FestivalClusterRun | null; sio: FestivalClusterRun | null };
   weight: (Weight & { error?: undefined }) | { error: string };
   /** The learner page on an emulated 400 kbit/s, 300 ms link (bench/lib/link.ts). */
   link: (LinkResult & { error?: undefined }) | { error: string };

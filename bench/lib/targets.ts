@@ -44,12 +44,12 @@ export interface Target {
 
 export async function startTarget(
   kind: TargetKind,
-  opts: { cores: string | null; profileDir?: string; coalesceMs?: number },
+  opts: { cores: string | null; profileDir?: string; coalesceMs?: number; env?: Record<string, string>; name?: string },
 ): Promise<Target> {
   const dataDir = kind === 'ours' ? mkdtempSync(join(tmpdir(), 'cunghoc-bench-')) : null;
   const script = { ours: 'bench/server-entry.ts', sio: 'bench/baselines/sio-server.ts', ws: 'bench/baselines/ws-server.ts' }[kind];
   const child = new Child({
-    name: `server:${kind}`,
+    name: opts.name ?? `server:${kind}`,
     script,
     cores: opts.cores,
     nodeArgs: ['--expose-gc', ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [])],
@@ -64,6 +64,7 @@ export async function startTarget(
             COALESCE_MS: String(opts.coalesceMs ?? 100),
           }
         : {}),
+      ...opts.env,
     },
   });
   const { port } = await child.next<{ port: number }>('ready', 60_000);

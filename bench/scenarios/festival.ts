@@ -5,9 +5,8 @@
  * each phase, memory per learner after GC; beside bare Socket.IO with the same classes (which relays
  * the pushes and acknowledges the answers at once).
  *
- * The two-process variant (PostgreSQL + the Redis streams adapter, behind nginx) plugs in here: a
- * `FestivalServers` that starts the processes and says where the learners connect. It needs the
- * cluster build (DATABASE_URL / REDIS_URL support); until then `--festival-processes 2` refuses.
+ * The several-process variant (PostgreSQL + the Redis streams adapter, behind nginx) is
+ * bench/scenarios/festival-cluster.ts, run with `--festival-processes 2` (or `1,2` for both).
  */
 import type { Socket } from 'socket.io-client';
 import { now } from '../lib/clock.ts';
@@ -57,12 +56,10 @@ export async function festival(ctx: Bench, kind: 'ours' | 'sio'): Promise<Festiv
   return { processes: 1, store: kind === 'ours' ? 'sqlite' : null, pushes, answers, loadAvg: ctx.loadAvg() };
 }
 
-/** `--festival-processes 2`: refused until the several-process build is on this branch. */
-export function festivalProcesses(n: number): void {
-  if (n !== 1) {
-    throw new Error(
-      `--festival-processes ${n} needs the cluster build (DATABASE_URL / REDIS_URL support, the Redis streams adapter, nginx in front; issue 17): ` +
-        'not on this branch yet; the single-process festival runs with --festival-processes 1 (the default)',
-    );
-  }
+/** `--festival-processes 1,2`: the process counts to run (2 and more: bench/scenarios/festival-cluster.ts). */
+export function festivalProcesses(list: string): number[] {
+  const counts = list.split(',').map((x) => Number(x.trim()));
+  const bad = counts.find((n) => !Number.isInteger(n) || n < 1 || n > 8);
+  if (bad !== undefined) throw new Error(`--festival-processes ${list}: each count must be a whole number from 1 to 8`);
+  return [...new Set(counts)];
 }

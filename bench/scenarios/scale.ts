@@ -4,7 +4,7 @@
  */
 import { now, sleep } from '../lib/clock.ts';
 import type { Bench } from '../lib/harness.ts';
-import { learnerSpecs } from '../lib/pool.ts';
+import { learnerSpecs, type Pool } from '../lib/pool.ts';
 import type { ScaleRun } from '../lib/result.ts';
 import { summarize } from '../lib/stats.ts';
 import { ourInstructor, setupInstructor, sioInstructor, startSession, type Instructor, type Target } from '../lib/targets.ts';
@@ -65,44 +65,9 @@ export async function scale<T>(
     const window = await beginWindow(target, pool);
     const n = conn.connected;
 
-    // Each class pushes every pushEveryMs, the classes spread evenly over the period.
-    await pool.all({ type: 'log', on: true });
-    const rounds = Math.floor(s.durationMs / s.pushEveryMs);
-    const sends = new Map<string, number>();
-    let pushErrors = 0;
-    const start = now() + 200;
-    await new Promise<void>((resolveAll) => {
-      let remaining = classes.length * rounds;
-      classes.forEach((c, i) => {
-        for (let j = 0; j < rounds; j++) {
-          const at = start + (i * s.pushEveryMs) / classes.length + j * s.pushEveryMs;
-          setTimeout(
-            () => {
-              const step = j % stepCount;
-              const { sentAt, acked } = instructors[i].push(step);
-              sends.set(`${c.key}|${step}`, sentAt);
-              acked
-                .catch(() => (pushErrors += 1))
-                .finally(() => {
-                  if (--remaining === 0) resolveAll();
-                });
-            },
-            Math.max(0, at - now()),
-          );
-        }
-      });
-    });
-    await sleep(1000);
+    const { rounds, sends, pushErrors } = await pushRounds(pool, classes, instructors, s, stepCount);
     const { probe: server, generator: gen, host } = await endWindow(window, target, pool);
-    await pool.all({ type: 'log', on: false });
-    const dumps = await pool.all<{ log: { classKey: string; step: number; at: number }[] }>({ type: 'dump' });
-    const delivery: number[] = [];
-    for (const d of dumps) {
-      for (const e of d.log) {
-        const sentAt = sends.get(`${e.classKey}|${e.step}`);
-        if (sentAt !== undefined) delivery.push(e.at - sentAt);
-      }
-    }
+    const delivery = await deliveries(pool, sends);
     const extra = afterPhase ? { after: await afterPhase(target, classes, instructors) } : {};
     for (const i of instructors) i.close();
     await pool.disconnect();
@@ -136,4 +101,59 @@ export async function scale<T>(
       ...extra,
     };
   });
+}
+
+/**
+ * Each class pushes a step every pushEveryMs for durationMs, the classes spread evenly over the
+ * period, with every learner worker logging what it receives; resolves a second after the last ack.
+ */
+export async function pushRounds(
+  pool: Pool,
+  classes: { key: string }[],
+  instructors: Instructor[],
+  s: Pick<ScaleSizes, 'pushEveryMs' | 'durationMs'>,
+  stepCount: number,
+): Promise<{ rounds: number; sends: Map<string, number>; pushErrors: number }> {
+  await pool.all({ type: 'log', on: true });
+  const rounds = Math.floor(s.durationMs / s.pushEveryMs);
+  const sends = new Map<string, number>();
+  let pushErrors = 0;
+  const start = now() + 200;
+  await new Promise<void>((resolveAll) => {
+    let remaining = classes.length * rounds;
+    classes.forEach((c, i) => {
+      for (let j = 0; j < rounds; j++) {
+        const at = start + (i * s.pushEveryMs) / classes.length + j * s.pushEveryMs;
+        setTimeout(
+          () => {
+            const step = j % stepCount;
+            const { sentAt, acked } = instructors[i].push(step);
+            sends.set(`${c.key}|${step}`, sentAt);
+            acked
+              .catch(() => (pushErrors += 1))
+              .finally(() => {
+                if (--remaining === 0) resolveAll();
+              });
+          },
+          Math.max(0, at - now()),
+        );
+      }
+    });
+  });
+  await sleep(1000);
+  return { rounds, sends, pushErrors };
+}
+
+/** Stop the workers' logs; each learner's delivery time (receive − send) of every push it got. */
+export async function deliveries(pool: Pool, sends: Map<string, number>): Promise<number[]> {
+  await pool.all({ type: 'log', on: false });
+  const dumps = await pool.all<{ log: { classKey: string; step: number; at: number }[] }>({ type: 'dump' });
+  const delivery: number[] = [];
+  for (const d of dumps) {
+    for (const e of d.log) {
+      const sentAt = sends.get(`${e.classKey}|${e.step}`);
+      if (sentAt !== undefined) delivery.push(e.at - sentAt);
+    }
+  }
+  return delivery;
 }
