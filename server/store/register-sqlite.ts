@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { Person, PersonGroup } from '../../shared/protocol/register.ts';
+import type { PersonGroup } from '../../shared/protocol/register.ts';
 import { foldText } from '../../shared/i18n/names.ts';
+import { ERASED_NAME, nameKeys, toPerson, type PersonRow } from './rows.ts';
 import type { Evidence } from '../engine/skills.ts';
 import type { AuditRecord, LinkRecord, RegisterSettings, RegisterStore } from './register-port.ts';
 
@@ -56,37 +57,6 @@ export const registerMigration = `
     version INTEGER NOT NULL
   );
 `;
-
-interface PersonRow {
-  id: string;
-  card: string | null;
-  name: string | null;
-  birth_year: number | null;
-  hamlet: string;
-  grp: PersonGroup;
-  phone: string | null;
-  consent_date: string | null;
-  created_at: number;
-  updated_at: number;
-  erased_at: number | null;
-}
-
-const toPerson = (r: PersonRow): Person => ({
-  id: r.id,
-  card: r.card,
-  name: r.name,
-  birthYear: r.birth_year,
-  hamlet: r.hamlet,
-  group: r.grp,
-  phone: r.phone,
-  consentDate: r.consent_date,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  erasedAt: r.erased_at,
-});
-
-const givenKey = (name: string) => foldText(name.trim().split(/\s+/).pop() ?? '');
-const ERASED_NAME = '—';
 
 /** The register on the same SQLite database as sessions (one file, one backup). */
 export function registerStore(db: Database.Database): RegisterStore {
@@ -166,14 +136,13 @@ export function registerStore(db: Database.Database): RegisterStore {
   // Links and cached evidence change only through this store: a counter tells memos when to refresh.
   let generation = 0;
   const writeAudit = (a: AuditRecord) => q.audit.run(a.personId, a.at, a.userId, a.action, a.detail);
-  const keys = (name: string) => ({ nameKey: foldText(name), givenKey: givenKey(name) });
 
   const savePeople = db.transaction(
     (creates: Parameters<RegisterStore['savePeople']>[0], updates: Parameters<RegisterStore['savePeople']>[1], audit: AuditRecord[]) => {
       const at = audit[0]?.at ?? Date.now();
-      for (const p of creates) q.insert.run({ ...p, ...keys(p.name), at });
+      for (const p of creates) q.insert.run({ ...p, ...nameKeys(p.name), at });
       for (const u of updates) {
-        if (q.update.run({ id: u.id, ...u.data, ...keys(u.data.name), at }).changes !== 1)
+        if (q.update.run({ id: u.id, ...u.data, ...nameKeys(u.data.name), at }).changes !== 1)
           throw new Error(`person ${u.id} cannot be updated`);
       }
       for (const a of audit) writeAudit(a);

@@ -2,8 +2,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lesson } from '../../shared/lesson/schema.ts';
-import type { LessonRecord, LessonSummary, SessionSummary } from '../../shared/protocol/views.ts';
-import { compareText } from '../../shared/i18n/names.ts';
+import type { LessonRecord } from '../../shared/protocol/views.ts';
+import { lessonSummaries, toSummary, type LessonRow, type SessionRow } from './rows.ts';
 import { SessionEvent, type SessionStarted } from '../engine/events.ts';
 import { anonymiseJoin, summaryChange } from '../engine/retention.ts';
 import type { Store, UserRecord } from './store.ts';
@@ -68,35 +68,6 @@ const migrations: string[] = [
   // learners, the standard's settings, and a cache of skill evidence derived from ended sessions.
   registerMigration,
 ];
-
-interface LessonRow {
-  doc: string;
-  archived: number;
-  updated_at: number;
-  position: number | null;
-}
-
-interface SessionRow {
-  id: string;
-  code: string;
-  lesson_id: string;
-  lesson_title: string;
-  status: 'open' | 'ended';
-  started_at: number;
-  ended_at: number | null;
-  learner_count: number;
-}
-
-const toSummary = (r: SessionRow): SessionSummary => ({
-  id: r.id,
-  code: r.code,
-  lessonId: r.lesson_id,
-  lessonTitle: r.lesson_title,
-  status: r.status,
-  startedAt: r.started_at,
-  endedAt: r.ended_at,
-  learnerCount: r.learner_count,
-});
 
 /** The embedded default store: one SQLite file in the data folder, WAL, fsync on every commit. */
 export function openSqliteStore(dataDir: string): Store {
@@ -247,22 +218,7 @@ export function openSqliteStore(dataDir: string): Store {
     },
     listLessons: async (opts = {}) => {
       const rows = q.listLessons.all(opts.archived ? 1 : 0);
-      const summaries = rows.map((row): LessonSummary & { position: number | null } => {
-        const lesson = JSON.parse(row.doc) as Lesson; // validated before it was written
-        return {
-          id: lesson.id,
-          title: lesson.title,
-          summary: lesson.summary,
-          stepCount: lesson.steps.length,
-          archived: row.archived === 1,
-          updatedAt: row.updated_at,
-          position: row.position,
-        };
-      });
-      // Starter lessons come sorted by position; the others by title as a Vietnamese reader expects.
-      const starters = summaries.filter((s) => s.position !== null);
-      const others = summaries.filter((s) => s.position === null).sort((a, b) => compareText(a.title, b.title) || (a.id < b.id ? -1 : 1));
-      return [...starters, ...others].map(({ position: _position, ...summary }) => summary);
+      return lessonSummaries(rows);
     },
     getLesson: async (id) => lessonRecord(id)?.lesson,
     getLessonRecord: async (id) => lessonRecord(id),
