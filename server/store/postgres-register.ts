@@ -1,13 +1,10 @@
 import type pg from 'pg';
 import type { PersonGroup } from '../../shared/protocol/register.ts';
 import { foldText } from '../../shared/i18n/names.ts';
-import { ERASED_NAME, nameKeys, toPerson, type PersonRow } from './rows.ts';
+import { ERASED_NAME, nameKeys, toAudit, toLink, toPerson, type AuditRow, type LinkRow, type PersonRow } from './rows.ts';
 import type { Evidence } from '../engine/skills.ts';
-import type { AuditRecord, LinkRecord, RegisterSettings, RegisterStore } from './register-port.ts';
+import type { AuditRecord, RegisterSettings, RegisterStore } from './register-port.ts';
 import { inTransaction } from './postgres-pool.ts';
-
-type LinkRow = { session_id: string; row_id: string; person_id: string; at: number };
-const toLink = (r: LinkRow): LinkRecord => ({ sessionId: r.session_id, rowId: r.row_id, personId: r.person_id, at: r.at });
 
 const PERSON_COLUMNS = 'id, card, name, birth_year, hamlet, grp, phone, consent_date, created_at, updated_at, erased_at';
 /** Unique violation: a card code taken (by another process, or in the same batch). */
@@ -171,26 +168,12 @@ export function pgRegisterStore(pool: pg.Pool): { register: RegisterStore; chang
     },
     personAudit: async (personId) =>
       (
-        await q<{
-          person_id: string;
-          at: number;
-          user_id: string;
-          action: AuditRecord['action'];
-          detail: string;
-          user_name: string | null;
-        }>(
+        await q<AuditRow>(
           `SELECT a.person_id, a.at, a.user_id, a.action, a.detail, u.display_name AS user_name FROM person_audit a
            LEFT JOIN users u ON u.id = a.user_id WHERE a.person_id = $1 ORDER BY a.at, a.id`,
           [personId],
         )
-      ).map((r) => ({
-        personId: r.person_id,
-        at: r.at,
-        userId: r.user_id,
-        userName: r.user_name ?? r.user_id,
-        action: r.action,
-        detail: r.detail,
-      })),
+      ).map(toAudit),
     linkLearner: async (l, audit) => {
       await inTransaction(pool, async (client) => {
         await client.query(

@@ -3,13 +3,13 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { Lesson } from '../../shared/lesson/schema.ts';
 import type { LessonRecord } from '../../shared/protocol/views.ts';
-import { lessonSummaries, toSummary, type SessionRow } from './rows.ts';
+import { lessonSummaries, toSummary, toUser, type SessionRow } from './rows.ts';
 import { SessionEvent, type SessionStarted } from '../engine/events.ts';
 import type { MediaUploads } from './media.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { inTransaction, pgPool, types } from './postgres-pool.ts';
 import { EVIDENCE_CHANNEL, pgRegisterStore } from './postgres-register.ts';
-import { LeaseLostError, type Lease, type LeaseStore, type Store, type UserRecord } from './store.ts';
+import { LeaseLostError, type Lease, type LeaseStore, type Store } from './store.ts';
 
 const SESSION_COLUMNS = 'id, code, lesson_id, lesson_title, status, started_at, ended_at, learner_count';
 
@@ -65,15 +65,6 @@ export async function openPostgresStore(
     (await pool.query<R>(text, values)).rows;
   const one = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await q<R>(text, values))[0] as R | undefined;
   const changed = async (text: string, values: unknown[] = []) => (await pool.query(text, values)).rowCount ?? 0;
-
-  const toUser = (r: Record<string, unknown> | undefined): UserRecord | undefined =>
-    r && {
-      id: r.id as string,
-      username: r.username as string,
-      displayName: r.display_name as string,
-      passwordHash: r.password_hash as string,
-      createdAt: r.created_at as number,
-    };
 
   const insertSession = async (client: pg.PoolClient, started: SessionStarted) => {
     await client.query(

@@ -2,6 +2,8 @@ import type { Lesson } from '../../shared/lesson/schema.ts';
 import type { LessonSummary, SessionSummary } from '../../shared/protocol/views.ts';
 import type { Person, PersonGroup } from '../../shared/protocol/register.ts';
 import { compareText, foldText } from '../../shared/i18n/names.ts';
+import type { AuditRecord, LinkRecord } from './register-port.ts';
+import type { UserRecord } from './store.ts';
 
 /**
  * Row mapping shared by the SQLite and PostgreSQL stores: both keep the same columns, so a row reads
@@ -93,3 +95,34 @@ export const nameKeys = (name: string) => ({ nameKey: foldText(name), givenKey: 
 
 /** What an erased person's name becomes in the session events that named them. */
 export const ERASED_NAME = '—';
+
+/** An audit entry of the register with the name of the user who made it (the user's id once the user is gone). */
+export interface AuditRow {
+  person_id: string;
+  at: number;
+  user_id: string;
+  action: AuditRecord['action'];
+  detail: string;
+  user_name: string | null;
+}
+
+export const toAudit = (r: AuditRow): AuditRecord & { userName: string } => ({
+  personId: r.person_id,
+  at: r.at,
+  userId: r.user_id,
+  userName: r.user_name ?? r.user_id,
+  action: r.action,
+  detail: r.detail,
+});
+
+export type LinkRow = { session_id: string; row_id: string; person_id: string; at: number };
+export const toLink = (r: LinkRow): LinkRecord => ({ sessionId: r.session_id, rowId: r.row_id, personId: r.person_id, at: r.at });
+
+export const toUser = (r: Record<string, unknown> | undefined): UserRecord | undefined =>
+  r && {
+    id: r.id as string,
+    username: r.username as string,
+    displayName: r.display_name as string,
+    passwordHash: r.password_hash as string,
+    createdAt: r.created_at as number,
+  };

@@ -3,10 +3,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lesson } from '../../shared/lesson/schema.ts';
 import type { LessonRecord } from '../../shared/protocol/views.ts';
-import { lessonSummaries, toSummary, type LessonRow, type SessionRow } from './rows.ts';
+import { lessonSummaries, toSummary, toUser, type LessonRow, type SessionRow } from './rows.ts';
 import { SessionEvent, type SessionStarted } from '../engine/events.ts';
 import { anonymiseJoin, summaryChange } from '../engine/retention.ts';
-import type { Store, UserRecord } from './store.ts';
+import type { Store } from './store.ts';
 import { registerMigration, registerStore } from './register-sqlite.ts';
 
 /** Schema migrations, applied in order; PRAGMA user_version records how many ran. */
@@ -117,15 +117,6 @@ export function openSqliteStore(dataDir: string): Store {
     rewriteEvent: db.prepare('UPDATE session_events SET data = ? WHERE session_id = ? AND seq = ?'),
     markErased: db.prepare('UPDATE sessions SET names_erased = 1 WHERE id = ?'),
   };
-
-  const toUser = (r: Record<string, unknown> | undefined): UserRecord | undefined =>
-    r && {
-      id: r.id as string,
-      username: r.username as string,
-      displayName: r.display_name as string,
-      passwordHash: r.password_hash as string,
-      createdAt: r.created_at as number,
-    };
 
   const createSession = db.transaction((started: SessionStarted) => {
     q.insertSession.run(started.sessionId, started.code, started.lesson.id, started.lesson.title, started.instructorId, started.at);
