@@ -1,9 +1,8 @@
 // npm run backup -- <file> · npm run restore -- <file>: the data folder (DATA_DIR, default ./data).
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { root, serverModule } from './server-module.mjs';
 
-const root = resolve(import.meta.dirname, '..');
 const [command, file] = process.argv.slice(2);
 const dataDir = resolve(process.env.DATA_DIR ?? join(root, 'data'));
 
@@ -14,15 +13,7 @@ if (!['backup', 'restore'].includes(command) || !file) {
   process.exit(2);
 }
 
-// The built server when there is one (a release, npm ci --omit=dev), else the sources through tsx.
-const built = join(root, 'dist/server/server/store/backup.js');
-let mod;
-if (existsSync(built)) mod = await import(pathToFileURL(built).href);
-else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  mod = await import(pathToFileURL(join(root, 'server/store/backup.ts')).href);
-}
+const mod = await serverModule('store/backup');
 
 const target = resolve(file);
 try {

@@ -1,10 +1,8 @@
 // npm run migrate-store -- --from <SQLite data folder> --to <postgres://… URL>: move a commune's
 // history into PostgreSQL, check every table (row counts, content hashes); safe to run again.
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { serverModule } from './server-module.mjs';
 
-const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const option = (name) => {
   const i = args.indexOf(name);
@@ -21,28 +19,10 @@ if (!from || !to || !/^postgres(ql)?:\/\//.test(to)) {
   process.exit(2);
 }
 
-// The built server when there is one (a release, npm ci --omit=dev), else the sources through tsx.
-const built = join(root, 'dist/server/server/store/migrate-store.js');
-let mod;
-if (existsSync(built)) mod = await import(pathToFileURL(built).href);
-else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  mod = await import(pathToFileURL(join(root, 'server/store/migrate-store.ts')).href);
-}
-
-const safeUrl = (url) => {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres://…';
-  }
-};
+const mod = await serverModule('store/migrate-store');
 
 const source = resolve(from);
-console.log(`Chuyển dữ liệu · Moving the data: ${source} → ${safeUrl(to)}`);
+console.log(`Chuyển dữ liệu · Moving the data: ${source} → ${mod.redactUrl(to)}`);
 try {
   const { ok } = await mod.migrateStore(source, to, (r) => {
     const mark = r.ok

@@ -46,6 +46,7 @@ for (const path of [
   'scripts/build.mjs',
   'scripts/backup.mjs',
   'scripts/migrate-store.mjs',
+  'scripts/server-module.mjs',
   'LICENSE',
 ]) {
   if (existsSync(join(root, path))) cpSync(join(root, path), join(stage, path), { recursive: true });

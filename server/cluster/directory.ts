@@ -122,18 +122,19 @@ export class Directory {
   }
 
   async byCode(code: string): Promise<RoomHandle | undefined> {
-    const room = this.#rooms.byCode(code);
-    if (room?.isOpen) return this.#local(room);
-    if (!this.#c) return undefined;
-    const id = await this.#lookup(() => this.#c!.leases.openSessionByCode(code));
-    return id === undefined ? undefined : this.get(id);
+    return this.#byKey(this.#rooms.byCode(code), (leases) => leases.openSessionByCode(code));
   }
 
   async byHelperCode(helperCode: string): Promise<RoomHandle | undefined> {
-    const room = this.#rooms.byHelperCode(helperCode);
+    return this.#byKey(this.#rooms.byHelperCode(helperCode), (leases) => leases.openSessionByHelperCode(helperCode));
+  }
+
+  /** An open room found by one of its codes: here when this process has it, else through the shared leases. */
+  async #byKey(room: Room | undefined, find: (leases: LeaseStore) => Promise<string | undefined>): Promise<RoomHandle | undefined> {
     if (room?.isOpen) return this.#local(room);
-    if (!this.#c) return undefined;
-    const id = await this.#lookup(() => this.#c!.leases.openSessionByHelperCode(helperCode));
+    const c = this.#c;
+    if (!c) return undefined;
+    const id = await this.#lookup(() => find(c.leases));
     return id === undefined ? undefined : this.get(id);
   }
 

@@ -63,28 +63,37 @@ export function roomInfo(room: Room): RoomInfo {
   return { id: room.id, code: room.code, helperCode: room.helperCode, joinUrl: room.joinUrl };
 }
 
-/** The room of this process behind the handle surface. */
-export class LocalHandle implements RoomHandle {
-  readonly local = true;
+/** What a handle knows of its room without asking it: the owner, the ids and the codes. */
+abstract class KnownRoom {
   readonly owner: string;
+  readonly #info: RoomInfo;
+  constructor(info: RoomInfo, owner: string) {
+    this.#info = info;
+    this.owner = owner;
+  }
+  get id(): string {
+    return this.#info.id;
+  }
+  get code(): string {
+    return this.#info.code;
+  }
+  get helperCode(): string {
+    return this.#info.helperCode;
+  }
+  get joinUrl(): string {
+    return this.#info.joinUrl;
+  }
+}
+
+/** The room of this process behind the handle surface. */
+export class LocalHandle extends KnownRoom implements RoomHandle {
+  readonly local = true;
   readonly #room: Room;
   readonly #after: (room: Room, result: DispatchResult) => DispatchResult;
   constructor(room: Room, owner: string, after: (room: Room, result: DispatchResult) => DispatchResult) {
+    super(room, owner);
     this.#room = room;
-    this.owner = owner;
     this.#after = after;
-  }
-  get id(): string {
-    return this.#room.id;
-  }
-  get code(): string {
-    return this.#room.code;
-  }
-  get helperCode(): string {
-    return this.#room.helperCode;
-  }
-  get joinUrl(): string {
-    return this.#room.joinUrl;
   }
   /** The room itself, for what only the owner does (festival board, evidence). */
   get room(): Room {
@@ -117,27 +126,12 @@ export class LocalHandle implements RoomHandle {
 }
 
 /** Carries every call to the owner (`call` re-resolves and retries when the owner has moved). */
-export class RemoteHandle implements RoomHandle {
+export class RemoteHandle extends KnownRoom implements RoomHandle {
   readonly local = false;
-  readonly owner: string;
-  readonly #info: RoomInfo;
   readonly #call: (method: RemoteMethod, args: unknown[]) => Promise<unknown>;
   constructor(info: RoomInfo, owner: string, call: (method: RemoteMethod, args: unknown[]) => Promise<unknown>) {
-    this.#info = info;
-    this.owner = owner;
+    super(info, owner);
     this.#call = call;
-  }
-  get id(): string {
-    return this.#info.id;
-  }
-  get code(): string {
-    return this.#info.code;
-  }
-  get helperCode(): string {
-    return this.#info.helperCode;
-  }
-  get joinUrl(): string {
-    return this.#info.joinUrl;
   }
   async isOpen(): Promise<boolean> {
     return (await this.#call('isOpen', [])) as boolean;

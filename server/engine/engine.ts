@@ -35,6 +35,15 @@ export function startSession(input: {
   };
 }
 
+/** The learner a command comes from, or why it is refused: not a learner, not in this session, or gone. */
+function actingLearner(state: SessionState, { actor }: Ctx): LearnerState | { error: 'forbidden' | 'unknown_token' | 'learner_left' } {
+  if (actor.role !== 'learner') return { error: 'forbidden' };
+  const learner = state.learners.get(actor.learnerId);
+  if (!learner) return { error: 'unknown_token' };
+  if (learner.left) return { error: 'learner_left' };
+  return learner;
+}
+
 /** Decide what a command does to a session. Pure: reads state, never changes it. */
 export function decide(state: SessionState, command: Command, ctx: Ctx): Decision {
   const { actor, now } = ctx;
@@ -147,10 +156,8 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
       };
     }
     case 'quiz:answer': {
-      if (actor.role !== 'learner') return { error: 'forbidden' };
-      const learner = state.learners.get(actor.learnerId);
-      if (!learner) return { error: 'unknown_token' };
-      if (learner.left) return { error: 'learner_left' };
+      const learner = actingLearner(state, ctx);
+      if ('error' in learner) return learner;
       const run = state.quizzes.get(command.runId);
       if (!run) return { error: 'question_not_found' };
       // A resend of an answer already taken is acknowledged again, never counted twice.
@@ -211,10 +218,8 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
       return decision;
     }
     case 'task:move': {
-      if (actor.role !== 'learner') return { error: 'forbidden' };
-      const learner = state.learners.get(actor.learnerId);
-      if (!learner) return { error: 'unknown_token' };
-      if (learner.left) return { error: 'learner_left' };
+      const learner = actingLearner(state, ctx);
+      if ('error' in learner) return learner;
       return decideTask(state, command, learner, now);
     }
     case 'help:claim':
@@ -231,10 +236,8 @@ export function decide(state: SessionState, command: Command, ctx: Ctx): Decisio
     case 'learner:done':
     case 'learner:help':
     case 'learner:leave': {
-      if (actor.role !== 'learner') return { error: 'forbidden' };
-      const learner = state.learners.get(actor.learnerId);
-      if (!learner) return { error: 'unknown_token' };
-      if (learner.left) return { error: 'learner_left' };
+      const learner = actingLearner(state, ctx);
+      if ('error' in learner) return learner;
       return decideForLearner(state, learner, command, now);
     }
     default:

@@ -7,6 +7,8 @@ import { MediaDir } from './media.ts';
 import { openPostgresStore } from './postgres.ts';
 import { openSqliteStore } from './sqlite.ts';
 
+export { redactUrl } from './open.ts';
+
 /**
  * Moving a commune's history from its SQLite data folder to PostgreSQL (`npm run migrate-store`).
  * Every table is copied by upsert in key order, in chunks: a row already there and equal is left

@@ -1,44 +1,11 @@
 import type pg from 'pg';
-import type { Person, PersonGroup } from '../../shared/protocol/register.ts';
+import type { PersonGroup } from '../../shared/protocol/register.ts';
 import { foldText } from '../../shared/i18n/names.ts';
+import { ERASED_NAME, nameKeys, toAudit, toLink, toPerson, type AuditRow, type LinkRow, type PersonRow } from './rows.ts';
 import type { Evidence } from '../engine/skills.ts';
-import type { AuditRecord, LinkRecord, RegisterSettings, RegisterStore } from './register-port.ts';
+import type { AuditRecord, RegisterSettings, RegisterStore } from './register-port.ts';
 import { inTransaction } from './postgres-pool.ts';
 
-interface PersonRow {
-  id: string;
-  card: string | null;
-  name: string | null;
-  birth_year: number | null;
-  hamlet: string;
-  grp: PersonGroup;
-  phone: string | null;
-  consent_date: string | null;
-  created_at: number;
-  updated_at: number;
-  erased_at: number | null;
-}
-
-const toPerson = (r: PersonRow): Person => ({
-  id: r.id,
-  card: r.card,
-  name: r.name,
-  birthYear: r.birth_year,
-  hamlet: r.hamlet,
-  group: r.grp,
-  phone: r.phone,
-  consentDate: r.consent_date,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  erasedAt: r.erased_at,
-});
-
-type LinkRow = { session_id: string; row_id: string; person_id: string; at: number };
-const toLink = (r: LinkRow): LinkRecord => ({ sessionId: r.session_id, rowId: r.row_id, personId: r.person_id, at: r.at });
-
-const givenKey = (name: string) => foldText(name.trim().split(/\s+/).pop() ?? '');
-const keys = (name: string) => ({ nameKey: foldText(name), givenKey: givenKey(name) });
-const ERASED_NAME = '—';
 const PERSON_COLUMNS = 'id, card, name, birth_year, hamlet, grp, phone, consent_date, created_at, updated_at, erased_at';
 /** Unique violation: a card code taken (by another process, or in the same batch). */
 const UNIQUE_VIOLATION = '23505';
@@ -74,7 +41,7 @@ export function pgRegisterStore(pool: pg.Pool): { register: RegisterStore; chang
       try {
         await inTransaction(pool, async (client) => {
           for (const p of creates) {
-            const k = keys(p.name);
+            const k = nameKeys(p.name);
             await client.query(
               `INSERT INTO people (id, card, name, name_key, given_key, birth_year, hamlet, grp, phone, consent_date, created_at, updated_at)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
@@ -82,7 +49,7 @@ export function pgRegisterStore(pool: pg.Pool): { register: RegisterStore; chang
             );
           }
           for (const u of updates) {
-            const k = keys(u.data.name);
+            const k = nameKeys(u.data.name);
             const res = await client.query(
               `UPDATE people SET name = $2, name_key = $3, given_key = $4, birth_year = $5, hamlet = $6, grp = $7, phone = $8,
                consent_date = $9, updated_at = $10 WHERE id = $1 AND erased_at IS NULL`,
@@ -201,26 +168,12 @@ export function pgRegisterStore(pool: pg.Pool): { register: RegisterStore; chang
     },
     personAudit: async (personId) =>
       (
-        await q<{
-          person_id: string;
-          at: number;
-          user_id: string;
-          action: AuditRecord['action'];
-          detail: string;
-          user_name: string | null;
-        }>(
+        await q<AuditRow>(
           `SELECT a.person_id, a.at, a.user_id, a.action, a.detail, u.display_name AS user_name FROM person_audit a
            LEFT JOIN users u ON u.id = a.user_id WHERE a.person_id = $1 ORDER BY a.at, a.id`,
           [personId],
         )
-      ).map((r) => ({
-        personId: r.person_id,
-        at: r.at,
-        userId: r.user_id,
-        userName: r.user_name ?? r.user_id,
-        action: r.action,
-        detail: r.detail,
-      })),
+      ).map(toAudit),
     linkLearner: async (l, audit) => {
       await inTransaction(pool, async (client) => {
         await client.query(

@@ -2,36 +2,14 @@ import { anonymiseJoin, summaryChange } from '../engine/retention.ts';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { Lesson } from '../../shared/lesson/schema.ts';
-import type { LessonRecord, LessonSummary, SessionSummary } from '../../shared/protocol/views.ts';
-import { compareText } from '../../shared/i18n/names.ts';
+import type { LessonRecord } from '../../shared/protocol/views.ts';
+import { lessonSummaries, toSummary, toUser, type SessionRow } from './rows.ts';
 import { SessionEvent, type SessionStarted } from '../engine/events.ts';
 import type { MediaUploads } from './media.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { inTransaction, pgPool, types } from './postgres-pool.ts';
 import { EVIDENCE_CHANNEL, pgRegisterStore } from './postgres-register.ts';
-import { LeaseLostError, type Lease, type LeaseStore, type Store, type UserRecord } from './store.ts';
-
-interface SessionRow {
-  id: string;
-  code: string;
-  lesson_id: string;
-  lesson_title: string;
-  status: 'open' | 'ended';
-  started_at: number;
-  ended_at: number | null;
-  learner_count: number;
-}
-
-const toSummary = (r: SessionRow): SessionSummary => ({
-  id: r.id,
-  code: r.code,
-  lessonId: r.lesson_id,
-  lessonTitle: r.lesson_title,
-  status: r.status,
-  startedAt: r.started_at,
-  endedAt: r.ended_at,
-  learnerCount: r.learner_count,
-});
+import { LeaseLostError, type Lease, type LeaseStore, type Store } from './store.ts';
 
 const SESSION_COLUMNS = 'id, code, lesson_id, lesson_title, status, started_at, ended_at, learner_count';
 
@@ -87,15 +65,6 @@ export async function openPostgresStore(
     (await pool.query<R>(text, values)).rows;
   const one = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await q<R>(text, values))[0] as R | undefined;
   const changed = async (text: string, values: unknown[] = []) => (await pool.query(text, values)).rowCount ?? 0;
-
-  const toUser = (r: Record<string, unknown> | undefined): UserRecord | undefined =>
-    r && {
-      id: r.id as string,
-      username: r.username as string,
-      displayName: r.display_name as string,
-      passwordHash: r.password_hash as string,
-      createdAt: r.created_at as number,
-    };
 
   const insertSession = async (client: pg.PoolClient, started: SessionStarted) => {
     await client.query(
@@ -320,22 +289,7 @@ export async function openPostgresStore(
         'SELECT doc, archived, updated_at, position FROM lessons WHERE archived <= $1 ORDER BY position IS NULL, position',
         [opts.archived === true],
       );
-      const summaries = rows.map((row): LessonSummary & { position: number | null } => {
-        const lesson = JSON.parse(row.doc) as Lesson; // validated before it was written
-        return {
-          id: lesson.id,
-          title: lesson.title,
-          summary: lesson.summary,
-          stepCount: lesson.steps.length,
-          archived: row.archived,
-          updatedAt: row.updated_at,
-          position: row.position,
-        };
-      });
-      // Starter lessons by position; the others by title as a Vietnamese reader expects (in JS: the database's collation may differ).
-      const starters = summaries.filter((s) => s.position !== null);
-      const others = summaries.filter((s) => s.position === null).sort((a, b) => compareText(a.title, b.title) || (a.id < b.id ? -1 : 1));
-      return [...starters, ...others].map(({ position: _position, ...summary }) => summary);
+      return lessonSummaries(rows);
     },
     getLesson: async (id) => (await lessonRecord(id))?.lesson,
     getLessonRecord: lessonRecord,

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { Person, PersonGroup } from '../../shared/protocol/register.ts';
+import type { PersonGroup } from '../../shared/protocol/register.ts';
 import { foldText } from '../../shared/i18n/names.ts';
+import { ERASED_NAME, nameKeys, toAudit, toLink, toPerson, type AuditRow, type LinkRow, type PersonRow } from './rows.ts';
 import type { Evidence } from '../engine/skills.ts';
 import type { AuditRecord, LinkRecord, RegisterSettings, RegisterStore } from './register-port.ts';
 
@@ -57,37 +58,6 @@ export const registerMigration = `
   );
 `;
 
-interface PersonRow {
-  id: string;
-  card: string | null;
-  name: string | null;
-  birth_year: number | null;
-  hamlet: string;
-  grp: PersonGroup;
-  phone: string | null;
-  consent_date: string | null;
-  created_at: number;
-  updated_at: number;
-  erased_at: number | null;
-}
-
-const toPerson = (r: PersonRow): Person => ({
-  id: r.id,
-  card: r.card,
-  name: r.name,
-  birthYear: r.birth_year,
-  hamlet: r.hamlet,
-  group: r.grp,
-  phone: r.phone,
-  consentDate: r.consent_date,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  erasedAt: r.erased_at,
-});
-
-const givenKey = (name: string) => foldText(name.trim().split(/\s+/).pop() ?? '');
-const ERASED_NAME = '—';
-
 /** The register on the same SQLite database as sessions (one file, one backup). */
 export function registerStore(db: Database.Database): RegisterStore {
   const q = {
@@ -102,10 +72,7 @@ export function registerStore(db: Database.Database): RegisterStore {
     get: db.prepare<[string], PersonRow>('SELECT * FROM people WHERE id = ?'),
     byCard: db.prepare<[string], PersonRow>('SELECT * FROM people WHERE card = ?'),
     audit: db.prepare('INSERT INTO person_audit (person_id, at, user_id, action, detail) VALUES (?, ?, ?, ?, ?)'),
-    auditOf: db.prepare<
-      [string],
-      { person_id: string; at: number; user_id: string; action: AuditRecord['action']; detail: string; user_name: string | null }
-    >(
+    auditOf: db.prepare<[string], AuditRow>(
       `SELECT a.*, u.display_name AS user_name FROM person_audit a LEFT JOIN users u ON u.id = a.user_id
        WHERE a.person_id = ? ORDER BY a.at, a.id`,
     ),
@@ -126,13 +93,9 @@ export function registerStore(db: Database.Database): RegisterStore {
     ),
     linkOf: db.prepare<[string, string], { person_id: string }>('SELECT person_id FROM person_links WHERE session_id = ? AND row_id = ?'),
     unlink: db.prepare('DELETE FROM person_links WHERE session_id = ? AND row_id = ?'),
-    linksOfSession: db.prepare<[string], { session_id: string; row_id: string; person_id: string; at: number }>(
-      'SELECT * FROM person_links WHERE session_id = ?',
-    ),
-    linksOfPerson: db.prepare<[string], { session_id: string; row_id: string; person_id: string; at: number }>(
-      'SELECT * FROM person_links WHERE person_id = ?',
-    ),
-    allLinks: db.prepare<[], { session_id: string; row_id: string; person_id: string; at: number }>('SELECT * FROM person_links'),
+    linksOfSession: db.prepare<[string], LinkRow>('SELECT * FROM person_links WHERE session_id = ?'),
+    linksOfPerson: db.prepare<[string], LinkRow>('SELECT * FROM person_links WHERE person_id = ?'),
+    allLinks: db.prepare<[], LinkRow>('SELECT * FROM person_links'),
     getSetting: db.prepare<[string], { value: string }>('SELECT value FROM register_settings WHERE key = ?'),
     setSetting: db.prepare(
       'INSERT INTO register_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -166,14 +129,13 @@ export function registerStore(db: Database.Database): RegisterStore {
   // Links and cached evidence change only through this store: a counter tells memos when to refresh.
   let generation = 0;
   const writeAudit = (a: AuditRecord) => q.audit.run(a.personId, a.at, a.userId, a.action, a.detail);
-  const keys = (name: string) => ({ nameKey: foldText(name), givenKey: givenKey(name) });
 
   const savePeople = db.transaction(
     (creates: Parameters<RegisterStore['savePeople']>[0], updates: Parameters<RegisterStore['savePeople']>[1], audit: AuditRecord[]) => {
       const at = audit[0]?.at ?? Date.now();
-      for (const p of creates) q.insert.run({ ...p, ...keys(p.name), at });
+      for (const p of creates) q.insert.run({ ...p, ...nameKeys(p.name), at });
       for (const u of updates) {
-        if (q.update.run({ id: u.id, ...u.data, ...keys(u.data.name), at }).changes !== 1)
+        if (q.update.run({ id: u.id, ...u.data, ...nameKeys(u.data.name), at }).changes !== 1)
           throw new Error(`person ${u.id} cannot be updated`);
       }
       for (const a of audit) writeAudit(a);
@@ -214,12 +176,6 @@ export function registerStore(db: Database.Database): RegisterStore {
     q.clearEvidence.run(sessionId);
     for (const e of evidence) q.putEvidence.run(sessionId, e.rowId, e.skill, e.at);
     q.markEvidence.run(sessionId, version);
-  });
-  const toLink = (r: { session_id: string; row_id: string; person_id: string; at: number }): LinkRecord => ({
-    sessionId: r.session_id,
-    rowId: r.row_id,
-    personId: r.person_id,
-    at: r.at,
   });
 
   return {
@@ -282,15 +238,7 @@ export function registerStore(db: Database.Database): RegisterStore {
     addAudit: async (a) => {
       writeAudit(a);
     },
-    personAudit: async (personId) =>
-      q.auditOf.all(personId).map((r) => ({
-        personId: r.person_id,
-        at: r.at,
-        userId: r.user_id,
-        userName: r.user_name ?? r.user_id,
-        action: r.action,
-        detail: r.detail,
-      })),
+    personAudit: async (personId) => q.auditOf.all(personId).map(toAudit),
     linkLearner: async (l, audit) => {
       link(l, audit);
     },

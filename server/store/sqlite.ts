@@ -2,11 +2,11 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lesson } from '../../shared/lesson/schema.ts';
-import type { LessonRecord, LessonSummary, SessionSummary } from '../../shared/protocol/views.ts';
-import { compareText } from '../../shared/i18n/names.ts';
+import type { LessonRecord } from '../../shared/protocol/views.ts';
+import { lessonSummaries, toSummary, toUser, type LessonRow, type SessionRow } from './rows.ts';
 import { SessionEvent, type SessionStarted } from '../engine/events.ts';
 import { anonymiseJoin, summaryChange } from '../engine/retention.ts';
-import type { Store, UserRecord } from './store.ts';
+import type { Store } from './store.ts';
 import { registerMigration, registerStore } from './register-sqlite.ts';
 
 /** Schema migrations, applied in order; PRAGMA user_version records how many ran. */
@@ -69,35 +69,6 @@ const migrations: string[] = [
   registerMigration,
 ];
 
-interface LessonRow {
-  doc: string;
-  archived: number;
-  updated_at: number;
-  position: number | null;
-}
-
-interface SessionRow {
-  id: string;
-  code: string;
-  lesson_id: string;
-  lesson_title: string;
-  status: 'open' | 'ended';
-  started_at: number;
-  ended_at: number | null;
-  learner_count: number;
-}
-
-const toSummary = (r: SessionRow): SessionSummary => ({
-  id: r.id,
-  code: r.code,
-  lessonId: r.lesson_id,
-  lessonTitle: r.lesson_title,
-  status: r.status,
-  startedAt: r.started_at,
-  endedAt: r.ended_at,
-  learnerCount: r.learner_count,
-});
-
 /** The embedded default store: one SQLite file in the data folder, WAL, fsync on every commit. */
 export function openSqliteStore(dataDir: string): Store {
   mkdirSync(dataDir, { recursive: true });
@@ -146,15 +117,6 @@ export function openSqliteStore(dataDir: string): Store {
     rewriteEvent: db.prepare('UPDATE session_events SET data = ? WHERE session_id = ? AND seq = ?'),
     markErased: db.prepare('UPDATE sessions SET names_erased = 1 WHERE id = ?'),
   };
-
-  const toUser = (r: Record<string, unknown> | undefined): UserRecord | undefined =>
-    r && {
-      id: r.id as string,
-      username: r.username as string,
-      displayName: r.display_name as string,
-      passwordHash: r.password_hash as string,
-      createdAt: r.created_at as number,
-    };
 
   const createSession = db.transaction((started: SessionStarted) => {
     q.insertSession.run(started.sessionId, started.code, started.lesson.id, started.lesson.title, started.instructorId, started.at);
@@ -247,22 +209,7 @@ export function openSqliteStore(dataDir: string): Store {
     },
     listLessons: async (opts = {}) => {
       const rows = q.listLessons.all(opts.archived ? 1 : 0);
-      const summaries = rows.map((row): LessonSummary & { position: number | null } => {
-        const lesson = JSON.parse(row.doc) as Lesson; // validated before it was written
-        return {
-          id: lesson.id,
-          title: lesson.title,
-          summary: lesson.summary,
-          stepCount: lesson.steps.length,
-          archived: row.archived === 1,
-          updatedAt: row.updated_at,
-          position: row.position,
-        };
-      });
-      // Starter lessons come sorted by position; the others by title as a Vietnamese reader expects.
-      const starters = summaries.filter((s) => s.position !== null);
-      const others = summaries.filter((s) => s.position === null).sort((a, b) => compareText(a.title, b.title) || (a.id < b.id ? -1 : 1));
-      return [...starters, ...others].map(({ position: _position, ...summary }) => summary);
+      return lessonSummaries(rows);
     },
     getLesson: async (id) => lessonRecord(id)?.lesson,
     getLessonRecord: async (id) => lessonRecord(id),
