@@ -11,16 +11,13 @@ import { displayView, staffView } from '../../server/engine/views.ts';
 import { tabletUrls } from '../../server/lib/addresses.ts';
 import { exportResults, questionsCsv } from '../../server/lib/csv.ts';
 import { renderSteps } from '../../server/rooms/markdown.ts';
-import { Lesson } from '../../shared/lesson/schema.ts';
 import type { RosterEntry } from '../../shared/protocol/views.ts';
 import { Classroom } from '../support/classroom.ts';
+import { lessonOf } from '../support/lessons.ts';
 
 // What a whole class showed (issue 20): one way of counting everywhere, and the words that misled.
-const lesson = Lesson.parse({
-  id: 'dem',
-  formatVersion: 1,
-  title: 'Đếm người',
-  steps: [
+const lesson = lessonOf(
+  [
     { id: 'mot', title: 'Một', body: 'Bước một.' },
     {
       id: 'hai',
@@ -29,7 +26,8 @@ const lesson = Lesson.parse({
       questions: [{ id: 'dung-sai', kind: 'truefalse', prompt: 'Mã QR có thể bị dán đè?', correct: true }],
     },
   ],
-});
+  { id: 'dem', title: 'Đếm người' },
+);
 const steps = renderSteps(lesson);
 const instructor: Actor = { role: 'instructor', userId: 'u-co-lan', name: 'Cô Lan' };
 const guest: Actor = { role: 'guest' };

@@ -1,27 +1,17 @@
 import { defaultStuckConfig } from '../../shared/protocol/commands.ts';
 import { beforeEach, describe, it, expect } from 'vitest';
 import { snapshot } from '../support/state.ts';
-import { Lesson } from '../../shared/lesson/schema.ts';
 import type { ErrorCode } from '../../shared/protocol/errors.ts';
 import { decide, evolve, fold, initialState, startSession, type Command } from '../../server/engine/engine.ts';
 import type { SessionEvent } from '../../server/engine/events.ts';
 import { type Actor } from '../../server/engine/state.ts';
 import { Classroom } from '../support/classroom.ts';
+import { qrScanLesson } from '../support/lessons.ts';
 
 // ---- fixtures ----
 
 /** Four steps: indices 0..3. */
-const lesson = Lesson.parse({
-  id: 'quet-ma-qr',
-  formatVersion: 1,
-  title: 'Quét mã QR',
-  steps: [
-    { id: 'mo-camera', title: 'Mở camera', body: 'Mở ứng dụng **Camera**.' },
-    { id: 'huong-camera', title: 'Hướng camera vào mã', body: 'Giữ yên tay.' },
-    { id: 'cham-lien-ket', title: 'Chạm vào liên kết', body: 'Chạm vào dòng chữ hiện lên.' },
-    { id: 'kiem-tra', title: 'Kiểm tra', body: 'Trang web đã mở chưa?' },
-  ],
-});
+const lesson = qrScanLesson;
 const LAST = lesson.steps.length - 1;
 
 /** 08:30 in Hà Nội; every command advances the clock by one second. */

@@ -1,6 +1,5 @@
 import { describe, it, expect } from 'vitest';
 import { snapshot } from '../support/state.ts';
-import { Lesson } from '../../shared/lesson/schema.ts';
 import type { AnswerValue } from '../../shared/lesson/question.ts';
 import { defaultStuckConfig, type HelpReason, type StuckConfig } from '../../shared/protocol/commands.ts';
 import type { ErrorCode } from '../../shared/protocol/errors.ts';
@@ -11,6 +10,7 @@ import { median } from '../../server/engine/median.ts';
 import { staffView } from '../../server/engine/views.ts';
 import { sessionResults } from '../../server/engine/results.ts';
 import { Classroom } from '../support/classroom.ts';
+import { lessonOf, qrScanSteps, single } from '../support/lessons.ts';
 
 // ---- fixtures ----
 
@@ -18,52 +18,16 @@ import { Classroom } from '../support/classroom.ts';
  * Four steps. Expected minutes: 2, 3, none, 1. Step 1 and step 3 each have a practice question
  * (single choice, "a" is right).
  */
-const lesson = Lesson.parse({
-  id: 'quet-ma-qr',
-  formatVersion: 1,
-  title: 'Quét mã QR',
-  steps: [
-    { id: 'mo-camera', title: 'Mở camera', body: 'Mở ứng dụng Camera.', expectedMinutes: 2 },
-    {
-      id: 'huong-camera',
-      title: 'Hướng camera vào mã',
-      body: 'Giữ yên tay.',
-      expectedMinutes: 3,
-      questions: [
-        {
-          id: 'giu-yen',
-          kind: 'single',
-          prompt: 'Khi quét mã, tay nên thế nào?',
-          options: [
-            { id: 'a', text: 'Giữ yên' },
-            { id: 'b', text: 'Lắc nhẹ' },
-            { id: 'c', text: 'Che camera' },
-          ],
-          correct: 'a',
-        },
-      ],
-    },
-    { id: 'cham-lien-ket', title: 'Chạm vào liên kết', body: 'Chạm vào dòng chữ hiện lên.' },
-    {
-      id: 'kiem-tra',
-      title: 'Kiểm tra',
-      body: 'Trang web đã mở chưa?',
-      expectedMinutes: 1,
-      questions: [
-        {
-          id: 'da-mo',
-          kind: 'single',
-          prompt: 'Trang web đã mở chưa?',
-          options: [
-            { id: 'a', text: 'Rồi' },
-            { id: 'b', text: 'Chưa' },
-          ],
-          correct: 'a',
-        },
-      ],
-    },
+const [camera, aim, tap, check] = qrScanSteps;
+const lesson = lessonOf(
+  [
+    { ...camera, expectedMinutes: 2 },
+    { ...aim, expectedMinutes: 3, questions: [single('giu-yen', 'Khi quét mã, tay nên thế nào?', ['Giữ yên', 'Lắc nhẹ', 'Che camera'])] },
+    tap,
+    { ...check, expectedMinutes: 1, questions: [single('da-mo', 'Trang web đã mở chưa?', ['Rồi', 'Chưa'])] },
   ],
-});
+  { id: 'quet-ma-qr', title: 'Quét mã QR' },
+);
 const steps: StepView[] = lesson.steps.map((s, index) => ({ index, id: s.id, title: s.title, html: s.body, image: null }));
 
 const T0 = Date.UTC(2025, 9, 6, 1, 30);
