@@ -65,11 +65,16 @@ export const qrScanSteps = [
 /** The lesson "quet-ma-qr" of the four `qrScanSteps`. */
 export const qrScanLesson = lessonOf(qrScanSteps, { id: 'quet-ma-qr', title: 'Quét mã QR' });
 
-/** A single-choice question whose options get the ids "a", "b", "c"… in order; "a" is right unless told. */
-export const single = (id: string, prompt: string, texts: string[], correct = 'a') => ({
+/**
+ * A single-choice question. Options given as a list get the ids "a", "b", "c"… in order; given as a
+ * record, its keys. "a" is right unless told.
+ */
+export const single = (id: string, prompt: string, options: string[] | Record<string, string>, correct = 'a') => ({
   id,
   kind: 'single' as const,
   prompt,
-  options: texts.map((text, i) => ({ id: String.fromCharCode(97 + i), text })),
+  options: Array.isArray(options)
+    ? options.map((text, i) => ({ id: String.fromCharCode(97 + i), text }))
+    : Object.entries(options).map(([optionId, text]) => ({ id: optionId, text })),
   correct,
 });
