@@ -45,19 +45,17 @@ const join = (learnerId: string, name: string, partners: string[] = []): Command
 const newClassroom = (): Classroom => new Classroom({ lesson, sessionId: 'ses-dem', steps });
 
 /** The walkthrough's class: a grandmother and her grandson on one tablet, two learners alone. */
-function pairClass(): Classroom {
-  const c = newClassroom();
-  c.run(guest, join('pair', 'Bà Lành', ['Cháu Minh']));
-  c.run(guest, join('hoa', 'Hoà'));
-  c.run(guest, join('tu', 'Bác Tư'));
-  c.run(instructor, { type: 'step:push', step: 1 });
-  c.run(instructor, { type: 'quiz:open', runId: 'run-00001', source: { step: 1, questionId: 'dung-sai' }, timeLimit: null });
-  c.run(as('pair'), { type: 'quiz:answer', runId: 'run-00001', answerId: 'ans-pair-01', value: { kind: 'truefalse', value: true } });
-  c.run(as('hoa'), { type: 'quiz:answer', runId: 'run-00001', answerId: 'ans-hoa-001', value: { kind: 'truefalse', value: false } });
-  c.run(as('tu'), { type: 'quiz:answer', runId: 'run-00001', answerId: 'ans-tu-0001', value: { kind: 'truefalse', value: false } });
-  c.run(as('pair'), { type: 'learner:done', step: 1, done: true });
-  return c;
-}
+const pairClass = (): Classroom =>
+  newClassroom()
+    .with(guest, join('pair', 'Bà Lành', ['Cháu Minh']))
+    .with(guest, join('hoa', 'Hoà'))
+    .with(guest, join('tu', 'Bác Tư'))
+    .with(instructor, { type: 'step:push', step: 1 })
+    .with(instructor, { type: 'quiz:open', runId: 'run-00001', source: { step: 1, questionId: 'dung-sai' }, timeLimit: null })
+    .with(as('pair'), { type: 'quiz:answer', runId: 'run-00001', answerId: 'ans-pair-01', value: { kind: 'truefalse', value: true } })
+    .with(as('hoa'), { type: 'quiz:answer', runId: 'run-00001', answerId: 'ans-hoa-001', value: { kind: 'truefalse', value: false } })
+    .with(as('tu'), { type: 'quiz:answer', runId: 'run-00001', answerId: 'ans-tu-0001', value: { kind: 'truefalse', value: false } })
+    .with(as('pair'), { type: 'learner:done', step: 1, done: true });
 
 describe('pair mode counts people, everywhere', () => {
   it('console, projector and results agree: 4 people, 4 answered, 2 right (50%), 2 chose "Sai"', () => {

@@ -82,16 +82,7 @@ const openQuick = (runId: string): Command => ({
   type: 'quiz:open',
   runId,
   source: {
-    question: {
-      id: 'nhanh',
-      kind: 'single',
-      prompt: 'Câu hỏi nhanh',
-      options: [
-        { id: 'a', text: 'Đúng' },
-        { id: 'b', text: 'Sai' },
-      ],
-      correct: 'a',
-    },
+    question: single('nhanh', 'Câu hỏi nhanh', ['Đúng', 'Sai']),
   },
   timeLimit: null,
 });
@@ -115,50 +106,27 @@ function classOf(ids: string[]): Classroom {
 }
 
 /** a, b, c, d on step 1, each raised help in that order (a: not understood, b: no reason, c: device, d: behind). */
-function queueOf4(): Classroom {
-  const c = classOf(['a', 'b', 'c', 'd']);
-  c.run(A, raise('req-a', 'not_understood'));
-  c.run(B, raise('req-b'));
-  c.run(C, raise('req-c', 'device_problem'));
-  c.run(D, raise('req-d', 'falling_behind'));
-  return c;
-}
+const queueOf4 = (): Classroom =>
+  classOf(['a', 'b', 'c', 'd'])
+    .with(A, raise('req-a', 'not_understood'))
+    .with(B, raise('req-b'))
+    .with(C, raise('req-c', 'device_problem'))
+    .with(D, raise('req-d', 'falling_behind'));
 
 /** queueOf4, then Minh claimed b's request. */
-function bClaimedByMinh(): Classroom {
-  const c = queueOf4();
-  c.run(minh, claim('req-b'));
-  return c;
-}
+const bClaimedByMinh = (): Classroom => queueOf4().with(minh, claim('req-b'));
 
 /** queueOf4, then Minh claimed and resolved a's request. */
-function aResolved(): Classroom {
-  const c = queueOf4();
-  c.run(minh, claim('req-a'));
-  c.run(minh, resolve('req-a'));
-  return c;
-}
+const aResolved = (): Classroom => queueOf4().with(minh, claim('req-a')).with(minh, resolve('req-a'));
 
 /** queueOf4, then a withdrew. */
-function aWithdrew(): Classroom {
-  const c = queueOf4();
-  c.run(A, withdraw);
-  return c;
-}
+const aWithdrew = (): Classroom => queueOf4().with(A, withdraw);
 
 /** queueOf4, then b (request waiting) left. */
-function bLeft(): Classroom {
-  const c = queueOf4();
-  c.run(B, leave);
-  return c;
-}
+const bLeft = (): Classroom => queueOf4().with(B, leave);
 
 /** queueOf4, then the session ended with the queue still open. */
-function endedWithQueue(): Classroom {
-  const c = queueOf4();
-  c.run(instructor, end);
-  return c;
-}
+const endedWithQueue = (): Classroom => queueOf4().with(instructor, end);
 
 // ---- help queue ----
 
