@@ -73,8 +73,9 @@ export const single = (id: string, prompt: string, options: string[] | Record<st
   id,
   kind: 'single' as const,
   prompt,
-  options: Array.isArray(options)
-    ? options.map((text, i) => ({ id: String.fromCharCode(97 + i), text }))
-    : Object.entries(options).map(([optionId, text]) => ({ id: optionId, text })),
+  options: Array.isArray(options) ? optionsOf(...options) : Object.entries(options).map(([optionId, text]) => ({ id: optionId, text })),
   correct,
 });
+
+/** Choice options with the ids "a", "b", "c"… in order: `optionsOf('Có', 'Không')`. */
+export const optionsOf = (...texts: string[]) => texts.map((text, i) => ({ id: String.fromCharCode(97 + i), text }));

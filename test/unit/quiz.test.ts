@@ -12,7 +12,7 @@ import { displayQuiz, shuffledItems, staffQuiz } from '../../server/engine/quiz-
 import { sessionResults } from '../../server/engine/results.ts';
 import { csvCell, learnersCsv, questionsCsv, toCsv } from '../../server/lib/csv.ts';
 import { Classroom } from '../support/classroom.ts';
-import { single } from '../support/lessons.ts';
+import { single, optionsOf } from '../support/lessons.ts';
 
 // ---- fixtures ----
 
@@ -62,12 +62,7 @@ const lesson = Lesson.parse({
           id: 'cach-xac-nhan',
           kind: 'multiple',
           prompt: 'Ứng dụng có thể hỏi gì để xác nhận?',
-          options: [
-            { id: 'a', text: 'Mã PIN' },
-            { id: 'b', text: 'Mã một lần' },
-            { id: 'c', text: 'Vân tay' },
-            { id: 'd', text: 'Số điện thoại người bán' },
-          ],
+          options: optionsOf('Mã PIN', 'Mã một lần', 'Vân tay', 'Số điện thoại người bán'),
           correct: ['a', 'b', 'c'],
           explanation: EXPL.multiple,
         },
