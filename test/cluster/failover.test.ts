@@ -1,20 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
-import type { Question } from '../../shared/lesson/question.ts';
+import { single } from '../support/lessons.ts';
 import type { Ack } from '../../shared/protocol/errors.ts';
 import type { ClassView, LearnerSnapshot, SessionResults, StaffView } from '../../shared/protocol/views.ts';
 import { openPostgresStore } from '../../server/store/postgres.ts';
 import { LeaseLostError } from '../../server/store/store.ts';
-import { api, setupInstructor, startSession, token, unwrap } from '../support/server.ts';
-import { pgAvailable, redisAvailable } from '../support/services.ts';
+import { api, token, unwrap } from '../support/server.ts';
 import {
   ask,
+  classOnCluster,
   clientSocket,
-  closeClients,
-  disconnects,
+  clusterReady,
+  endTest,
   leaseRow,
-  nginxAvailable,
-  spreadAddresses,
   startCluster,
   storedEvents,
   until,
@@ -23,19 +21,8 @@ import {
 } from '../support/cluster.ts';
 
 const file = 'test/cluster/failover.test.ts';
-const services = (await pgAvailable(file)) && (await redisAvailable(file));
-const ready = services && nginxAvailable(file);
-
-const question: Question = {
-  id: 'q-failover',
-  kind: 'single',
-  prompt: 'Mã OTP có được đưa cho người khác không?',
-  options: [
-    { id: 'yes', text: 'Có' },
-    { id: 'no', text: 'Không' },
-  ],
-  correct: 'no',
-};
+const ready = await clusterReady(file);
+const question = single('q-failover', 'Mã OTP có được đưa cho người khác không?', { yes: 'Có', no: 'Không' }, 'no');
 
 /**
  * A tablet as the learner page behaves: the resume token in the handshake, and on every
@@ -63,31 +50,13 @@ function tablet(url: string, localAddress: string, tok: string) {
 describe.skipIf(!ready)('a session survives its process', () => {
   let cluster: Cluster | undefined;
   afterEach(async (ctx) => {
-    closeClients();
-    if (ctx.task.result?.state === 'fail') {
-      console.warn(disconnects.join('\n'));
-      for (const n of cluster?.nodes ?? [])
-        console.warn(
-          `${n.id} alive=${n.alive()}\n${n.lines
-            .filter((l) => !l.includes('"level":30'))
-            .slice(-15)
-            .join('\n')}`,
-        );
-    }
-    await cluster?.teardown();
+    await endTest(ctx, cluster);
     cluster = undefined;
   });
 
   async function classOf(leaseMs: number, perNode: number) {
     cluster = await startCluster({ count: 2, leaseMs });
-    const nginx = cluster.nginx!;
-    const [p1, p2] = cluster.nodes.map((n) => n.port);
-    const spread = await spreadAddresses(nginx, [p1, p2], perNode + 1);
-    const { cookie } = await setupInstructor(nginx.url);
-    const session = await startSession(nginx.url, cookie);
-    const ownerId = (await leaseRow(cluster.db.url, session.id))!.owner;
-    const dying = cluster.nodes.find((n) => n.id === ownerId)!;
-    const survivor = cluster.nodes.find((n) => n !== dying)!;
+    const { nginx, spread, cookie, session, owner: dying, other: survivor } = await classOnCluster(cluster, perNode + 1);
     // The console sits on the process that survives; half the tablets on each.
     const staff = clientSocket(nginx.url, '/staff', { localAddress: spread.get(survivor.port)![perNode], cookie });
     unwrap(await ask<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
@@ -175,14 +144,7 @@ describe.skipIf(!ready)('a session survives its process', () => {
 
   it('a process without the session dies: its learners are shown disconnected at the owner, the class goes on', async () => {
     cluster = await startCluster({ count: 2, leaseMs: 1500 });
-    const nginx = cluster.nginx!;
-    const [p1, p2] = cluster.nodes.map((n) => n.port);
-    const spread = await spreadAddresses(nginx, [p1, p2], 3);
-    const { cookie } = await setupInstructor(nginx.url);
-    const session = await startSession(nginx.url, cookie);
-    const ownerId = (await leaseRow(cluster.db.url, session.id))!.owner;
-    const owner = cluster.nodes.find((n) => n.id === ownerId)!;
-    const other = cluster.nodes.find((n) => n !== owner)!;
+    const { nginx, spread, cookie, session, owner, other } = await classOnCluster(cluster, 3);
     const staff = clientSocket(nginx.url, '/staff', { localAddress: spread.get(owner.port)![2], cookie });
     unwrap(await ask<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
     const ids = new Map<string, boolean>();

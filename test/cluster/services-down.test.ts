@@ -1,19 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
-import type { Question } from '../../shared/lesson/question.ts';
+import { single } from '../support/lessons.ts';
 import type { Ack } from '../../shared/protocol/errors.ts';
 import type { ClassView, LearnerSnapshot, StaffView } from '../../shared/protocol/views.ts';
-import { setupInstructor, startSession, token, unwrap } from '../support/server.ts';
+import { token, unwrap } from '../support/server.ts';
 import { LinkProxy } from '../support/link-proxy.ts';
-import { PG_TEST_URL, REDIS_TEST_URL, pgAvailable, redisAvailable } from '../support/services.ts';
+import { PG_TEST_URL, REDIS_TEST_URL } from '../support/services.ts';
 import {
   ask,
+  classOnCluster,
   clientSocket,
-  closeClients,
-  disconnects,
-  leaseRow,
-  nginxAvailable,
-  spreadAddresses,
+  clusterReady,
+  endTest,
   startCluster,
   storedEvents,
   until,
@@ -22,19 +20,8 @@ import {
 } from '../support/cluster.ts';
 
 const file = 'test/cluster/services-down.test.ts';
-const services = (await pgAvailable(file)) && (await redisAvailable(file));
-const ready = services && nginxAvailable(file);
-
-const question: Question = {
-  id: 'q-down',
-  kind: 'single',
-  prompt: 'Có nên bấm vào đường link lạ không?',
-  options: [
-    { id: 'yes', text: 'Có' },
-    { id: 'no', text: 'Không' },
-  ],
-  correct: 'no',
-};
+const ready = await clusterReady(file);
+const question = single('q-down', 'Có nên bấm vào đường link lạ không?', { yes: 'Có', no: 'Không' }, 'no');
 
 const viaPort = (url: string, port: number) => {
   const u = new URL(url);
@@ -52,18 +39,7 @@ describe.skipIf(!ready)('PostgreSQL or Redis going away and coming back', () => 
   let cluster: Cluster | undefined;
   const proxies: LinkProxy[] = [];
   afterEach(async (ctx) => {
-    closeClients();
-    if (ctx.task.result?.state === 'fail') {
-      console.warn(disconnects.join('\n'));
-      for (const n of cluster?.nodes ?? [])
-        console.warn(
-          `${n.id} alive=${n.alive()}\n${n.lines
-            .filter((l) => !l.includes('"level":30'))
-            .slice(-15)
-            .join('\n')}`,
-        );
-    }
-    await cluster?.teardown();
+    await endTest(ctx, cluster);
     cluster = undefined;
     for (const p of proxies.splice(0)) await p.close();
   });
@@ -79,14 +55,8 @@ describe.skipIf(!ready)('PostgreSQL or Redis going away and coming back', () => 
       leaseMs,
       via: { databaseUrl: (url) => viaPort(url, pgPort), redisUrl: viaPort(REDIS_TEST_URL, redisPort) },
     });
-    const nginx = cluster.nginx!;
-    const [p1, p2] = cluster.nodes.map((n) => n.port);
-    const spread = await spreadAddresses(nginx, [p1, p2], 3);
-    const { cookie } = await setupInstructor(nginx.url);
-    const session = await startSession(nginx.url, cookie);
-    const owner = (await leaseRow(cluster.db.url, session.id))!.owner;
-    const ownerPort = cluster.nodes.find((n) => n.id === owner)!.port;
-    const otherPort = ownerPort === p1 ? p2 : p1;
+    const { nginx, spread, cookie, session, owner, other } = await classOnCluster(cluster, 3);
+    const [ownerPort, otherPort] = [owner.port, other.port];
     const staffOnOwner = clientSocket(nginx.url, '/staff', { localAddress: spread.get(ownerPort)![2], cookie });
     const staffOnOther = clientSocket(nginx.url, '/staff', { localAddress: spread.get(otherPort)![2], cookie });
     for (const s of [staffOnOwner, staffOnOther]) unwrap(await ask<StaffView>(s, 'staff:watch', { sessionId: session.id }));

@@ -1,19 +1,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
-import type { Question } from '../../shared/lesson/question.ts';
+import { single } from '../support/lessons.ts';
 import type { ClassView, LearnerSnapshot, SessionResults, SessionSummary, StaffView } from '../../shared/protocol/views.ts';
 import type { FestivalBoard } from '../../shared/protocol/register.ts';
-import { api, setupInstructor, startSession, token, unwrap } from '../support/server.ts';
-import { pgAvailable, redisAvailable } from '../support/services.ts';
+import { api, token, unwrap } from '../support/server.ts';
 import {
   accessLog,
   ask,
+  classOnCluster,
   clientSocket,
   closeClients,
+  clusterReady,
   getFrom,
   leaseRow,
-  nginxAvailable,
-  spreadAddresses,
   startCluster,
   storedEvents,
   upstreamOf,
@@ -23,19 +22,8 @@ import {
 } from '../support/cluster.ts';
 
 const file = 'test/cluster/two-processes.test.ts';
-const services = (await pgAvailable(file)) && (await redisAvailable(file));
-const ready = services && nginxAvailable(file);
-
-const question: Question = {
-  id: 'q-cluster',
-  kind: 'single',
-  prompt: 'Trước khi chuyển tiền, cần kiểm tra gì?',
-  options: [
-    { id: 'a', text: 'Màu của mã QR' },
-    { id: 'b', text: 'Tên người nhận và số tiền' },
-  ],
-  correct: 'b',
-};
+const ready = await clusterReady(file);
+const question = single('q-cluster', 'Trước khi chuyển tiền, cần kiểm tra gì?', ['Màu của mã QR', 'Tên người nhận và số tiền'], 'b');
 
 /** What must be the same whichever process a console asks: the class, not the clock. */
 const comparable = (v: StaffView) => ({
@@ -66,15 +54,10 @@ describe.skipIf(!ready)('two server processes behind nginx', () => {
   afterEach(() => closeClients());
 
   it('a step from a console on one process reaches every tablet; answers through both are counted once; both consoles see the same class', async () => {
-    const nginx = cluster.nginx!;
     const [p1, p2] = cluster.nodes.map((n) => n.port);
     // Five client addresses per process: four tablets and one console each.
-    const spread = await spreadAddresses(nginx, [p1, p2], 5);
-    const { cookie } = await setupInstructor(nginx.url);
-    const session = await startSession(nginx.url, cookie);
-    const owner = (await leaseRow(cluster.db.url, session.id))!.owner;
-    const ownerPort = cluster.nodes.find((n) => n.id === owner)!.port;
-    const otherPort = ownerPort === p1 ? p2 : p1;
+    const { nginx, spread, cookie, session, owner: ownerNode, other } = await classOnCluster(cluster, 5);
+    const [owner, ownerPort, otherPort] = [ownerNode.id, ownerNode.port, other.port];
 
     // The console on the process that does NOT own the session drives the class; another watches from the owner's.
     const driver = clientSocket(nginx.url, '/staff', { localAddress: spread.get(otherPort)![4], cookie });

@@ -1,7 +1,7 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { laptop, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
+import { laptop, overflow, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
 
 /**
  * Accessibility in a real class, screen by screen: axe-core with the WCAG 2.0 / 2.1 / 2.2 A and AA
@@ -55,26 +55,6 @@ async function violations(page: Page, rules?: string[]): Promise<string[]> {
       (n) => `${v.id} (${v.impact ?? '?'}): ${n.target.join(' ')} — ${n.failureSummary?.split('\n').slice(1).join(' ').trim() ?? v.help}`,
     ),
   );
-}
-
-/** What overflows the viewport sideways: the page itself, or a button cut off or too narrow for its text. */
-function overflow(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const out: string[] = [];
-    const width = window.innerWidth;
-    if (document.documentElement.scrollWidth > width) out.push(`page scrolls sideways: ${document.documentElement.scrollWidth} > ${width}`);
-    for (const b of document.querySelectorAll<HTMLElement>('button, .btn')) {
-      const r = b.getBoundingClientRect();
-      if (!r.width || getComputedStyle(b).visibility === 'hidden') continue;
-      const name = (b.textContent ?? '').trim().slice(0, 30);
-      if (r.left < -1 || r.right > width + 1)
-        out.push(`button "${name}" outside the viewport: ${Math.round(r.left)}..${Math.round(r.right)}`);
-      if (b.scrollWidth > b.clientWidth + 1) out.push(`button "${name}" clipped: ${b.scrollWidth} > ${b.clientWidth}`);
-      if (r.width < 47.5 || r.height < 47.5)
-        out.push(`button "${name}" smaller than 48×48: ${Math.round(r.width)}×${Math.round(r.height)}`);
-    }
-    return out;
-  });
 }
 
 /** Visible learner text under 18 px (at the default size, the learner's floor). */

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
+import { single } from '../support/lessons.ts';
 
 const env = useBrowserClass();
 const until = expect.poll;
@@ -40,16 +41,10 @@ const lesson = {
       title: '<img src=x onerror="window.__pwned=\'step-title\'">Bước độc',
       body: hostile,
       questions: [
-        {
-          id: 'cau-doc',
-          kind: 'single',
-          prompt: '<b onmouseover=alert(1)>Chọn</b> <script>window.__pwned="prompt"</script>',
-          options: [
-            { id: 'a', text: '<img src=x onerror=alert(1)>' },
-            { id: 'b', text: '<a href="javascript:alert(1)">b</a>' },
-          ],
-          correct: 'a',
-        },
+        single('cau-doc', '<b onmouseover=alert(1)>Chọn</b> <script>window.__pwned="prompt"</script>', [
+          '<img src=x onerror=alert(1)>',
+          '<a href="javascript:alert(1)">b</a>',
+        ]),
       ],
     },
   ],

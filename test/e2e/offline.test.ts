@@ -3,10 +3,10 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LearnerSnapshot, StaffView } from '../../shared/protocol/views.ts';
-import { launchBrowser, shot, tablet, tid, setTextSize } from '../support/browser.ts';
+import { launchBrowser, networkSwitch, shot, tablet, tid, setTextSize } from '../support/browser.ts';
 import {
   call,
   closeSockets,
@@ -85,14 +85,7 @@ async function joinClass(page: Page, code: string): Promise<void> {
 describe('what a tablet gets over https and over http', () => {
   it('over https, a tablet reloads with the network off, shows the last step, and resumes by itself when it is back', async () => {
     const { server, session, context, page, push } = await classroom(true);
-    // Chromium's offline mode leaves WebSockets alone: while "offline" the test closes them, and refuses new ones.
-    let offline = false;
-    const sockets: WebSocketRoute[] = [];
-    await context.routeWebSocket(/\/socket\.io\//, (ws) => {
-      if (offline) return void ws.close();
-      sockets.push(ws);
-      ws.connectToServer();
-    });
+    const setOnline = await networkSwitch(context);
     await page.goto(`${server.url}/`);
     expect(await page.evaluate(() => window.isSecureContext)).toBe(true);
     await joinClass(page, session.code);
@@ -105,9 +98,7 @@ describe('what a tablet gets over https and over http', () => {
     // And the lesson's pictures, fetched ahead by the page.
     await until(() => page.evaluate(async () => (await (await caches.open('lesson-pictures')).keys()).length)).toBeGreaterThan(0);
 
-    offline = true;
-    await context.setOffline(true);
-    for (const ws of sockets.splice(0)) await ws.close();
+    await setOnline(false);
     await page.reload();
     await until(() => tid(page, 'step-title').innerText()).toBe(title);
     await until(() => tid(page, 'conn-status').innerText()).toMatch(/Đang kết nối lại…/);
@@ -115,8 +106,7 @@ describe('what a tablet gets over https and over http', () => {
     await setTextSize(page, '200'); // the largest text, as some learners have it
     await shot(page, 'offline-02-reloaded-offline-https-200');
 
-    offline = false;
-    await context.setOffline(false);
+    await setOnline(true);
     await until(() => tid(page, 'conn-status').innerText(), 30_000).toMatch(/Đã kết nối/);
     await push(2);
     await until(() => tid(page, 'step-title').innerText()).not.toBe(title);

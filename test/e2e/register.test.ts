@@ -49,6 +49,11 @@ async function axe(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page }).withTags(tags).analyze();
   return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
 }
+/** The standard a person must reach: these skills; 80% as the target; Thôn Bắc 4 people, Thôn Đông 10. */
+async function setStandard(required: string[]): Promise<void> {
+  const standard = { required, targetPct: 80, populations: { 'Thôn Bắc': 4, 'Thôn Đông': 10 } };
+  unwrap((await api(env.server.url, 'PUT', '/api/register/standard', standard, await instructor())).ack);
+}
 async function addPerson(input: object): Promise<Person> {
   return unwrap((await api<Person>(env.server.url, 'POST', '/api/people', input, await instructor())).ack);
 }
@@ -163,17 +168,7 @@ describe('the register in Chromium', () => {
     expect(await axe(page)).toEqual([]);
 
     // With only this skill required, she has reached the standard.
-    unwrap(
-      (
-        await api(
-          env.server.url,
-          'PUT',
-          '/api/register/standard',
-          { required: ['thanh-toan-qr'], targetPct: 80, populations: { 'Thôn Bắc': 4, 'Thôn Đông': 10 } },
-          c,
-        )
-      ).ack,
-    );
+    await setStandard(['thanh-toan-qr']);
     await page.goto(`${env.server.url}/register/#/person/${person.id}`);
     await until(() => text(tid(page, 'person-skills'))).toContain('Thanh toán bằng mã QR');
     await until(() => text(tid(page, 'person-classes'))).toContain('Thanh toán bằng mã QR');
@@ -189,17 +184,7 @@ describe('the register in Chromium', () => {
     writeFileSync(join(screenshotDir, 'register-certificate.pdf'), await page.pdf({ format: 'A4', printBackground: true }));
 
     // Before reaching the standard, the page lists what is missing and where it is taught.
-    unwrap(
-      (
-        await api(
-          env.server.url,
-          'PUT',
-          '/api/register/standard',
-          { required: ['thanh-toan-qr', 'vneid'], targetPct: 80, populations: { 'Thôn Bắc': 4, 'Thôn Đông': 10 } },
-          c,
-        )
-      ).ack,
-    );
+    await setStandard(['thanh-toan-qr', 'vneid']);
     const big = await signedIn(tablet);
     await big.goto(`${env.server.url}/register/#/person/${person.id}`);
     await until(() => text(tid(big, 'person-missing'))).toContain('Cài đặt và kích hoạt VNeID');
@@ -211,17 +196,7 @@ describe('the register in Chromium', () => {
 
   it('"Tiến độ phong trào": per hamlet and group against the target, per skill, and a chart.js chart by month', async () => {
     const c = await instructor();
-    unwrap(
-      (
-        await api(
-          env.server.url,
-          'PUT',
-          '/api/register/standard',
-          { required: ['thanh-toan-qr'], targetPct: 80, populations: { 'Thôn Bắc': 4, 'Thôn Đông': 10 } },
-          c,
-        )
-      ).ack,
-    );
+    await setStandard(['thanh-toan-qr']);
     const progress = unwrap((await api<Progress>(env.server.url, 'GET', '/api/register/progress', undefined, c)).ack);
     expect(progress.months.length).toBeGreaterThan(0);
     const page = await signedIn();

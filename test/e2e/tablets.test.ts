@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Page, WebSocketRoute } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { SessionSummary, StaffView } from '../../shared/protocol/views.ts';
-import { errorsOf, laptop, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
+import { errorsOf, laptop, networkSwitch, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
 import { call, setupInstructor, staffSocket, startSession, unwrap, type StaffSocket } from '../support/server.ts';
 
 const env = useBrowserClass();
@@ -79,6 +79,15 @@ function stores(page: Page) {
   }));
 }
 
+/** What `stores` finds once a learner is wiped: the tablet's own settings (language, seat, text size), nothing else. */
+const onlyTabletSettings = {
+  local: { 'cunghoc.lang': 'vi', 'cunghoc.seat': 'Bàn 3 – Máy 2', 'cunghoc.text': '150' },
+  session: 0,
+  databases: [],
+  caches: [],
+  cookies: '',
+};
+
 describe('shared tablets in Chromium', () => {
   it('pair mode, prefetch, seat label from the console, Đổi người học wipes every store; the session end does too', async () => {
     const { session, staff, teach } = await classWithConsole();
@@ -133,13 +142,7 @@ describe('shared tablets in Chromium', () => {
     await shot(page, 'tablets-03-switch-confirm');
     await tid(page, 'btn-leave-confirm').click();
     await tid(page, 'join-code').waitFor();
-    await until(() => stores(page)).toEqual({
-      local: { 'cunghoc.lang': 'vi', 'cunghoc.seat': 'Bàn 3 – Máy 2', 'cunghoc.text': '150' },
-      session: 0,
-      databases: [],
-      caches: [],
-      cookies: '',
-    });
+    await until(() => stores(page)).toEqual(onlyTabletSettings);
     expect(await tid(page, 'join-name').inputValue()).toBe('');
     expect(await tid(page, 'join-code').inputValue()).toBe('');
     expect(await tid(page, 'join-partner').count()).toBe(0);
@@ -157,13 +160,7 @@ describe('shared tablets in Chromium', () => {
     await litter(page);
     unwrap(await call(staff, 'session:end', { sessionId: session.id }));
     await tid(page, 'join-code').waitFor();
-    await until(() => stores(page)).toEqual({
-      local: { 'cunghoc.lang': 'vi', 'cunghoc.seat': 'Bàn 3 – Máy 2', 'cunghoc.text': '150' },
-      session: 0,
-      databases: [],
-      caches: [],
-      cookies: '',
-    });
+    await until(() => stores(page)).toEqual(onlyTabletSettings);
     expect(await page.locator('body').innerText()).not.toContain('Lành');
     expect(await tid(page, 'join-name').inputValue()).toBe('');
     expect(await page.locator('body').innerText()).toContain('Buổi học đã kết thúc');
@@ -200,14 +197,7 @@ describe('shared tablets in Chromium', () => {
     const { session, staff } = await classWithConsole();
     const page = await env.newPage(tablet);
     const context = page.context();
-    // Chromium's offline emulation does not close an open WebSocket: the test closes it, and refuses new ones while offline.
-    let offline = false;
-    const sockets: WebSocketRoute[] = [];
-    await context.routeWebSocket(/\/socket\.io\//, (ws) => {
-      if (offline) return void ws.close();
-      sockets.push(ws);
-      ws.connectToServer();
-    });
+    const setOnline = await networkSwitch(context);
     await page.goto(`${env.server.url}/`);
     await join(page, session.code, 'Tuấn');
     unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 3 }));
@@ -220,9 +210,7 @@ describe('shared tablets in Chromium', () => {
     );
     await choice(page, 'a').waitFor();
 
-    offline = true;
-    await context.setOffline(true);
-    for (const ws of sockets.splice(0)) await ws.close();
+    await setOnline(false);
     await until(() => tid(page, 'conn-status').innerText()).toMatch(/Đang kết nối lại/);
     await choice(page, 'b').click();
     await until(() => tid(page, 'waiting-list').innerText()).toBe('Đang chờ gửi: câu trả lời');
@@ -232,8 +220,7 @@ describe('shared tablets in Chromium', () => {
     const staffView = () => call<StaffView>(staff, 'staff:watch', { sessionId: session.id }).then(unwrap);
     expect((await staffView()).quiz!.answered).toBe(0);
 
-    offline = false;
-    await context.setOffline(false);
+    await setOnline(true);
     await tid(page, 'quiz-sent').waitFor({ timeout: 30_000 });
     await until(() => tid(page, 'waiting-list').count()).toBe(0);
     await until(async () => (await staffView()).quiz!.answered).toBe(1);

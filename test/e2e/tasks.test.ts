@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   errorsOf,
   laptop,
+  overflow,
   setTextSize,
   setUpConsole,
   shot,
@@ -23,24 +24,6 @@ async function axe(page: Page): Promise<string[]> {
   return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} — ${v.help}`));
 }
 
-/** Sideways scroll or a button cut off: what a large text size must never cause. */
-function overflow(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const out: string[] = [];
-    const width = window.innerWidth;
-    if (document.documentElement.scrollWidth > width) out.push(`page scrolls sideways: ${document.documentElement.scrollWidth} > ${width}`);
-    for (const b of document.querySelectorAll<HTMLElement>('button, .btn')) {
-      const r = b.getBoundingClientRect();
-      if (!r.width) continue;
-      const name = (b.textContent ?? '').trim().slice(0, 30);
-      if (r.left < -1 || r.right > width + 1) out.push(`button "${name}" outside the viewport`);
-      if (b.scrollWidth > b.clientWidth + 1) out.push(`button "${name}" clipped`);
-      if (r.width < 47.5 || r.height < 47.5) out.push(`button "${name}" smaller than 48×48`);
-    }
-    return out;
-  });
-}
-
 const screenOf = (page: Page) => tid(page, 'task').getAttribute('data-screen');
 
 /**
@@ -57,7 +40,7 @@ async function checkScreen(page: Page, name: string, found: string[]): Promise<v
   await shot(page, `task-${name}-A+`);
   for (const size of [tablet, { width: 1024, height: 768 }]) {
     await page.setViewportSize(size);
-    for (const line of await overflow(page)) found.push(`[${name} · ${size.width}×${size.height} · A+] ${line}`);
+    for (const line of await overflow(page, { includeHidden: true })) found.push(`[${name} · ${size.width}×${size.height} · A+] ${line}`);
   }
   await page.setViewportSize(tablet);
   await setTextSize(page, '100');

@@ -19,6 +19,7 @@ import {
   waitFor,
 } from '../support/sockets.ts';
 import { api, type ServerOptions, setupInstructor, startSession, useServers } from '../support/server.ts';
+import { optionsOf } from '../support/lessons.ts';
 
 const servers = useServers();
 
@@ -258,10 +259,7 @@ describe('5. learner commands are rate-limited', () => {
       id: 'p',
       kind: 'poll',
       prompt: 'Bác thấy sao?',
-      options: [
-        { id: 'a', text: 'Tốt' },
-        { id: 'b', text: 'Khó' },
-      ],
+      options: optionsOf('Tốt', 'Khó'),
     };
     const { runId } = unwrap(
       await call<{ runId: string }>(staff, 'quiz:open', { sessionId: session.id, source: { question: poll }, timeLimit: null }),

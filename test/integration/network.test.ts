@@ -11,6 +11,7 @@ import { restartablePort } from '../support/link-proxy.ts';
 import { LossyProxy } from '../support/lossy-proxy.ts';
 import { call, closeSockets, staffSocket, token, unwrap, waitFor } from '../support/sockets.ts';
 import { api, openClass, removeDir, startServer, type TestServer } from '../support/server.ts';
+import { single } from '../support/lessons.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -135,16 +136,7 @@ describe('weak networks', () => {
       await call<{ runId: string }>(staff, 'quiz:open', {
         sessionId: session.id,
         source: {
-          question: {
-            id: 'q',
-            kind: 'single',
-            prompt: 'Cần kiểm tra gì?',
-            options: [
-              { id: 'a', text: 'Tên' },
-              { id: 'b', text: 'Màu' },
-            ],
-            correct: 'a',
-          },
+          question: single('q', 'Cần kiểm tra gì?', ['Tên', 'Màu']),
         },
         timeLimit: null,
       }),

@@ -3,20 +3,19 @@ import type { Question } from '../../shared/lesson/question.ts';
 import type { LearnerSnapshot, MeView, SessionResults, StaffView, ClassView, DisplayView } from '../../shared/protocol/views.ts';
 import { call, closeSockets, displaySocket, learnerSocket, staffSocket, unwrap, waitFor } from '../support/sockets.ts';
 import { api, type TestServer, useServers } from '../support/server.ts';
+import { single } from '../support/lessons.ts';
 
 const servers = useServers();
 
 const SECRET_EXPLANATION = 'GIAI-THICH-BI-MAT-9731';
 const secretQuestions: Question[] = [
   {
-    id: 'q-single',
-    kind: 'single',
-    prompt: 'Trước khi xác nhận chuyển tiền, cần kiểm tra gì?',
-    options: [
-      { id: 'a', text: 'Màu của mã QR' },
-      { id: 'zz', text: 'Tên người nhận và số tiền' },
-    ],
-    correct: 'zz',
+    ...single(
+      'q-single',
+      'Trước khi xác nhận chuyển tiền, cần kiểm tra gì?',
+      { a: 'Màu của mã QR', zz: 'Tên người nhận và số tiền' },
+      'zz',
+    ),
     explanation: SECRET_EXPLANATION,
   },
   {

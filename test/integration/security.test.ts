@@ -9,6 +9,7 @@ import { displayCommands, learnerCommands, staffCommands } from '../../shared/pr
 import type { LearnerSnapshot, SessionResults, StaffView } from '../../shared/protocol/views.ts';
 import { call, closeSockets, displaySocket, helperSocket, learnerSocket, staffSocket, token, unwrap, waitFor } from '../support/sockets.ts';
 import { api, setupInstructor, startSession, useServers } from '../support/server.ts';
+import { optionsOf } from '../support/lessons.ts';
 
 const servers = useServers();
 
@@ -73,10 +74,7 @@ describe('authorization', () => {
             id: 'q',
             kind: 'poll',
             prompt: 'Bác thấy sao?',
-            options: [
-              { id: 'a', text: 'Tốt' },
-              { id: 'b', text: 'Khó' },
-            ],
+            options: optionsOf('Tốt', 'Khó'),
           },
         },
         timeLimit: null,

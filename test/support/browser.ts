@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { closeSockets, removeDir, startServer, type TestServer } from './server.ts';
 
@@ -137,5 +137,47 @@ export function useBrowserClass() {
       });
       return page;
     },
+  };
+}
+
+/**
+ * What overflows the viewport sideways: the page itself, or a button cut off, clipped or smaller than
+ * 48×48 px. Buttons hidden by `visibility` are passed over unless `includeHidden`.
+ */
+export function overflow(page: Page, { includeHidden = false } = {}): Promise<string[]> {
+  return page.evaluate((includeHidden) => {
+    const out: string[] = [];
+    const width = window.innerWidth;
+    if (document.documentElement.scrollWidth > width) out.push(`page scrolls sideways: ${document.documentElement.scrollWidth} > ${width}`);
+    for (const b of document.querySelectorAll<HTMLElement>('button, .btn')) {
+      const r = b.getBoundingClientRect();
+      if (!r.width || (!includeHidden && getComputedStyle(b).visibility === 'hidden')) continue;
+      const name = (b.textContent ?? '').trim().slice(0, 30);
+      if (r.left < -1 || r.right > width + 1)
+        out.push(`button "${name}" outside the viewport: ${Math.round(r.left)}..${Math.round(r.right)}`);
+      if (b.scrollWidth > b.clientWidth + 1) out.push(`button "${name}" clipped: ${b.scrollWidth} > ${b.clientWidth}`);
+      if (r.width < 47.5 || r.height < 47.5)
+        out.push(`button "${name}" smaller than 48×48: ${Math.round(r.width)}×${Math.round(r.height)}`);
+    }
+    return out;
+  }, includeHidden);
+}
+
+/**
+ * A switch for the network of a browser context. Chromium's offline emulation leaves open WebSockets
+ * alone, so going offline also closes them, and refuses new ones until the network is back.
+ */
+export async function networkSwitch(context: BrowserContext): Promise<(online: boolean) => Promise<void>> {
+  let offline = false;
+  const sockets: WebSocketRoute[] = [];
+  await context.routeWebSocket(/\/socket\.io\//, (ws) => {
+    if (offline) return void ws.close();
+    sockets.push(ws);
+    ws.connectToServer();
+  });
+  return async (online) => {
+    offline = !online;
+    await context.setOffline(offline);
+    if (offline) for (const ws of sockets.splice(0)) await ws.close();
   };
 }

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import type { Lesson } from '../../shared/lesson/schema.ts';
 import type { ClassView, DisplayView, MeView, RosterEntry, StaffView, StepView } from '../../shared/protocol/views.ts';
 import { decide, evolve, fold, startSession, type Command, type Decision } from '../../server/engine/engine.ts';
-import type { SessionEvent } from '../../server/engine/events.ts';
+import type { SessionEvent, SessionStarted } from '../../server/engine/events.ts';
 import { learnerStep, type Actor, type LearnerState, type QuizRun, type SessionState } from '../../server/engine/state.ts';
 import { classView, displayView, meView, staffView, type PresenceOf } from '../../server/engine/views.ts';
 import { snapshot } from './state.ts';
@@ -27,6 +27,20 @@ export interface ClassroomOptions {
   presence?: (classroom: Classroom) => PresenceOf;
 }
 
+/** The first event of a test class: session "ses-0000001", code 123456, started by u-co-lan at T0 unless told. */
+export const sessionStart = (
+  lesson: Lesson,
+  o: Pick<ClassroomOptions, 'sessionId' | 'helperCode' | 'instructorId' | 'start'> = {},
+): SessionStarted =>
+  startSession({
+    sessionId: o.sessionId ?? 'ses-0000001',
+    code: '123456',
+    helperCode: o.helperCode ?? 'ABC123',
+    instructorId: o.instructorId ?? 'u-co-lan',
+    lesson,
+    now: o.start ?? T0,
+  });
+
 /** The steps of a lesson as plain views: the body stands for its HTML. */
 export const plainSteps = (lesson: Lesson): StepView[] =>
   lesson.steps.map((s, index) => ({ index, id: s.id, title: s.title, html: s.body, image: null }));
@@ -46,16 +60,7 @@ export class Classroom {
 
   constructor(options: ClassroomOptions) {
     this.now = options.start ?? T0;
-    this.log = [
-      startSession({
-        sessionId: options.sessionId ?? 'ses-0000001',
-        code: '123456',
-        helperCode: options.helperCode ?? 'ABC123',
-        instructorId: options.instructorId ?? 'u-co-lan',
-        lesson: options.lesson,
-        now: this.now,
-      }),
-    ];
+    this.log = [sessionStart(options.lesson, { ...options, start: this.now })];
     this.state = fold(this.log);
     this.steps = options.steps ?? plainSteps(options.lesson);
     this.#stepMs = options.stepMs ?? SECOND;
@@ -88,6 +93,12 @@ export class Classroom {
       this.log.push(event);
     }
     return decision.events;
+  }
+
+  /** `run`, for building a class in one expression: `onStep1().with(B, leave)`. */
+  with(actor: Actor, command: Command, at?: number): this {
+    this.run(actor, command, at);
+    return this;
   }
 
   learner(id: string): LearnerState {

@@ -5,9 +5,11 @@ import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { io as connect, type Socket } from 'socket.io-client';
-import { freePort, getFrom, NGINX, startNginx, until, type Nginx } from '../../bench/lib/nginx.ts';
+import { freePort, getFrom, NGINX, spreadAddresses, startNginx, until, type Nginx } from '../../bench/lib/nginx.ts';
 import type { Ack } from '../../shared/protocol/errors.ts';
-import { freshDatabase, REDIS_TEST_URL, redisPrefix, type FreshDatabase } from './services.ts';
+import type { TestContext } from 'vitest';
+import { freshDatabase, pgAvailable, REDIS_TEST_URL, redisAvailable, redisPrefix, type FreshDatabase } from './services.ts';
+import { setupInstructor, startSession } from './server.ts';
 
 /**
  * Several real server processes (tsx server/main.ts) on one PostgreSQL database and one Redis
@@ -283,4 +285,46 @@ export async function storedEvents(databaseUrl: string, sessionId: string): Prom
   } finally {
     await client.end();
   }
+}
+
+// ---- what every cluster test file does ----------------------------------------------------------
+
+/** Are PostgreSQL, Redis and nginx all there for this test file? One printed line for each missing. */
+export async function clusterReady(file: string): Promise<boolean> {
+  return (await pgAvailable(file)) && (await redisAvailable(file)) && nginxAvailable(file);
+}
+
+/** After each test: the clients closed; on failure, the disconnections and each process's last lines; the cluster torn down. */
+export async function endTest(ctx: TestContext, cluster: Cluster | undefined): Promise<void> {
+  closeClients();
+  if (ctx.task.result?.state === 'fail') {
+    console.warn(disconnects.join('\n'));
+    for (const n of cluster?.nodes ?? [])
+      console.warn(
+        `${n.id} alive=${n.alive()}\n${n.lines
+          .filter((l) => !l.includes('"level":30'))
+          .slice(-15)
+          .join('\n')}`,
+      );
+  }
+  await cluster?.teardown();
+}
+
+/**
+ * A class started through nginx: `perNode` client addresses that nginx sends to each process, an
+ * instructor's cookie, the session, the process that owns it and the other one.
+ */
+export async function classOnCluster(cluster: Cluster, perNode: number) {
+  const nginx = cluster.nginx!;
+  const spread = await spreadAddresses(
+    nginx,
+    cluster.nodes.map((n) => n.port),
+    perNode,
+  );
+  const { cookie } = await setupInstructor(nginx.url);
+  const session = await startSession(nginx.url, cookie);
+  const ownerId = (await leaseRow(cluster.db.url, session.id))!.owner;
+  const owner = cluster.nodes.find((n) => n.id === ownerId)!;
+  const other = cluster.nodes.find((n) => n !== owner)!;
+  return { nginx, spread, cookie, session, owner, other };
 }

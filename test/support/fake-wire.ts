@@ -64,3 +64,18 @@ export class FakeWire implements Wire {
 export const settle = async (): Promise<void> => {
   for (let i = 0; i < 10; i++) await Promise.resolve();
 };
+
+/** Every FakeWire `fakeSioWire` has made, oldest first (a test empties it in its beforeEach). */
+export const wires: FakeWire[] = [];
+
+/**
+ * A stand-in for client/lib/wire-sio.ts whose wires are FakeWires, kept in `wires`:
+ * `vi.mock('…/client/lib/wire-sio.ts', () => import('…/support/fake-wire.ts').then((m) => m.fakeSioWire))`.
+ */
+export const fakeSioWire = {
+  sioWire: (): FakeWire => {
+    const wire = new FakeWire();
+    wires.push(wire);
+    return wire;
+  },
+};

@@ -1,6 +1,5 @@
 /** Issue 16 in the engine and the schemas: removal, caps, bounded help memory, visible names, the shuffle seed. */
 import { describe, expect, it } from 'vitest';
-import { Lesson } from '../../shared/lesson/schema.ts';
 import { AnswerValue } from '../../shared/lesson/question.ts';
 import { LearnerName } from '../../shared/protocol/commands.ts';
 import { decide, evolve, fold, startSession, type Command } from '../../server/engine/engine.ts';
@@ -10,16 +9,9 @@ import { KEPT_WITHDRAWN } from '../../server/engine/help.ts';
 import { sessionResults } from '../../server/engine/results.ts';
 import { classView } from '../../server/engine/views.ts';
 import { snapshot } from '../support/state.ts';
+import { lessonOf } from '../support/lessons.ts';
 
-const lesson = Lesson.parse({
-  id: 'bai',
-  formatVersion: 1,
-  title: 'Bài',
-  steps: [
-    { id: 'mot', title: 'Một', body: 'Một.' },
-    { id: 'hai', title: 'Hai', body: 'Hai.' },
-  ],
-});
+const lesson = lessonOf(['Một', 'Hai']);
 const T0 = Date.UTC(2025, 9, 6, 1, 30);
 const instructor: Actor = { role: 'instructor', userId: 'u1', name: 'Cô Lan' };
 const guest: Actor = { role: 'guest' };

@@ -11,16 +11,13 @@ import { displayView, staffView } from '../../server/engine/views.ts';
 import { tabletUrls } from '../../server/lib/addresses.ts';
 import { exportResults, questionsCsv } from '../../server/lib/csv.ts';
 import { renderSteps } from '../../server/rooms/markdown.ts';
-import { Lesson } from '../../shared/lesson/schema.ts';
 import type { RosterEntry } from '../../shared/protocol/views.ts';
 import { Classroom } from '../support/classroom.ts';
+import { lessonOf } from '../support/lessons.ts';
 
 // What a whole class showed (issue 20): one way of counting everywhere, and the words that misled.
-const lesson = Lesson.parse({
-  id: 'dem',
-  formatVersion: 1,
-  title: 'Đếm người',
-  steps: [
+const lesson = lessonOf(
+  [
     { id: 'mot', title: 'Một', body: 'Bước một.' },
     {
       id: 'hai',
@@ -29,7 +26,8 @@ const lesson = Lesson.parse({
       questions: [{ id: 'dung-sai', kind: 'truefalse', prompt: 'Mã QR có thể bị dán đè?', correct: true }],
     },
   ],
-});
+  { id: 'dem', title: 'Đếm người' },
+);
 const steps = renderSteps(lesson);
 const instructor: Actor = { role: 'instructor', userId: 'u-co-lan', name: 'Cô Lan' };
 const guest: Actor = { role: 'guest' };
@@ -47,19 +45,17 @@ const join = (learnerId: string, name: string, partners: string[] = []): Command
 const newClassroom = (): Classroom => new Classroom({ lesson, sessionId: 'ses-dem', steps });
 
 /** The walkthrough's class: a grandmother and her grandson on one tablet, two learners alone. */
-function pairClass(): Classroom {
-  const c = newClassroom();
-  c.run(guest, join('pair', 'Bà Lành', ['Cháu Minh']));
-  c.run(guest, join('hoa', 'Hoà'));
-  c.run(guest, join('tu', 'Bác Tư'));
-  c.run(instructor, { type: 'step:push', step: 1 });
-  c.run(instructor, { type: 'quiz:open', runId: 'run-00001', source: { step: 1, questionId: 'dung-sai' }, timeLimit: null });
-  c.run(as('pair'), { type: 'quiz:answer', runId: 'run-00001', answerId: 'ans-pair-01', value: { kind: 'truefalse', value: true } });
-  c.run(as('hoa'), { type: 'quiz:answer', runId: 'run-00001', answerId: 'ans-hoa-001', value: { kind: 'truefalse', value: false } });
-  c.run(as('tu'), { type: 'quiz:answer', runId: 'run-00001', answerId: 'ans-tu-0001', value: { kind: 'truefalse', value: false } });
-  c.run(as('pair'), { type: 'learner:done', step: 1, done: true });
-  return c;
-}
+const pairClass = (): Classroom =>
+  newClassroom()
+    .with(guest, join('pair', 'Bà Lành', ['Cháu Minh']))
+    .with(guest, join('hoa', 'Hoà'))
+    .with(guest, join('tu', 'Bác Tư'))
+    .with(instructor, { type: 'step:push', step: 1 })
+    .with(instructor, { type: 'quiz:open', runId: 'run-00001', source: { step: 1, questionId: 'dung-sai' }, timeLimit: null })
+    .with(as('pair'), { type: 'quiz:answer', runId: 'run-00001', answerId: 'ans-pair-01', value: { kind: 'truefalse', value: true } })
+    .with(as('hoa'), { type: 'quiz:answer', runId: 'run-00001', answerId: 'ans-hoa-001', value: { kind: 'truefalse', value: false } })
+    .with(as('tu'), { type: 'quiz:answer', runId: 'run-00001', answerId: 'ans-tu-0001', value: { kind: 'truefalse', value: false } })
+    .with(as('pair'), { type: 'learner:done', step: 1, done: true });
 
 describe('pair mode counts people, everywhere', () => {
   it('console, projector and results agree: 4 people, 4 answered, 2 right (50%), 2 chose "Sai"', () => {

@@ -1,27 +1,17 @@
 import { defaultStuckConfig } from '../../shared/protocol/commands.ts';
 import { beforeEach, describe, it, expect } from 'vitest';
 import { snapshot } from '../support/state.ts';
-import { Lesson } from '../../shared/lesson/schema.ts';
 import type { ErrorCode } from '../../shared/protocol/errors.ts';
-import { decide, evolve, fold, initialState, startSession, type Command } from '../../server/engine/engine.ts';
+import { decide, evolve, fold, initialState, type Command } from '../../server/engine/engine.ts';
 import type { SessionEvent } from '../../server/engine/events.ts';
 import { type Actor } from '../../server/engine/state.ts';
-import { Classroom } from '../support/classroom.ts';
+import { Classroom, sessionStart } from '../support/classroom.ts';
+import { qrScanLesson } from '../support/lessons.ts';
 
 // ---- fixtures ----
 
 /** Four steps: indices 0..3. */
-const lesson = Lesson.parse({
-  id: 'quet-ma-qr',
-  formatVersion: 1,
-  title: 'Quét mã QR',
-  steps: [
-    { id: 'mo-camera', title: 'Mở camera', body: 'Mở ứng dụng **Camera**.' },
-    { id: 'huong-camera', title: 'Hướng camera vào mã', body: 'Giữ yên tay.' },
-    { id: 'cham-lien-ket', title: 'Chạm vào liên kết', body: 'Chạm vào dòng chữ hiện lên.' },
-    { id: 'kiem-tra', title: 'Kiểm tra', body: 'Trang web đã mở chưa?' },
-  ],
-});
+const lesson = qrScanLesson;
 const LAST = lesson.steps.length - 1;
 
 /** 08:30 in Hà Nội; every command advances the clock by one second. */
@@ -35,15 +25,7 @@ const learner = (learnerId: string): Actor => ({ role: 'learner', learnerId });
 const A = learner('a');
 const B = learner('b');
 
-const started = () =>
-  startSession({
-    sessionId: 'ses-0000001',
-    code: '123456',
-    helperCode: '654321',
-    instructorId: 'u-co-lan',
-    lesson,
-    now: T0,
-  });
+const started = () => sessionStart(lesson, { helperCode: '654321', start: T0 });
 
 const join = (learnerId: string, name = `Tên ${learnerId}`, seat = ''): Command => ({
   type: 'learner:join',
@@ -72,41 +54,22 @@ const newClassroom = (): Classroom => new Classroom({ lesson, helperCode: '65432
 // Named states to start cases from.
 
 /** Learner a joined; nothing pushed yet. */
-function notStarted(): Classroom {
-  const c = newClassroom();
-  c.run(guest, join('a', 'Lan', '1'));
-  return c;
-}
+const notStarted = (): Classroom => newClassroom().with(guest, join('a', 'Lan', '1'));
 
 /** a and b joined; step 1 pushed. */
-function onStep1(): Classroom {
-  const c = notStarted();
-  c.run(guest, join('b', 'Hùng', '2'));
-  c.run(instructor, push(1));
-  return c;
-}
+const onStep1 = (): Classroom =>
+  notStarted()
+    .with(guest, join('b', 'Hùng', '2'))
+    .with(instructor, push(1));
 
 /** onStep1, then self-paced over 1..2, a moved to 2. */
-function selfPaced12(): Classroom {
-  const c = onStep1();
-  c.run(instructor, selfPaced(1, 2));
-  c.run(A, navigate(2));
-  return c;
-}
+const selfPaced12 = (): Classroom => onStep1().with(instructor, selfPaced(1, 2)).with(A, navigate(2));
 
 /** onStep1, then b left. */
-function bLeft(): Classroom {
-  const c = onStep1();
-  c.run(B, leave);
-  return c;
-}
+const bLeft = (): Classroom => onStep1().with(B, leave);
 
 /** onStep1, then ended. */
-function ended(): Classroom {
-  const c = onStep1();
-  c.run(instructor, end);
-  return c;
-}
+const ended = (): Classroom => onStep1().with(instructor, end);
 
 // ---- tests ----
 

@@ -1,6 +1,5 @@
 import { describe, it, expect } from 'vitest';
 import { snapshot } from '../support/state.ts';
-import { Lesson } from '../../shared/lesson/schema.ts';
 import type { AnswerValue } from '../../shared/lesson/question.ts';
 import { defaultStuckConfig, type HelpReason, type StuckConfig } from '../../shared/protocol/commands.ts';
 import type { ErrorCode } from '../../shared/protocol/errors.ts';
@@ -11,6 +10,7 @@ import { median } from '../../server/engine/median.ts';
 import { staffView } from '../../server/engine/views.ts';
 import { sessionResults } from '../../server/engine/results.ts';
 import { Classroom } from '../support/classroom.ts';
+import { lessonOf, qrScanSteps, single } from '../support/lessons.ts';
 
 // ---- fixtures ----
 
@@ -18,52 +18,16 @@ import { Classroom } from '../support/classroom.ts';
  * Four steps. Expected minutes: 2, 3, none, 1. Step 1 and step 3 each have a practice question
  * (single choice, "a" is right).
  */
-const lesson = Lesson.parse({
-  id: 'quet-ma-qr',
-  formatVersion: 1,
-  title: 'Quét mã QR',
-  steps: [
-    { id: 'mo-camera', title: 'Mở camera', body: 'Mở ứng dụng Camera.', expectedMinutes: 2 },
-    {
-      id: 'huong-camera',
-      title: 'Hướng camera vào mã',
-      body: 'Giữ yên tay.',
-      expectedMinutes: 3,
-      questions: [
-        {
-          id: 'giu-yen',
-          kind: 'single',
-          prompt: 'Khi quét mã, tay nên thế nào?',
-          options: [
-            { id: 'a', text: 'Giữ yên' },
-            { id: 'b', text: 'Lắc nhẹ' },
-            { id: 'c', text: 'Che camera' },
-          ],
-          correct: 'a',
-        },
-      ],
-    },
-    { id: 'cham-lien-ket', title: 'Chạm vào liên kết', body: 'Chạm vào dòng chữ hiện lên.' },
-    {
-      id: 'kiem-tra',
-      title: 'Kiểm tra',
-      body: 'Trang web đã mở chưa?',
-      expectedMinutes: 1,
-      questions: [
-        {
-          id: 'da-mo',
-          kind: 'single',
-          prompt: 'Trang web đã mở chưa?',
-          options: [
-            { id: 'a', text: 'Rồi' },
-            { id: 'b', text: 'Chưa' },
-          ],
-          correct: 'a',
-        },
-      ],
-    },
+const [camera, aim, tap, check] = qrScanSteps;
+const lesson = lessonOf(
+  [
+    { ...camera, expectedMinutes: 2 },
+    { ...aim, expectedMinutes: 3, questions: [single('giu-yen', 'Khi quét mã, tay nên thế nào?', ['Giữ yên', 'Lắc nhẹ', 'Che camera'])] },
+    tap,
+    { ...check, expectedMinutes: 1, questions: [single('da-mo', 'Trang web đã mở chưa?', ['Rồi', 'Chưa'])] },
   ],
-});
+  { id: 'quet-ma-qr', title: 'Quét mã QR' },
+);
 const steps: StepView[] = lesson.steps.map((s, index) => ({ index, id: s.id, title: s.title, html: s.body, image: null }));
 
 const T0 = Date.UTC(2025, 9, 6, 1, 30);
@@ -118,16 +82,7 @@ const openQuick = (runId: string): Command => ({
   type: 'quiz:open',
   runId,
   source: {
-    question: {
-      id: 'nhanh',
-      kind: 'single',
-      prompt: 'Câu hỏi nhanh',
-      options: [
-        { id: 'a', text: 'Đúng' },
-        { id: 'b', text: 'Sai' },
-      ],
-      correct: 'a',
-    },
+    question: single('nhanh', 'Câu hỏi nhanh', ['Đúng', 'Sai']),
   },
   timeLimit: null,
 });
@@ -151,50 +106,27 @@ function classOf(ids: string[]): Classroom {
 }
 
 /** a, b, c, d on step 1, each raised help in that order (a: not understood, b: no reason, c: device, d: behind). */
-function queueOf4(): Classroom {
-  const c = classOf(['a', 'b', 'c', 'd']);
-  c.run(A, raise('req-a', 'not_understood'));
-  c.run(B, raise('req-b'));
-  c.run(C, raise('req-c', 'device_problem'));
-  c.run(D, raise('req-d', 'falling_behind'));
-  return c;
-}
+const queueOf4 = (): Classroom =>
+  classOf(['a', 'b', 'c', 'd'])
+    .with(A, raise('req-a', 'not_understood'))
+    .with(B, raise('req-b'))
+    .with(C, raise('req-c', 'device_problem'))
+    .with(D, raise('req-d', 'falling_behind'));
 
 /** queueOf4, then Minh claimed b's request. */
-function bClaimedByMinh(): Classroom {
-  const c = queueOf4();
-  c.run(minh, claim('req-b'));
-  return c;
-}
+const bClaimedByMinh = (): Classroom => queueOf4().with(minh, claim('req-b'));
 
 /** queueOf4, then Minh claimed and resolved a's request. */
-function aResolved(): Classroom {
-  const c = queueOf4();
-  c.run(minh, claim('req-a'));
-  c.run(minh, resolve('req-a'));
-  return c;
-}
+const aResolved = (): Classroom => queueOf4().with(minh, claim('req-a')).with(minh, resolve('req-a'));
 
 /** queueOf4, then a withdrew. */
-function aWithdrew(): Classroom {
-  const c = queueOf4();
-  c.run(A, withdraw);
-  return c;
-}
+const aWithdrew = (): Classroom => queueOf4().with(A, withdraw);
 
 /** queueOf4, then b (request waiting) left. */
-function bLeft(): Classroom {
-  const c = queueOf4();
-  c.run(B, leave);
-  return c;
-}
+const bLeft = (): Classroom => queueOf4().with(B, leave);
 
 /** queueOf4, then the session ended with the queue still open. */
-function endedWithQueue(): Classroom {
-  const c = queueOf4();
-  c.run(instructor, end);
-  return c;
-}
+const endedWithQueue = (): Classroom => queueOf4().with(instructor, end);
 
 // ---- help queue ----
 

@@ -11,6 +11,7 @@ import {
   slugify,
   uniqueId,
 } from '../../client/teach/lesson-draft.ts';
+import { single as singleChoice } from '../support/lessons.ts';
 
 describe('the lesson editor draft helpers (client/teach/lesson-draft.ts)', () => {
   it.each([
@@ -50,16 +51,7 @@ describe('the lesson editor draft helpers (client/teach/lesson-draft.ts)', () =>
       );
       expect(Question.safeParse(filled).success, kind).toBe(true);
     }
-    const single: Question = {
-      id: 'cau-2',
-      kind: 'single',
-      prompt: 'P',
-      options: [
-        { id: 'a', text: 'A' },
-        { id: 'b', text: 'B' },
-      ],
-      correct: 'b',
-    };
+    const single: Question = singleChoice('cau-2', 'P', ['A', 'B'], 'b');
     const multiple = changeKind(single, 'multiple');
     expect(multiple).toMatchObject({ correct: ['b'] });
     expect(changeKind(multiple, 'single')).toMatchObject({ correct: 'b' });

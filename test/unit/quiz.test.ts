@@ -12,6 +12,7 @@ import { displayQuiz, shuffledItems, staffQuiz } from '../../server/engine/quiz-
 import { sessionResults } from '../../server/engine/results.ts';
 import { csvCell, learnersCsv, questionsCsv, toCsv } from '../../server/lib/csv.ts';
 import { Classroom } from '../support/classroom.ts';
+import { single, optionsOf } from '../support/lessons.ts';
 
 // ---- fixtures ----
 
@@ -49,27 +50,19 @@ const lesson = Lesson.parse({
       body: 'Đọc tên người nhận.',
       questions: [
         {
-          id: 'kiem-tra-gi',
-          kind: 'single',
-          prompt: 'Trước khi xác nhận, bác kiểm tra gì?',
-          options: [
-            { id: 'a', text: 'Màu của mã QR' },
-            { id: 'b', text: 'Tên người nhận và số tiền' },
-            { id: 'c', text: 'Giờ trên điện thoại' },
-          ],
-          correct: 'b',
+          ...single(
+            'kiem-tra-gi',
+            'Trước khi xác nhận, bác kiểm tra gì?',
+            ['Màu của mã QR', 'Tên người nhận và số tiền', 'Giờ trên điện thoại'],
+            'b',
+          ),
           explanation: EXPL.single,
         },
         {
           id: 'cach-xac-nhan',
           kind: 'multiple',
           prompt: 'Ứng dụng có thể hỏi gì để xác nhận?',
-          options: [
-            { id: 'a', text: 'Mã PIN' },
-            { id: 'b', text: 'Mã một lần' },
-            { id: 'c', text: 'Vân tay' },
-            { id: 'd', text: 'Số điện thoại người bán' },
-          ],
+          options: optionsOf('Mã PIN', 'Mã một lần', 'Vân tay', 'Số điện thoại người bán'),
           correct: ['a', 'b', 'c'],
           explanation: EXPL.multiple,
         },
@@ -188,41 +181,25 @@ const newClassroom = (): Classroom => new Classroom({ lesson, steps, helperCode:
 // Named states.
 
 /** a (Lan, seat 1), b (Hùng, seat 2), c (Mai, seat 3) joined; step 1 pushed. */
-function classOf3(): Classroom {
-  const c = newClassroom();
-  c.run(guest, join('a', 'Lan', '1'));
-  c.run(guest, join('b', 'Hùng', '2'));
-  c.run(guest, join('c', 'Mai', '3'));
-  c.run(instructor, push(1));
-  return c;
-}
+const classOf3 = (): Classroom =>
+  newClassroom()
+    .with(guest, join('a', 'Lan', '1'))
+    .with(guest, join('b', 'Hùng', '2'))
+    .with(guest, join('c', 'Mai', '3'))
+    .with(instructor, push(1));
 
 /** classOf3, then run-0001 (the single-choice question of step 1) opened without a time limit. */
-function singleOpen(): Classroom {
-  const c = classOf3();
-  c.run(instructor, open('run-0001', 'single'));
-  return c;
-}
+const singleOpen = (): Classroom => classOf3().with(instructor, open('run-0001', 'single'));
 
 /** singleOpen, a answered right (ans-a-1), b answered wrong (ans-b-1); c did not answer. */
-function singleAnswered(): Classroom {
-  const c = singleOpen();
-  c.run(A, answer('run-0001', 'ans-a-1', one('b')));
-  c.run(B, answer('run-0001', 'ans-b-1', one('a')));
-  return c;
-}
+const singleAnswered = (): Classroom =>
+  singleOpen()
+    .with(A, answer('run-0001', 'ans-a-1', one('b')))
+    .with(B, answer('run-0001', 'ans-b-1', one('a')));
 
-function singleClosed(): Classroom {
-  const c = singleAnswered();
-  c.run(instructor, close('run-0001'));
-  return c;
-}
+const singleClosed = (): Classroom => singleAnswered().with(instructor, close('run-0001'));
 
-function singleRevealed(): Classroom {
-  const c = singleAnswered();
-  c.run(instructor, reveal('run-0001'));
-  return c;
-}
+const singleRevealed = (): Classroom => singleAnswered().with(instructor, reveal('run-0001'));
 
 /** classOf3 with run-0001 opened with a 30-second limit at T_OPEN. */
 const T_OPEN = T0 + 5 * SECOND;
@@ -233,11 +210,7 @@ function timed(): Classroom {
   return c;
 }
 
-function endedWithRun(): Classroom {
-  const c = singleAnswered();
-  c.run(instructor, end);
-  return c;
-}
+const endedWithRun = (): Classroom => singleAnswered().with(instructor, end);
 
 // ---- quiz:open ----
 
@@ -1156,31 +1129,29 @@ describe('shuffledItems', () => {
  * run-0003 poll: a, b.
  * run-0004 ordering: a exact (1), c middle swapped (0.5).
  */
-function resultsClass(): Classroom {
-  const c = classOf3();
-  c.run(guest, join('d', 'Đào', '4'));
-  c.run(guest, join('e', 'Yến', '5'));
-  c.run(learner('d'), leave);
-  c.run(instructor, open('run-0001', 'single'));
-  c.run(A, answer('run-0001', 'ans-a-1', one('b')));
-  c.run(B, answer('run-0001', 'ans-b-1', one('a')));
-  c.run(C, answer('run-0001', 'ans-c-1', one('a')));
-  c.run(learner('e'), answer('run-0001', 'ans-e-1', one('b')));
-  c.run(learner('e'), leave);
-  c.run(instructor, reveal('run-0001'));
-  c.run(instructor, open('run-0002', 'multiple'));
-  c.run(A, answer('run-0002', 'ans-a-2', many('a', 'b', 'c')));
-  c.run(B, answer('run-0002', 'ans-b-2', many('a', 'b')));
-  c.run(C, answer('run-0002', 'ans-c-2', many('a', 'd')));
-  c.run(instructor, open('run-0003', 'poll'));
-  c.run(A, answer('run-0003', 'ans-a-3', vote('co')));
-  c.run(B, answer('run-0003', 'ans-b-3', vote('chua')));
-  c.run(instructor, open('run-0004', 'ordering'));
-  c.run(A, answer('run-0004', 'ans-a-4', order(...ORDER)));
-  c.run(C, answer('run-0004', 'ans-c-4', order('quet', 'nhapma', 'kiemtra', 'bienlai')));
-  c.run(instructor, end);
-  return c;
-}
+const resultsClass = (): Classroom =>
+  classOf3()
+    .with(guest, join('d', 'Đào', '4'))
+    .with(guest, join('e', 'Yến', '5'))
+    .with(learner('d'), leave)
+    .with(instructor, open('run-0001', 'single'))
+    .with(A, answer('run-0001', 'ans-a-1', one('b')))
+    .with(B, answer('run-0001', 'ans-b-1', one('a')))
+    .with(C, answer('run-0001', 'ans-c-1', one('a')))
+    .with(learner('e'), answer('run-0001', 'ans-e-1', one('b')))
+    .with(learner('e'), leave)
+    .with(instructor, reveal('run-0001'))
+    .with(instructor, open('run-0002', 'multiple'))
+    .with(A, answer('run-0002', 'ans-a-2', many('a', 'b', 'c')))
+    .with(B, answer('run-0002', 'ans-b-2', many('a', 'b')))
+    .with(C, answer('run-0002', 'ans-c-2', many('a', 'd')))
+    .with(instructor, open('run-0003', 'poll'))
+    .with(A, answer('run-0003', 'ans-a-3', vote('co')))
+    .with(B, answer('run-0003', 'ans-b-3', vote('chua')))
+    .with(instructor, open('run-0004', 'ordering'))
+    .with(A, answer('run-0004', 'ans-a-4', order(...ORDER)))
+    .with(C, answer('run-0004', 'ans-c-4', order('quet', 'nhapma', 'kiemtra', 'bienlai')))
+    .with(instructor, end);
 
 describe('sessionResults', () => {
   it('participation: learners who stayed or answered; who answered anything; how many questions', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Lesson } from '../../shared/lesson/schema.ts';
 import type { LessonInput } from '../../shared/lesson/schema.ts';
+import { lessonDoc } from '../support/lessons.ts';
 
 const LESSONS_DIR = fileURLToPath(new URL('../../lessons/', import.meta.url));
 const IMAGES_DIR = join(LESSONS_DIR, 'images');
@@ -83,15 +84,13 @@ const RAW_HTML = /<\/?[a-z][a-z0-9-]*(?:\s[^>]*)?\/?>/i;
 
 /** A small valid document, to be broken on purpose. */
 function validDoc(): LessonInput {
-  return {
-    id: 'bai-mau',
-    formatVersion: 1,
-    title: 'Bài mẫu',
-    steps: [
+  return lessonDoc(
+    [
       { id: 'buoc-1', title: 'Bước 1', body: 'Nội dung.' },
       { id: 'buoc-2', title: 'Bước 2', body: 'Nội dung.' },
     ],
-  };
+    { id: 'bai-mau', title: 'Bài mẫu' },
+  );
 }
 
 describe('starter lessons in lessons/*.json', () => {

@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { Lesson } from '../../shared/lesson/schema.ts';
 import { lessonCopy } from '../../shared/lesson/copy.ts';
 import type { SessionEvent } from '../../server/engine/events.ts';
 import { anonymiseJoin, summaryChange } from '../../server/engine/retention.ts';
+import { lessonOf } from '../support/lessons.ts';
 
 // Rules the stores and the lesson routes call (server/engine/retention.ts, shared/lesson/copy.ts).
 
@@ -60,8 +60,7 @@ describe('summaryChange: what new events change in a session row', () => {
 });
 
 describe('lessonCopy: the n-th candidate name of a copy', () => {
-  const lesson = (id: string, title: string) =>
-    Lesson.parse({ id, formatVersion: 1, title, steps: [{ id: 'mot', title: 'Một', body: 'Một.' }] });
+  const lesson = (id: string, title: string) => lessonOf(['Một'], { id, title });
   it.each([
     { name: 'first copy', id: 'thanh-toan-qr', title: 'Thanh toán QR', n: 1, out: ['thanh-toan-qr-ban-sao', 'Thanh toán QR (bản sao)'] },
     {

@@ -58,13 +58,11 @@ const join = (learnerId: string, name: string, partners?: string[], seat = ''): 
 });
 const label = (learnerId: string, seat: string): Command => ({ type: 'seat:label', learnerId, seat });
 
-function twoTablets(): Classroom {
-  const c = newClassroom();
-  c.run(guest, join('a', 'Lành', undefined, 'Bàn 1'));
-  c.run(guest, join('b', 'An', ['Bình']));
-  c.run(instructor, { type: 'step:push', step: 1 });
-  return c;
-}
+const twoTablets = (): Classroom =>
+  newClassroom()
+    .with(guest, join('a', 'Lành', undefined, 'Bàn 1'))
+    .with(guest, join('b', 'An', ['Bình']))
+    .with(instructor, { type: 'step:push', step: 1 });
 
 describe('seat:label', () => {
   it.each([{ actor: instructor }, { actor: helper }])(

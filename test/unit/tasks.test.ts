@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Lesson } from '../../shared/lesson/schema.ts';
-import { Task, type TaskInput } from '../../shared/lesson/task.ts';
+import { Task } from '../../shared/lesson/task.ts';
 import { entryMatches, taskProblems, type TaskAction } from '../../shared/lesson/task-graph.ts';
 import { defaultStuckConfig } from '../../shared/protocol/commands.ts';
 import { fold, type Command } from '../../server/engine/engine.ts';
@@ -11,17 +11,13 @@ import { classView, displayView, meView } from '../../server/engine/views.ts';
 import { sessionResults } from '../../server/engine/results.ts';
 import { snapshot } from '../support/state.ts';
 import { Classroom } from '../support/classroom.ts';
+import { qrTask, quizAndTaskLesson } from '../support/lessons.ts';
 
-const qrTask = JSON.parse(readFileSync(new URL('../fixtures/qr-task.json', import.meta.url), 'utf8')) as TaskInput;
+const [intro, practice, review] = quizAndTaskLesson.steps;
+/** `quizAndTaskLesson` without its question, and with the first task opening with its step. */
 const lesson = Lesson.parse({
-  id: 'thanh-toan-qr',
-  formatVersion: 1,
-  title: 'Thanh toán bằng mã QR',
-  steps: [
-    { id: 'gioi-thieu', title: 'Giới thiệu', body: 'Mã QR là gì.' },
-    { id: 'thuc-hanh', title: 'Thực hành', body: 'Trả tiền.', tasks: [qrTask] },
-    { id: 'on-tap', title: 'Ôn tập', body: 'Ôn tập.', tasks: [{ ...qrTask, id: 'tra-tien-qr-2', withStep: false }] },
-  ],
+  ...quizAndTaskLesson,
+  steps: [{ ...intro, questions: [] }, { ...practice, tasks: [qrTask] }, review],
 });
 const steps = lesson.steps.map((s, index) => ({ index, id: s.id, title: s.title, html: s.body, image: null }));
 

@@ -1,5 +1,4 @@
 import { describe, it, expect } from 'vitest';
-import { Lesson } from '../../shared/lesson/schema.ts';
 import { effectiveStep } from '../../shared/lesson/pacing.ts';
 import type { Pacing } from '../../shared/protocol/commands.ts';
 import type { AnswerResult, RosterEntry, TileState } from '../../shared/protocol/views.ts';
@@ -7,6 +6,7 @@ import { answerResult } from '../../server/engine/scoring.ts';
 import { seatLayout, tileState } from '../../server/engine/seatmap.ts';
 import type { Actor } from '../../server/engine/state.ts';
 import { Classroom, MINUTE } from '../support/classroom.ts';
+import { lessonOf, qrScanSteps } from '../support/lessons.ts';
 
 // Rules the clients used to work out themselves, now computed by the engine into the views.
 
@@ -121,12 +121,7 @@ describe('seatLayout: placed tiles stay, the rest fill free places in roster ord
 });
 
 describe('the staff view ranks the roster and marks the stuck list', () => {
-  const lesson = Lesson.parse({
-    id: 'quet-ma-qr',
-    formatVersion: 1,
-    title: 'Quét mã QR',
-    steps: [{ id: 'mo-camera', title: 'Mở camera', body: 'Mở ứng dụng Camera.', expectedMinutes: 2 }],
-  });
+  const lesson = lessonOf([{ ...qrScanSteps[0], expectedMinutes: 2 }], { id: 'quet-ma-qr', title: 'Quét mã QR' });
   const instructor: Actor = { role: 'instructor', userId: 'u-co-lan', name: 'Cô Lan' };
   const learner = (learnerId: string): Actor => ({ role: 'learner', learnerId });
 

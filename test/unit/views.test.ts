@@ -1,24 +1,16 @@
 import { describe, it, expect } from 'vitest';
-import { Lesson } from '../../shared/lesson/schema.ts';
 import type { StepView } from '../../shared/protocol/views.ts';
-import { fold, startSession } from '../../server/engine/engine.ts';
+import { fold } from '../../server/engine/engine.ts';
 import type { SessionEvent } from '../../server/engine/events.ts';
 import type { SessionState } from '../../server/engine/state.ts';
 import { classView, displayView, meView, staffView, type Presence, type PresenceOf } from '../../server/engine/views.ts';
+import { qrScanLesson } from '../support/lessons.ts';
+import { sessionStart } from '../support/classroom.ts';
 
 // ---- fixtures ----
 
-const lesson = Lesson.parse({
-  id: 'quet-ma-qr',
-  formatVersion: 1,
-  title: 'Quét mã QR',
-  steps: [
-    { id: 'mo-camera', title: 'Mở camera', body: 'Mở ứng dụng Camera.' },
-    { id: 'huong-camera', title: 'Hướng camera vào mã', body: 'Giữ yên tay.' },
-    { id: 'cham-lien-ket', title: 'Chạm vào liên kết', body: 'Chạm vào dòng chữ hiện lên.' },
-    { id: 'kiem-tra', title: 'Kiểm tra', body: 'Trang web đã mở chưa?' },
-  ],
-});
+/** Four steps: indices 0..3. */
+const lesson = qrScanLesson;
 
 /** What the room would render; the views only pick from it. */
 const steps: StepView[] = lesson.steps.map((s, index) => ({
@@ -33,14 +25,7 @@ const T0 = Date.UTC(2025, 9, 6, 1, 30);
 const at = (seconds: number) => T0 + seconds * 1000;
 const JOIN_URL = 'http://192.168.1.10:3000/l?c=123456';
 
-const started = startSession({
-  sessionId: 'ses-0000001',
-  code: '123456',
-  helperCode: '654321',
-  instructorId: 'u-co-lan',
-  lesson,
-  now: T0,
-});
+const started = sessionStart(lesson, { helperCode: '654321', start: T0 });
 
 const joined = (learnerId: string, name: string, seat: string, t: number): SessionEvent => ({
   type: 'learner:joined',

@@ -3,17 +3,10 @@
  * its session on every connect, keeps the newest view of that session only, and reports each command.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeWire, settle } from '../../support/fake-wire.ts';
+import { settle, wires } from '../../support/fake-wire.ts';
 import { staffView, stubBrowser } from '../../support/client-fixtures.ts';
 
-const wires: FakeWire[] = [];
-vi.mock('../../../client/lib/wire-sio.ts', () => ({
-  sioWire: () => {
-    const wire = new FakeWire();
-    wires.push(wire);
-    return wire;
-  },
-}));
+vi.mock('../../../client/lib/wire-sio.ts', () => import('../../support/fake-wire.ts').then((m) => m.fakeSioWire));
 
 const { Console } = await import('../../../client/teach/console.svelte.ts');
 

@@ -3,17 +3,10 @@
  * when it sends it again, and which views it keeps.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeWire, settle } from '../../support/fake-wire.ts';
+import { settle, wires } from '../../support/fake-wire.ts';
 import { classView, meView, snapshot, stubBrowser } from '../../support/client-fixtures.ts';
 
-const wires: FakeWire[] = [];
-vi.mock('../../../client/lib/wire-sio.ts', () => ({
-  sioWire: () => {
-    const wire = new FakeWire();
-    wires.push(wire);
-    return wire;
-  },
-}));
+vi.mock('../../../client/lib/wire-sio.ts', () => import('../../support/fake-wire.ts').then((m) => m.fakeSioWire));
 const wiped = vi.hoisted(() => ({ byes: [] as string[] }));
 vi.mock('../../../client/lib/tablet.ts', () => ({
   wipeLearner: (bye: string) => {
