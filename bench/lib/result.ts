@@ -124,7 +124,8 @@ export interface AnswersResult {
   error?: string;
 }
 
-export interface ScaleRun extends Validity {
+/** Many classes connected on one server: how many, how fast, and what each learner costs. */
+export interface ClassesRun extends Validity {
   target: 'ours' | 'sio';
   classes: number;
   perClass: number;
@@ -136,6 +137,9 @@ export interface ScaleRun extends Validity {
   rssAfterMB: number;
   bytesPerLearnerRss: number;
   bytesPerLearnerHeap: number;
+}
+
+export interface ScaleRun extends ClassesRun {
   pushEveryMs: number;
   durationMs: number;
   pushes: number;
@@ -152,18 +156,7 @@ export interface ScaleRun extends Validity {
 }
 
 /** Issue 17: many idle learners on one process, HTTP and a staff command meanwhile. */
-export interface IdleRun extends Validity {
-  target: 'ours' | 'sio';
-  classes: number;
-  perClass: number;
-  learners: number;
-  connected: number;
-  connectMs: number;
-  /** After a GC, before the learners connect and once they are connected and idle. */
-  rssBeforeMB: number;
-  rssAfterMB: number;
-  bytesPerLearnerRss: number;
-  bytesPerLearnerHeap: number;
+export interface IdleRun extends ClassesRun {
   durationMs: number;
   /** `GET /` (the learner page), a new connection each, at a steady rate through the window. */
   http: Summary;

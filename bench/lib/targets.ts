@@ -187,6 +187,34 @@ export function baselineViews(lesson: Lesson, room: string): (step: number) => B
   });
 }
 
+/**
+ * `count` classes, each with its console watching: sessions started by one instructor on our server,
+ * plain room names on bare Socket.IO.
+ */
+export async function openClasses(
+  kind: 'ours' | 'sio',
+  url: string,
+  count: number,
+  lesson: Lesson,
+): Promise<{ classes: { key: string; code?: string }[]; instructors: Instructor[] }> {
+  const classes: { key: string; code?: string }[] = [];
+  const instructors: Instructor[] = [];
+  if (kind === 'ours') {
+    const cookie = await setupInstructor(url);
+    for (let c = 0; c < count; c++) {
+      const session = await startSession(url, cookie);
+      classes.push({ key: session.id, code: session.code });
+      instructors.push(await ourInstructor(url, cookie, session.id));
+    }
+  } else {
+    for (let c = 0; c < count; c++) {
+      classes.push({ key: `class-${c + 1}` });
+      instructors.push(await sioInstructor(url, `class-${c + 1}`, lesson));
+    }
+  }
+  return { classes, instructors };
+}
+
 export async function sioInstructor(url: string, room: string, lesson: Lesson): Promise<Instructor> {
   const socket = io(`${url}/staff`, sioOptions());
   await connected(socket);

@@ -11,7 +11,7 @@ import type { Bench } from '../lib/harness.ts';
 import { learnerSpecs } from '../lib/pool.ts';
 import type { IdleRun } from '../lib/result.ts';
 import { summarize } from '../lib/stats.ts';
-import { ourInstructor, setupInstructor, sioInstructor, startSession, type Instructor } from '../lib/targets.ts';
+import { openClasses } from '../lib/targets.ts';
 
 /** GET `url` every `everyMs` until `until`; each request's latency (a new connection each, as a tablet's first load). */
 async function httpProbe(url: string, everyMs: number, until: number): Promise<{ latencies: number[]; errors: number }> {
@@ -39,22 +39,8 @@ export async function idle(ctx: Bench, kind: 'ours' | 'sio'): Promise<IdleRun> {
   const { settings, pool, beginWindow, endWindow, validity, withTarget, serverHealth, lesson, stepCount, log } = ctx;
   const s = settings.idle;
   return withTarget(kind, `idle-${kind}`, async (target) => {
-    const classes: { key: string; code?: string }[] = [];
-    let cookie = '';
-    if (kind === 'ours') {
-      cookie = await setupInstructor(target.url);
-      for (let c = 0; c < s.classes; c++) {
-        const session = await startSession(target.url, cookie);
-        classes.push({ key: session.id, code: session.code });
-      }
-    } else {
-      for (let c = 0; c < s.classes; c++) classes.push({ key: `class-${c + 1}` });
-    }
     // Every class has its console open (the staff views they get are part of the load).
-    const instructors: Instructor[] = [];
-    for (const c of classes) {
-      instructors.push(kind === 'ours' ? await ourInstructor(target.url, cookie, c.key) : await sioInstructor(target.url, c.key, lesson));
-    }
+    const { classes, instructors } = await openClasses(kind, target.url, s.classes, lesson);
     await sleep(500);
     const snapshots = ctx.heapDir
       ? { before: `${ctx.heapDir}/idle-${kind}-before.heapsnapshot`, after: `${ctx.heapDir}/idle-${kind}-after.heapsnapshot` }

@@ -7,7 +7,7 @@ import type { Bench } from '../lib/harness.ts';
 import { learnerSpecs, type Pool } from '../lib/pool.ts';
 import type { ScaleRun } from '../lib/result.ts';
 import { summarize } from '../lib/stats.ts';
-import { ourInstructor, setupInstructor, sioInstructor, startSession, type Instructor, type Target } from '../lib/targets.ts';
+import { openClasses, type Instructor, type Target } from '../lib/targets.ts';
 
 /** Sizes of a scale run (settings.scale by default; the festival scenario passes its own). */
 export interface ScaleSizes {
@@ -39,21 +39,7 @@ export async function scale<T>(
   const { settings, pool, beginWindow, endWindow, validity, withTarget, serverHealth, lesson, stepCount } = ctx;
   const s = sizes ?? settings.scale;
   return withTarget(kind, `${name}-${kind}`, async (target) => {
-    const classes: { key: string; code?: string }[] = [];
-    let cookie = '';
-    if (kind === 'ours') {
-      cookie = await setupInstructor(target.url);
-      for (let c = 0; c < s.classes; c++) {
-        const session = await startSession(target.url, cookie);
-        classes.push({ key: session.id, code: session.code });
-      }
-    } else {
-      for (let c = 0; c < s.classes; c++) classes.push({ key: `class-${c + 1}` });
-    }
-    const instructors: Instructor[] = [];
-    for (const c of classes) {
-      instructors.push(kind === 'ours' ? await ourInstructor(target.url, cookie, c.key) : await sioInstructor(target.url, c.key, lesson));
-    }
+    const { classes, instructors } = await openClasses(kind, target.url, s.classes, lesson);
     await sleep(500);
     const before = await target.probe({ gc: true });
 
