@@ -173,6 +173,7 @@ describe('practice questions, start to finish, in Chromium', () => {
     await tid(teach, 'quick-option').nth(0).fill('Nhân viên ngân hàng');
     await tid(teach, 'quick-open').click();
     await until(() => problem.innerText()).toBe('Cần ít nhất hai lựa chọn.');
+    await shot(teach, 'quiz-console-quick-missing');
     await tid(teach, 'quick-option').nth(1).fill('Không ai cả');
     await tid(teach, 'quick-add-option').click();
     await tid(teach, 'quick-option').nth(2).fill('Người thân trong nhà');
