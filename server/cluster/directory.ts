@@ -49,6 +49,7 @@ export class Directory {
   readonly #c: ClusterOptions | undefined;
   /** Sessions this process owns, with the lease its appends carry. */
   readonly #owned = new Map<string, { lease: Lease; renewedAt: number }>();
+  #renewing = false;
   readonly #remote = new Map<string, RemoteHandle>();
   readonly #taking = new Map<string, Promise<Room | undefined>>();
   /** Learner sockets bound on this process, per session and learner (re-announced to a new owner). */
@@ -167,12 +168,12 @@ export class Directory {
     if (!c) return local;
     const byOwner = new Map<string, string[]>();
     const ids = (await this.#lookup(() => this.#store.listOpenSessionIds())).filter((id) => !this.#rooms.get(id));
-    await Promise.all(
-      ids.map(async (id) => {
-        const owner = this.#remote.get(id)?.owner ?? (await c.leases.leaseOf(id).catch(() => undefined))?.owner;
-        if (owner && owner !== c.nodeId) byOwner.set(owner, [...(byOwner.get(owner) ?? []), id]);
-      }),
-    );
+    const unknown = ids.filter((id) => !this.#remote.has(id));
+    const owners = unknown.length > 0 ? await c.leases.ownersOf(unknown).catch(() => new Map<string, string>()) : new Map<string, string>();
+    for (const id of ids) {
+      const owner = this.#remote.get(id)?.owner ?? owners.get(id);
+      if (owner && owner !== c.nodeId) byOwner.set(owner, [...(byOwner.get(owner) ?? []), id]);
+    }
     // A class whose owner does not answer (being taken over) is missing from this refresh, not an error.
     const remote = await Promise.all(
       [...byOwner].map(([owner, list]) =>
@@ -463,20 +464,33 @@ export class Directory {
     if (this.#rooms.drop(sessionId)) this.#log.warn({ sessionId, why }, 'room dropped');
   }
 
+  /** One renewal round, one round trip for every lease this process holds; a round still waiting is not doubled by the next tick. */
   async #renewAll(): Promise<void> {
+    if (this.#renewing) return;
     const c = this.#c!;
-    await Promise.all(
-      [...this.#owned].map(async ([sessionId, held]) => {
-        try {
-          const ok = await c.leases.renewLease(sessionId, c.nodeId, held.lease.fence, c.leaseMs);
-          if (ok) held.renewedAt = Date.now();
-          else this.#lose(sessionId, 'lease renewal refused');
-        } catch (err) {
-          // Storage unreachable: past the lease's time we can no longer be sure we hold it.
-          if (Date.now() - held.renewedAt > c.leaseMs * 0.9) this.#lose(sessionId, `lease not renewed in time: ${String(err)}`);
-        }
-      }),
-    );
+    const held = [...this.#owned];
+    this.#renewing = true;
+    try {
+      const renewed = await c.leases.renewLeases(
+        c.nodeId,
+        held.map(([sessionId, h]) => ({ sessionId, fence: h.lease.fence })),
+        c.leaseMs,
+      );
+      const at = Date.now();
+      for (const [sessionId, h] of held) {
+        // Given up (or retaken under a new fence) while the round was out: not this round's to judge.
+        if (this.#owned.get(sessionId) !== h) continue;
+        if (renewed.has(sessionId)) h.renewedAt = at;
+        else this.#lose(sessionId, 'lease renewal refused');
+      }
+    } catch (err) {
+      // Storage unreachable: past the lease's time we can no longer be sure we hold it.
+      for (const [sessionId, h] of held)
+        if (this.#owned.get(sessionId) === h && Date.now() - h.renewedAt > c.leaseMs * 0.9)
+          this.#lose(sessionId, `lease not renewed in time: ${String(err)}`);
+    } finally {
+      this.#renewing = false;
+    }
   }
 
   /** At the owner: forget the sockets of processes that are gone (killed without a word), so they are not shown connected. */

@@ -65,6 +65,12 @@ export async function openPostgresStore(
     (await pool.query<R>(text, values)).rows;
   const one = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await q<R>(text, values))[0] as R | undefined;
   const changed = async (text: string, values: unknown[] = []) => (await pool.query(text, values)).rowCount ?? 0;
+  // Leases keep their own two connections: a renewal must never queue behind a burst of appends or
+  // register queries on a busy festival day, or the lease runs out while its owner is healthy.
+  const leasePool = pgPool(connectionString, { max: 2, log: opts.log });
+  const leaseQ = async <R extends pg.QueryResultRow = Record<string, never>>(text: string, values: unknown[] = []) =>
+    (await leasePool.query<R>(text, values)).rows;
+  const leaseChanged = async (text: string, values: unknown[] = []) => (await leasePool.query(text, values)).rowCount ?? 0;
 
   const insertSession = async (client: pg.PoolClient, started: SessionStarted) => {
     await client.query(
@@ -147,7 +153,7 @@ export async function openPostgresStore(
         return 1;
       }),
     acquireLease: async (sessionId, owner, ttlMs) => {
-      const row = await one<{ fence: number }>(
+      const [row] = await leaseQ<{ fence: number }>(
         `INSERT INTO session_leases AS l (session_id, owner, fence, expires_at)
          SELECT id, $2, 1, now() + $3 * interval '1 millisecond' FROM sessions WHERE id = $1
          ON CONFLICT (session_id) DO UPDATE SET
@@ -160,20 +166,40 @@ export async function openPostgresStore(
       return row ? row.fence : null;
     },
     renewLease: async (sessionId, owner, fence, ttlMs) =>
-      (await changed(
+      (await leaseChanged(
         `UPDATE session_leases SET expires_at = now() + $4 * interval '1 millisecond' WHERE session_id = $1 AND owner = $2 AND fence = $3`,
         [sessionId, owner, fence, ttl(ttlMs)],
       )) === 1,
+    renewLeases: async (owner, held, ttlMs) => {
+      if (held.length === 0) return new Set();
+      const rows = await leaseQ<{ session_id: string }>(
+        `UPDATE session_leases l SET expires_at = now() + $2 * interval '1 millisecond'
+         FROM unnest($3::text[], $4::bigint[]) AS t(session_id, fence)
+         WHERE l.session_id = t.session_id AND l.owner = $1 AND l.fence = t.fence
+         RETURNING l.session_id`,
+        [owner, ttl(ttlMs), held.map((h) => h.sessionId), held.map((h) => h.fence)],
+      );
+      return new Set(rows.map((r) => r.session_id));
+    },
+    ownersOf: async (sessionIds) =>
+      new Map(
+        (
+          await leaseQ<{ session_id: string; owner: string }>(
+            'SELECT session_id, owner FROM session_leases WHERE session_id = ANY($1::text[])',
+            [[...sessionIds]],
+          )
+        ).map((r) => [r.session_id, r.owner]),
+      ),
     releaseLease: async (sessionId, owner, fence) => {
       // Expired, not deleted: the fence must keep growing, so the next owner's is higher.
-      await changed('UPDATE session_leases SET expires_at = now() WHERE session_id = $1 AND owner = $2 AND fence = $3', [
+      await leaseChanged('UPDATE session_leases SET expires_at = now() WHERE session_id = $1 AND owner = $2 AND fence = $3', [
         sessionId,
         owner,
         fence,
       ]);
     },
     leaseOf: async (sessionId) => {
-      const row = await one<{ owner: string; fence: number; expires_ms: number }>(
+      const [row] = await leaseQ<{ owner: string; fence: number; expires_ms: number }>(
         'SELECT owner, fence, (extract(epoch FROM expires_at) * 1000)::float8 AS expires_ms FROM session_leases WHERE session_id = $1',
         [sessionId],
       );
@@ -355,7 +381,7 @@ export async function openPostgresStore(
         await flushing;
       }
       await listener.close();
-      await pool.end();
+      await Promise.all([pool.end(), leasePool.end()]);
     },
   };
 }

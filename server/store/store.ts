@@ -36,7 +36,11 @@ export interface LeaseStore {
   /** Extend our lease; false when it is no longer ours with this fence (someone took it). */
   renewLease(sessionId: string, owner: string, fence: number, ttlMs: number): Promise<boolean>;
   /** Let the lease go (it expires now; the next owner's fence is higher). */
+  /** Extend many of our leases in one round trip; the ids renewed (the others are no longer ours with that fence). */
+  renewLeases(owner: string, held: readonly { sessionId: string; fence: number }[], ttlMs: number): Promise<Set<string>>;
   releaseLease(sessionId: string, owner: string, fence: number): Promise<void>;
+  /** The owner of each of these sessions' leases, expired or not (sessions without a lease are missing). */
+  ownersOf(sessionIds: readonly string[]): Promise<Map<string, string>>;
   leaseOf(sessionId: string): Promise<(Lease & { expiresAt: number }) | undefined>;
   /** Open sessions whose lease is missing or expired (for takeover). */
   orphanedSessions(): Promise<string[]>;

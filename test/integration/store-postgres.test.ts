@@ -160,6 +160,34 @@ describe.skipIf(!ok)('PostgreSQL store: leases and fencing', () => {
     expect(fences.filter((f) => f !== null)).toEqual([2]);
   });
 
+  it('renews many leases in one round: only those still ours with that fence; tells the owners of many sessions', async () => {
+    const { store } = ref;
+    const [a, b, c] = [started(), started(), started()];
+    await store.leases.createSessionLeased(a, 'proc-a', 30_000);
+    await store.leases.createSessionLeased(b, 'proc-a', 30_000);
+    await store.leases.createSessionLeased(c, 'proc-b', 30_000);
+    const before = (await store.leases.leaseOf(a.sessionId))!.expiresAt;
+    const renewed = await store.leases.renewLeases(
+      'proc-a',
+      [
+        { sessionId: a.sessionId, fence: 1 },
+        { sessionId: b.sessionId, fence: 2 },
+        { sessionId: c.sessionId, fence: 1 },
+        { sessionId: 'no-such-session', fence: 1 },
+      ],
+      60_000,
+    );
+    expect([...renewed]).toEqual([a.sessionId]);
+    expect((await store.leases.leaseOf(a.sessionId))!.expiresAt).toBeGreaterThan(before);
+    expect(await store.leases.renewLeases('proc-a', [], 60_000)).toEqual(new Set());
+    expect(await store.leases.ownersOf([a.sessionId, c.sessionId, 'no-such-session'])).toEqual(
+      new Map([
+        [a.sessionId, 'proc-a'],
+        [c.sessionId, 'proc-b'],
+      ]),
+    );
+  });
+
   it('routes a tablet: open session by class code and helper code, session of a resume token', async () => {
     const { store } = ref;
     const s = started();
