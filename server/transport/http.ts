@@ -88,7 +88,7 @@ export function apiRouter(deps: HttpDeps): express.Router {
     const address = addressOf(req);
     const local = deps.isLocal(address);
     // Reserved before any await, so a burst of setup codes cannot all be checked.
-    const attempt = local ? null : await deps.limits.attempt({ signInAddr: address });
+    const attempt = local ? null : deps.limits.attempt({ signInAddr: address });
     if (setupRunning || (await store.countUsers()) > 0) {
       attempt?.succeeded();
       return send(res, fail('setup_done'));
@@ -122,7 +122,7 @@ export function apiRouter(deps: HttpDeps): express.Router {
     const address = addressOf(req);
     const local = deps.isLocal(address);
     // Reserved on arrival, before the slow hash: a burst of guesses cannot all be checked.
-    const attempt = local ? null : await deps.limits.attempt({ signInAddr: address, signInUser: username.toLowerCase() });
+    const attempt = local ? null : deps.limits.attempt({ signInAddr: address, signInUser: username.toLowerCase() });
     if (attempt?.blocked) return send(res, fail('rate_limited'));
     const user = await store.findUserByUsername(username);
     // Hash even for an unknown user, so timing does not tell which usernames exist.
@@ -200,7 +200,7 @@ export function apiRouter(deps: HttpDeps): express.Router {
 
   // The join QR of an open class: public, like the code itself, which the projector shows anyway.
   api.get('/join-qr/:file', async (req, res) => {
-    const attempt = await deps.limits.attempt({ codeAddr: addressOf(req) });
+    const attempt = deps.limits.attempt({ codeAddr: addressOf(req) });
     if (attempt.blocked) return send(res, fail('rate_limited'));
     const code = ClassCode.safeParse(String(req.params.file).replace(/\.svg$/, ''));
     const room = code.success ? await deps.directory.byCode(code.data) : undefined;

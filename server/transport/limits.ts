@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 
 /**
  * Every limit that keeps a class running when someone in the hall tries to break it, in one place.
@@ -83,7 +82,7 @@ export interface Attempt {
  */
 export class Limits {
   readonly config: LimitsConfig;
-  readonly #limiters: Record<LimitKind, RateLimiterMemory>;
+  readonly #limiters: Record<LimitKind, FixedWindow>;
 
   constructor(config: Partial<LimitsConfig> = {}) {
     const merged = { ...defaultLimits, ...config };
@@ -91,26 +90,23 @@ export class Limits {
     this.config = { ...merged, maxConnections: Math.min(merged.maxConnections, fileLimit() - 100) };
     const c = this.config;
     this.#limiters = {
-      codeAddr: new RateLimiterMemory({ keyPrefix: 'code-addr', points: c.codesPerAddress, duration: 60 }),
-      codeConn: new RateLimiterMemory({ keyPrefix: 'code-conn', points: c.codesPerConnection, duration: 60 }),
-      signInAddr: new RateLimiterMemory({ keyPrefix: 'signin-addr', points: c.signInsPerAddress, duration: 300 }),
-      signInUser: new RateLimiterMemory({ keyPrefix: 'signin-user', points: c.signInsPerUser, duration: 300 }),
+      codeAddr: new FixedWindow(c.codesPerAddress, 60_000),
+      codeConn: new FixedWindow(c.codesPerConnection, 60_000),
+      signInAddr: new FixedWindow(c.signInsPerAddress, 300_000),
+      signInUser: new FixedWindow(c.signInsPerUser, 300_000),
     };
   }
 
   /**
-   * Reserve one attempt on every key. Call it before the caller's first `await`: the memory
-   * limiter counts inside consume() itself, so attempts are counted in arrival order.
+   * Reserve one attempt on every key, at once: attempts are counted in arrival order, before the
+   * caller's first `await`.
    */
-  async attempt(keys: LimitKeys): Promise<Attempt> {
-    const taken = (Object.entries(keys) as [LimitKind, string][]).map(([kind, key]) => {
-      const limiter = this.#limiters[kind];
-      return { limiter, key, res: limiter.consume(key) };
-    });
-    const settled = await Promise.allSettled(taken.map((t) => t.res));
-    const blocked = settled.some((s) => s.status === 'rejected');
+  attempt(keys: LimitKeys): Attempt {
+    const taken = (Object.entries(keys) as [LimitKind, string][]).map(([kind, key]) => ({ limiter: this.#limiters[kind], key }));
+    const results = taken.map(({ limiter, key }) => limiter.take(key));
+    const blocked = results.includes(false);
     const giveBack = () => {
-      for (const { limiter, key } of taken) void limiter.reward(key);
+      for (const [i, { limiter, key }] of taken.entries()) if (results[i]) limiter.giveBack(key);
     };
     // A refused attempt was not checked: it is not a failure either.
     if (blocked) giveBack();
@@ -118,19 +114,61 @@ export class Limits {
   }
 }
 
-/** Events per window per key; every event counts (command rates). */
-export class RateCounter {
-  readonly #limiter: RateLimiterMemory;
+/**
+ * Points per fixed window per key, in memory: a key's window starts at its first point. A key back
+ * at zero (every point given back) is forgotten at once, and one sweep per window forgets the keys
+ * whose window has passed: no timer per key, so ten thousand tablets that joined cost a few bytes each.
+ */
+export class FixedWindow {
+  readonly #points: number;
+  readonly #windowMs: number;
+  readonly #now: () => number;
+  readonly #keys = new Map<string, { used: number; endsAt: number }>();
+  #sweep: NodeJS.Timeout | null = null;
 
-  constructor(points: number, durationSeconds: number, prefix: string) {
-    this.#limiter = new RateLimiterMemory({ keyPrefix: prefix, points, duration: durationSeconds });
+  constructor(points: number, windowMs: number, now: () => number = Date.now) {
+    this.#points = points;
+    this.#windowMs = windowMs;
+    this.#now = now;
   }
 
-  /** Count one (at once, in arrival order); resolves false when the key is over its rate. */
-  take(key: string): Promise<boolean> {
-    return this.#limiter.consume(key).then(
-      () => true,
-      () => false,
-    );
+  /** Take one point; false (and nothing taken) when the key has used all its points in this window. */
+  take(key: string): boolean {
+    const at = this.#now();
+    let entry = this.#keys.get(key);
+    if (!entry || entry.endsAt <= at) {
+      entry = { used: 0, endsAt: at + this.#windowMs };
+      this.#keys.set(key, entry);
+      this.#armSweep();
+    }
+    if (entry.used >= this.#points) return false;
+    entry.used += 1;
+    return true;
+  }
+
+  /** Give one point back (a guess that turned out right); a key at zero is forgotten. */
+  giveBack(key: string): void {
+    const entry = this.#keys.get(key);
+    if (!entry) return;
+    entry.used -= 1;
+    if (entry.used <= 0) this.#keys.delete(key);
+  }
+
+  /** Keys held now (for tests and the benchmark). */
+  get size(): number {
+    return this.#keys.size;
+  }
+
+  #armSweep(): void {
+    if (this.#sweep) return;
+    this.#sweep = setInterval(() => {
+      const at = this.#now();
+      for (const [key, entry] of this.#keys) if (entry.endsAt <= at) this.#keys.delete(key);
+      if (this.#keys.size === 0 && this.#sweep) {
+        clearInterval(this.#sweep);
+        this.#sweep = null;
+      }
+    }, this.#windowMs);
+    this.#sweep.unref();
   }
 }

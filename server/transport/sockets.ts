@@ -29,7 +29,7 @@ import { OwnerUnavailableError, type RoomHandle } from '../cluster/handle.ts';
 import type { Auth } from './auth.ts';
 import type { AddressOf } from './client-address.ts';
 import { badRequest } from './respond.ts';
-import { RateCounter, type LimitKeys, type Limits, type LimitsConfig } from './limits.ts';
+import { FixedWindow, type LimitKeys, type Limits, type LimitsConfig } from './limits.ts';
 
 // Socket.IO room names: every broadcast is addressed by session or learner, never by local socket.
 const classRoom = (sessionId: string) => `class:${sessionId}`;
@@ -96,7 +96,7 @@ const everyCommand = new Set([learnerTable, staffTable, displayTable].flatMap((t
  * Parse, rate-limit, authorise, dispatch, acknowledge: the same for every command of every namespace.
  * A room command's payload becomes the engine command (toCommand) and goes to its room.
  */
-function bind<T extends CommandTable>(socket: Socket, binding: Binding<T>, log: Logger, rate: RateCounter): void {
+function bind<T extends CommandTable>(socket: Socket, binding: Binding<T>, log: Logger, rate: FixedWindow): void {
   const { table } = binding;
   const handlers = binding.handlers as Record<string, ((payload: unknown) => Promise<Ack<unknown>>) | undefined>;
   const run = async (name: keyof T & string, data: Record<string, unknown>): Promise<Ack<unknown>> => {
@@ -135,7 +135,7 @@ function bind<T extends CommandTable>(socket: Socket, binding: Binding<T>, log: 
     void (async () => {
       try {
         // Counted before anything else: a flood from one socket is refused, whatever it sends.
-        if (!(await rate.take(socket.id))) return reply(fail('rate_limited'));
+        if (!rate.take(socket.id)) return reply(fail('rate_limited'));
         reply(await run(name, parsed.data as Record<string, unknown>));
       } catch (err) {
         // The session's owner is out of reach (moving, storage down): nothing was applied, the client retries.
@@ -204,7 +204,7 @@ async function guessedRoom(
   keys: LimitKeys,
   find: () => Promise<RoomHandle | undefined>,
 ): Promise<RoomHandle | 'limited' | undefined> {
-  const attempt = await limits.attempt(keys);
+  const attempt = limits.attempt(keys);
   if (attempt.blocked) return 'limited';
   const room = await find();
   if (!room || !(await room.isOpen())) return undefined;
@@ -252,7 +252,7 @@ async function cardHolders(
   cards: string[],
 ): Promise<{ id: string; name: string }[] | 'rate_limited' | 'unknown_card'> {
   if (cards.length === 0) return [];
-  const attempt = await limits.attempt(keys);
+  const attempt = limits.attempt(keys);
   if (attempt.blocked) return 'rate_limited';
   const found: { id: string; name: string }[] = [];
   for (const card of cards) {
@@ -273,12 +273,12 @@ const codeKeys = (socket: Socket, address: string): LimitKeys => ({ codeAddr: ad
 function attachLearners(io: Server, { rooms, directory, log, limits, isLocal, addressOf, people, tabletCode }: SocketDeps): void {
   const learners = io.of(Namespaces.learner);
   const c = limits.config;
-  const perSocket = new RateCounter(c.commandsPerSocketPerSecond, 1, 'learner-socket');
+  const perSocket = new FixedWindow(c.commandsPerSocketPerSecond, 1_000);
   // A real learner never comes near these; a script toggling help or answers does at once.
   // A real learner never comes near these; a script toggling help or answers does at once.
-  const perMinute = (kind: keyof LimitsConfig['learnerPerMinute']) => new RateCounter(c.learnerPerMinute[kind], 60, `learner-${kind}`);
+  const perMinute = (kind: keyof LimitsConfig['learnerPerMinute']) => new FixedWindow(c.learnerPerMinute[kind], 60_000);
   const ping = perMinute('ping');
-  const perLearner: Partial<Record<keyof typeof learnerTable, RateCounter>> = {
+  const perLearner: Partial<Record<keyof typeof learnerTable, FixedWindow>> = {
     'learner:help': perMinute('help'),
     'learner:done': perMinute('done'),
     'learner:navigate': perMinute('navigate'),
@@ -346,7 +346,7 @@ function attachLearners(io: Server, { rooms, directory, log, limits, isLocal, ad
           if ('ok' in found) return found;
           const { room, learnerId } = found;
           const rate = perLearner[name];
-          if (rate && !(await rate.take(learnerId))) return fail('rate_limited');
+          if (rate && !rate.take(learnerId)) return fail('rate_limited');
           return { room, actor: { role: 'learner', learnerId }, learnerId };
         },
         after: { 'learner:leave': unbind },
@@ -412,7 +412,7 @@ function attachLearners(io: Server, { rooms, directory, log, limits, isLocal, ad
           'learner:ping': async ({ rttMs }) => {
             const found = await boundRoom();
             if ('ok' in found) return found;
-            if (!(await ping.take(found.learnerId))) return fail('rate_limited');
+            if (!ping.take(found.learnerId)) return fail('rate_limited');
             if (rttMs !== null) await found.room.reportRtt(found.learnerId, rttMs);
             return { ok: true, data: { now: rooms.now() } };
           },
@@ -420,7 +420,7 @@ function attachLearners(io: Server, { rooms, directory, log, limits, isLocal, ad
           // the tablet setup code (before class) or the helper code of a class in progress.
           'tablet:seat': async ({ helperCode, seat }) => {
             // Reserved on arrival like every guessed code, whichever of the two codes it turns out to be.
-            const attempt = await limits.attempt(codeKeys(socket, address));
+            const attempt = limits.attempt(codeKeys(socket, address));
             if (attempt.blocked) return fail('rate_limited');
             if (helperCode !== tabletCode() && !(await (await directory.byHelperCode(helperCode))?.isOpen())) return fail('unknown_code');
             attempt.succeeded();
@@ -445,7 +445,7 @@ interface StaffSocketData {
 
 function attachStaff(io: Server, { rooms, directory, auth, log, limits, addressOf }: SocketDeps): void {
   const staff = io.of(Namespaces.staff);
-  const perSocket = new RateCounter(limits.config.commandsPerSocketPerSecond, 1, 'staff-socket');
+  const perSocket = new FixedWindow(limits.config.commandsPerSocketPerSecond, 1_000);
   // Instructors by their sign-in cookie; helpers by the session's helper code (and only that session).
   staff.use((socket, next) => {
     const helper = HelperAuth.safeParse(socket.handshake.auth);
@@ -529,7 +529,7 @@ function attachStaff(io: Server, { rooms, directory, auth, log, limits, addressO
 }
 
 function attachDisplay(io: Server, { directory, log, limits, addressOf }: SocketDeps): void {
-  const perSocket = new RateCounter(limits.config.commandsPerSocketPerSecond, 1, 'display-socket');
+  const perSocket = new FixedWindow(limits.config.commandsPerSocketPerSecond, 1_000);
   io.of(Namespaces.display).on('connection', (raw) => {
     const socket = raw as Socket<DisplayClientEvents, DisplayServerEvents>;
     const address = addressOfSocket(socket, addressOf);
