@@ -51,19 +51,22 @@ interface Target {
   learnerId?: string;
 }
 
-/** The commands of a table the transport answers itself, and their handlers. */
-type Handlers<T extends CommandTable> = {
-  [K in keyof T as T[K]['reply'] extends 'handler' ? K : never]: (payload: z.output<T[K]['schema']>) => Promise<Ack<T[K]['ack']>>;
+/** The commands of a table the transport answers itself, and their handlers (given the socket's link). */
+type Handlers<T extends CommandTable, L> = {
+  [K in keyof T as T[K]['reply'] extends 'handler' ? K : never]: (link: L, payload: z.output<T[K]['schema']>) => Promise<Ack<T[K]['ack']>>;
 };
 
-/** How one namespace binds its table: its own handlers, and how a room command finds its room and actor. */
-interface Binding<T extends CommandTable> {
+/**
+ * How one namespace binds its table, built once for the namespace: its own handlers, and how a room
+ * command finds its room and actor. What differs per socket is in its link (`L`), passed to each.
+ */
+interface Binding<T extends CommandTable, L> {
   table: T;
-  handlers: Handlers<T>;
+  handlers: Handlers<T, L>;
   /** Authorise a room command by the table's sender and find its room, or refuse it. */
-  target: (name: keyof T & string, by: Sender, payload: Record<string, unknown>) => Promise<Target | Refusal>;
+  target: (link: L, name: keyof T & string, by: Sender, payload: Record<string, unknown>) => Promise<Target | Refusal>;
   /** What a namespace does once a room command succeeded (leaving unbinds the socket). */
-  after?: Partial<Record<keyof T, () => void>>;
+  after?: Partial<Record<keyof T, (link: L) => void>>;
 }
 
 /**
@@ -94,27 +97,26 @@ const everyCommand = new Set([learnerTable, staffTable, displayTable].flatMap((t
 
 /**
  * Parse, rate-limit, authorise, dispatch, acknowledge: the same for every command of every namespace.
- * A room command's payload becomes the engine command (toCommand) and goes to its room.
+ * A room command's payload becomes the engine command (toCommand) and goes to its room. Called once
+ * per namespace; what it returns binds one socket with one listener, its only closure: with
+ * thousands of idle tablets, per-socket closures are much of what the server holds for each.
  */
-function bind<T extends CommandTable>(socket: Socket, binding: Binding<T>, log: Logger, rate: FixedWindow): void {
+function binder<T extends CommandTable, L>(binding: Binding<T, L>, log: Logger, rate: FixedWindow): (socket: Socket, link: L) => void {
   const { table } = binding;
-  const handlers = binding.handlers as Record<string, ((payload: unknown) => Promise<Ack<unknown>>) | undefined>;
-  const run = async (name: keyof T & string, data: Record<string, unknown>): Promise<Ack<unknown>> => {
+  const handlers = binding.handlers as Record<string, ((link: L, payload: unknown) => Promise<Ack<unknown>>) | undefined>;
+  const run = async (link: L, name: keyof T & string, data: Record<string, unknown>): Promise<Ack<unknown>> => {
     const entry = table[name];
     const handler = handlers[name];
-    if (entry.reply === 'handler' && handler) return handler(data);
-    const target = await binding.target(name, entry.by, data);
+    if (entry.reply === 'handler' && handler) return handler(link, data);
+    const target = await binding.target(link, name, entry.by, data);
     if ('ok' in target) return target;
     const command = toCommand(name, data);
     const result = await target.room.dispatch(command, target.actor);
     if (!result.ok) return result;
-    binding.after?.[name]?.();
+    binding.after?.[name]?.(link);
     return { ok: true, data: await replyOf(entry.reply, target, command) };
   };
-  // One catch-all listener per socket, not one per command: with thousands of idle tablets, each
-  // socket's listeners and their closures are most of what the server holds for it.
-  // Payloads arrive untyped: the schema, not the event map, is what checks them.
-  socket.onAny((event: string, ...args: unknown[]) => {
+  const receive = (socket: Socket, link: L, event: string, args: unknown[]): void => {
     const known = Object.hasOwn(table, event);
     // Every command asks for an ack (payload, ack); others are ignored.
     const last = known ? args[1] : args.at(-1);
@@ -136,7 +138,7 @@ function bind<T extends CommandTable>(socket: Socket, binding: Binding<T>, log: 
       try {
         // Counted before anything else: a flood from one socket is refused, whatever it sends.
         if (!rate.take(socket.id)) return reply(fail('rate_limited'));
-        reply(await run(name, parsed.data as Record<string, unknown>));
+        reply(await run(link, name, parsed.data as Record<string, unknown>));
       } catch (err) {
         // The session's owner is out of reach (moving, storage down): nothing was applied, the client retries.
         if (err instanceof OwnerUnavailableError) return reply(fail('owner_unavailable'));
@@ -144,7 +146,9 @@ function bind<T extends CommandTable>(socket: Socket, binding: Binding<T>, log: 
         reply(fail('internal'));
       }
     })();
-  });
+  };
+  // Payloads arrive untyped: the schema, not the event map, is what checks them.
+  return (socket, link) => socket.onAny((event: string, ...args: unknown[]) => receive(socket, link, event, args));
 }
 
 export function socketBroadcaster(io: Server): Broadcaster {
@@ -214,28 +218,44 @@ async function guessedRoom(
 
 /**
  * A socket that has not bound itself to anything in time is closed: idle anonymous sockets hold file
- * descriptors. Returns `settle(bound)`: a bound socket holds no timer; one that unbinds gets a new one.
+ * descriptors. A bound socket holds no timer; one that unbinds gets a new one. The base of the
+ * learner's and the projector's links.
  */
-function closeIfUnbound(socket: Socket, ms: number, isBound: () => boolean): (bound: boolean) => void {
-  let timer: NodeJS.Timeout | null = null;
-  const arm = () => {
-    timer = setTimeout(() => {
-      timer = null;
-      if (!isBound()) socket.disconnect(true);
-    }, ms);
-    timer.unref();
-  };
-  arm();
-  socket.once('disconnect', () => {
-    if (timer) clearTimeout(timer);
-    timer = null;
-  });
-  return (bound) => {
-    if (bound && timer) {
-      clearTimeout(timer);
-      timer = null;
-    } else if (!bound && !timer && socket.connected) arm();
-  };
+class UnboundTimer {
+  #timer: NodeJS.Timeout | null = null;
+  #bound = false;
+
+  constructor(
+    readonly socket: Socket,
+    readonly ms: number,
+  ) {
+    this.#arm();
+  }
+
+  /** Bound (or not) now. */
+  settle(bound: boolean): void {
+    this.#bound = bound;
+    if (bound && this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    } else if (!bound && !this.#timer && this.socket.connected) this.#arm();
+  }
+
+  /** The socket is gone: no timer is left behind. */
+  disconnected(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  #arm(): void {
+    // The timer's argument, not a closure: one Timeout is all an unbound socket holds.
+    this.#timer = setTimeout(UnboundTimer.#fire, this.ms, this).unref();
+  }
+
+  static #fire(self: UnboundTimer): void {
+    self.#timer = null;
+    if (!self.#bound) self.socket.disconnect(true);
+  }
 }
 
 /** The register as the learner socket sees it: find a card's holder, tie a session learner to them. */
@@ -270,11 +290,25 @@ const addressOfSocket = (socket: Socket, addressOf: AddressOf): string => addres
 /** Guessing limits per address and per connection. */
 const codeKeys = (socket: Socket, address: string): LimitKeys => ({ codeAddr: address, codeConn: socket.id });
 
+/** One learner socket's state: what it is bound to (by session id, so a session that changes owner is followed). */
+class LearnerLink extends UnboundTimer {
+  bound: { sessionId: string; learnerId: string } | null = null;
+  /** The handshake's resume, while it is looked up: commands wait for it. */
+  binding: Promise<void> | null = null;
+
+  constructor(
+    socket: Socket,
+    ms: number,
+    readonly address: string,
+  ) {
+    super(socket, ms);
+  }
+}
+
 function attachLearners(io: Server, { rooms, directory, log, limits, isLocal, addressOf, people, tabletCode }: SocketDeps): void {
   const learners = io.of(Namespaces.learner);
   const c = limits.config;
   const perSocket = new FixedWindow(c.commandsPerSocketPerSecond, 1_000);
-  // A real learner never comes near these; a script toggling help or answers does at once.
   // A real learner never comes near these; a script toggling help or answers does at once.
   const perMinute = (kind: keyof LimitsConfig['learnerPerMinute']) => new FixedWindow(c.learnerPerMinute[kind], 60_000);
   const ping = perMinute('ping');
@@ -287,150 +321,153 @@ function attachLearners(io: Server, { rooms, directory, log, limits, isLocal, ad
   };
   // New learners each address has added to each class (the server machine is not counted).
   const addedBy = new Map<string, number>();
+
+  const bindTo = async (link: LearnerLink, room: RoomHandle, learnerId: string) => {
+    const { socket } = link;
+    if (link.bound?.sessionId === room.id && link.bound.learnerId === learnerId) return; // bound at the handshake already
+    if (link.bound) unbind(link);
+    // Another tablet with this learner's token: it is told, and sent back to its join screen.
+    const others = learners.in(learnerRoom(learnerId)).except(socket.id);
+    others.emit('learner:taken-over', {});
+    others.disconnectSockets(true);
+    link.bound = { sessionId: room.id, learnerId };
+    link.settle(true);
+    await socket.join([classRoom(room.id), learnerRoom(learnerId)]);
+    directory.connect(room.id, learnerId);
+  };
+  const unbind = (link: LearnerLink) => {
+    const { bound, socket } = link;
+    if (!bound) return;
+    void socket.leave(classRoom(bound.sessionId));
+    void socket.leave(learnerRoom(bound.learnerId));
+    directory.disconnect(bound.sessionId, bound.learnerId);
+    link.bound = null;
+    link.settle(false);
+  };
+  /** The room a bound learner's command goes to, wherever it is owned now. */
+  const boundRoom = async (link: LearnerLink): Promise<{ room: RoomHandle; learnerId: string } | Refusal> => {
+    if (link.binding) await link.binding;
+    if (!link.bound) return fail('unauthorized', 'Join a class first.');
+    const { sessionId, learnerId } = link.bound;
+    const room = await directory.get(sessionId);
+    return room ? { room, learnerId } : fail('session_ended');
+  };
+
+  const bindLearner = binder<typeof learnerTable, LearnerLink>(
+    {
+      table: learnerTable,
+      // Every room command of a learner is the bound learner's own.
+      target: async (link, name) => {
+        const found = await boundRoom(link);
+        if ('ok' in found) return found;
+        const { room, learnerId } = found;
+        const rate = perLearner[name];
+        if (rate && !rate.take(learnerId)) return fail('rate_limited');
+        return { room, actor: { role: 'learner', learnerId }, learnerId };
+      },
+      after: { 'learner:leave': unbind },
+      handlers: {
+        'learner:join': async (link, { code, name, card, partners, partnerCards, seat, token }) => {
+          const { socket, address } = link;
+          const room = await guessedRoom(limits, codeKeys(socket, address), () => directory.byCode(code));
+          if (room === 'limited') return fail('rate_limited');
+          if (!room) return fail('unknown_code');
+          // Cards are guessed like class codes: a wrong one counts against the same limits.
+          const cards = await cardHolders(limits, codeKeys(socket, address), people, [...(card ? [card] : []), ...(partnerCards ?? [])]);
+          if (!Array.isArray(cards)) return fail(cards);
+          const holder = card ? cards[0] : undefined;
+          const partnerPeople = card ? cards.slice(1) : cards;
+          const tokenHash = sha256(token);
+          const known = await room.learnerIdForToken(tokenHash);
+          const addrKey = `${room.id}|${address}`;
+          const counted = known === undefined && !isLocal(address);
+          if (counted) {
+            const added = addedBy.get(addrKey) ?? 0;
+            if (added >= c.learnersPerAddress) {
+              log.warn({ sessionId: room.id, address }, 'learners per address reached');
+              return fail('class_full');
+            }
+            addedBy.set(addrKey, added + 1); // reserved before the write, so a burst of joins cannot all pass
+          }
+          const learnerId = known ?? randomId(8);
+          const allPartners = [...(partners ?? []), ...partnerPeople.map((p) => p.name)];
+          const result = await room.dispatch(
+            {
+              type: 'learner:join',
+              learnerId,
+              name: holder?.name ?? name!,
+              partners: allPartners.length ? allPartners : undefined,
+              seat: seat ?? '',
+              tokenHash,
+              capacity: c.learnersPerClass,
+            },
+            { role: 'guest' },
+          );
+          if (counted && (!result.ok || result.events.length === 0)) addedBy.set(addrKey, (addedBy.get(addrKey) ?? 1) - 1);
+          if (!result.ok) {
+            if (result.error.code === 'class_full') log.warn({ sessionId: room.id }, 'class is full');
+            return result;
+          }
+          const id = (await room.learnerIdForToken(tokenHash))!;
+          // The joined event is durable: tie each card's person to their row of this session (an upsert, so a retried join repairs a lost link).
+          if (people) {
+            const firstCardSlot = partners?.length ?? 0;
+            if (holder) await people.link(room.id, id, holder.id);
+            for (const [i, p] of partnerPeople.entries()) await people.link(room.id, `${id}.${firstCardSlot + i + 1}`, p.id);
+          }
+          await bindTo(link, room, id);
+          return { ok: true, data: (await room.learnerSnapshot(id))! };
+        },
+        'learner:resume': async (link, { token }) => {
+          if (link.binding) await link.binding;
+          const found = await directory.byToken(sha256(token));
+          if (!found) return fail('unknown_token');
+          await bindTo(link, found.room, found.learnerId);
+          const snapshot = await found.room.learnerSnapshot(found.learnerId);
+          return snapshot ? { ok: true, data: snapshot } : fail('unknown_token');
+        },
+        'learner:ping': async (link, { rttMs }) => {
+          const found = await boundRoom(link);
+          if ('ok' in found) return found;
+          if (!ping.take(found.learnerId)) return fail('rate_limited');
+          if (rttMs !== null) await found.room.reportRtt(found.learnerId, rttMs);
+          return { ok: true, data: { now: rooms.now() } };
+        },
+        // The label is the tablet's own (kept in its browser): the server only checks the staff code,
+        // the tablet setup code (before class) or the helper code of a class in progress.
+        'tablet:seat': async (link, { helperCode, seat }) => {
+          // Reserved on arrival like every guessed code, whichever of the two codes it turns out to be.
+          const attempt = limits.attempt(codeKeys(link.socket, link.address));
+          if (attempt.blocked) return fail('rate_limited');
+          if (helperCode !== tabletCode() && !(await (await directory.byHelperCode(helperCode))?.isOpen())) return fail('unknown_code');
+          attempt.succeeded();
+          return { ok: true, data: { seat } };
+        },
+      },
+    },
+    log,
+    perSocket,
+  );
+
   learners.on('connection', (raw) => {
     const socket = raw as Socket<LearnerClientEvents, LearnerServerEvents>;
-    // By session id: the room is looked up per command, so a session that changes owner is followed.
-    let bound: { sessionId: string; learnerId: string } | null = null;
-    const address = addressOfSocket(socket, addressOf);
-    const settle = closeIfUnbound(socket, c.unboundSocketMs, () => bound !== null);
-
-    const bindTo = async (room: RoomHandle, learnerId: string) => {
-      if (bound?.sessionId === room.id && bound.learnerId === learnerId) return; // bound at the handshake already
-      if (bound) unbind();
-      // Another tablet with this learner's token: it is told, and sent back to its join screen.
-      const others = learners.in(learnerRoom(learnerId)).except(socket.id);
-      others.emit('learner:taken-over', {});
-      others.disconnectSockets(true);
-      bound = { sessionId: room.id, learnerId };
-      settle(true);
-      await socket.join([classRoom(room.id), learnerRoom(learnerId)]);
-      directory.connect(room.id, learnerId);
-    };
-    const unbind = () => {
-      if (!bound) return;
-      void socket.leave(classRoom(bound.sessionId));
-      void socket.leave(learnerRoom(bound.learnerId));
-      directory.disconnect(bound.sessionId, bound.learnerId);
-      bound = null;
-      settle(false);
-    };
-    socket.on('disconnect', unbind);
+    const link = new LearnerLink(socket, c.unboundSocketMs, addressOfSocket(socket, addressOf));
+    socket.on('disconnect', () => {
+      link.disconnected();
+      unbind(link);
+    });
     // The resume token in the handshake binds the socket before any command it buffered is run:
     // the lookup may travel to the store, so commands wait for it.
     const handshake = LearnerAuth.safeParse(socket.handshake.auth);
-    let binding: Promise<void> | null = null;
     if (handshake.success && handshake.data.token) {
       const hash = sha256(handshake.data.token);
-      binding = directory
+      link.binding = directory
         .byToken(hash)
-        .then((resumed) => (resumed && socket.connected ? bindTo(resumed.room, resumed.learnerId) : undefined))
+        .then((resumed) => (resumed && socket.connected ? bindTo(link, resumed.room, resumed.learnerId) : undefined))
         .catch((err: unknown) => log.warn({ err: String(err) }, 'handshake resume failed'))
-        .finally(() => (binding = null));
+        .finally(() => (link.binding = null));
     }
-    /** The room a bound learner's command goes to, wherever it is owned now. */
-    const boundRoom = async (): Promise<{ room: RoomHandle; learnerId: string } | Refusal> => {
-      if (binding) await binding;
-      if (!bound) return fail('unauthorized', 'Join a class first.');
-      const { sessionId, learnerId } = bound;
-      const room = await directory.get(sessionId);
-      return room ? { room, learnerId } : fail('session_ended');
-    };
-
-    bind(
-      socket,
-      {
-        table: learnerTable,
-        // Every room command of a learner is the bound learner's own.
-        target: async (name) => {
-          const found = await boundRoom();
-          if ('ok' in found) return found;
-          const { room, learnerId } = found;
-          const rate = perLearner[name];
-          if (rate && !rate.take(learnerId)) return fail('rate_limited');
-          return { room, actor: { role: 'learner', learnerId }, learnerId };
-        },
-        after: { 'learner:leave': unbind },
-        handlers: {
-          'learner:join': async ({ code, name, card, partners, partnerCards, seat, token }) => {
-            const room = await guessedRoom(limits, codeKeys(socket, address), () => directory.byCode(code));
-            if (room === 'limited') return fail('rate_limited');
-            if (!room) return fail('unknown_code');
-            // Cards are guessed like class codes: a wrong one counts against the same limits.
-            const cards = await cardHolders(limits, codeKeys(socket, address), people, [...(card ? [card] : []), ...(partnerCards ?? [])]);
-            if (!Array.isArray(cards)) return fail(cards);
-            const holder = card ? cards[0] : undefined;
-            const partnerPeople = card ? cards.slice(1) : cards;
-            const tokenHash = sha256(token);
-            const known = await room.learnerIdForToken(tokenHash);
-            const addrKey = `${room.id}|${address}`;
-            const counted = known === undefined && !isLocal(address);
-            if (counted) {
-              const added = addedBy.get(addrKey) ?? 0;
-              if (added >= c.learnersPerAddress) {
-                log.warn({ sessionId: room.id, address }, 'learners per address reached');
-                return fail('class_full');
-              }
-              addedBy.set(addrKey, added + 1); // reserved before the write, so a burst of joins cannot all pass
-            }
-            const learnerId = known ?? randomId(8);
-            const allPartners = [...(partners ?? []), ...partnerPeople.map((p) => p.name)];
-            const result = await room.dispatch(
-              {
-                type: 'learner:join',
-                learnerId,
-                name: holder?.name ?? name!,
-                partners: allPartners.length ? allPartners : undefined,
-                seat: seat ?? '',
-                tokenHash,
-                capacity: c.learnersPerClass,
-              },
-              { role: 'guest' },
-            );
-            if (counted && (!result.ok || result.events.length === 0)) addedBy.set(addrKey, (addedBy.get(addrKey) ?? 1) - 1);
-            if (!result.ok) {
-              if (result.error.code === 'class_full') log.warn({ sessionId: room.id }, 'class is full');
-              return result;
-            }
-            const id = (await room.learnerIdForToken(tokenHash))!;
-            // The joined event is durable: tie each card's person to their row of this session (an upsert, so a retried join repairs a lost link).
-            if (people) {
-              const firstCardSlot = partners?.length ?? 0;
-              if (holder) await people.link(room.id, id, holder.id);
-              for (const [i, p] of partnerPeople.entries()) await people.link(room.id, `${id}.${firstCardSlot + i + 1}`, p.id);
-            }
-            await bindTo(room, id);
-            return { ok: true, data: (await room.learnerSnapshot(id))! };
-          },
-          'learner:resume': async ({ token }) => {
-            if (binding) await binding;
-            const found = await directory.byToken(sha256(token));
-            if (!found) return fail('unknown_token');
-            await bindTo(found.room, found.learnerId);
-            const snapshot = await found.room.learnerSnapshot(found.learnerId);
-            return snapshot ? { ok: true, data: snapshot } : fail('unknown_token');
-          },
-          'learner:ping': async ({ rttMs }) => {
-            const found = await boundRoom();
-            if ('ok' in found) return found;
-            if (!ping.take(found.learnerId)) return fail('rate_limited');
-            if (rttMs !== null) await found.room.reportRtt(found.learnerId, rttMs);
-            return { ok: true, data: { now: rooms.now() } };
-          },
-          // The label is the tablet's own (kept in its browser): the server only checks the staff code,
-          // the tablet setup code (before class) or the helper code of a class in progress.
-          'tablet:seat': async ({ helperCode, seat }) => {
-            // Reserved on arrival like every guessed code, whichever of the two codes it turns out to be.
-            const attempt = limits.attempt(codeKeys(socket, address));
-            if (attempt.blocked) return fail('rate_limited');
-            if (helperCode !== tabletCode() && !(await (await directory.byHelperCode(helperCode))?.isOpen())) return fail('unknown_code');
-            attempt.succeeded();
-            return { ok: true, data: { seat } };
-          },
-        },
-      },
-      log,
-      perSocket,
-    );
+    bindLearner(socket, link);
   });
 }
 
@@ -477,12 +514,48 @@ function attachStaff(io: Server, { rooms, directory, auth, log, limits, addressO
       (err: unknown) => next(err instanceof Error ? err : new Error('internal')),
     );
   });
+  /** A staff socket's sign-in: who acts, and a helper's one session. */
+  interface StaffLink {
+    socket: Socket;
+    actor: Extract<Actor, { role: 'instructor' | 'helper' }>;
+    only: string | undefined;
+  }
+  const mayAccess = (link: StaffLink, sessionId: string) => link.only === undefined || link.only === sessionId;
+  const bindStaff = binder<typeof staffTable, StaffLink>(
+    {
+      table: staffTable,
+      // A helper acts only in their own session, and only where the table says staff (not the instructor only).
+      target: async (link, _name, by, { sessionId }) => {
+        if (typeof sessionId !== 'string' || !mayAccess(link, sessionId)) return fail('forbidden');
+        const room = await directory.get(sessionId);
+        if (!room) return fail('not_found');
+        if (by === 'instructor' && link.actor.role !== 'instructor') return fail('forbidden');
+        return { room, actor: link.actor };
+      },
+      handlers: {
+        'staff:watch': async (link, { sessionId }) => {
+          const { socket } = link;
+          if (!mayAccess(link, sessionId)) return fail('forbidden');
+          const room = await directory.get(sessionId);
+          const view = room ? await room.staffView() : await rooms.archivedStaffView(sessionId);
+          if (!view) return fail('not_found');
+          for (const joined of socket.rooms) if (joined.startsWith('staff:') || joined.startsWith('helpers:')) await socket.leave(joined);
+          if (link.only !== undefined) {
+            await socket.join(helperRoom(sessionId));
+            return { ok: true, data: helperView(view) };
+          }
+          await socket.join(staffRoom(sessionId));
+          return { ok: true, data: view };
+        },
+      },
+    },
+    log,
+    perSocket,
+  );
   staff.on('connection', (raw) => {
     const socket = raw as Socket<StaffClientEvents, StaffServerEvents>;
     const data = socket.data as StaffSocketData;
-    const actor = data.actor!;
     const only = data.sessionId;
-    const mayAccess = (sessionId: string) => only === undefined || only === sessionId;
     const signIn = data.signIn;
     if (signIn) void socket.join(signInRoom(signIn));
     // A helper's phone knows only the helper code: it is put in its session's staff room at once.
@@ -493,69 +566,46 @@ function attachStaff(io: Server, { rooms, directory, auth, log, limits, addressO
         .then(async (room) => room && socket.emit('staff:view', helperView(await room.staffView())))
         .catch((err: unknown) => log.warn({ err: String(err) }, 'helper view not sent'));
     }
-
-    bind(
-      socket,
-      {
-        table: staffTable,
-        // A helper acts only in their own session, and only where the table says staff (not the instructor only).
-        target: async (_name, by, { sessionId }) => {
-          if (typeof sessionId !== 'string' || !mayAccess(sessionId)) return fail('forbidden');
-          const room = await directory.get(sessionId);
-          if (!room) return fail('not_found');
-          if (by === 'instructor' && actor.role !== 'instructor') return fail('forbidden');
-          return { room, actor };
-        },
-        handlers: {
-          'staff:watch': async ({ sessionId }) => {
-            if (!mayAccess(sessionId)) return fail('forbidden');
-            const room = await directory.get(sessionId);
-            const view = room ? await room.staffView() : await rooms.archivedStaffView(sessionId);
-            if (!view) return fail('not_found');
-            for (const joined of socket.rooms) if (joined.startsWith('staff:') || joined.startsWith('helpers:')) await socket.leave(joined);
-            if (only !== undefined) {
-              await socket.join(helperRoom(sessionId));
-              return { ok: true, data: helperView(view) };
-            }
-            await socket.join(staffRoom(sessionId));
-            return { ok: true, data: view };
-          },
-        },
-      },
-      log,
-      perSocket,
-    );
+    bindStaff(socket, { socket, actor: data.actor!, only });
   });
 }
 
 function attachDisplay(io: Server, { directory, log, limits, addressOf }: SocketDeps): void {
   const perSocket = new FixedWindow(limits.config.commandsPerSocketPerSecond, 1_000);
-  io.of(Namespaces.display).on('connection', (raw) => {
-    const socket = raw as Socket<DisplayClientEvents, DisplayServerEvents>;
-    const address = addressOfSocket(socket, addressOf);
-    let watching = false;
-    const settle = closeIfUnbound(socket, limits.config.unboundSocketMs, () => watching);
-    bind(
-      socket,
-      {
-        table: displayTable,
-        // The projector has no room commands: it only watches.
-        target: async () => fail('forbidden'),
-        handlers: {
-          'display:watch': async ({ code }) => {
-            const room = await guessedRoom(limits, codeKeys(socket, address), () => directory.byCode(code));
-            if (room === 'limited') return fail('rate_limited');
-            if (!room) return fail('unknown_code');
-            for (const joined of socket.rooms) if (joined !== socket.id) await socket.leave(joined);
-            await socket.join(displayRoom(room.id));
-            watching = true;
-            settle(true);
-            return { ok: true, data: await room.displayView() };
-          },
+  /** A projector's socket: watching a class or not (an unbound one is closed in time). */
+  class DisplayLink extends UnboundTimer {
+    constructor(
+      socket: Socket,
+      readonly address: string,
+    ) {
+      super(socket, limits.config.unboundSocketMs);
+    }
+  }
+  const bindDisplay = binder<typeof displayTable, DisplayLink>(
+    {
+      table: displayTable,
+      // The projector has no room commands: it only watches.
+      target: async () => fail('forbidden'),
+      handlers: {
+        'display:watch': async (link, { code }) => {
+          const { socket } = link;
+          const room = await guessedRoom(limits, codeKeys(socket, link.address), () => directory.byCode(code));
+          if (room === 'limited') return fail('rate_limited');
+          if (!room) return fail('unknown_code');
+          for (const joined of socket.rooms) if (joined !== socket.id) await socket.leave(joined);
+          await socket.join(displayRoom(room.id));
+          link.settle(true);
+          return { ok: true, data: await room.displayView() };
         },
       },
-      log,
-      perSocket,
-    );
+    },
+    log,
+    perSocket,
+  );
+  io.of(Namespaces.display).on('connection', (raw) => {
+    const socket = raw as Socket<DisplayClientEvents, DisplayServerEvents>;
+    const link = new DisplayLink(socket, addressOfSocket(socket, addressOf));
+    socket.on('disconnect', () => link.disconnected());
+    bindDisplay(socket, link);
   });
 }
