@@ -176,7 +176,15 @@ export async function createApp({
   const adapter = cluster && useRedisAdapter(io, cluster.redisUrl, cluster.redisPrefix, log);
   const bus = cluster && new RedisBus(cluster.redisUrl, cluster.nodeId, `${cluster.redisPrefix}:bus`, log);
   const { rooms, directory } = Directory.create(
-    { store, broadcaster: socketBroadcaster(io), now, joinUrl, coalesceMs: config.coalesceMs, refreshMs: config.refreshMs ?? 10_000, log },
+    {
+      store,
+      broadcaster: socketBroadcaster(io, { local: !cluster }),
+      now,
+      joinUrl,
+      coalesceMs: config.coalesceMs,
+      refreshMs: config.refreshMs ?? 10_000,
+      log,
+    },
     cluster && leases && bus ? { nodeId: cluster.nodeId, leaseMs: cluster.leaseMs, leases, bus } : undefined,
   );
   if (cluster) {

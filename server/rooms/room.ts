@@ -23,9 +23,16 @@ export interface Broadcaster {
   /** The learner's presence in the class is over (left, removed by the instructor). */
   endLearner(learnerId: string, reason?: 'left' | 'removed'): void;
   endClass(sessionId: string): void;
-  /** The instructors' view, and the same without answer keys for helpers. */
-  toStaff(sessionId: string, view: StaffView, forHelpers: StaffView): void;
+  /** The instructors' view. */
+  toStaff(sessionId: string, view: StaffView): void;
+  /** The staff view without answer keys, for helpers. */
+  toHelpers(sessionId: string, view: StaffView): void;
   toDisplay(sessionId: string, view: DisplayView): void;
+  /**
+   * Could anyone be watching this session as `audience`? False only when it is sure nobody is (one
+   * process, nobody in the room): a view nobody would receive is then neither built nor encoded.
+   */
+  watching(sessionId: string, audience: 'staff' | 'helpers' | 'display'): boolean;
 }
 
 export interface RoomDeps {
@@ -251,7 +258,7 @@ export class Room {
       b.endClass(this.id);
       this.close();
       this.#sendStaff();
-      b.toDisplay(this.id, this.displayView());
+      this.#sendDisplay();
       this.#deps.onEnded(this);
       return;
     }
@@ -271,8 +278,18 @@ export class Room {
   }
 
   #sendStaff(): void {
+    const b = this.#deps.broadcaster;
+    const staff = b.watching(this.id, 'staff');
+    const helpers = b.watching(this.id, 'helpers');
+    if (!staff && !helpers) return;
     const view = this.staffView();
-    this.#deps.broadcaster.toStaff(this.id, view, helperView(view));
+    if (staff) b.toStaff(this.id, view);
+    if (helpers) b.toHelpers(this.id, helperView(view));
+  }
+
+  #sendDisplay(): void {
+    const b = this.#deps.broadcaster;
+    if (b.watching(this.id, 'display')) b.toDisplay(this.id, this.displayView());
   }
 
   #scheduleDisplay(): void {
@@ -280,7 +297,7 @@ export class Room {
     this.#displayTimer ??= setTimeout(
       this.#guard('display view', () => {
         this.#displayTimer = null;
-        this.#deps.broadcaster.toDisplay(this.id, this.displayView());
+        this.#sendDisplay();
       }),
       this.#deps.coalesceMs,
     );

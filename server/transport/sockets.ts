@@ -151,8 +151,15 @@ function binder<T extends CommandTable, L>(binding: Binding<T, L>, log: Logger, 
   return (socket, link) => socket.onAny((event: string, ...args: unknown[]) => receive(socket, link, event, args));
 }
 
-export function socketBroadcaster(io: Server): Broadcaster {
+/**
+ * Views to Socket.IO rooms. `local`: this process is the only one (no adapter between processes), so
+ * an empty room here means nobody watches; in a cluster the watchers may be on another process.
+ */
+export function socketBroadcaster(io: Server, { local }: { local: boolean }): Broadcaster {
   const learners = io.of(Namespaces.learner);
+  const staff = io.of(Namespaces.staff);
+  const display = io.of(Namespaces.display);
+  const roomOf = { staff: [staff, staffRoom], helpers: [staff, helperRoom], display: [display, displayRoom] } as const;
   return {
     toClass: (sessionId, view) => learners.to(classRoom(sessionId)).emit('class', view),
     toLearner: (learnerId, view) => learners.to(learnerRoom(learnerId)).emit('me', view),
@@ -164,11 +171,14 @@ export function socketBroadcaster(io: Server): Broadcaster {
       learners.to(classRoom(sessionId)).emit('session:ended', { reason: 'ended' });
       learners.in(classRoom(sessionId)).socketsLeave(classRoom(sessionId));
     },
-    toStaff: (sessionId, view, forHelpers) => {
-      io.of(Namespaces.staff).to(staffRoom(sessionId)).emit('staff:view', view);
-      io.of(Namespaces.staff).to(helperRoom(sessionId)).emit('staff:view', forHelpers);
+    toStaff: (sessionId, view) => staff.to(staffRoom(sessionId)).emit('staff:view', view),
+    toHelpers: (sessionId, view) => staff.to(helperRoom(sessionId)).emit('staff:view', view),
+    toDisplay: (sessionId, view) => display.to(displayRoom(sessionId)).emit('display:view', view),
+    watching: (sessionId, audience) => {
+      if (!local) return true;
+      const [namespace, room] = roomOf[audience];
+      return (namespace.adapter.rooms.get(room(sessionId))?.size ?? 0) > 0;
     },
-    toDisplay: (sessionId, view) => io.of(Namespaces.display).to(displayRoom(sessionId)).emit('display:view', view),
   };
 }
 
