@@ -22,6 +22,7 @@ import { now, sleep } from '../lib/clock.ts';
 import type { Bench } from '../lib/harness.ts';
 import { NGINX, spreadAddresses, startNginx, type Nginx } from '../lib/nginx.ts';
 import { learnerSpecs, type AnswerStats } from '../lib/pool.ts';
+import { dropAdapterStream } from '../lib/redis.ts';
 import type { ProbeReport } from '../lib/probe.ts';
 import { memoryPerLearner, type GeneratorHealth, type ServerHealth } from '../lib/result.ts';
 import { summarize, type Summary } from '../lib/stats.ts';
@@ -93,15 +94,7 @@ async function startCluster(ctx: Bench, kind: 'ours' | 'sio', processes: number,
     await nginx?.stop().catch(() => undefined);
     for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
     await db?.drop().catch((err: unknown) => ctx.log(`festival: could not drop database ${db?.name}:`, err));
-    const redis = new Redis(REDIS_TEST_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    try {
-      await redis.connect();
-      await redis.del(`${prefix}:sio`);
-    } catch {
-      // Redis gone: nothing of ours to remove.
-    } finally {
-      redis.disconnect();
-    }
+    await dropAdapterStream(REDIS_TEST_URL, prefix);
   };
   try {
     if (kind === 'ours') db = await freshDatabase();
