@@ -192,6 +192,15 @@ export function renderMarkdown(r: BenchResult): string {
   if (cl.length > 0) {
     const c0 = cl[0];
     const each = (list: number[], unit: string) => list.map((v) => `${v}${unit}`).join(' / ');
+    /** Loop p99 and CPU of each process, in start order. */
+    const perProcess = (servers: ServerHealth[]) =>
+      `${each(
+        servers.map((x) => x.loopDelay.p99),
+        ' ms',
+      )} · ${each(
+        servers.map((x) => x.cpuPct),
+        '%',
+      )}`;
     const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}×` : '–');
     lines.push(
       `### Festival day, ${c0.processes} processes`,
@@ -207,20 +216,8 @@ export function renderMarkdown(r: BenchResult): string {
         (f) =>
           `| ${targetNames[f.target]} | ${f.connected} (${f.learnersPerProcess.join(' + ')}) | ${kb(f.bytesPerLearnerRss)} KB · ${kb(f.bytesPerLearnerHeap)} KB | ` +
           `${p50p99max(f.pushes.delivery)} ms | ${f.pushes.received}/${f.pushes.expected} | ` +
-          `${each(
-            f.pushes.servers.map((x) => x.loopDelay.p99),
-            ' ms',
-          )} · ${each(
-            f.pushes.servers.map((x) => x.cpuPct),
-            '%',
-          )} | ${f.answers.acked}/${f.answers.sent} | ${p50p99max(f.answers.ack)} ms | ` +
-          `${each(
-            f.answers.servers.map((x) => x.loopDelay.p99),
-            ' ms',
-          )} · ${each(
-            f.answers.servers.map((x) => x.cpuPct),
-            '%',
-          )} | ${gen(f.pushes.generator)} | ${f.loadAvg.join(' ')} | ${f.pushes.valid && f.answers.valid ? 'yes' : '**no**'} |`,
+          `${perProcess(f.pushes.servers)} | ${f.answers.acked}/${f.answers.sent} | ${p50p99max(f.answers.ack)} ms | ` +
+          `${perProcess(f.answers.servers)} | ${gen(f.pushes.generator)} | ${f.loadAvg.join(' ')} | ${f.pushes.valid && f.answers.valid ? 'yes' : '**no**'} |`,
       ),
       '',
     );
