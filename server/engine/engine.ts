@@ -497,7 +497,7 @@ function knownLearner(state: SessionState, learnerId: string): void {
 
 /** An event folded by its part of the engine (help, stuck, seat map), once the learner it names (if any) is known. */
 function evolvePart<E extends SessionEvent>(state: SessionState, event: E, fold: (state: SessionState, event: E) => void): SessionState {
-  if ('learnerId' in event) knownLearner(state, event.learnerId as string);
+  if ('learnerId' in event) knownLearner(state, event.learnerId);
   fold(state, event);
   return state;
 }
