@@ -1,6 +1,6 @@
 /**
  * The real server, started the way server/main.ts starts it (same startApp, same SQLite store, same
- * configFromEnv), plus a probe the harness reads over IPC: event-loop delay,
+ * configFromEnv and appDeps), plus a probe the harness reads over IPC: event-loop delay,
  * CPU, memory after a GC. Started by bench/run.ts with --expose-gc, pinned to its own core.
  */
 import { join, resolve } from 'node:path';
@@ -21,6 +21,7 @@ const load = <T>(path: string): Promise<T> =>
 const { startApp } = await load<typeof import('../server/app.ts')>('app');
 const { configFromEnv } = await load<typeof import('../server/lib/config.ts')>('lib/config');
 const { openStore } = await load<typeof import('../server/store/open.ts')>('store/open');
+const { appDeps } = await load<typeof import('../server/lib/app-deps.ts')>('lib/app-deps');
 // The bench's defaults (a free port on loopback, quiet log), then whatever the harness sets.
 const config = configFromEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...process.env }, root);
 const log = pino({ level: config.logLevel });
@@ -40,22 +41,9 @@ store.appendEvents = (sessionId, afterSeq, events) => {
   );
   return done;
 };
-const app = await startApp({
-  store,
-  log,
-  limits: config.limits,
-  // REDIS_URL with DATABASE_URL (the festival's several-process run): leases and the Redis streams adapter.
-  cluster: config.cluster,
-  config: {
-    clientDir: config.clientDir,
-    lessonsDir: config.lessonsDir,
-    mediaDir: resolve(dataDir, 'media'),
-    publicUrl: config.publicUrl,
-    coalesceMs: config.coalesceMs,
-    retentionDays: config.retentionDays,
-    trustProxy: config.trustProxy,
-  },
-});
+// As main.ts starts it (REDIS_URL with DATABASE_URL: the festival's several-process run), without
+// the backup route and TLS.
+const app = await startApp(appDeps(config, store, log));
 const { port } = await app.listen(config.port, config.host);
 
 // Timing only: the server's share of each push (command in → view written to every learner socket).

@@ -29,7 +29,7 @@ interface Client {
   ws: WebSocket | null;
   /** Tag of the last expected push this learner received (counted once). */
   got: number;
-  /** Answers in flight. */
+  /** Answers and moves in flight. */
   inFlight: number;
 }
 
@@ -171,7 +171,8 @@ function disconnectAll(): object {
   return { closed: n };
 }
 
-interface AnswerStats {
+/** What a worker reports of the answers (or moves) it sent: counts, errors by code, ack latencies and times. */
+export interface AnswerStats {
   sent: number;
   ok: number;
   errors: Record<string, number>;
@@ -180,13 +181,15 @@ interface AnswerStats {
   firstSendAt: number;
   lastSendAt: number;
   lastAckAt: number;
-  unanswered: number;
 }
 
 const answerId = (): string => randomBytes(12).toString('base64url');
 
-/** Send one answer; resolves when acknowledged (or timed out) and records it. */
-function answer(client: Client, runId: string, option: string, stats: AnswerStats, timeoutMs: number): Promise<void> {
+/**
+ * Send one learner command with its ack timeout and record it in `stats`: the send, then an ok ack
+ * (its latency), a timeout or the refusal's code. Resolves once acknowledged or timed out.
+ */
+function sendCounted(client: Client, event: string, payload: object, stats: AnswerStats, timeoutMs: number): Promise<void> {
   const socket = client.sio!;
   const sentAt = now();
   stats.sent += 1;
@@ -194,28 +197,27 @@ function answer(client: Client, runId: string, option: string, stats: AnswerStat
   stats.lastSendAt = Math.max(stats.lastSendAt, sentAt);
   client.inFlight += 1;
   return new Promise((resolve) => {
-    socket
-      .timeout(timeoutMs)
-      .emit(
-        'quiz:answer',
-        { runId, answerId: answerId(), value: { kind: 'poll', option } },
-        (err: Error | null, ack?: { ok: boolean; error?: { code: string } }) => {
-          const at = now();
-          client.inFlight -= 1;
-          if (err) {
-            stats.errors.timeout = (stats.errors.timeout ?? 0) + 1;
-          } else if (ack?.ok) {
-            stats.ok += 1;
-            stats.latencies.push(at - sentAt);
-            stats.lastAckAt = Math.max(stats.lastAckAt, at);
-          } else {
-            const code = ack?.error?.code ?? 'unknown';
-            stats.errors[code] = (stats.errors[code] ?? 0) + 1;
-          }
-          resolve();
-        },
-      );
+    socket.timeout(timeoutMs).emit(event, payload, (err: Error | null, ack?: { ok: boolean; error?: { code: string } }) => {
+      const at = now();
+      client.inFlight -= 1;
+      if (err) {
+        stats.errors.timeout = (stats.errors.timeout ?? 0) + 1;
+      } else if (ack?.ok) {
+        stats.ok += 1;
+        stats.latencies.push(at - sentAt);
+        stats.lastAckAt = Math.max(stats.lastAckAt, at);
+      } else {
+        const code = ack?.error?.code ?? 'unknown';
+        stats.errors[code] = (stats.errors[code] ?? 0) + 1;
+      }
+      resolve();
+    });
   });
+}
+
+/** Send one poll answer (a fresh answerId) and record it. */
+function answer(client: Client, runId: string, option: string, stats: AnswerStats, timeoutMs: number): Promise<void> {
+  return sendCounted(client, 'quiz:answer', { runId, answerId: answerId(), value: { kind: 'poll', option } }, stats, timeoutMs);
 }
 
 const emptyStats = (): AnswerStats => ({
@@ -226,7 +228,6 @@ const emptyStats = (): AnswerStats => ({
   firstSendAt: Infinity,
   lastSendAt: 0,
   lastAckAt: 0,
-  unanswered: 0,
 });
 
 /** Every learner answers once, at a random moment of [startAt, startAt + windowMs). */
@@ -304,37 +305,12 @@ async function moves(msg: Request): Promise<AnswerStats & { onB: number }> {
   const acks: Promise<void>[] = [];
   const onB = new Set<Client>();
   const send = (client: Client): Promise<void> => {
-    const socket = client.sio!;
     const from = onB.has(client) ? 'b' : 'a';
     const action = { kind: 'tap', element: from === 'a' ? 'next' : 'back' };
     // Shown at once on the tablet: the next move starts from the new screen whatever the ack time.
     if (from === 'a') onB.add(client);
     else onB.delete(client);
-    const sentAt = now();
-    stats.sent += 1;
-    stats.firstSendAt = Math.min(stats.firstSendAt, sentAt);
-    stats.lastSendAt = Math.max(stats.lastSendAt, sentAt);
-    return new Promise((resolve) => {
-      socket
-        .timeout(timeoutMs)
-        .emit(
-          'task:move',
-          { runId, moveId: answerId(), from, action },
-          (err: Error | null, ack?: { ok: boolean; error?: { code: string } }) => {
-            const at = now();
-            if (err) stats.errors.timeout = (stats.errors.timeout ?? 0) + 1;
-            else if (ack?.ok) {
-              stats.ok += 1;
-              stats.latencies.push(at - sentAt);
-              stats.lastAckAt = Math.max(stats.lastAckAt, at);
-            } else {
-              const code = ack?.error?.code ?? 'unknown';
-              stats.errors[code] = (stats.errors[code] ?? 0) + 1;
-            }
-            resolve();
-          },
-        );
-    });
+    return sendCounted(client, 'task:move', { runId, moveId: answerId(), from, action }, stats, timeoutMs);
   };
   const rounds = Math.floor(durationMs / everyMs);
   await Promise.all(

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { startApp } from './app.ts';
+import { appDeps } from './lib/app-deps.ts';
 import { ConfigError, configFromEnv, type ServerConfig } from './lib/config.ts';
 import { appRoot, bannerStream, createLogger, logFormat, startupBanner } from './lib/startup.ts';
 import { openStore, redactUrl } from './store/open.ts';
@@ -45,23 +45,7 @@ const pems = tls
 const store = await openStore({ dataDir, databaseUrl, log }).catch((err: unknown) =>
   refuse(err instanceof Error ? err.message : String(err)),
 );
-const app = await startApp({
-  store,
-  log,
-  limits: config.limits,
-  cluster: config.cluster,
-  config: {
-    clientDir: config.clientDir,
-    lessonsDir: config.lessonsDir,
-    mediaDir: resolve(dataDir, 'media'),
-    dataDir,
-    publicUrl: config.publicUrl,
-    coalesceMs: config.coalesceMs,
-    retentionDays: config.retentionDays,
-    trustProxy: config.trustProxy,
-    tls: pems,
-  },
-});
+const app = await startApp(appDeps(config, store, log, { dataDir, tls: pems }));
 const { port: listening, urls } = await app.listen(config.port, config.host);
 
 const banner = startupBanner({

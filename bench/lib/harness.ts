@@ -11,7 +11,7 @@ import { hasTaskset, pinSelf } from './children.ts';
 import { now } from './clock.ts';
 import type { Pool, WorkerStats } from './pool.ts';
 import type { ProbeReport } from './probe.ts';
-import type { GeneratorHealth, HostLoad, ServerHealth } from './result.ts';
+import { megabytes, type GeneratorHealth, type HostLoad, type ServerHealth } from './result.ts';
 import { LOOP_RESOLUTION_MS, loopDelay } from './stats.ts';
 import { startTarget, type Target, type TargetKind } from './targets.ts';
 
@@ -154,7 +154,7 @@ export function createHarness(settings: BenchSettings, opts: { profileDir?: stri
       loopDelay: p.loopDelay,
       timings: p.timings,
       cpuPct: Math.round(((p.cpu.user + p.cpu.system) / 1000 / p.cpu.wallMs) * 1000) / 10,
-      rssMB: Math.round((p.memory.rss / 2 ** 20) * 10) / 10,
+      rssMB: megabytes(p.memory.rss),
     };
   }
 

@@ -8,9 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startApp } from '../../server/app.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
+import { launchChromium } from './chromium.ts';
 
 export interface LinkLoad {
   /** Navigation start → class-code field usable, ms. */
@@ -78,11 +79,7 @@ export async function measureLink(opts: { clientDir: string; lessonsDir: string;
     log: pino({ level: 'silent' }),
     config: { clientDir: opts.clientDir, lessonsDir: opts.lessonsDir, mediaDir: join(dataDir, 'media'), coalesceMs: 100 },
   });
-  const browser = await chromium.launch({
-    executablePath: opts.chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium({ executablePath: opts.chromiumPath });
   try {
     // A LAN address, as a tablet uses: Chromium treats 127.0.0.1 as a secure origin (brotli, no gzip).
     const lan =

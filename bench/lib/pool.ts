@@ -4,7 +4,7 @@ import { Child } from './children.ts';
 import { now } from './clock.ts';
 import type { LoopDelay } from './stats.ts';
 import type { TargetKind } from './targets.ts';
-import type { LearnerSpec } from '../worker.ts';
+import type { AnswerStats, LearnerSpec } from '../worker.ts';
 
 export interface WorkerStats {
   loopDelay: LoopDelay;
@@ -15,14 +15,13 @@ export interface WorkerStats {
   payloadBytes: number;
 }
 
-export interface AnswerStats {
-  sent: number;
-  ok: number;
-  errors: Record<string, number>;
-  latencies: number[];
-  firstSendAt: number;
-  lastSendAt: number;
-  lastAckAt: number;
+export type { AnswerStats };
+
+/** Counts by key (errors by message or code), added up over the workers' reports. */
+export function addCounts(parts: Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of parts) for (const [k, v] of Object.entries(p)) out[k] = (out[k] ?? 0) + v;
+  return out;
 }
 
 export function learnerSpecs(n: number, classKey: string, code?: string, offset = 0): LearnerSpec[] {
@@ -70,12 +69,10 @@ export class Pool {
         ),
       ),
     );
-    const errors: Record<string, number> = {};
-    for (const r of results) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
     return {
       connected: results.reduce((s, r) => s + r.connected, 0),
       failed: results.reduce((s, r) => s + r.failed, 0),
-      errors,
+      errors: addCounts(results.map((r) => r.errors)),
       ms: Math.round(now() - started),
     };
   }

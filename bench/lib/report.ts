@@ -1,7 +1,7 @@
 /** bench/results/latest.md and the generated part of docs/performance.md. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { profileMarkdown } from './profile.ts';
-import type { BenchResult, FanoutRun, GeneratorHealth, HostLoad } from './result.ts';
+import type { BenchResult, ClassesRun, FanoutRun, GeneratorHealth, HostLoad, ServerHealth } from './result.ts';
 import type { Summary } from './stats.ts';
 import { targetNames } from './targets.ts';
 
@@ -9,6 +9,7 @@ const KB = 1024;
 const ms = (x: number) => (Number.isFinite(x) ? String(x) : '–');
 const kb = (bytes: number) => (bytes / KB).toFixed(1);
 const lat = (s: Summary) => `${ms(s.p50)} / ${ms(s.p95)} / ${ms(s.p99)} / ${ms(s.max)}`;
+const p50p99max = (s: Pick<Summary, 'p50' | 'p99' | 'max'>) => `${ms(s.p50)} / ${ms(s.p99)} / ${ms(s.max)}`;
 const gen = (g: GeneratorHealth) => `${g.cpuPct}% · ${g.loopDelayP99} ms`;
 const other = (h: HostLoad) => (h.otherOnServerCorePct === null ? '–' : `${h.otherOnServerCorePct}% · ${h.otherOnGeneratorCoresPct}%`);
 const valid = (v: { valid: boolean; warnings: string[] }) => (v.valid ? 'yes' : '**no**') + (v.warnings.length ? ' (disturbed)' : '');
@@ -17,9 +18,17 @@ const ok = (met: boolean | null) => (met === null ? '–' : met ? 'met' : '**mis
 function fanoutRow(r: FanoutRun): string {
   const inside = r.serverSide.commandToWritten;
   return (
-    `| ${r.n} | ${targetNames[r.target]} | ${lat(r.recipients)} | ${ms(r.lastRecipient.p50)} / ${ms(r.lastRecipient.p99)} / ${ms(r.lastRecipient.max)}` +
-    ` | ${ms(inside.p50)} / ${ms(inside.p99)} / ${ms(inside.max)} | ${r.serverCpuMsPerPush} · ${r.generatorCpuMsPerPush} | ${r.received}/${r.expected}` +
+    `| ${r.n} | ${targetNames[r.target]} | ${lat(r.recipients)} | ${p50p99max(r.lastRecipient)}` +
+    ` | ${p50p99max(inside)} | ${r.serverCpuMsPerPush} · ${r.generatorCpuMsPerPush} | ${r.received}/${r.expected}` +
     ` | ${r.server.loopDelay.p99} ms | ${gen(r.generator)} | ${other(r.host)} | ${valid(r)}${r.attempts > 1 ? ` (${r.attempts} attempts)` : ''} |`
+  );
+}
+
+/** The first cells of a classes run's row (scale, idle): server, learners, connect, memory, loop, CPU. */
+function classesCells(x: ClassesRun & { server: ServerHealth }): string {
+  return (
+    `| ${targetNames[x.target]} | ${x.connected} | ${(x.connectMs / 1000).toFixed(1)} s | ${x.rssBeforeMB} → ${x.rssAfterMB} MB | ` +
+    `${kb(x.bytesPerLearnerRss)} KB · ${kb(x.bytesPerLearnerHeap)} KB | ${x.server.loopDelay.p50} / ${x.server.loopDelay.p99} / ${x.server.loopDelay.max} ms | ${x.server.cpuPct}%`
   );
 }
 
@@ -120,8 +129,7 @@ export function renderMarkdown(r: BenchResult): string {
       '|---|---:|---:|---|---|---|---:|---|---|---|---|---|---|',
       ...sc.map(
         (x) =>
-          `| ${targetNames[x.target]} | ${x.connected} | ${(x.connectMs / 1000).toFixed(1)} s | ${x.rssBeforeMB} → ${x.rssAfterMB} MB | ${kb(x.bytesPerLearnerRss)} KB · ${kb(x.bytesPerLearnerHeap)} KB | ` +
-          `${x.server.loopDelay.p50} / ${x.server.loopDelay.p99} / ${x.server.loopDelay.max} ms | ${x.server.cpuPct}% | ${ms(x.delivery.p50)} / ${ms(x.delivery.p99)} / ${ms(x.delivery.max)} ms | ` +
+          `${classesCells(x)} | ${p50p99max(x.delivery)} ms | ` +
           `${ms(x.serverSide.commandToWritten.p50)} / ${ms(x.serverSide.commandToWritten.p99)} ms | ` +
           `${x.received}/${x.expected} | ${gen(x.generator)} | ${other(x.host)} | ${valid(x)} |`,
       ),
@@ -144,9 +152,8 @@ export function renderMarkdown(r: BenchResult): string {
       '|---|---:|---:|---|---|---|---:|---|---|---|---|---|---|',
       ...idle.map(
         (y) =>
-          `| ${targetNames[y.target]} | ${y.connected} | ${(y.connectMs / 1000).toFixed(1)} s | ${y.rssBeforeMB} → ${y.rssAfterMB} MB | ${kb(y.bytesPerLearnerRss)} KB · ${kb(y.bytesPerLearnerHeap)} KB | ` +
-          `${y.server.loopDelay.p50} / ${y.server.loopDelay.p99} / ${y.server.loopDelay.max} ms | ${y.server.cpuPct}% | ${ms(y.http.p50)} / ${ms(y.http.p99)} / ${ms(y.http.max)} ms | ` +
-          `${ms(y.staffAck.p50)} / ${ms(y.staffAck.p99)} / ${ms(y.staffAck.max)} ms | ${gen(y.generator)} | ${other(y.host)} | ${y.loadAvg.join(' ')} | ${valid(y)} |`,
+          `${classesCells(y)} | ${p50p99max(y.http)} ms | ` +
+          `${p50p99max(y.staffAck)} ms | ${gen(y.generator)} | ${other(y.host)} | ${y.loadAvg.join(' ')} | ${valid(y)} |`,
       ),
       '',
       ...(o && b
@@ -173,8 +180,8 @@ export function renderMarkdown(r: BenchResult): string {
       ...fest.map(
         (f) =>
           `| ${targetNames[f.pushes.target]} | ${f.pushes.connected} | ${kb(f.pushes.bytesPerLearnerRss)} KB · ${kb(f.pushes.bytesPerLearnerHeap)} KB | ` +
-          `${ms(f.pushes.delivery.p50)} / ${ms(f.pushes.delivery.p99)} / ${ms(f.pushes.delivery.max)} ms | ${f.pushes.server.loopDelay.p99} ms · ${f.pushes.server.cpuPct}% | ` +
-          `${f.answers.acked}/${f.answers.sent} | ${ms(f.answers.ack.p50)} / ${ms(f.answers.ack.p99)} / ${ms(f.answers.ack.max)} ms | ${f.answers.server.loopDelay.p99} ms · ${f.answers.server.cpuPct}% | ` +
+          `${p50p99max(f.pushes.delivery)} ms | ${f.pushes.server.loopDelay.p99} ms · ${f.pushes.server.cpuPct}% | ` +
+          `${f.answers.acked}/${f.answers.sent} | ${p50p99max(f.answers.ack)} ms | ${f.answers.server.loopDelay.p99} ms · ${f.answers.server.cpuPct}% | ` +
           `${other(f.pushes.host)} | ${f.loadAvg.join(' ')} | ${valid(f.pushes)} |`,
       ),
       '',
@@ -185,6 +192,15 @@ export function renderMarkdown(r: BenchResult): string {
   if (cl.length > 0) {
     const c0 = cl[0];
     const each = (list: number[], unit: string) => list.map((v) => `${v}${unit}`).join(' / ');
+    /** Loop p99 and CPU of each process, in start order. */
+    const perProcess = (servers: ServerHealth[]) =>
+      `${each(
+        servers.map((x) => x.loopDelay.p99),
+        ' ms',
+      )} · ${each(
+        servers.map((x) => x.cpuPct),
+        '%',
+      )}`;
     const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}×` : '–');
     lines.push(
       `### Festival day, ${c0.processes} processes`,
@@ -199,21 +215,9 @@ export function renderMarkdown(r: BenchResult): string {
       ...cl.map(
         (f) =>
           `| ${targetNames[f.target]} | ${f.connected} (${f.learnersPerProcess.join(' + ')}) | ${kb(f.bytesPerLearnerRss)} KB · ${kb(f.bytesPerLearnerHeap)} KB | ` +
-          `${ms(f.pushes.delivery.p50)} / ${ms(f.pushes.delivery.p99)} / ${ms(f.pushes.delivery.max)} ms | ${f.pushes.received}/${f.pushes.expected} | ` +
-          `${each(
-            f.pushes.servers.map((x) => x.loopDelay.p99),
-            ' ms',
-          )} · ${each(
-            f.pushes.servers.map((x) => x.cpuPct),
-            '%',
-          )} | ${f.answers.acked}/${f.answers.sent} | ${ms(f.answers.ack.p50)} / ${ms(f.answers.ack.p99)} / ${ms(f.answers.ack.max)} ms | ` +
-          `${each(
-            f.answers.servers.map((x) => x.loopDelay.p99),
-            ' ms',
-          )} · ${each(
-            f.answers.servers.map((x) => x.cpuPct),
-            '%',
-          )} | ${gen(f.pushes.generator)} | ${f.loadAvg.join(' ')} | ${f.pushes.valid && f.answers.valid ? 'yes' : '**no**'} |`,
+          `${p50p99max(f.pushes.delivery)} ms | ${f.pushes.received}/${f.pushes.expected} | ` +
+          `${perProcess(f.pushes.servers)} | ${f.answers.acked}/${f.answers.sent} | ${p50p99max(f.answers.ack)} ms | ` +
+          `${perProcess(f.answers.servers)} | ${gen(f.pushes.generator)} | ${f.loadAvg.join(' ')} | ${f.pushes.valid && f.answers.valid ? 'yes' : '**no**'} |`,
       ),
       '',
     );
@@ -245,7 +249,7 @@ export function renderMarkdown(r: BenchResult): string {
       '|---:|---|---|---|---|---|---|---:|---|---|',
       ...r.hog.map(
         (h) =>
-          `| ${Math.round(h.duty * 100)}% | ${targetNames[h.target]} | ${ms(h.run.recipients.p50)} / ${ms(h.run.recipients.p99)} / ${ms(h.run.recipients.max)} | ${ms(h.run.lastRecipient.p50)} / ${ms(h.run.lastRecipient.p99)} | ` +
+          `| ${Math.round(h.duty * 100)}% | ${targetNames[h.target]} | ${p50p99max(h.run.recipients)} | ${ms(h.run.lastRecipient.p50)} / ${ms(h.run.lastRecipient.p99)} | ` +
           `${ms(h.run.serverSide.commandToWritten.p50)} / ${ms(h.run.serverSide.commandToWritten.p99)} | ${h.run.serverCpuMsPerPush} · ${h.run.generatorCpuMsPerPush} | ${h.run.server.cpuPct}% · ${h.run.server.loopDelay.p99} ms | ` +
           `${h.target === 'ours' ? h.consoleFrames : '–'} | ${h.run.received}/${h.run.expected} | ${h.loadAvg.join(' ')} |`,
       ),

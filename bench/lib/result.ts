@@ -139,6 +139,45 @@ export interface ClassesRun extends Validity {
   bytesPerLearnerHeap: number;
 }
 
+/** Bytes in MiB, to 0.1. */
+export const megabytes = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+/** What `n` learners added to a server's memory, per learner: RSS, and heap + external (socket buffers live outside the heap). */
+export function memoryPerLearner(
+  before: Pick<NodeJS.MemoryUsage, 'rss' | 'heapUsed' | 'external'>,
+  after: Pick<NodeJS.MemoryUsage, 'rss' | 'heapUsed' | 'external'>,
+  n: number,
+): Pick<ClassesRun, 'bytesPerLearnerRss' | 'bytesPerLearnerHeap'> {
+  return {
+    bytesPerLearnerRss: Math.round((after.rss - before.rss) / n),
+    bytesPerLearnerHeap: Math.round((after.heapUsed + after.external - before.heapUsed - before.external) / n),
+  };
+}
+
+/**
+ * The figures every classes run starts with: its sizes, how the learners connected, and the server's
+ * memory after a GC before they connected (`before`) and once they were connected and idle (`after`).
+ */
+export function classesFigures(
+  target: 'ours' | 'sio',
+  sizes: { classes: number; perClass: number },
+  conn: { connected: number; ms: number },
+  before: NodeJS.MemoryUsage,
+  after: NodeJS.MemoryUsage,
+): Omit<ClassesRun, keyof Validity> {
+  return {
+    target,
+    classes: sizes.classes,
+    perClass: sizes.perClass,
+    learners: sizes.classes * sizes.perClass,
+    connected: conn.connected,
+    connectMs: conn.ms,
+    rssBeforeMB: megabytes(before.rss),
+    rssAfterMB: megabytes(after.rss),
+    ...memoryPerLearner(before, after, conn.connected),
+  };
+}
+
 export interface ScaleRun extends ClassesRun {
   pushEveryMs: number;
   durationMs: number;

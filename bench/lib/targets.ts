@@ -130,26 +130,41 @@ export interface Instructor {
 
 const sioOptions = () => ({ transports: ['websocket'], forceNew: true, reconnection: false });
 
-export async function ourInstructor(url: string, cookie: string, sessionId: string): Promise<Instructor> {
-  const socket = io(`${url}/staff`, { ...sioOptions(), extraHeaders: { cookie } });
-  await connected(socket);
-  const watch = (await socket.timeout(10_000).emitWithAck('staff:watch', { sessionId })) as AckBody;
-  if (!watch.ok) throw new Error(`staff:watch failed: ${JSON.stringify(watch.error)}`);
+/**
+ * An instructor on a Socket.IO console: a push emits `event` with `payload(step)` (made after the send
+ * time is taken), acknowledged within 30 s; `check` throws when the ack is a refusal.
+ */
+function socketInstructor<A>(socket: Socket, event: string, payload: (step: number) => unknown, check?: (ack: A) => void): Instructor {
   return {
     socket,
     push(step) {
       const sentAt = now();
       const acked = socket
         .timeout(30_000)
-        .emitWithAck('step:push', { sessionId, step })
-        .then((ack: AckBody) => {
-          if (!ack.ok) throw new Error(`step:push refused: ${JSON.stringify(ack.error)}`);
+        .emitWithAck(event, payload(step))
+        .then((ack: A) => {
+          check?.(ack);
           return now();
         });
       return { sentAt, acked };
     },
     close: () => socket.disconnect(),
   };
+}
+
+export async function ourInstructor(url: string, cookie: string, sessionId: string): Promise<Instructor> {
+  const socket = io(`${url}/staff`, { ...sioOptions(), extraHeaders: { cookie } });
+  await connected(socket);
+  const watch = (await socket.timeout(10_000).emitWithAck('staff:watch', { sessionId })) as AckBody;
+  if (!watch.ok) throw new Error(`staff:watch failed: ${JSON.stringify(watch.error)}`);
+  return socketInstructor(
+    socket,
+    'step:push',
+    (step) => ({ sessionId, step }),
+    (ack: AckBody) => {
+      if (!ack.ok) throw new Error(`step:push refused: ${JSON.stringify(ack.error)}`);
+    },
+  );
 }
 
 /**
@@ -219,18 +234,7 @@ export async function sioInstructor(url: string, room: string, lesson: Lesson): 
   const socket = io(`${url}/staff`, sioOptions());
   await connected(socket);
   const view = baselineViews(lesson, room);
-  return {
-    socket,
-    push(step) {
-      const sentAt = now();
-      const acked = socket
-        .timeout(30_000)
-        .emitWithAck('push', { room, view: view(step) })
-        .then(() => now());
-      return { sentAt, acked };
-    },
-    close: () => socket.disconnect(),
-  };
+  return socketInstructor(socket, 'push', (step) => ({ room, view: view(step) }));
 }
 
 export async function wsInstructor(port: number, room: string, lesson: Lesson): Promise<Instructor> {

@@ -5,18 +5,16 @@
 import type { Socket } from 'socket.io-client';
 import { now, sleep } from '../lib/clock.ts';
 import type { Bench } from '../lib/harness.ts';
-import { learnerSpecs, type AnswerStats } from '../lib/pool.ts';
+import { addCounts, learnerSpecs, type AnswerStats } from '../lib/pool.ts';
 import type { AnswersResult, BurstResult, SustainedResult } from '../lib/result.ts';
 import { summarize } from '../lib/stats.ts';
 import { ourInstructor, setupInstructor, startSession } from '../lib/targets.ts';
 
 export function mergeAnswers(parts: AnswerStats[]): AnswerStats {
-  const errors: Record<string, number> = {};
-  for (const p of parts) for (const [k, v] of Object.entries(p.errors)) errors[k] = (errors[k] ?? 0) + v;
   return {
     sent: parts.reduce((s, p) => s + p.sent, 0),
     ok: parts.reduce((s, p) => s + p.ok, 0),
-    errors,
+    errors: addCounts(parts.map((p) => p.errors)),
     latencies: parts.flatMap((p) => p.latencies),
     firstSendAt: Math.min(...parts.map((p) => p.firstSendAt)),
     lastSendAt: Math.max(...parts.map((p) => p.lastSendAt)),

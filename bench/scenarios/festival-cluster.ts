@@ -22,8 +22,9 @@ import { now, sleep } from '../lib/clock.ts';
 import type { Bench } from '../lib/harness.ts';
 import { NGINX, spreadAddresses, startNginx, type Nginx } from '../lib/nginx.ts';
 import { learnerSpecs, type AnswerStats } from '../lib/pool.ts';
+import { dropAdapterStream } from '../lib/redis.ts';
 import type { ProbeReport } from '../lib/probe.ts';
-import type { GeneratorHealth, ServerHealth } from '../lib/result.ts';
+import { memoryPerLearner, type GeneratorHealth, type ServerHealth } from '../lib/result.ts';
 import { summarize, type Summary } from '../lib/stats.ts';
 import {
   fixtureLessonsDir,
@@ -36,7 +37,7 @@ import {
   type Target,
 } from '../lib/targets.ts';
 import { mergeAnswers, openPoll } from './answers.ts';
-import { deliveries, pushRounds } from './scale.ts';
+import { deliveries, pushRounds, type Delivered } from './scale.ts';
 
 /** Client addresses per process: each one's learners come from several (ephemeral ports are per address). */
 const ADDRESSES_PER_PROCESS = 8;
@@ -70,11 +71,7 @@ export interface FestivalClusterRun {
     durationMs: number;
     count: number;
     pushErrors: number;
-    delivery: Summary;
-    expected: number;
-    received: number;
-    lost: number;
-  };
+  } & Delivered;
   answers: FestivalPhase & { windowMs: number; sent: number; acked: number; errors: Record<string, number>; ack: Summary };
   loadAvg: number[];
 }
@@ -97,15 +94,7 @@ async function startCluster(ctx: Bench, kind: 'ours' | 'sio', processes: number,
     await nginx?.stop().catch(() => undefined);
     for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
     await db?.drop().catch((err: unknown) => ctx.log(`festival: could not drop database ${db?.name}:`, err));
-    const redis = new Redis(REDIS_TEST_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    try {
-      await redis.connect();
-      await redis.del(`${prefix}:sio`);
-    } catch {
-      // Redis gone: nothing of ours to remove.
-    } finally {
-      redis.disconnect();
-    }
+    await dropAdapterStream(REDIS_TEST_URL, prefix);
   };
   try {
     if (kind === 'ours') db = await freshDatabase();
@@ -186,7 +175,11 @@ export async function festivalCluster(ctx: Bench, kind: 'ours' | 'sio', processe
     await sleep(f.settleMs);
     const after = await probeAll({ gc: true });
     const n = conn.connected;
-    const sum = (reports: ProbeReport[], pick: (m: NodeJS.MemoryUsage) => number) => reports.reduce((s, r) => s + pick(r.memory), 0);
+    // All processes together.
+    const total = (reports: ProbeReport[]) => {
+      const sum = (pick: (m: NodeJS.MemoryUsage) => number) => reports.reduce((s, r) => s + pick(r.memory), 0);
+      return { rss: sum((m) => m.rss), heapUsed: sum((m) => m.heapUsed), external: sum((m) => m.external) };
+    };
 
     // A window: every process's probe, the workers and the harness count from here.
     const begin = async () => {
@@ -206,11 +199,10 @@ export async function festivalCluster(ctx: Bench, kind: 'ours' | 'sio', processe
     await begin();
     const { rounds, sends, pushErrors } = await pushRounds(pool, classes, instructors, f, stepCount);
     const pushPhase = await end();
-    const delivery = await deliveries(pool, sends);
-    const expected = classes.length * rounds * f.perClass;
+    const delivered = await deliveries(pool, sends, classes.length * rounds * f.perClass);
     log(
-      `festival ${kind} ×${processes}: ${n} learners (${learnersPerProcess.join(' + ')}); push delivery p50 ${summarize(delivery).p50} p99 ${summarize(delivery).p99} ms, ` +
-        `${delivery.length}/${expected} received`,
+      `festival ${kind} ×${processes}: ${n} learners (${learnersPerProcess.join(' + ')}); push delivery p50 ${delivered.delivery.p50} p99 ${delivered.delivery.p99} ms, ` +
+        `${delivered.received}/${delivered.expected} received`,
     );
 
     // Every class opens a poll on its owner (bare Socket.IO has none: any run id is acknowledged).
@@ -237,18 +229,14 @@ export async function festivalCluster(ctx: Bench, kind: 'ours' | 'sio', processe
       connected: n,
       learnersPerProcess,
       connectMs: conn.ms,
-      bytesPerLearnerRss: Math.round((sum(after, (x) => x.rss) - sum(before, (x) => x.rss)) / n),
-      bytesPerLearnerHeap: Math.round((sum(after, (x) => x.heapUsed + x.external) - sum(before, (x) => x.heapUsed + x.external)) / n),
+      ...memoryPerLearner(total(before), total(after), n),
       pushes: {
         ...pushPhase,
         pushEveryMs: f.pushEveryMs,
         durationMs: f.durationMs,
         count: classes.length * rounds,
         pushErrors,
-        delivery: summarize(delivery),
-        expected,
-        received: delivery.length,
-        lost: expected - delivery.length,
+        ...delivered,
       },
       answers: { ...answerPhase, windowMs: f.answerWindowMs, sent: m.sent, acked: m.ok, errors: m.errors, ack: summarize(m.latencies) },
       loadAvg: ctx.loadAvg(),

@@ -9,10 +9,8 @@
  * disturbance, the browser's part is what it asks of the server (staff views), not its rendering.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../lib/chromium.ts';
 import { now, sleep } from '../lib/clock.ts';
 import type { Bench } from '../lib/harness.ts';
 import type { HogRun } from '../lib/result.ts';
@@ -30,31 +28,6 @@ function startHog(duty: number, cores: string | null, periodMs = 100): ChildProc
   process.once('exit', kill);
   child.once('exit', () => process.removeListener('exit', kill));
   return child;
-}
-
-/** Chromium, pinned to `cores` when given (a wrapper script: its children inherit the affinity). */
-async function launchPinned(cores: string | null): Promise<Browser> {
-  const real = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(real)) throw new Error(`Chromium not found at ${real}: install it or set CHROMIUM_PATH`);
-  let executablePath = real;
-  if (cores) {
-    const dir = mkdtempSync(join(tmpdir(), 'cunghoc-bench-chromium-'));
-    executablePath = join(dir, 'chromium');
-    writeFileSync(executablePath, `#!/bin/sh\nexec taskset -c ${cores} ${real} "$@"\n`);
-    chmodSync(executablePath, 0o755);
-  }
-  return chromium.launch({
-    executablePath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
 }
 
 export async function hog(ctx: Bench, kind: 'ours' | 'sio', duty: number, browser: Browser): Promise<HogRun> {
@@ -97,7 +70,8 @@ export async function hog(ctx: Bench, kind: 'ours' | 'sio', duty: number, browse
 
 /** Every duty for both systems, back to back, one Chromium for all. */
 export async function hogs(ctx: Bench): Promise<HogRun[]> {
-  const browser = await launchPinned(ctx.generatorCores);
+  // Pinned with the load generator.
+  const browser = await launchChromium({ cores: ctx.generatorCores });
   const out: HogRun[] = [];
   try {
     for (const duty of ctx.settings.hog.duties) {

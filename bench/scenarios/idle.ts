@@ -9,7 +9,7 @@
 import { now, sleep } from '../lib/clock.ts';
 import type { Bench } from '../lib/harness.ts';
 import { learnerSpecs } from '../lib/pool.ts';
-import type { IdleRun } from '../lib/result.ts';
+import { classesFigures, type IdleRun } from '../lib/result.ts';
 import { summarize } from '../lib/stats.ts';
 import { openClasses } from '../lib/targets.ts';
 
@@ -81,18 +81,7 @@ export async function idle(ctx: Bench, kind: 'ours' | 'sio'): Promise<IdleRun> {
     // Writing a snapshot holds the server for seconds (consoles time out) and leaves its pages in RSS.
     if (snapshots) v.reasons.push('heap snapshots taken: only the heap figure is valid (RSS, latencies and acks are not)');
     return {
-      target: kind,
-      classes: s.classes,
-      perClass: s.perClass,
-      learners: s.classes * s.perClass,
-      connected: n,
-      connectMs: conn.ms,
-      rssBeforeMB: Math.round((before.memory.rss / 2 ** 20) * 10) / 10,
-      rssAfterMB: Math.round((after.memory.rss / 2 ** 20) * 10) / 10,
-      bytesPerLearnerRss: Math.round((after.memory.rss - before.memory.rss) / n),
-      bytesPerLearnerHeap: Math.round(
-        (after.memory.heapUsed + after.memory.external - before.memory.heapUsed - before.memory.external) / n,
-      ),
+      ...classesFigures(kind, s, conn, before.memory, after.memory),
       durationMs: s.durationMs,
       http: summarize(http.latencies),
       httpErrors: http.errors,

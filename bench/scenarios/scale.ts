@@ -5,8 +5,8 @@
 import { now, sleep } from '../lib/clock.ts';
 import type { Bench } from '../lib/harness.ts';
 import { learnerSpecs, type Pool } from '../lib/pool.ts';
-import type { ScaleRun } from '../lib/result.ts';
-import { summarize } from '../lib/stats.ts';
+import { classesFigures, type ScaleRun } from '../lib/result.ts';
+import { summarize, type Summary } from '../lib/stats.ts';
 import { openClasses, type Instructor, type Target } from '../lib/targets.ts';
 
 /** Sizes of a scale run (settings.scale by default; the festival scenario passes its own). */
@@ -49,36 +49,20 @@ export async function scale<T>(
     await sleep(s.settleMs);
     const after = await target.probe({ gc: true });
     const window = await beginWindow(target, pool);
-    const n = conn.connected;
 
     const { rounds, sends, pushErrors } = await pushRounds(pool, classes, instructors, s, stepCount);
     const { probe: server, generator: gen, host } = await endWindow(window, target, pool);
-    const delivery = await deliveries(pool, sends);
+    const delivered = await deliveries(pool, sends, classes.length * rounds * s.perClass);
     const extra = afterPhase ? { after: await afterPhase(target, classes, instructors) } : {};
     for (const i of instructors) i.close();
     await pool.disconnect();
-    const expected = classes.length * rounds * s.perClass;
     return {
-      target: kind,
-      classes: s.classes,
-      perClass: s.perClass,
-      learners: s.classes * s.perClass,
-      connected: n,
-      connectMs: conn.ms,
-      rssBeforeMB: Math.round((before.memory.rss / 2 ** 20) * 10) / 10,
-      rssAfterMB: Math.round((after.memory.rss / 2 ** 20) * 10) / 10,
-      bytesPerLearnerRss: Math.round((after.memory.rss - before.memory.rss) / n),
-      bytesPerLearnerHeap: Math.round(
-        (after.memory.heapUsed + after.memory.external - before.memory.heapUsed - before.memory.external) / n,
-      ),
+      ...classesFigures(kind, s, conn, before.memory, after.memory),
       pushEveryMs: s.pushEveryMs,
       durationMs: s.durationMs,
       pushes: classes.length * rounds,
       pushErrors,
-      delivery: summarize(delivery),
-      expected,
-      received: delivery.length,
-      lost: expected - delivery.length,
+      ...delivered,
       serverSide: server.pushes,
       server: serverHealth(server),
       generator: gen,
@@ -130,8 +114,17 @@ export async function pushRounds(
   return { rounds, sends, pushErrors };
 }
 
-/** Stop the workers' logs; each learner's delivery time (receive − send) of every push it got. */
-export async function deliveries(pool: Pool, sends: Map<string, number>): Promise<number[]> {
+/** What reached the learners of the pushes made: how many are expected, how many came, and their delivery times. */
+export interface Delivered {
+  /** Receive − send of every push a learner got. */
+  delivery: Summary;
+  expected: number;
+  received: number;
+  lost: number;
+}
+
+/** Stop the workers' logs; each learner's delivery time (receive − send) of every push it got, of `expected` in all. */
+export async function deliveries(pool: Pool, sends: Map<string, number>, expected: number): Promise<Delivered> {
   await pool.all({ type: 'log', on: false });
   const dumps = await pool.all<{ log: { classKey: string; step: number; at: number }[] }>({ type: 'dump' });
   const delivery: number[] = [];
@@ -141,5 +134,5 @@ export async function deliveries(pool: Pool, sends: Map<string, number>): Promis
       if (sentAt !== undefined) delivery.push(e.at - sentAt);
     }
   }
-  return delivery;
+  return { delivery: summarize(delivery), expected, received: delivery.length, lost: expected - delivery.length };
 }

@@ -408,19 +408,13 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
     case 'help:claimed':
     case 'help:released':
     case 'help:resolved':
-      if ('learnerId' in event) knownLearner(state, event.learnerId);
-      evolveHelp(state, event);
-      return state;
+      return evolvePart(state, event, evolveHelp);
     case 'stuck:dismissed':
     case 'stuck:configured':
-      if ('learnerId' in event) knownLearner(state, event.learnerId);
-      evolveStuck(state, event);
-      return state;
+      return evolvePart(state, event, evolveStuck);
     case 'seatmap:changed':
     case 'seat:placed':
-      if ('learnerId' in event) knownLearner(state, event.learnerId);
-      evolveSeatMap(state, event);
-      return state;
+      return evolvePart(state, event, evolveSeatMap);
     case 'seat:labeled':
       withLearner(state, event.learnerId, (l) => (l.seat = event.seat));
       return state;
@@ -499,6 +493,13 @@ export function fold(events: readonly SessionEvent[]): SessionState {
 
 function knownLearner(state: SessionState, learnerId: string): void {
   if (!state.learners.has(learnerId)) throw new Error(`event for unknown learner ${learnerId}`);
+}
+
+/** An event folded by its part of the engine (help, stuck, seat map), once the learner it names (if any) is known. */
+function evolvePart<E extends SessionEvent>(state: SessionState, event: E, fold: (state: SessionState, event: E) => void): SessionState {
+  if ('learnerId' in event) knownLearner(state, event.learnerId);
+  fold(state, event);
+  return state;
 }
 
 function withLearner(state: SessionState, learnerId: string, apply: (l: LearnerState) => void): void {

@@ -5,9 +5,13 @@ import { AnswerValue, Question } from '../../shared/lesson/question.ts';
 import { Task } from '../../shared/lesson/task.ts';
 
 /** Domain events: what happened in a session, past tense. A session is the fold of its events. */
-export const SessionStarted = z.object({
-  type: z.literal('session:started'),
-  at: z.number(),
+
+/** An event's schema: its type, when it happened (ms epoch), then its own fields. */
+function event<T extends string, S extends z.ZodRawShape>(type: T, fields: S) {
+  return z.object({ type: z.literal(type), at: z.number(), ...fields });
+}
+
+export const SessionStarted = event('session:started', {
   sessionId: z.string(),
   code: z.string(),
   helperCode: z.string(),
@@ -15,11 +19,9 @@ export const SessionStarted = z.object({
   /** A frozen copy of the lesson: later edits never rewrite this session. */
   lesson: Lesson,
 });
-export const StepPushed = z.object({ type: z.literal('step:pushed'), at: z.number(), step: z.number() });
-export const PacingChanged = z.object({ type: z.literal('pacing:changed'), at: z.number(), pacing: Pacing });
-export const LearnerJoined = z.object({
-  type: z.literal('learner:joined'),
-  at: z.number(),
+export const StepPushed = event('step:pushed', { step: z.number() });
+export const PacingChanged = event('pacing:changed', { pacing: Pacing });
+export const LearnerJoined = event('learner:joined', {
   learnerId: z.string(),
   name: z.string(),
   seat: z.string(),
@@ -28,71 +30,55 @@ export const LearnerJoined = z.object({
   /** sha256 of the learner's resume token; the token itself is never stored. */
   tokenHash: z.string(),
 });
-export const LearnerMoved = z.object({
-  type: z.literal('learner:moved'),
-  at: z.number(),
+export const LearnerMoved = event('learner:moved', {
   learnerId: z.string(),
   step: z.number(),
 });
-export const LearnerMarkedDone = z.object({
-  type: z.literal('learner:marked-done'),
-  at: z.number(),
+export const LearnerMarkedDone = event('learner:marked-done', {
   learnerId: z.string(),
   step: z.number(),
   done: z.boolean(),
 });
-export const HelpRequested = z.object({
-  type: z.literal('help:requested'),
-  at: z.number(),
+export const HelpRequested = event('help:requested', {
   learnerId: z.string(),
   requestId: z.string(),
   step: z.number().nullable(),
   reason: HelpReason.nullable(),
 });
 const Staffer = z.object({ id: z.string(), name: z.string() });
-export const HelpClaimed = z.object({ type: z.literal('help:claimed'), at: z.number(), requestId: z.string(), by: Staffer });
-export const HelpReleased = z.object({ type: z.literal('help:released'), at: z.number(), requestId: z.string() });
-export const HelpResolved = z.object({ type: z.literal('help:resolved'), at: z.number(), requestId: z.string(), by: Staffer });
-export const StuckDismissed = z.object({
-  type: z.literal('stuck:dismissed'),
-  at: z.number(),
+export const HelpClaimed = event('help:claimed', { requestId: z.string(), by: Staffer });
+export const HelpReleased = event('help:released', { requestId: z.string() });
+export const HelpResolved = event('help:resolved', { requestId: z.string(), by: Staffer });
+export const StuckDismissed = event('stuck:dismissed', {
   learnerId: z.string(),
   step: z.number(),
   /** Dismissed while working on a practice task: the run, screen and attempt (absent otherwise). */
   task: z.string().optional(),
 });
-export const StuckConfigured = z.object({ type: z.literal('stuck:configured'), at: z.number(), config: StuckConfig });
+export const StuckConfigured = event('stuck:configured', { config: StuckConfig });
 /** The seat map's grid was resized (stored as `seatmap:set` before it was named in the past tense). */
-export const SeatMapChanged = z.object({ type: z.literal('seatmap:changed'), at: z.number(), rows: z.number(), cols: z.number() });
-export const SeatPlaced = z.object({
-  type: z.literal('seat:placed'),
-  at: z.number(),
+export const SeatMapChanged = event('seatmap:changed', { rows: z.number(), cols: z.number() });
+export const SeatPlaced = event('seat:placed', {
   learnerId: z.string(),
   row: z.number(),
   col: z.number(),
 });
 /** A tablet's seat label, given by staff ("Đặt tên máy"). */
-export const SeatLabeled = z.object({
-  type: z.literal('seat:labeled'),
-  at: z.number(),
+export const SeatLabeled = event('seat:labeled', {
   learnerId: z.string(),
   seat: z.string(),
 });
-export const HelpWithdrawn = z.object({ type: z.literal('help:withdrawn'), at: z.number(), learnerId: z.string() });
+export const HelpWithdrawn = event('help:withdrawn', { learnerId: z.string() });
 /** The instructor removed a learner; `block` refuses the name in this class from now on. */
-export const LearnerRemoved = z.object({
-  type: z.literal('learner:removed'),
-  at: z.number(),
+export const LearnerRemoved = event('learner:removed', {
   learnerId: z.string(),
   block: z.boolean(),
 });
-export const LearnerLeft = z.object({ type: z.literal('learner:left'), at: z.number(), learnerId: z.string() });
-export const SessionEnded = z.object({ type: z.literal('session:ended'), at: z.number() });
+export const LearnerLeft = event('learner:left', { learnerId: z.string() });
+export const SessionEnded = event('session:ended', {});
 
 /** A question opened to the class: a frozen copy, from a lesson step or typed during class. */
-export const QuizOpened = z.object({
-  type: z.literal('quiz:opened'),
-  at: z.number(),
+export const QuizOpened = event('quiz:opened', {
   runId: z.string(),
   question: Question,
   /** Where it came from: a step's question, or null for a quick question. */
@@ -102,9 +88,7 @@ export const QuizOpened = z.object({
   /** Server-side secret that orders an ordering question's items (absent in older logs: the run id). */
   shuffleSeed: z.string().optional(),
 });
-export const QuizAnswered = z.object({
-  type: z.literal('quiz:answered'),
-  at: z.number(),
+export const QuizAnswered = event('quiz:answered', {
   runId: z.string(),
   learnerId: z.string(),
   /** Client-generated: a resend of the same answer is recognised and not counted again. */
@@ -112,20 +96,16 @@ export const QuizAnswered = z.object({
   value: AnswerValue,
   score: z.number().nullable(),
 });
-export const QuizClosed = z.object({ type: z.literal('quiz:closed'), at: z.number(), runId: z.string() });
-export const QuizResultsShown = z.object({
-  type: z.literal('quiz:results-shown'),
-  at: z.number(),
+export const QuizClosed = event('quiz:closed', { runId: z.string() });
+export const QuizResultsShown = event('quiz:results-shown', {
   runId: z.string(),
   show: z.boolean(),
 });
-export const QuizRevealed = z.object({ type: z.literal('quiz:revealed'), at: z.number(), runId: z.string() });
-export const QuizDismissed = z.object({ type: z.literal('quiz:dismissed'), at: z.number(), runId: z.string() });
+export const QuizRevealed = event('quiz:revealed', { runId: z.string() });
+export const QuizDismissed = event('quiz:dismissed', { runId: z.string() });
 
 /** A practice task opened for the class: a frozen copy, from a lesson step (by the instructor or with the step). */
-export const TaskOpened = z.object({
-  type: z.literal('task:opened'),
-  at: z.number(),
+export const TaskOpened = event('task:opened', {
   runId: z.string(),
   task: Task,
   source: z.object({ step: z.number(), taskId: z.string() }),
@@ -139,9 +119,7 @@ export const TaskMoveOutcome = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('hint') }),
   z.object({ kind: z.literal('retry') }),
 ]);
-export const TaskMoved = z.object({
-  type: z.literal('task:moved'),
-  at: z.number(),
+export const TaskMoved = event('task:moved', {
   runId: z.string(),
   learnerId: z.string(),
   /** Client-made: a resend after a reconnect is recognised and counted once. */
@@ -155,15 +133,13 @@ export const TaskMoved = z.object({
   outcome: TaskMoveOutcome,
 });
 /** A learner reached a task's goal: what the register (skills that add up across classes) reads. */
-export const TaskFinished = z.object({
-  type: z.literal('task:finished'),
-  at: z.number(),
+export const TaskFinished = event('task:finished', {
   runId: z.string(),
   taskId: z.string(),
   learnerId: z.string(),
   skills: z.array(z.string()),
 });
-export const TaskClosed = z.object({ type: z.literal('task:closed'), at: z.number(), runId: z.string() });
+export const TaskClosed = event('task:closed', { runId: z.string() });
 
 /** Event types renamed since sessions were first stored: an old name is read as the new one. */
 const renamedEvents: Record<string, string> = { 'seatmap:set': 'seatmap:changed' };

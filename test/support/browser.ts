@@ -1,31 +1,15 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
+import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { launchChromium } from '../../bench/lib/chromium.ts';
 import { closeSockets, removeDir, startServer, type TestServer } from './server.ts';
 
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const screenshotDir = resolve(import.meta.dirname, '../../test-results');
 
-/** The system Chromium, headless; fails loudly (never skips) when it is not installed. */
-export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(`Chromium not found at ${chromiumPath}: install it with "apt-get install chromium" or set CHROMIUM_PATH.`);
-  }
-  return chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-      ...extraArgs,
-    ],
-  });
+/** The system Chromium, headless (bench/lib/chromium.ts, as the bench starts it); fails loudly (never skips) when it is not installed. */
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return launchChromium({ args: ['--disable-quic', ...extraArgs] });
 }
 
 /** Save a screenshot under test-results/ (ignored by git). */

@@ -2,14 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { io as connect, type Socket } from 'socket.io-client';
 import { freePort, getFrom, NGINX, spreadAddresses, startNginx, until, type Nginx } from '../../bench/lib/nginx.ts';
+import { dropAdapterStream } from '../../bench/lib/redis.ts';
 import type { Ack } from '../../shared/protocol/errors.ts';
 import type { TestContext } from 'vitest';
 import { freshDatabase, pgAvailable, REDIS_TEST_URL, redisAvailable, redisPrefix, type FreshDatabase } from './services.ts';
 import { setupInstructor, startSession } from './server.ts';
+import { waitFor } from './sockets.ts';
 
 /**
  * Several real server processes (tsx server/main.ts) on one PostgreSQL database and one Redis
@@ -147,15 +148,7 @@ export async function startCluster(opts: {
     await Promise.all(nodes.map((n) => killNode(n, 'SIGKILL')));
     await nginx?.stop();
     await db.drop().catch(() => undefined);
-    const redis = new Redis(REDIS_TEST_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    try {
-      await redis.connect();
-      await redis.del(`${prefix}:sio`);
-    } catch {
-      // Redis gone: nothing of ours to remove.
-    } finally {
-      redis.disconnect();
-    }
+    await dropAdapterStream(REDIS_TEST_URL, prefix);
   };
   try {
     // One after the other: the first runs the migrations, the others find them done.
@@ -230,22 +223,12 @@ export function closeClients(): void {
 
 export const lastOf = <T>(socket: Socket, event: string): T | undefined => recorded.get(socket)?.get(event) as T | undefined;
 
-/** Resolve when `predicate` holds for the last payload of `event` or a later one. */
-export function waitOn<T>(socket: Socket, event: string, predicate: (v: T) => boolean, ms = 15_000): Promise<T> {
+/** Resolve when `predicate` holds for the last payload of `event` or a later one (test/support/sockets.ts waits for the later ones). */
+export async function waitOn<T>(socket: Socket, event: string, predicate: (v: T) => boolean, ms = 15_000): Promise<T> {
   const last = lastOf<T>(socket, event);
-  if (last !== undefined && predicate(last)) return Promise.resolve(last);
-  return new Promise((resolveWait, reject) => {
-    const timer = setTimeout(() => {
-      socket.off(event, handler);
-      reject(new Error(`timed out waiting for ${event} (last: ${JSON.stringify(lastOf(socket, event))?.slice(0, 300)})`));
-    }, ms);
-    const handler = (v: T) => {
-      if (!predicate(v)) return;
-      clearTimeout(timer);
-      socket.off(event, handler);
-      resolveWait(v);
-    };
-    socket.on(event, handler);
+  if (last !== undefined && predicate(last)) return last;
+  return waitFor(socket, event, predicate, ms).catch((err: Error) => {
+    throw new Error(`${err.message} (last: ${JSON.stringify(lastOf(socket, event))?.slice(0, 300)})`, { cause: err });
   });
 }
 
@@ -254,37 +237,36 @@ export function ask<T>(socket: Socket, event: string, payload: unknown, ms = 15_
   return socket.timeout(ms).emitWithAck(event, payload) as Promise<Ack<T>>;
 }
 
-/** The current lease of a session, straight from the database. */
-export async function leaseRow(
-  databaseUrl: string,
-  sessionId: string,
-): Promise<{ owner: string; fence: number; expired: boolean } | undefined> {
+/** Rows of one query on a connection of its own, closed after. */
+async function queryRows<R extends object>(databaseUrl: string, sql: string, params: unknown[]): Promise<R[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const r = await client.query<{ owner: string; fence: number; expired: boolean }>(
-      'SELECT owner, fence, expires_at < now() AS expired FROM session_leases WHERE session_id = $1',
-      [sessionId],
-    );
-    return r.rows[0];
+    return (await client.query<R>(sql, params)).rows;
   } finally {
     await client.end();
   }
 }
 
+type LeaseRow = { owner: string; fence: number; expired: boolean };
+
+/** The current lease of a session, straight from the database. */
+export async function leaseRow(databaseUrl: string, sessionId: string): Promise<LeaseRow | undefined> {
+  const rows = await queryRows<LeaseRow>(
+    databaseUrl,
+    'SELECT owner, fence, expires_at < now() AS expired FROM session_leases WHERE session_id = $1',
+    [sessionId],
+  );
+  return rows[0];
+}
+
+type StoredEvent = { seq: number; type: string; body: unknown };
+
 /** The stored events of a session, in order: their sequence numbers and types. */
-export async function storedEvents(databaseUrl: string, sessionId: string): Promise<{ seq: number; type: string; body: unknown }[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const r = await client.query<{ seq: number; type: string; body: unknown }>(
-      'SELECT seq, type, data AS body FROM session_events WHERE session_id = $1 ORDER BY seq',
-      [sessionId],
-    );
-    return r.rows;
-  } finally {
-    await client.end();
-  }
+export function storedEvents(databaseUrl: string, sessionId: string): Promise<StoredEvent[]> {
+  return queryRows<StoredEvent>(databaseUrl, 'SELECT seq, type, data AS body FROM session_events WHERE session_id = $1 ORDER BY seq', [
+    sessionId,
+  ]);
 }
 
 // ---- what every cluster test file does ----------------------------------------------------------
