@@ -12,7 +12,7 @@ import { displayQuiz, shuffledItems, staffQuiz } from '../../server/engine/quiz-
 import { sessionResults } from '../../server/engine/results.ts';
 import { csvCell, learnersCsv, questionsCsv, toCsv } from '../../server/lib/csv.ts';
 import { Classroom } from '../support/classroom.ts';
-import { single, optionsOf } from '../support/lessons.ts';
+import { optionsOf, poll, single } from '../support/lessons.ts';
 import {
   answer,
   end,
@@ -108,16 +108,7 @@ const lesson = Lesson.parse({
           items: ORDER.map((id) => ({ id, text: ORDER_TEXT[id] })),
           explanation: EXPL.ordering,
         },
-        {
-          id: 'da-dung-chua',
-          kind: 'poll',
-          prompt: 'Bác đã dùng bao giờ chưa?',
-          options: [
-            { id: 'co', text: 'Có' },
-            { id: 'chua', text: 'Chưa' },
-          ],
-          explanation: EXPL.poll,
-        },
+        { ...poll('da-dung-chua', 'Bác đã dùng bao giờ chưa?', { co: 'Có', chua: 'Chưa' }), explanation: EXPL.poll },
       ],
     },
   ],
