@@ -1,24 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Socket } from 'socket.io-client';
+import { describe, expect, it } from 'vitest';
 import { single } from '../support/lessons.ts';
 import type { Ack } from '../../shared/protocol/errors.ts';
 import type { ClassView, LearnerSnapshot, SessionResults, StaffView } from '../../shared/protocol/views.ts';
 import { openPostgresStore } from '../../server/store/postgres.ts';
 import { LeaseLostError } from '../../server/store/store.ts';
 import { api, token, unwrap } from '../support/server.ts';
-import {
-  ask,
-  classOnCluster,
-  clientSocket,
-  clusterReady,
-  endTest,
-  leaseRow,
-  startCluster,
-  storedEvents,
-  until,
-  waitOn,
-  type Cluster,
-} from '../support/cluster.ts';
+import { ask, classOnCluster, clientSocket, clusterReady, leaseRow, storedEvents, until, waitOn } from '../support/cluster.ts';
+import { answerIdsOf, consoleOn, joinTablets, useCluster } from '../support/cluster-class.ts';
 
 const file = 'test/cluster/failover.test.ts';
 const ready = await clusterReady(file);
@@ -48,28 +36,18 @@ function tablet(url: string, localAddress: string, tok: string) {
 }
 
 describe.skipIf(!ready)('a session survives its process', () => {
-  let cluster: Cluster | undefined;
-  afterEach(async (ctx) => {
-    await endTest(ctx, cluster);
-    cluster = undefined;
-  });
+  const startCluster = useCluster();
 
   async function classOf(leaseMs: number, perNode: number) {
-    cluster = await startCluster({ count: 2, leaseMs });
-    const { nginx, spread, cookie, session, owner: dying, other: survivor } = await classOnCluster(cluster, perNode + 1);
+    const cluster = await startCluster({ count: 2, leaseMs });
+    const cls = await classOnCluster(cluster, perNode + 1);
+    const { nginx, cookie, session, owner: dying, other: survivor } = cls;
     // The console sits on the process that survives; half the tablets on each.
-    const staff = clientSocket(nginx.url, '/staff', { localAddress: spread.get(survivor.port)![perNode], cookie });
-    unwrap(await ask<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
-    const tablets: { socket: Socket; state: { bound: boolean; resumes: number }; i: number; onDying: boolean }[] = [];
-    let i = 0;
-    for (const [port, addresses] of spread) {
-      for (const address of addresses.slice(0, perNode)) {
-        const n = i++;
-        const t = tablet(nginx.url, address, token(n));
-        unwrap(await ask<LearnerSnapshot>(t.socket, 'learner:join', { code: session.code, name: `HV ${n}`, token: token(n) }));
-        tablets.push({ ...t, i: n, onDying: port === dying.port });
-      }
-    }
+    const staff = await consoleOn(cls, survivor.port, perNode);
+    const tablets = (await joinTablets(cls, perNode, (url, address, n) => tablet(url, address, token(n)))).map((t) => ({
+      ...t,
+      onDying: t.port === dying.port,
+    }));
     unwrap(await ask(staff, 'step:push', { sessionId: session.id, step: 0 }));
     await waitOn<StaffView>(staff, 'staff:view', (v) => v.roster.length === tablets.length && v.roster.every((r) => r.connected));
     return { cluster, nginx, cookie, session, dying, survivor, staff, tablets };
@@ -86,7 +64,7 @@ describe.skipIf(!ready)('a session survives its process', () => {
     const acknowledged: string[] = [];
     // Half the class answers before the crash, through both processes.
     for (const t of tablets.filter((_, k) => k % 2 === 0)) {
-      const answerId = `before-${t.i}-000`;
+      const answerId = `before-${t.n}-000`;
       unwrap(await ask(t.socket, 'quiz:answer', { runId, answerId, value: { kind: 'single', option: 'no' } }));
       acknowledged.push(answerId);
     }
@@ -119,7 +97,7 @@ describe.skipIf(!ready)('a session survives its process', () => {
 
     // The other half answers after the crash (if the deadline has not passed yet: each ack is then "quiz_closed", never lost).
     for (const t of tablets.filter((_, k) => k % 2 === 1)) {
-      const answerId = `after-${t.i}-000`;
+      const answerId = `after-${t.n}-000`;
       const ack = await ask(t.socket, 'quiz:answer', { runId, answerId, value: { kind: 'single', option: 'yes' } });
       if (ack.ok) acknowledged.push(answerId);
       else expect(ack.error.code).toBe('quiz_closed');
@@ -134,30 +112,21 @@ describe.skipIf(!ready)('a session survives its process', () => {
     const results = unwrap((await api<SessionResults>(nginx.url, 'GET', `/api/sessions/${session.id}.json`, undefined, cookie)).ack);
     expect(results.questions[0]).toMatchObject({ runId, answered: acknowledged.length });
     const events = await storedEvents(cluster.db.url, session.id);
-    const stored = events
-      .filter((e) => e.type === 'quiz:answered')
-      .map((e) => (JSON.parse(String(e.body)) as { answerId: string }).answerId);
-    expect(stored.sort()).toEqual([...acknowledged].sort());
+    expect(answerIdsOf(events).sort()).toEqual([...acknowledged].sort());
     expect(events.filter((e) => e.type === 'quiz:closed')).toHaveLength(1);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, k) => events[0].seq + k));
   }, 120_000);
 
   it('a process without the session dies: its learners are shown disconnected at the owner, the class goes on', async () => {
-    cluster = await startCluster({ count: 2, leaseMs: 1500 });
-    const { nginx, spread, cookie, session, owner, other } = await classOnCluster(cluster, 3);
-    const staff = clientSocket(nginx.url, '/staff', { localAddress: spread.get(owner.port)![2], cookie });
-    unwrap(await ask<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
-    const ids = new Map<string, boolean>();
-    let n = 0;
-    for (const [port, addresses] of spread) {
-      for (const address of addresses.slice(0, 2)) {
-        const i = n++;
-        // No reconnection: what is checked is the owner forgetting sockets it was never told had closed.
-        const socket = clientSocket(nginx.url, '/learner', { localAddress: address, reconnection: false });
-        const snap = unwrap(await ask<LearnerSnapshot>(socket, 'learner:join', { code: session.code, name: `HV ${i}`, token: token(i) }));
-        ids.set(snap.me.learnerId, port === other.port);
-      }
-    }
+    const cluster = await startCluster({ count: 2, leaseMs: 1500 });
+    const cls = await classOnCluster(cluster, 3);
+    const { session, owner, other } = cls;
+    const staff = await consoleOn(cls, owner.port, 2);
+    // No reconnection: what is checked is the owner forgetting sockets it was never told had closed.
+    const tablets = await joinTablets(cls, 2, (url, address) => ({
+      socket: clientSocket(url, '/learner', { localAddress: address, reconnection: false }),
+    }));
+    const ids = new Map(tablets.map((t) => [t.id, t.port === other.port]));
     await waitOn<StaffView>(staff, 'staff:view', (v) => v.roster.length === 4 && v.roster.every((r) => r.connected));
     other.proc.kill('SIGKILL');
     await other.exited;
@@ -193,12 +162,12 @@ describe.skipIf(!ready)('a session survives its process', () => {
       const pending = ask(
         late.socket,
         'quiz:answer',
-        { runId, answerId: `frozen-${late.i}-00`, value: { kind: 'single', option: 'no' } },
+        { runId, answerId: `frozen-${late.n}-00`, value: { kind: 'single', option: 'no' } },
         30_000,
       );
       pending.catch(() => undefined); // awaited below; a failure before that must not go unhandled
       for (const t of tablets.filter((x) => !x.onDying))
-        unwrap(await ask(t.socket, 'quiz:answer', { runId, answerId: `live-${t.i}-000`, value: { kind: 'single', option: 'yes' } }));
+        unwrap(await ask(t.socket, 'quiz:answer', { runId, answerId: `live-${t.n}-000`, value: { kind: 'single', option: 'yes' } }));
 
       frozen.proc.kill('SIGCONT');
       // The old owner's write with its old fence is refused by the store, whoever tries it.
@@ -236,7 +205,7 @@ describe.skipIf(!ready)('a session survives its process', () => {
           async () => {
             const res = await ask(late.socket, 'quiz:answer', {
               runId,
-              answerId: `frozen-${late.i}-00`,
+              answerId: `frozen-${late.n}-00`,
               value: { kind: 'single', option: 'no' },
             });
             return res.ok && res;
@@ -245,7 +214,7 @@ describe.skipIf(!ready)('a session survives its process', () => {
           200,
         ),
       );
-      const expected = [...tablets.filter((x) => !x.onDying).map((t) => `live-${t.i}-000`), `frozen-${late.i}-00`];
+      const expected = [...tablets.filter((x) => !x.onDying).map((t) => `live-${t.n}-000`), `frozen-${late.n}-00`];
 
       // Every tablet works through the new owner, whichever process it is on.
       for (const t of tablets.filter((x) => x.onDying)) {
@@ -261,10 +230,7 @@ describe.skipIf(!ready)('a session survives its process', () => {
         expect(ack.ok).toBe(true);
       }
       const events = await storedEvents(cluster.db.url, session.id);
-      const stored = events
-        .filter((e) => e.type === 'quiz:answered')
-        .map((e) => (JSON.parse(String(e.body)) as { answerId: string }).answerId);
-      expect(stored.sort()).toEqual(expected.sort());
+      expect(answerIdsOf(events).sort()).toEqual(expected.sort());
       expect(events.map((e) => e.seq)).toEqual(events.map((_, k) => events[0].seq + k));
       const results = unwrap((await api<SessionResults>(nginx.url, 'GET', `/api/sessions/${session.id}.json`, undefined, cookie)).ack);
       expect(results.questions[0].answered).toBe(expected.length);

@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Socket } from 'socket.io-client';
 import { single } from '../support/lessons.ts';
-import type { ClassView, LearnerSnapshot, SessionResults, SessionSummary, StaffView } from '../../shared/protocol/views.ts';
+import type { ClassView, SessionResults, SessionSummary, StaffView } from '../../shared/protocol/views.ts';
 import type { FestivalBoard } from '../../shared/protocol/register.ts';
 import { api, token, unwrap } from '../support/server.ts';
 import {
@@ -20,6 +19,7 @@ import {
   until,
   type Cluster,
 } from '../support/cluster.ts';
+import { consoleOn, joinTablets } from '../support/cluster-class.ts';
 
 const file = 'test/cluster/two-processes.test.ts';
 const ready = await clusterReady(file);
@@ -56,24 +56,15 @@ describe.skipIf(!ready)('two server processes behind nginx', () => {
   it('a step from a console on one process reaches every tablet; answers through both are counted once; both consoles see the same class', async () => {
     const [p1, p2] = cluster.nodes.map((n) => n.port);
     // Five client addresses per process: four tablets and one console each.
-    const { nginx, spread, cookie, session, owner: ownerNode, other } = await classOnCluster(cluster, 5);
+    const cls = await classOnCluster(cluster, 5);
+    const { nginx, spread, cookie, session, owner: ownerNode, other } = cls;
     const [owner, ownerPort, otherPort] = [ownerNode.id, ownerNode.port, other.port];
 
     // The console on the process that does NOT own the session drives the class; another watches from the owner's.
-    const driver = clientSocket(nginx.url, '/staff', { localAddress: spread.get(otherPort)![4], cookie });
-    const watcher = clientSocket(nginx.url, '/staff', { localAddress: spread.get(ownerPort)![4], cookie });
-    for (const s of [driver, watcher]) unwrap(await ask<StaffView>(s, 'staff:watch', { sessionId: session.id }));
+    const driver = await consoleOn(cls, otherPort, 4);
+    const watcher = await consoleOn(cls, ownerPort, 4);
 
-    const tablets: { socket: Socket; id: string; port: number; n: number }[] = [];
-    let n = 0;
-    for (const [port, addresses] of spread) {
-      for (const address of addresses.slice(0, 4)) {
-        const i = n++;
-        const socket = clientSocket(nginx.url, '/learner', { localAddress: address });
-        const snap = unwrap(await ask<LearnerSnapshot>(socket, 'learner:join', { code: session.code, name: `HV ${i}`, token: token(i) }));
-        tablets.push({ socket, id: snap.me.learnerId, port, n: i });
-      }
-    }
+    const tablets = await joinTablets(cls, 4, (url, address) => ({ socket: clientSocket(url, '/learner', { localAddress: address }) }));
     expect(tablets.filter((t) => t.port === p1)).toHaveLength(4);
     expect(tablets.filter((t) => t.port === p2)).toHaveLength(4);
     // Presence reaches the owner from both processes.

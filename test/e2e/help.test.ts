@@ -1,17 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import {
-  errorsOf,
-  laptop,
-  screenshotDir,
-  setUpConsole,
-  shot,
-  startClassFromList,
-  tablet,
-  tid,
-  useBrowserClass,
-} from '../support/browser.ts';
+import { errorsOf, screenshotDir, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
+import { consoleWithClass } from '../support/console-class.ts';
 import { call, learnerSocket, token, unwrap } from '../support/sockets.ts';
 
 const env = useBrowserClass();
@@ -23,9 +14,7 @@ const byName = (page: Page, testid: string, name: string) => page.locator(`[data
 describe('who is stuck: learners ask, helpers go, the console sees the room', () => {
   it('help with a reason, helper phone claims and solves, seat map states, stuck flags, offline tile', async () => {
     // The instructor creates the account and starts a class.
-    const teach = await newPage(laptop);
-    await setUpConsole(teach, env.server.url);
-    const { code, helperCode } = await startClassFromList(teach);
+    const { teach, code, helperCode } = await consoleWithClass(env);
     expect(helperCode).toMatch(/^[A-Z0-9]{6}$/);
 
     // A helper's phone: a wrong code is refused in words, the right one opens the (empty) queue.

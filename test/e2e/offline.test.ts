@@ -5,21 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LearnerSnapshot, StaffView } from '../../shared/protocol/views.ts';
+import type { LearnerSnapshot } from '../../shared/protocol/views.ts';
 import { launchBrowser, networkSwitch, shot, tablet, tid, setTextSize } from '../support/browser.ts';
-import {
-  call,
-  closeSockets,
-  learnerSocket,
-  removeDir,
-  setupInstructor,
-  staffSocket,
-  startServer,
-  startSession,
-  token,
-  unwrap,
-  type TestServer,
-} from '../support/server.ts';
+import { call, closeSockets, learnerSocket, openClass, removeDir, startServer, token, unwrap, type TestServer } from '../support/server.ts';
 
 /*
  * What a tablet gets over https (the service worker's offline shell) and over http (compressed,
@@ -64,10 +52,7 @@ async function classroom(secure: boolean) {
     await server.stop();
     removeDir(server.dataDir);
   });
-  const { cookie } = await setupInstructor(server.url);
-  const session = await startSession(server.url, cookie);
-  const staff = staffSocket(server.url, cookie);
-  unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
+  const { session, staff } = await openClass(server);
   const context: BrowserContext = await browser.newContext({ viewport: tablet, locale: 'vi-VN' });
   cleanup.push(() => context.close());
   const page = await context.newPage();

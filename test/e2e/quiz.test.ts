@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { errorsOf, laptop, setUpConsole, shot, startClassFromList, tablet, tid, useBrowserClass } from '../support/browser.ts';
+import { errorsOf, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
+import { consoleWithClass, projectorOf } from '../support/console-class.ts';
 
 const env = useBrowserClass();
 const newPage = env.newPage;
@@ -44,13 +45,8 @@ function parseCsv(text: string): string[][] {
 describe('practice questions, start to finish, in Chromium', () => {
   it('console opens step and quick questions; tablets answer; projector shows results on demand; results export', async () => {
     // The instructor signs up and starts "Thanh toán bằng mã QR".
-    const teach = await newPage(laptop);
-    await setUpConsole(teach, env.server.url);
-    const { code, sessionId } = await startClassFromList(teach);
-
-    const display = await newPage(laptop);
-    await display.goto(`${env.server.url}/display/?code=${code}`);
-    await tid(display, 'display-code').waitFor();
+    const { teach, code, sessionId } = await consoleWithClass(env);
+    const display = await projectorOf(env, code);
 
     // Three tablets, each with its seat label.
     const names = ['Lành', 'Hoà', 'Tuấn'] as const;

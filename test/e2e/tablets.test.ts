@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { SessionSummary, StaffView } from '../../shared/protocol/views.ts';
 import { errorsOf, laptop, networkSwitch, shot, tablet, tid, useBrowserClass } from '../support/browser.ts';
-import { call, setupInstructor, staffSocket, startSession, unwrap, type StaffSocket } from '../support/server.ts';
+import { call, openQuiz, setupInstructor, staffSocket, startSession, unwrap, type StaffSocket } from '../support/server.ts';
 
 const env = useBrowserClass();
 const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 100 });
@@ -127,7 +127,7 @@ describe('shared tablets in Chromium', () => {
 
     // The pair answers and asks for help.
     unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 3 }));
-    unwrap(await call(staff, 'quiz:open', { sessionId: session.id, source: { step: 3, questionId: 'kiem-tra-gi' }, timeLimit: null }));
+    await openQuiz(staff, session.id, { step: 3, questionId: 'kiem-tra-gi' });
     await choice(page, 'b').click();
     await tid(page, 'quiz-sent').waitFor();
     await tid(page, 'btn-help').click();
@@ -201,13 +201,7 @@ describe('shared tablets in Chromium', () => {
     await page.goto(`${env.server.url}/`);
     await join(page, session.code, 'Tuấn');
     unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 3 }));
-    const { runId } = unwrap(
-      await call<{ runId: string }>(staff, 'quiz:open', {
-        sessionId: session.id,
-        source: { step: 3, questionId: 'kiem-tra-gi' },
-        timeLimit: null,
-      }),
-    );
+    const runId = await openQuiz(staff, session.id, { step: 3, questionId: 'kiem-tra-gi' });
     await choice(page, 'a').waitFor();
 
     await setOnline(false);

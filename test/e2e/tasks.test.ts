@@ -1,19 +1,8 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import {
-  errorsOf,
-  laptop,
-  overflow,
-  setTextSize,
-  setUpConsole,
-  shot,
-  startClassFromList,
-  tablet,
-  tid,
-  toggleContrast,
-  useBrowserClass,
-} from '../support/browser.ts';
+import { errorsOf, overflow, setTextSize, shot, tablet, tid, toggleContrast, useBrowserClass } from '../support/browser.ts';
+import { consoleWithClass, projectorOf } from '../support/console-class.ts';
 
 const env = useBrowserClass();
 const until = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 100 });
@@ -25,6 +14,11 @@ async function axe(page: Page): Promise<string[]> {
 }
 
 const screenOf = (page: Page) => tid(page, 'task').getAttribute('data-screen');
+/** Tap `testid` on the task and wait until the task shows `screen`. */
+async function tapTo(page: Page, testid: string, screen: string): Promise<void> {
+  await tid(page, testid).click();
+  await until(() => screenOf(page)).toBe(screen);
+}
 
 /**
  * Each task screen, checked as a person would meet it: axe (plain and high contrast), no sideways
@@ -48,13 +42,8 @@ async function checkScreen(page: Page, name: string, found: string[]): Promise<v
 
 describe('practice task: paying by QR code, three tablets and a console', () => {
   it('one finishes, one falls into the wrong-recipient trap, one is flagged stuck on the PIN screen', async () => {
-    const teach = await env.newPage(laptop);
-    await setUpConsole(teach, env.server.url);
-    const { code, helperCode } = await startClassFromList(teach);
-
-    const display = await env.newPage(laptop);
-    await display.goto(`${env.server.url}/display/?code=${code}`);
-    await tid(display, 'display-code').waitFor();
+    const { teach, code, helperCode } = await consoleWithClass(env);
+    const display = await projectorOf(env, code);
 
     const helper = await env.newPage({ width: 390, height: 844 });
     await helper.goto(`${env.server.url}/help/`);
@@ -96,16 +85,13 @@ describe('practice task: paying by QR code, three tablets and a console', () => 
     await lanh.keyboard.press('Enter');
     await until(() => screenOf(lanh)).toBe('camera');
     await checkScreen(lanh, '2-camera', found);
-    await tid(lanh, 'qr-ma-quay').click();
-    await until(() => screenOf(lanh)).toBe('xac-nhan');
+    await tapTo(lanh, 'qr-ma-quay', 'xac-nhan');
     await checkScreen(lanh, '3-confirm', found);
     await tid(lanh, 'el-so-tien').fill('50.000');
-    await tid(lanh, 'el-so-tien-ok').click();
-    await until(() => screenOf(lanh)).toBe('nhap-pin');
+    await tapTo(lanh, 'el-so-tien-ok', 'nhap-pin');
     await checkScreen(lanh, '4-pin', found);
     for (const d of ['2', '4', '6', '8', '1', '0']) await tid(lanh, `pin-key-${d}`).click();
-    await tid(lanh, 'el-pin-ok').click();
-    await until(() => screenOf(lanh)).toBe('bien-lai');
+    await tapTo(lanh, 'el-pin-ok', 'bien-lai');
     await tid(lanh, 'el-xong').click();
     await tid(lanh, 'task-goal').waitFor();
     await expect(tid(lanh, 'task-goal').innerText()).resolves.toContain('Làm đúng rồi!');
@@ -113,8 +99,7 @@ describe('practice task: paying by QR code, three tablets and a console', () => 
 
     // Hoà scans the code stuck over the real one and pays the look-alike recipient.
     await tid(hoa, 'el-quet').click();
-    await tid(hoa, 'qr-ma-dan-de').click();
-    await until(() => screenOf(hoa)).toBe('xac-nhan-la');
+    await tapTo(hoa, 'qr-ma-dan-de', 'xac-nhan-la');
     await tid(hoa, 'el-chuyen-la').click();
     await tid(hoa, 'task-trap').waitFor();
     await expect(tid(hoa, 'task-trap-explanation').innerText()).resolves.toContain('mã QR giả');
@@ -124,8 +109,7 @@ describe('practice task: paying by QR code, three tablets and a console', () => 
     await tid(tuan, 'el-quet').click();
     await tid(tuan, 'qr-ma-quay').click();
     await tid(tuan, 'el-so-tien').fill('50000');
-    await tid(tuan, 'el-so-tien-ok').click();
-    await until(() => screenOf(tuan)).toBe('nhap-pin');
+    await tapTo(tuan, 'el-so-tien-ok', 'nhap-pin');
     for (let i = 0; i < 3; i++) {
       await tid(tuan, 'pin-key-1').click();
       await tid(tuan, 'el-pin-ok').click();
@@ -161,16 +145,14 @@ describe('practice task: paying by QR code, three tablets and a console', () => 
     await shot(display, 'task-display');
 
     // Hoà tries again; the instructor closes the task for everyone.
-    await tid(hoa, 'task-trap-retry').click();
-    await until(() => screenOf(hoa)).toBe('trang-chu');
+    await tapTo(hoa, 'task-trap-retry', 'trang-chu');
     // The Wi-Fi drops: Hoà's task keeps going on the tablet, the moves wait and are sent once.
     const hoaContext = hoa.context();
     await hoaContext.setOffline(true);
     await expect.poll(() => tid(hoa, 'conn-status').innerText(), { timeout: 45_000 }).toMatch(/Đang kết nối lại/);
     await tid(hoa, 'task-screen').locator('.el-text').first().click(); // a tap that hits nothing
     await tid(hoa, 'el-quet').click();
-    await tid(hoa, 'qr-ma-quay').click();
-    await until(() => screenOf(hoa)).toBe('xac-nhan');
+    await tapTo(hoa, 'qr-ma-quay', 'xac-nhan');
     await until(() => tid(hoa, 'task-queued').innerText()).toContain('(3)');
     await shot(hoa, 'task-offline');
     await hoaContext.setOffline(false);

@@ -30,11 +30,9 @@ describe('the live lesson loop', () => {
 
   it('done and help show on the instructor roster, and help can be withdrawn', async () => {
     const {
-      session,
       staff,
       learners: [a, b],
-    } = await servers.startClass({ learners: 2 });
-    unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 0 }));
+    } = await servers.startClass({ learners: 2, push: 0 });
 
     const me = unwrap(await call<MeView>(a.socket, 'learner:done', { step: 0, done: true }));
     expect(me.done).toEqual([0]);
@@ -92,8 +90,7 @@ describe('the live lesson loop', () => {
       session,
       staff,
       learners: [a],
-    } = await servers.startClass({ learners: 1 });
-    unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 2 }));
+    } = await servers.startClass({ learners: 1, push: 2 });
     unwrap(await call(a.socket, 'learner:done', { step: 2, done: true }));
     a.socket.disconnect();
     await waitFor<StaffView>(staff, 'staff:view', (v) => v.counts.disconnected === 1);
@@ -125,10 +122,8 @@ describe('the live lesson loop', () => {
       server,
       cookie,
       session,
-      staff,
       learners: [a, b],
-    } = await servers.startClass({ learners: 2 });
-    unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 3 }));
+    } = await servers.startClass({ learners: 2, push: 3 });
     unwrap(await call(a.socket, 'learner:done', { step: 3, done: true }));
     unwrap(await call(b.socket, 'learner:help', { active: true }));
     closeSockets();
@@ -174,8 +169,7 @@ describe('the live lesson loop', () => {
       session,
       staff,
       learners: [a, b],
-    } = await servers.startClass({ learners: 2 });
-    unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 1 }));
+    } = await servers.startClass({ learners: 2, push: 1 });
     const moved = waitFor<MeView>(a.socket, 'me', (m) => m.step === 1);
     unwrap(await call(staff, 'pacing:set', { sessionId: session.id, pacing: { mode: 'self', from: 1, to: 3 } }));
     await moved;

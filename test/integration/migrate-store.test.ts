@@ -7,20 +7,9 @@ import { migrateStore } from '../../server/store/migrate-store.ts';
 import { openPostgresStore } from '../../server/store/postgres.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import type { Store } from '../../server/store/store.ts';
-import type { LearnerSnapshot, MeView, StaffView } from '../../shared/protocol/views.ts';
+import type { MeView } from '../../shared/protocol/views.ts';
 import { freshDatabase, pgAvailable, type FreshDatabase } from '../support/services.ts';
-import {
-  call,
-  learnerSocket,
-  removeDir,
-  setupInstructor,
-  staffSocket,
-  startServer,
-  startSession,
-  token,
-  unwrap,
-  type TestServer,
-} from '../support/server.ts';
+import { call, openQuiz, openSession, removeDir, setupInstructor, startServer, unwrap, type TestServer } from '../support/server.ts';
 
 const ok = await pgAvailable('migrate-store');
 const root = resolve(import.meta.dirname, '../..');
@@ -68,6 +57,18 @@ async function contents(store: Store) {
   };
 }
 
+/** The PostgreSQL database at `url` holds what the SQLite data folder `dataDir` holds. */
+async function expectSameContents(dataDir: string, url: string): Promise<void> {
+  const sqlite = openSqliteStore(dataDir);
+  const pg = await openPostgresStore(url);
+  try {
+    expect(await contents(pg)).toEqual(await contents(sqlite));
+  } finally {
+    await sqlite.close();
+    await pg.close();
+  }
+}
+
 describe.skipIf(!ok)('npm run migrate-store: a commune’s SQLite history into PostgreSQL', () => {
   let server: TestServer;
   let db: FreshDatabase;
@@ -88,32 +89,25 @@ describe.skipIf(!ok)('npm run migrate-store: a commune’s SQLite history into P
     picture = ((await up.json()) as { data: { src: string } }).data.src;
     // Two classes: one ended with answers, one still open.
     for (const open of [false, true]) {
-      const session = await startSession(server.url, cookie);
-      const staff = staffSocket(server.url, cookie);
-      unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
-      const learners = [];
-      for (let i = 0; i < 3; i++) {
-        const s = learnerSocket(server.url);
-        unwrap(
-          await call<LearnerSnapshot>(s, 'learner:join', { code: session.code, name: `Học viên ${i}`, token: token(i + (open ? 10 : 0)) }),
-        );
-        learners.push(s);
-      }
-      unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 0 }));
+      // Learners "Học viên 0" to "Học viên 2" in each; the open class's with tokens of their own.
+      const { session, staff, learners } = await openSession(server, cookie, {
+        learners: 3,
+        offset: open ? 10 : 0,
+        name: (i) => `Học viên ${i % 10}`,
+        push: 0,
+      });
       const question = { id: 'q-mv', kind: 'truefalse', prompt: 'Đúng không?', correct: true } as const;
-      const { runId } = unwrap(
-        await call<{ runId: string }>(staff, 'quiz:open', { sessionId: session.id, source: { question }, timeLimit: null }),
-      );
-      for (const [i, s] of learners.entries())
+      const runId = await openQuiz(staff, session.id, { question });
+      for (const [i, { socket }] of learners.entries())
         unwrap(
-          await call<MeView>(s, 'quiz:answer', {
+          await call<MeView>(socket, 'quiz:answer', {
             runId,
             answerId: `answer-${open ? 1 : 0}-${i}`,
             value: { kind: 'truefalse', value: i % 2 === 0 },
           }),
         );
       if (!open) unwrap(await call(staff, 'session:end', { sessionId: session.id }));
-      for (const s of [...learners, staff]) s.close();
+      for (const s of [...learners.map((l) => l.socket), staff]) s.close();
     }
     await server.stop();
     // The register, with its audit trail, links and cached evidence.
@@ -210,14 +204,7 @@ describe.skipIf(!ok)('npm run migrate-store: a commune’s SQLite history into P
     expect(copied(run.out, 'session_events')).toBe(2);
     expect(copied(run.out, 'person_audit')).toBe(1);
     expect(copied(run.out, 'sessions')).toBe(0);
-    const sqlite = openSqliteStore(server.dataDir);
-    const again = await openPostgresStore(db.url);
-    try {
-      expect(await contents(again)).toEqual(await contents(sqlite));
-    } finally {
-      await sqlite.close();
-      await again.close();
-    }
+    await expectSameContents(server.dataDir, db.url);
   });
 
   it('pages through tables in chunks (a chunk of 3 rows here) to the same result', async () => {
@@ -230,14 +217,7 @@ describe.skipIf(!ok)('npm run migrate-store: a commune’s SQLite history into P
       const events = tables.find((t) => t.table === 'session_events')!;
       expect(events.rows).toBeGreaterThan(6);
       expect(events.copied).toBe(events.rows);
-      const sqlite = openSqliteStore(server.dataDir);
-      const pg = await openPostgresStore(other.url);
-      try {
-        expect(await contents(pg)).toEqual(await contents(sqlite));
-      } finally {
-        await sqlite.close();
-        await pg.close();
-      }
+      await expectSameContents(server.dataDir, other.url);
     } finally {
       await other.drop();
     }

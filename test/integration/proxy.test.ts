@@ -4,48 +4,15 @@
  * address, and a forwarded tablet must never pass for the server machine. Without TRUST_PROXY, or from
  * a peer that is not a trusted proxy, the header must change nothing.
  */
-import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect as tcp } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pino } from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startApp } from '../../server/app.ts';
-import { openSqliteStore } from '../../server/store/sqlite.ts';
-import type { LimitsConfig } from '../../server/transport/limits.ts';
 import type { Ack } from '../../shared/protocol/errors.ts';
 import type { ServerInfo } from '../../shared/protocol/views.ts';
 import { openClass, token, useServers, type TestServer } from '../support/server.ts';
 
 const servers = useServers();
-const root = resolve(import.meta.dirname, '../..');
-
-/** A server like the test support's, with TRUST_PROXY (`trustProxy`) set or not. */
-async function startServer(opts: {
-  trustProxy?: string[];
-  limits?: Partial<LimitsConfig>;
-  isLocal?: (address: string | undefined) => boolean;
-}): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cunghoc-proxy-'));
-  const app = await startApp({
-    store: openSqliteStore(dataDir),
-    log: pino({ level: 'silent' }),
-    ...(opts.limits ? { limits: opts.limits } : {}),
-    ...(opts.isLocal ? { isLocal: opts.isLocal } : {}),
-    config: {
-      clientDir: join(root, 'dist/client'),
-      lessonsDir: join(root, 'lessons'),
-      mediaDir: join(dataDir, 'media'),
-      dataDir,
-      coalesceMs: 20,
-      ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}),
-    },
-  });
-  const { port } = await app.listen(0, '127.0.0.1');
-  return servers.track({ app, url: `http://127.0.0.1:${port}`, port, dataDir, stop: () => app.close() });
-}
 
 interface From {
   /** The X-Forwarded-For header the "proxy" sends (none: a direct client). */
@@ -119,7 +86,7 @@ const trusted = ['127.0.0.1', '::1'];
 
 describe('behind a trusted proxy (TRUST_PROXY=127.0.0.1,::1), limits count the forwarded address', () => {
   it('learners per address: two forwarded tablets have a budget each, one of them hits its cap, a forwarded server machine is exempt', async () => {
-    const server = await startServer({ trustProxy: trusted, limits: { learnersPerAddress: 2 } });
+    const server = await servers.start({ trustProxy: trusted, limits: { learnersPerAddress: 2 } });
     const { session } = await openClass(server);
     const joins = async (forwardedFor: string, first: number, n: number) => {
       const socket = socketFrom(server, '/learner', { forwardedFor });
@@ -137,7 +104,7 @@ describe('behind a trusted proxy (TRUST_PROXY=127.0.0.1,::1), limits count the f
   });
 
   it('class-code guesses: the same forwarded address is limited, another one keeps its budget; HTTP and sockets share it', async () => {
-    const server = await startServer({ trustProxy: trusted, limits: { codesPerAddress: 3, codesPerConnection: 100 } });
+    const server = await servers.start({ trustProxy: trusted, limits: { codesPerAddress: 3, codesPerConnection: 100 } });
     const { session } = await openClass(server);
     const guesser = socketFrom(server, '/learner', { forwardedFor: '10.0.0.1' });
     const guesses: string[] = [];
@@ -161,7 +128,7 @@ describe('behind a trusted proxy (TRUST_PROXY=127.0.0.1,::1), limits count the f
   });
 
   it('helper-code guesses count per forwarded address', async () => {
-    const server = await startServer({ trustProxy: trusted, limits: { codesPerAddress: 2 } });
+    const server = await servers.start({ trustProxy: trusted, limits: { codesPerAddress: 2 } });
     const { helperCode } = await openClass(server);
     const helperFrom = async (forwardedFor: string, code: string) => {
       const socket = socketFrom(server, '/staff', { forwardedFor }, { helperCode: code, name: 'Tổ CNS', token: token(300) });
@@ -180,7 +147,7 @@ describe('behind a trusted proxy (TRUST_PROXY=127.0.0.1,::1), limits count the f
   });
 
   it('a forwarded remote tablet is not the server machine: it is told so, and its failed sign-ins are limited', async () => {
-    const server = await startServer({ trustProxy: trusted, limits: { signInsPerAddress: 3, signInsPerUser: 100 } });
+    const server = await servers.start({ trustProxy: trusted, limits: { signInsPerAddress: 3, signInsPerUser: 100 } });
     await openClass(server); // the first account, from this machine (no proxy in between)
     const info = async (from: From) => (await apiFrom<ServerInfo>(server, 'GET', '/api/info', undefined, from)).ack;
     expect(await info({ forwardedFor: '10.0.0.1' })).toMatchObject({ ok: true, data: { local: false } });
@@ -199,7 +166,7 @@ describe('behind a trusted proxy (TRUST_PROXY=127.0.0.1,::1), limits count the f
   });
 
   it('the first account "from this machine" is refused for a forwarded remote address, and allowed when the proxy forwards loopback', async () => {
-    const server = await startServer({ trustProxy: trusted });
+    const server = await servers.start({ trustProxy: trusted });
     const setup = (from: From) => apiFrom(server, 'POST', '/api/setup', setupBody, from);
     expect((await setup({ forwardedFor: '10.0.0.1' })).ack).toMatchObject({ ok: false, error: { code: 'setup_code_required' } });
     // A chain a tablet wrote before the proxy appended its own address: only the right-most hop counts.
@@ -212,7 +179,7 @@ describe('behind a trusted proxy (TRUST_PROXY=127.0.0.1,::1), limits count the f
   });
 
   it('connections from the proxy are not capped per address (nginx limit_conn does that); other peers are', async () => {
-    const server = await startServer({ trustProxy: ['127.0.0.1'], isLocal: () => false, limits: { maxConnectionsPerAddress: 3 } });
+    const server = await servers.start({ trustProxy: ['127.0.0.1'], isLocal: () => false, limits: { maxConnectionsPerAddress: 3 } });
     /** A TCP connection from `localAddress`; `get()` sends a keep-alive GET and resolves with the status line, or "closed". */
     const connection = (localAddress: string) => {
       const socket = tcp({ port: server.port, host: '127.0.0.1', localAddress });
@@ -248,7 +215,7 @@ describe('behind a trusted proxy (TRUST_PROXY=127.0.0.1,::1), limits count the f
 
 describe('the header cannot be forged', () => {
   it('without TRUST_PROXY, X-Forwarded-For is ignored: every forwarded address shares the peer’s budget and the peer’s standing', async () => {
-    const server = await startServer({ limits: { codesPerAddress: 3, codesPerConnection: 100 } });
+    const server = await servers.start({ limits: { codesPerAddress: 3, codesPerConnection: 100 } });
     const { session } = await openClass(server);
     const guesses: string[] = [];
     for (let i = 0; i < 4; i++) {
@@ -266,7 +233,7 @@ describe('the header cannot be forged', () => {
   });
 
   it('with TRUST_PROXY, a peer that is not a trusted proxy cannot claim loopback: no first account without the code', async () => {
-    const server = await startServer({ trustProxy: ['127.0.0.1'] });
+    const server = await servers.start({ trustProxy: ['127.0.0.1'] });
     const from = { forwardedFor: '127.0.0.1', localAddress: '127.0.0.2' };
     expect((await apiFrom<ServerInfo>(server, 'GET', '/api/info', undefined, from)).ack).toMatchObject({ data: { local: false } });
     expect((await apiFrom(server, 'POST', '/api/setup', setupBody, from)).ack).toMatchObject({

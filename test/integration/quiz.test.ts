@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { Question } from '../../shared/lesson/question.ts';
 import type { LearnerSnapshot, MeView, SessionResults, StaffView, ClassView, DisplayView } from '../../shared/protocol/views.ts';
-import { call, closeSockets, displaySocket, learnerSocket, staffSocket, unwrap, waitFor } from '../support/sockets.ts';
+import {
+  call,
+  closeSockets,
+  displaySocket,
+  learnerSocket,
+  openQuiz,
+  staffSocket,
+  unwrap,
+  waitFor,
+  type StaffSocket,
+} from '../support/sockets.ts';
 import { api, type TestServer, useServers } from '../support/server.ts';
-import { single } from '../support/lessons.ts';
+import { poll, single } from '../support/lessons.ts';
 
 const servers = useServers();
 
@@ -39,8 +49,9 @@ const secretQuestions: Question[] = [
 // Joined all at once (500 in one test), as "HV i".
 const classroom = (n: number) => servers.startClass({ learners: n, together: true, name: (i) => `HV ${i}`, push: 0 });
 
-const open = async (staff: ReturnType<typeof staffSocket>, sessionId: string, question: Question, timeLimit: number | null = null) =>
-  unwrap(await call<{ runId: string }>(staff, 'quiz:open', { sessionId, source: { question }, timeLimit })).runId;
+/** A quick question opened by the console (test/support/sockets.ts). */
+const open = (staff: StaffSocket, sessionId: string, question: Question, timeLimit: number | null = null) =>
+  openQuiz(staff, sessionId, { question }, timeLimit);
 
 describe('live practice quizzes', () => {
   it('answer keys and explanations never reach a learner or the projector before the reveal', async () => {
@@ -125,16 +136,7 @@ describe('live practice quizzes', () => {
 
   it('coalesces the aggregate: 500 answers in a burst are a few dozen staff updates, the last with all 500', async () => {
     const { session, staff, learners } = await classroom(500);
-    const poll: Question = {
-      id: 'poll',
-      kind: 'poll',
-      prompt: 'Bác đã từng thanh toán bằng mã QR chưa?',
-      options: [
-        { id: 'co', text: 'Rồi' },
-        { id: 'chua', text: 'Chưa' },
-      ],
-    };
-    const runId = await open(staff, session.id, poll);
+    const runId = await open(staff, session.id, poll('poll', 'Bác đã từng thanh toán bằng mã QR chưa?', { co: 'Rồi', chua: 'Chưa' }));
     // Count from the view of the open question on.
     await waitFor<StaffView>(staff, 'staff:view', (v) => v.quiz?.runId === runId);
     const updates: StaffView[] = [];

@@ -1,15 +1,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pino } from 'pino';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type App } from '../../server/app.ts';
-import { openStore } from '../../server/store/open.ts';
+import type { App } from '../../server/app.ts';
 import type { LearnerSnapshot, StaffView } from '../../shared/protocol/views.ts';
 import { freshDatabase, pgAvailable, type FreshDatabase } from '../support/services.ts';
-import { call, closeSockets, learnerSocket, setupInstructor, staffSocket, startSession, token, unwrap } from '../support/server.ts';
+import {
+  call,
+  closeSockets,
+  learnerSocket,
+  setupInstructor,
+  staffSocket,
+  startServer,
+  startSession,
+  token,
+  unwrap,
+} from '../support/server.ts';
 
 /** A plain GET (fetch would treat a conditional request as its own cache's business). */
 const statusOf = (url: string, headers: Record<string, string>) =>
@@ -21,26 +29,6 @@ const statusOf = (url: string, headers: Record<string, string>) =>
   });
 
 const ok = await pgAvailable('store-postgres-app');
-const root = resolve(import.meta.dirname, '../..');
-
-/** The whole server on a PostgreSQL store, as main.ts builds it with DATABASE_URL set. */
-async function start(databaseUrl: string | undefined, dataDir: string): Promise<{ app: App; url: string }> {
-  const log = pino({ level: 'silent' });
-  const store = await openStore({ dataDir, databaseUrl, log });
-  const app = await startApp({
-    store,
-    log,
-    config: {
-      clientDir: join(root, 'dist/client'),
-      lessonsDir: join(root, 'lessons'),
-      mediaDir: join(dataDir, 'media'),
-      dataDir,
-      coalesceMs: 20,
-    },
-  });
-  const { port } = await app.listen(0, '127.0.0.1');
-  return { app, url: `http://127.0.0.1:${port}` };
-}
 
 describe.skipIf(!ok)('the server on PostgreSQL (DATABASE_URL)', () => {
   let db: FreshDatabase;
@@ -64,7 +52,7 @@ describe.skipIf(!ok)('the server on PostgreSQL (DATABASE_URL)', () => {
   });
 
   it('a class keeps its learners across a restart, and another process serves the pictures uploaded to the first', async () => {
-    const first = await start(db.url, dir());
+    const first = await startServer({ databaseUrl: db.url, dataDir: dir() });
     apps.push(first.app);
     const { cookie } = await setupInstructor(first.url);
     const session = await startSession(first.url, cookie);
@@ -84,7 +72,7 @@ describe.skipIf(!ok)('the server on PostgreSQL (DATABASE_URL)', () => {
     apps.splice(0);
 
     // Another process on the same database, with an empty data folder of its own.
-    const second = await start(db.url, dir());
+    const second = await startServer({ databaseUrl: db.url, dataDir: dir() });
     apps.push(second.app);
     const staff = staffSocket(second.url, cookie);
     const view = unwrap(await call<StaffView>(staff, 'staff:watch', { sessionId: session.id }));
@@ -115,7 +103,7 @@ describe.skipIf(!ok)('the server on PostgreSQL (DATABASE_URL)', () => {
   it('the console backup is a SQLite feature: in PostgreSQL mode it answers a clear error code', async () => {
     const own = await freshDatabase();
     try {
-      const server = await start(own.url, dir());
+      const server = await startServer({ databaseUrl: own.url, dataDir: dir() });
       apps.push(server.app);
       const { cookie } = await setupInstructor(server.url);
       for (const path of ['/api/backup/status', '/api/backup']) {

@@ -61,6 +61,14 @@ describe.skipIf(!ok)('PostgreSQL store: leases and fencing', () => {
   const ref = useDatabase();
   const dbNow = async () =>
     (await ref.store.pool.query<{ ms: number }>('SELECT (extract(epoch FROM now()) * 1000)::float8 AS ms')).rows[0].ms;
+  const untilLapsed = (sessionId: string) => untilExpired(() => ref.store.leases.leaseOf(sessionId), dbNow);
+  /** A new session leased to proc-a for `ms`, once the database clock says that lease has run out. */
+  const expiredLease = async (ms: number) => {
+    const s = started();
+    await ref.store.leases.createSessionLeased(s, 'proc-a', ms);
+    await untilLapsed(s.sessionId);
+    return s;
+  };
 
   it('creates a session with its lease at fence 1; another owner cannot take it while it runs; the owner renews', async () => {
     const { store } = ref;
@@ -83,9 +91,7 @@ describe.skipIf(!ok)('PostgreSQL store: leases and fencing', () => {
 
   it('an expired lease is taken over with a higher fence; the old owner can neither renew nor append, and writes nothing', async () => {
     const { store } = ref;
-    const s = started();
-    await store.leases.createSessionLeased(s, 'proc-a', 150);
-    await untilExpired(() => store.leases.leaseOf(s.sessionId), dbNow);
+    const s = await expiredLease(150);
     expect(await store.leases.orphanedSessions()).toContain(s.sessionId);
     expect(await store.leases.acquireLease(s.sessionId, 'proc-b', 30_000)).toBe(2);
     expect(await store.leases.orphanedSessions()).not.toContain(s.sessionId);
@@ -120,14 +126,12 @@ describe.skipIf(!ok)('PostgreSQL store: leases and fencing', () => {
 
   it('our own expired lease taken again gets a new fence; a released lease is free at once and the next fence is higher', async () => {
     const { store } = ref;
-    const s = started();
-    await store.leases.createSessionLeased(s, 'proc-a', 100);
-    await untilExpired(() => store.leases.leaseOf(s.sessionId), dbNow);
+    const s = await expiredLease(100);
     expect(await store.leases.acquireLease(s.sessionId, 'proc-a', 30_000)).toBe(2);
     await store.leases.releaseLease(s.sessionId, 'proc-b', 2); // not ours: nothing changes
     expect(await store.leases.acquireLease(s.sessionId, 'proc-b', 30_000)).toBeNull();
     await store.leases.releaseLease(s.sessionId, 'proc-a', 2);
-    await untilExpired(() => store.leases.leaseOf(s.sessionId), dbNow);
+    await untilLapsed(s.sessionId);
     expect(await store.leases.orphanedSessions()).toContain(s.sessionId);
     expect(await store.leases.acquireLease(s.sessionId, 'proc-b', 30_000)).toBe(3);
     expect(await store.leases.leaseOf(s.sessionId)).toMatchObject({ owner: 'proc-b', fence: 3 });
@@ -153,9 +157,7 @@ describe.skipIf(!ok)('PostgreSQL store: leases and fencing', () => {
 
   it('only one of two racing processes takes an expired lease', async () => {
     const { store } = ref;
-    const s = started();
-    await store.leases.createSessionLeased(s, 'proc-a', 50);
-    await untilExpired(() => store.leases.leaseOf(s.sessionId), dbNow);
+    const s = await expiredLease(50);
     const fences = await Promise.all(['proc-b', 'proc-c', 'proc-d'].map((owner) => store.leases.acquireLease(s.sessionId, owner, 30_000)));
     expect(fences.filter((f) => f !== null)).toEqual([2]);
   });

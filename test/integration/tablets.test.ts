@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LearnerSnapshot, MeView, SessionResults, StaffView } from '../../shared/protocol/views.ts';
-import { call, helperSocket, learnerSocket, token, unwrap, waitFor } from '../support/sockets.ts';
+import { call, helperSocket, learnerSocket, openQuiz, token, unwrap, waitFor } from '../support/sockets.ts';
 import { api, useServers } from '../support/server.ts';
 
 const servers = useServers();
@@ -69,13 +69,7 @@ describe('shared tablets', () => {
     expect(tooMany).toMatchObject({ ok: false, error: { code: 'bad_request' } });
 
     unwrap(await call(staff, 'step:push', { sessionId: session.id, step: 3 }));
-    const { runId } = unwrap(
-      await call<{ runId: string }>(staff, 'quiz:open', {
-        sessionId: session.id,
-        source: { step: 3, questionId: 'kiem-tra-gi' },
-        timeLimit: null,
-      }),
-    );
+    const runId = await openQuiz(staff, session.id, { step: 3, questionId: 'kiem-tra-gi' });
     unwrap(await call(pair, 'quiz:answer', { runId, answerId: 'pair-answer-1', value: { kind: 'single', option: 'b' } }));
     unwrap(await call(alone, 'quiz:answer', { runId, answerId: 'alone-answer-1', value: { kind: 'single', option: 'a' } }));
     unwrap(await call(pair, 'learner:done', { step: 3, done: true }));

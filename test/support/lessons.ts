@@ -65,17 +65,26 @@ export const qrScanSteps = [
 /** The lesson "quet-ma-qr" of the four `qrScanSteps`. */
 export const qrScanLesson = lessonOf(qrScanSteps, { id: 'quet-ma-qr', title: 'Quét mã QR' });
 
-/**
- * A single-choice question. Options given as a list get the ids "a", "b", "c"… in order; given as a
- * record, its keys. "a" is right unless told.
- */
+/** Choice options with the ids "a", "b", "c"… in order: `optionsOf('Có', 'Không')`. */
+export const optionsOf = (...texts: string[]) => texts.map((text, i) => ({ id: String.fromCharCode(97 + i), text }));
+
+/** Options given as a list get the ids "a", "b", "c"… in order; given as a record, its keys. */
+const choicesOf = (options: string[] | Record<string, string>) =>
+  Array.isArray(options) ? optionsOf(...options) : Object.entries(options).map(([id, text]) => ({ id, text }));
+
+/** A single-choice question, its options as `choicesOf` makes them. "a" is right unless told. */
 export const single = (id: string, prompt: string, options: string[] | Record<string, string>, correct = 'a') => ({
   id,
   kind: 'single' as const,
   prompt,
-  options: Array.isArray(options) ? optionsOf(...options) : Object.entries(options).map(([optionId, text]) => ({ id: optionId, text })),
+  options: choicesOf(options),
   correct,
 });
 
-/** Choice options with the ids "a", "b", "c"… in order: `optionsOf('Có', 'Không')`. */
-export const optionsOf = (...texts: string[]) => texts.map((text, i) => ({ id: String.fromCharCode(97 + i), text }));
+/** A poll (no right answer), its options as `choicesOf` makes them: `poll('p', 'Bác thấy sao?', { co: 'Có', chua: 'Chưa' })`. */
+export const poll = (id: string, prompt: string, options: string[] | Record<string, string>) => ({
+  id,
+  kind: 'poll' as const,
+  prompt,
+  options: choicesOf(options),
+});

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { afterEach } from 'vitest';
 import { startApp, type App } from '../../server/app.ts';
+import { openStore } from '../../server/store/open.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import type { LimitsConfig } from '../../server/transport/limits.ts';
 import type { Ack } from '../../shared/protocol/errors.ts';
@@ -51,12 +52,17 @@ export async function startServer(
     now?: () => number;
     /** The server's logger (silent by default). */
     log?: Logger;
+    /** Run on this PostgreSQL database, as main.ts opens it with DATABASE_URL set (default: SQLite in the data folder). */
+    databaseUrl?: string;
+    /** The proxies whose X-Forwarded-For is believed (TRUST_PROXY; default none). */
+    trustProxy?: string[];
   } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cunghoc-test-'));
+  const log = opts.log ?? pino({ level: 'silent' });
   const app = await startApp({
-    store: openSqliteStore(dataDir),
-    log: opts.log ?? pino({ level: 'silent' }),
+    store: opts.databaseUrl ? await openStore({ dataDir, databaseUrl: opts.databaseUrl, log }) : openSqliteStore(dataDir),
+    log,
     ...(opts.remote ? { isLocal: () => false } : {}),
     ...(opts.isLocal ? { isLocal: opts.isLocal } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
@@ -68,6 +74,7 @@ export async function startServer(
       dataDir,
       coalesceMs: 20,
       ...(opts.tls ? { tls: opts.tls } : {}),
+      ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}),
     },
   });
   const { port } = await app.listen(opts.port ?? 0, '127.0.0.1');

@@ -3,6 +3,7 @@
  * event (so a wait never misses one that came early), all closed by closeSockets() in teardown.
  */
 import { io as connect, type Socket } from 'socket.io-client';
+import type { Question } from '../../shared/lesson/question.ts';
 import type { Ack } from '../../shared/protocol/errors.ts';
 import type {
   DisplayClientEvents,
@@ -60,6 +61,19 @@ export function call<T>(socket: Socket, event: string, payload: unknown): Promis
 export function unwrap<T>(ack: Ack<T>): T {
   if (!ack.ok) throw new Error(`expected ok, got ${ack.error.code}: ${ack.error.message}`);
   return ack.data;
+}
+
+/** What a console opens: a question of the lesson (by step and id) or a quick one typed in class. */
+export type QuizSource = { step: number; questionId: string } | { question: Question };
+
+/** The console opens a question in the class of `sessionId` (no time limit unless told); resolves with its run id. */
+export async function openQuiz(
+  staff: StaffSocket,
+  sessionId: string,
+  source: QuizSource,
+  timeLimit: number | null = null,
+): Promise<string> {
+  return unwrap(await call<{ runId: string }>(staff, 'quiz:open', { sessionId, source, timeLimit })).runId;
 }
 
 /** Resolve when `predicate` holds for the last value received on `event`, or for the next ones. */

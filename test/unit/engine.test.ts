@@ -7,6 +7,7 @@ import type { SessionEvent } from '../../server/engine/events.ts';
 import { type Actor } from '../../server/engine/state.ts';
 import { Classroom, sessionStart } from '../support/classroom.ts';
 import { qrScanLesson } from '../support/lessons.ts';
+import { end, guest, helper, join, leave, learner, push } from '../support/commands.ts';
 
 // ---- fixtures ----
 
@@ -19,22 +20,11 @@ const T0 = Date.UTC(2025, 9, 6, 1, 30);
 const SECOND = 1000;
 
 const instructor: Actor = { role: 'instructor', userId: 'u-co-lan' };
-const helper: Actor = { role: 'helper', helperId: 'h-minh', name: 'Minh' };
-const guest: Actor = { role: 'guest' };
-const learner = (learnerId: string): Actor => ({ role: 'learner', learnerId });
 const A = learner('a');
 const B = learner('b');
 
 const started = () => sessionStart(lesson, { helperCode: '654321', start: T0 });
 
-const join = (learnerId: string, name = `Tên ${learnerId}`, seat = ''): Command => ({
-  type: 'learner:join',
-  learnerId,
-  name,
-  seat,
-  tokenHash: `hash-${learnerId}`,
-});
-const push = (step: number): Command => ({ type: 'step:push', step });
 const selfPaced = (from: number, to: number): Command => ({ type: 'pacing:set', pacing: { mode: 'self', from, to } });
 const instructorPaced: Command = { type: 'pacing:set', pacing: { mode: 'instructor' } };
 const navigate = (step: number): Command => ({ type: 'learner:navigate', step });
@@ -45,8 +35,6 @@ const help = (active: boolean): Command => ({ type: 'learner:help', active, requ
 beforeEach(() => {
   requests = 0;
 });
-const leave: Command = { type: 'learner:leave' };
-const end: Command = { type: 'session:end' };
 
 /** A class of this file's lesson (test/support/classroom.ts). */
 const newClassroom = (): Classroom => new Classroom({ lesson, helperCode: '654321' });
@@ -74,6 +62,9 @@ const ended = (): Classroom => onStep1().with(instructor, end);
 // ---- tests ----
 
 describe('session start and fold', () => {
+  /** What a session keeps by learner, request or run: nothing yet at the start. */
+  const emptyMaps = ['learners', 'byToken', 'quizzes', 'tasks', 'taskDismissed', 'helpRequests', 'withdrawnHelp', 'stuckDismissed'];
+
   it('starts open, before the first step, instructor-paced, with nobody in it', () => {
     const state = fold([started()]);
     expect(state).toEqual({
@@ -88,18 +79,11 @@ describe('session start and fold', () => {
       current: null,
       pacing: { mode: 'instructor' },
       seq: 1,
-      learners: new Map(),
-      byToken: new Map(),
-      quizzes: new Map(),
-      activeRun: null,
-      tasks: new Map(),
-      activeTask: null,
-      taskDismissed: new Map(),
-      helpRequests: new Map(),
-      withdrawnHelp: new Map(),
+      ...Object.fromEntries(emptyMaps.map((key) => [key, new Map()])),
       blockedNames: new Set(),
+      activeRun: null,
+      activeTask: null,
       stuckConfig: defaultStuckConfig,
-      stuckDismissed: new Map(),
       seatMap: { rows: 4, cols: 6 },
     });
     expect(initialState(started())).toEqual(state);

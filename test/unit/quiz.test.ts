@@ -12,7 +12,25 @@ import { displayQuiz, shuffledItems, staffQuiz } from '../../server/engine/quiz-
 import { sessionResults } from '../../server/engine/results.ts';
 import { csvCell, learnersCsv, questionsCsv, toCsv } from '../../server/lib/csv.ts';
 import { Classroom } from '../support/classroom.ts';
-import { single, optionsOf } from '../support/lessons.ts';
+import { optionsOf, poll, single } from '../support/lessons.ts';
+import {
+  answer,
+  end,
+  guest,
+  helper,
+  join,
+  leave,
+  learner,
+  many,
+  num,
+  one,
+  order,
+  push,
+  system,
+  text,
+  tf,
+  vote,
+} from '../support/commands.ts';
 
 // ---- fixtures ----
 
@@ -90,16 +108,7 @@ const lesson = Lesson.parse({
           items: ORDER.map((id) => ({ id, text: ORDER_TEXT[id] })),
           explanation: EXPL.ordering,
         },
-        {
-          id: 'da-dung-chua',
-          kind: 'poll',
-          prompt: 'Bác đã dùng bao giờ chưa?',
-          options: [
-            { id: 'co', text: 'Có' },
-            { id: 'chua', text: 'Chưa' },
-          ],
-          explanation: EXPL.poll,
-        },
+        { ...poll('da-dung-chua', 'Bác đã dùng bao giờ chưa?', { co: 'Có', chua: 'Chưa' }), explanation: EXPL.poll },
       ],
     },
   ],
@@ -129,25 +138,11 @@ const T0 = Date.UTC(2025, 9, 6, 1, 30);
 const SECOND = 1000;
 
 const instructor: Actor = { role: 'instructor', userId: 'u-co-lan' };
-const helper: Actor = { role: 'helper', helperId: 'h-minh', name: 'Minh' };
-const guest: Actor = { role: 'guest' };
-const system: Actor = { role: 'system' };
-const learner = (learnerId: string): Actor => ({ role: 'learner', learnerId });
 const A = learner('a');
 const B = learner('b');
 const C = learner('c');
 
-// Commands.
-const join = (learnerId: string, name: string, seat: string): Command => ({
-  type: 'learner:join',
-  learnerId,
-  name,
-  seat,
-  tokenHash: `hash-${learnerId}`,
-});
-const push = (step: number): Command => ({ type: 'step:push', step });
-const end: Command = { type: 'session:end' };
-const leave: Command = { type: 'learner:leave' };
+// Commands (the common ones and the answer values: test/support/commands.ts).
 const open = (runId: string, kind: Kind, timeLimit: number | null = null): Command => ({
   type: 'quiz:open',
   runId,
@@ -160,20 +155,10 @@ const openQuick = (runId: string, question: Question = quick, timeLimit: number 
   source: { question },
   timeLimit,
 });
-const answer = (runId: string, answerId: string, value: AnswerValue): Command => ({ type: 'quiz:answer', runId, answerId, value });
 const close = (runId: string): Command => ({ type: 'quiz:close', runId });
 const reveal = (runId: string): Command => ({ type: 'quiz:reveal', runId });
 const show = (runId: string, on = true): Command => ({ type: 'quiz:show-results', runId, show: on });
 const dismiss = (runId: string): Command => ({ type: 'quiz:dismiss', runId });
-
-// Answer values.
-const one = (option: string): AnswerValue => ({ kind: 'single', option });
-const tf = (value: boolean): AnswerValue => ({ kind: 'truefalse', value });
-const many = (...options: string[]): AnswerValue => ({ kind: 'multiple', options });
-const text = (t: string): AnswerValue => ({ kind: 'text', text: t });
-const num = (value: number): AnswerValue => ({ kind: 'number', value });
-const order = (...ids: string[]): AnswerValue => ({ kind: 'ordering', order: ids });
-const vote = (option: string): AnswerValue => ({ kind: 'poll', option });
 
 /** A class of this file's lesson (test/support/classroom.ts). */
 const newClassroom = (): Classroom => new Classroom({ lesson, steps, helperCode: '654321' });

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { AnswerValue, Question } from '../../shared/lesson/question.ts';
 import type { z } from 'zod';
 import { answerFits, answerKeys, normalizeText, scoreAnswer } from '../../server/engine/scoring.ts';
+import { many, num, one, order, text, tf, vote } from '../support/commands.ts';
 
 // ---- fixtures: one question of every kind, parsed as a lesson would be ----
 
@@ -35,14 +36,7 @@ const ordering = q({ id: 'sap-xep', kind: 'ordering', prompt: 'Xếp theo thứ 
 const ordering3 = q({ id: 'sap-xep-3', kind: 'ordering', prompt: 'Xếp theo thứ tự', items: choices('x', 'y', 'z') });
 const poll = q({ id: 'tham-do', kind: 'poll', prompt: 'Bác đã dùng chưa?', options: choices('co', 'chua') });
 
-// Answer builders (typed as AnswerValue, and checked against the AnswerValue schema below).
-const one = (option: string): AnswerValue => ({ kind: 'single', option });
-const tf = (value: boolean): AnswerValue => ({ kind: 'truefalse', value });
-const many = (...options: string[]): AnswerValue => ({ kind: 'multiple', options });
-const text = (t: string): AnswerValue => ({ kind: 'text', text: t });
-const num = (value: number): AnswerValue => ({ kind: 'number', value });
-const order = (...ids: string[]): AnswerValue => ({ kind: 'ordering', order: ids });
-const vote = (option: string): AnswerValue => ({ kind: 'poll', option });
+// Answer builders (test/support/commands.ts) are typed as AnswerValue, and checked against the AnswerValue schema below.
 
 // ---- normalizeText ----
 

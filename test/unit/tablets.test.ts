@@ -96,22 +96,14 @@ describe('seat:label', () => {
       actor: instructor,
       command: label('a', 'Bàn 9'),
       error: 'not_found',
-      build: () => {
-        const c = twoTablets();
-        c.run(A, { type: 'learner:leave' });
-        return c;
-      },
+      build: () => twoTablets().with(A, { type: 'learner:leave' }),
     },
     {
       name: 'after the end',
       actor: instructor,
       command: label('a', 'Bàn 9'),
       error: 'session_ended',
-      build: () => {
-        const c = twoTablets();
-        c.run(instructor, { type: 'session:end' });
-        return c;
-      },
+      build: () => twoTablets().with(instructor, { type: 'session:end' }),
     },
   ])('refused for $name, and nothing changes', ({ actor, command, error, build }) => {
     const c = (build ?? twoTablets)();

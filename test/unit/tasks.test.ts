@@ -77,80 +77,46 @@ describe('task schema and graph', () => {
   });
 
   const screen = (id: string, elements: unknown[]) => ({ id, name: id, elements });
+  /** A button; without `on` it leads nowhere. */
+  const button = (id: string, on?: unknown) => ({ id, kind: 'button', label: id.toUpperCase(), ...(on ? { on } : {}) });
+  /** A task "t" starting on screen "a". */
+  const task = (screens: unknown[], more: Record<string, unknown> = {}) => ({
+    id: 't',
+    title: 'T',
+    instruction: 'I',
+    start: 'a',
+    screens,
+    ...more,
+  });
+  const toGoal = button('x', { to: 'goal' });
   const cases: { name: string; task: unknown; code: string; path: (string | number)[] }[] = [
     {
       name: 'a screen no path reaches',
-      task: {
-        id: 't',
-        title: 'T',
-        instruction: 'I',
-        start: 'a',
-        screens: [screen('a', [{ id: 'x', kind: 'button', label: 'X', on: { to: 'goal' } }]), screen('b', [])],
-      },
+      task: task([screen('a', [toGoal]), screen('b', [])]),
       code: 'unreachable_screen',
       path: ['screens', 1],
     },
     {
       name: 'no reachable goal',
-      task: {
-        id: 't',
-        title: 'T',
-        instruction: 'I',
-        start: 'a',
-        screens: [screen('a', [{ id: 'x', kind: 'button', label: 'X', on: { to: 'screen', screen: 'a' } }])],
-      },
+      task: task([screen('a', [button('x', { to: 'screen', screen: 'a' })])]),
       code: 'no_goal',
       path: ['screens'],
     },
     {
       name: 'a tap leading nowhere',
-      task: {
-        id: 't',
-        title: 'T',
-        instruction: 'I',
-        start: 'a',
-        screens: [
-          screen('a', [
-            { id: 'x', kind: 'button', label: 'X', on: { to: 'goal' } },
-            { id: 'y', kind: 'button', label: 'Y' },
-          ]),
-        ],
-      },
+      task: task([screen('a', [toGoal, button('y')])]),
       code: 'leads_nowhere',
       path: ['screens', 0, 'elements', 1, 'on'],
     },
     {
       name: 'a trap without explanation',
-      task: {
-        id: 't',
-        title: 'T',
-        instruction: 'I',
-        start: 'a',
-        screens: [
-          screen('a', [
-            { id: 'x', kind: 'button', label: 'X', on: { to: 'goal' } },
-            { id: 'y', kind: 'button', label: 'Y', on: { to: 'trap', trap: 'z' } },
-          ]),
-        ],
-        traps: [{ id: 'z', title: 'Z', explanation: '' }],
-      },
+      task: task([screen('a', [toGoal, button('y', { to: 'trap', trap: 'z' })])], { traps: [{ id: 'z', title: 'Z', explanation: '' }] }),
       code: 'trap_no_explanation',
       path: ['traps', 0, 'explanation'],
     },
     {
       name: 'a tap to a screen that does not exist',
-      task: {
-        id: 't',
-        title: 'T',
-        instruction: 'I',
-        start: 'a',
-        screens: [
-          screen('a', [
-            { id: 'x', kind: 'button', label: 'X', on: { to: 'goal' } },
-            { id: 'y', kind: 'button', label: 'Y', on: { to: 'screen', screen: 'q' } },
-          ]),
-        ],
-      },
+      task: task([screen('a', [toGoal, button('y', { to: 'screen', screen: 'q' })])]),
       code: 'unknown_screen',
       path: ['screens', 0, 'elements', 1, 'on', 'screen'],
     },

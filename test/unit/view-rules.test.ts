@@ -58,64 +58,24 @@ describe('seatLayout: placed tiles stay, the rest fill free places in roster ord
   const at = (row: number, col: number) => ({ row, col });
   it.each<{
     name: string;
-    roster: [string, { row: number; col: number } | null][];
+    roster: Record<string, { row: number; col: number } | null>;
     grid: [number, number];
     cells: (string | null)[];
     overflow: string[];
   }>([
-    {
-      name: 'nobody placed',
-      roster: [
-        ['a', null],
-        ['b', null],
-      ],
-      grid: [1, 3],
-      cells: ['a', 'b', null],
-      overflow: [],
-    },
-    {
-      name: 'one placed at the end',
-      roster: [
-        ['a', null],
-        ['b', at(0, 0)],
-      ],
-      grid: [1, 3],
-      cells: ['b', 'a', null],
-      overflow: [],
-    },
+    { name: 'nobody placed', roster: { a: null, b: null }, grid: [1, 3], cells: ['a', 'b', null], overflow: [] },
+    { name: 'one placed at the end', roster: { a: null, b: at(0, 0) }, grid: [1, 3], cells: ['b', 'a', null], overflow: [] },
     {
       name: 'two on one place: the first keeps it',
-      roster: [
-        ['a', at(0, 1)],
-        ['b', at(0, 1)],
-      ],
+      roster: { a: at(0, 1), b: at(0, 1) },
       grid: [1, 3],
       cells: ['b', 'a', null],
       overflow: [],
     },
-    {
-      name: 'a place outside a smaller grid',
-      roster: [
-        ['a', at(3, 3)],
-        ['b', null],
-      ],
-      grid: [1, 2],
-      cells: ['a', 'b'],
-      overflow: [],
-    },
-    {
-      name: 'more learners than places',
-      roster: [
-        ['a', null],
-        ['b', at(0, 0)],
-        ['c', null],
-      ],
-      grid: [1, 2],
-      cells: ['b', 'a'],
-      overflow: ['c'],
-    },
+    { name: 'a place outside a smaller grid', roster: { a: at(3, 3), b: null }, grid: [1, 2], cells: ['a', 'b'], overflow: [] },
+    { name: 'more learners than places', roster: { a: null, b: at(0, 0), c: null }, grid: [1, 2], cells: ['b', 'a'], overflow: ['c'] },
   ])('$name', ({ roster, grid, cells, overflow }) => {
-    const entries = roster.map(([id, place]) => ({ id, place }));
+    const entries = Object.entries(roster).map(([id, place]) => ({ id, place }));
     expect(seatLayout(entries, { rows: grid[0], cols: grid[1] })).toEqual({ cells, overflow });
   });
 });
