@@ -6,7 +6,7 @@ import { stuckReason } from './stuck.ts';
 import { seatLayout, tileState } from './seatmap.ts';
 import { answerResult } from './scoring.ts';
 import { people } from './people.ts';
-import { compareNames, compareText } from '../../shared/i18n/names.ts';
+import { compareNameKeys, compareText, nameKey, type NameKey } from '../../shared/i18n/names.ts';
 import { activeTask, displayTask, learnerTask, publicTask, rosterTask, staffTask } from './tasks.ts';
 
 const activeRun = (state: SessionState): QuizRun | undefined => (state.activeRun === null ? undefined : state.quizzes.get(state.activeRun));
@@ -125,7 +125,7 @@ export function staffView(
   now: number = state.startedAt,
 ): StaffView {
   // Sorted by seat, then by the learner's own name (a pair's display name "An & Bình" would sort by its last partner).
-  const sortable: { name: string; entry: RosterEntry }[] = [];
+  const sortable: { name: NameKey; entry: RosterEntry }[] = [];
   const counts: ClassCounts = { total: 0, done: 0, help: 0, stuck: 0, connected: 0, disconnected: 0 };
   const medians = new Map<number, number | null>();
   const screenMedians = new Map<string, number | null>();
@@ -133,7 +133,7 @@ export function staffView(
   for (const learner of state.learners.values()) {
     if (learner.left) continue;
     const entry = rosterEntry(state, learner, presenceOf(learner.id), now, medians, screenMedians);
-    sortable.push({ name: learner.name, entry });
+    sortable.push({ name: nameKey(learner.name), entry });
     // In people (people.ts): a pair's tablet counts both of them.
     const n = people(learner);
     counts.total += n;
@@ -144,13 +144,13 @@ export function staffView(
     if (entry.connected) counts.connected += n;
     else counts.disconnected += n;
   }
-  sortable.sort((a, b) => compareText(a.entry.seat, b.entry.seat) || compareNames(a.name, b.name));
+  sortable.sort((a, b) => compareText(a.entry.seat, b.entry.seat) || compareNameKeys(a.name, b.name));
   const roster = sortable.map((s) => s.entry);
   // The console's roster: who needs help comes first, longest waiting on top; then by seat, as the
   // room is laid out; then by name, the Vietnamese way (given name first, shared/i18n/names.ts).
-  [...roster]
-    .sort((a, b) => (a.helpSince ?? Infinity) - (b.helpSince ?? Infinity) || compareText(a.seat, b.seat) || compareNames(a.name, b.name))
-    .forEach((entry, rank) => (entry.rank = rank));
+  // The roster is in seat and name order already, and sort is stable: only the wait needs comparing
+  // (no second pass of name comparisons, the costly part for a hall of 500).
+  [...roster].sort((a, b) => (a.helpSince ?? Infinity) - (b.helpSince ?? Infinity)).forEach((entry, rank) => (entry.rank = rank));
   return {
     seq: state.seq,
     sessionId: state.id,

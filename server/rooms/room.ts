@@ -17,6 +17,10 @@ import { sessionResults } from '../engine/results.ts';
  * Where a room's views go. Addressed by session and learner id (Socket.IO rooms), never by local
  * sockets, so that a broadcast adapter can carry them between processes later.
  */
+/** Staff views wait at least this many times their own cost (see #scheduleStaff), and never longer than STAFF_WAIT_MAX_MS. */
+const STAFF_COST_FACTOR = 20;
+const STAFF_WAIT_MAX_MS = 1_000;
+
 export interface Broadcaster {
   toClass(sessionId: string, view: ClassView): void;
   toLearner(learnerId: string, view: MeView): void;
@@ -65,6 +69,8 @@ export class Room {
   /** Message counters of the class stream and of each learner's own stream (for gap detection). */
   #classStream = 0;
   readonly #meStream = new Map<string, number>();
+  /** What the last staff view cost to build and send (ms of this process). */
+  #staffCostMs = 0;
   #staffTimer: NodeJS.Timeout | null = null;
   #displayTimer: NodeJS.Timeout | null = null;
   #deadlineTimer: NodeJS.Timeout | null = null;
@@ -266,6 +272,11 @@ export class Room {
     this.#scheduleDisplay();
   }
 
+  /**
+   * Staff views are coalesced over `coalesceMs`, or over 20 times what the last one cost to build
+   * and send if that is longer (at most a second): a hall of 500 keeps its console's views to a
+   * twentieth of the process, and its tablets' pushes do not queue behind them.
+   */
   #scheduleStaff(): void {
     if (!this.isOpen) return;
     this.#staffTimer ??= setTimeout(
@@ -273,7 +284,7 @@ export class Room {
         this.#staffTimer = null;
         this.#sendStaff();
       }),
-      this.#deps.coalesceMs,
+      Math.max(this.#deps.coalesceMs, Math.min(STAFF_WAIT_MAX_MS, this.#staffCostMs * STAFF_COST_FACTOR)),
     );
   }
 
@@ -282,9 +293,11 @@ export class Room {
     const staff = b.watching(this.id, 'staff');
     const helpers = b.watching(this.id, 'helpers');
     if (!staff && !helpers) return;
+    const started = performance.now();
     const view = this.staffView();
     if (staff) b.toStaff(this.id, view);
     if (helpers) b.toHelpers(this.id, helperView(view));
+    this.#staffCostMs = performance.now() - started;
   }
 
   #sendDisplay(): void {

@@ -15,6 +15,14 @@ export function compareNames(a: string, b: string): number {
   return collator.compare(given(a), given(b)) || collator.compare(a.trim(), b.trim());
 }
 
+/** A name's sort key, made once for a long list: `compareNameKeys` orders keys as `compareNames` orders names. */
+export interface NameKey {
+  given: string;
+  whole: string;
+}
+export const nameKey = (name: string): NameKey => ({ given: given(name), whole: name.trim() });
+export const compareNameKeys = (a: NameKey, b: NameKey): number => collator.compare(a.given, b.given) || collator.compare(a.whole, b.whole);
+
 /** Compares labels that are not names (seats, titles): Vietnamese letters, numbers by value. */
 export const compareText = (a: string, b: string): number => collator.compare(a, b);
 
