@@ -71,8 +71,8 @@ export class Room {
   readonly #meStream = new Map<string, number>();
   /** What the last staff view cost to build and send (ms of this process). */
   #staffCostMs = 0;
-  #staffTimer: NodeJS.Timeout | null = null;
-  #displayTimer: NodeJS.Timeout | null = null;
+  /** The coalescing timers of the staff and projector views, while one is pending. */
+  readonly #pending: Record<'staff' | 'display', NodeJS.Timeout | null> = { staff: null, display: null };
   #deadlineTimer: NodeJS.Timeout | null = null;
   /** Stuck flags and waiting times change with the clock alone: refresh the staff view now and then. */
   #tick: NodeJS.Timeout | null = null;
@@ -228,9 +228,9 @@ export class Room {
 
   /** Stop timers. The room is gone from memory after this; its events stay in the store. */
   close(): void {
-    for (const timer of [this.#staffTimer, this.#displayTimer, this.#deadlineTimer]) if (timer) clearTimeout(timer);
+    for (const timer of [this.#pending.staff, this.#pending.display, this.#deadlineTimer]) if (timer) clearTimeout(timer);
     if (this.#tick) clearInterval(this.#tick);
-    this.#staffTimer = this.#displayTimer = this.#deadlineTimer = this.#tick = null;
+    this.#pending.staff = this.#pending.display = this.#deadlineTimer = this.#tick = null;
   }
 
   /** The server enforces a question's time limit: at the deadline the room closes it itself. */
@@ -272,20 +272,26 @@ export class Room {
     this.#scheduleDisplay();
   }
 
+  /** One view sent once `delayMs` after the first change, however many follow meanwhile. */
+  #coalesce(kind: 'staff' | 'display', delayMs: number, send: () => void): void {
+    if (!this.isOpen || this.#pending[kind]) return;
+    this.#pending[kind] = setTimeout(
+      this.#guard(`${kind} view`, () => {
+        this.#pending[kind] = null;
+        send();
+      }),
+      delayMs,
+    );
+  }
+
   /**
    * Staff views are coalesced over `coalesceMs`, or over 20 times what the last one cost to build
    * and send if that is longer (at most a second): a hall of 500 keeps its console's views to a
    * twentieth of the process, and its tablets' pushes do not queue behind them.
    */
   #scheduleStaff(): void {
-    if (!this.isOpen) return;
-    this.#staffTimer ??= setTimeout(
-      this.#guard('staff view', () => {
-        this.#staffTimer = null;
-        this.#sendStaff();
-      }),
-      Math.max(this.#deps.coalesceMs, Math.min(STAFF_WAIT_MAX_MS, this.#staffCostMs * STAFF_COST_FACTOR)),
-    );
+    const wait = Math.max(this.#deps.coalesceMs, Math.min(STAFF_WAIT_MAX_MS, this.#staffCostMs * STAFF_COST_FACTOR));
+    this.#coalesce('staff', wait, () => this.#sendStaff());
   }
 
   #sendStaff(): void {
@@ -306,14 +312,7 @@ export class Room {
   }
 
   #scheduleDisplay(): void {
-    if (!this.isOpen) return;
-    this.#displayTimer ??= setTimeout(
-      this.#guard('display view', () => {
-        this.#displayTimer = null;
-        this.#sendDisplay();
-      }),
-      this.#deps.coalesceMs,
-    );
+    this.#coalesce('display', this.#deps.coalesceMs, () => this.#sendDisplay());
   }
 
   /** A timer callback that logs a throw instead of ending the process: the class goes on. */
