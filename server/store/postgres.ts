@@ -38,6 +38,32 @@ const toItem = (sessionId: string, afterSeq: number, events: readonly SessionEve
   return item;
 };
 
+/**
+ * A batch's appends with each run of one session's consecutive appends (each after the one before,
+ * under the same lease) made one item: one lease check, one row update and one savepoint for a
+ * class's burst of answers instead of one each. The run shares its result: had one of them failed,
+ * the ones after it would have been refused as stale anyway.
+ */
+function chained(work: readonly Pending[]): { item: AppendItem; members: Pending[] }[] {
+  const groups: { item: AppendItem; members: Pending[] }[] = [];
+  for (const p of work) {
+    const it = p.item!;
+    const last = groups.at(-1);
+    const prev = last?.item;
+    if (last && prev && prev.s === it.s && prev.o === it.o && prev.f === it.f && prev.x === undefined && it.a === prev.a + prev.e.length) {
+      prev.e.push(...it.e);
+      prev.j += it.j;
+      if (it.t) (prev.t ??= []).push(...it.t);
+      if (it.x !== undefined) prev.x = it.x;
+      last.members.push(p);
+    } else {
+      // A copy: the pending item stays as it was.
+      groups.push({ item: { ...it, e: [...it.e], ...(it.t ? { t: [...it.t] } : {}) }, members: [p] });
+    }
+  }
+  return groups;
+}
+
 export interface PostgresStoreOptions {
   log?: Logger;
   /** Connections in this process's pool (default 10). */
@@ -99,23 +125,26 @@ export async function openPostgresStore(
       .map(({ p }) => p);
     const failures = new Map<Pending, unknown>();
     if (work.length > 0) {
+      const groups = chained(work);
       let results: string[];
       try {
         // One statement, one transaction, one round trip: durable when it answers.
         const res = await pool.query<{ r: string[] }>('SELECT cunghoc_append_batch($1::jsonb) AS r', [
-          JSON.stringify(work.map((p) => p.item)),
+          JSON.stringify(groups.map((g) => g.item)),
         ]);
         results = res.rows[0].r;
       } catch (err) {
         for (const p of batch) p.done(err);
         return;
       }
-      work.forEach((p, i) => {
+      groups.forEach(({ members }, i) => {
         const r = results[i];
         if (r === 'ok') return;
-        if (r === 'lease_lost') failures.set(p, new LeaseLostError(p.sessionId));
-        else if (r === 'stale') failures.set(p, new Error(`session ${p.sessionId} is not at seq ${p.afterSeq}: another writer?`));
-        else failures.set(p, new Error(`session ${p.sessionId}: the append was refused (${r?.replace(/^error:/, '') ?? 'no answer'})`));
+        for (const p of members) {
+          if (r === 'lease_lost') failures.set(p, new LeaseLostError(p.sessionId));
+          else if (r === 'stale') failures.set(p, new Error(`session ${p.sessionId} is not at seq ${p.afterSeq}: another writer?`));
+          else failures.set(p, new Error(`session ${p.sessionId}: the append was refused (${r?.replace(/^error:/, '') ?? 'no answer'})`));
+        }
       });
     }
     for (const p of batch) p.done(failures.get(p));

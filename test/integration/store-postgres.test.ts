@@ -227,6 +227,28 @@ describe.skipIf(!ok)('PostgreSQL store: what only a server database does', () =>
     expect(await store.loadEvents(b.sessionId)).toHaveLength(2);
   });
 
+  it("one session's appends in one commit go as one item: stored in order, and refused together when the database refuses one of them", async () => {
+    const { store } = ref;
+    const [a, b] = [started(), started()];
+    await store.createSession(a);
+    await store.createSession(b);
+    const ok = await Promise.allSettled([1, 2, 3, 4].map((i) => store.appendEvents(a.sessionId, i, [pushed(i)])));
+    expect(ok.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect((await store.loadEvents(a.sessionId)).map((e) => e.type === 'step:pushed' && e.step)).toEqual([false, 1, 2, 3, 4]);
+    const results = await Promise.allSettled([
+      store.appendEvents(b.sessionId, 1, [pushed(0)]),
+      store.appendEvents(b.sessionId, 2, [{ type: 'step:pushed', at: 1.5, step: 1 }]),
+      store.appendEvents(b.sessionId, 3, [pushed(2)]),
+      store.appendEvents(a.sessionId, 5, [pushed(5)]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'fulfilled']);
+    expect(await store.loadEvents(b.sessionId)).toHaveLength(1);
+    expect(await store.loadEvents(a.sessionId)).toHaveLength(6);
+    // Nothing of the refused run was kept: the session takes its next append at seq 1.
+    await store.appendEvents(b.sessionId, 1, [pushed(0)]);
+    expect(await store.loadEvents(b.sessionId)).toHaveLength(2);
+  });
+
   it('two stores on one database (two processes): migrations once, and a second writer at the same sequence is refused', async () => {
     const { store, db } = ref;
     const second = await openPostgresStore(db.url);
