@@ -61,7 +61,7 @@ export class Directory {
 
   /** The rooms of this process and the directory over them, tied together (a cluster's rooms write under leases). */
   static create(
-    deps: Omit<RoomDeps, 'onStoreFailure' | 'onEnded' | 'log'> & { log: Log },
+    deps: Omit<RoomDeps, 'onStoreFailure' | 'onEnded' | 'pacer' | 'log'> & { log: Log },
     cluster?: ClusterOptions,
   ): { rooms: Rooms; directory: Directory } {
     const rooms = new Rooms(

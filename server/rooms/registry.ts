@@ -5,6 +5,7 @@ import { fold, startSession } from '../engine/engine.ts';
 import { renderSteps } from './markdown.ts';
 import { staffView } from '../engine/views.ts';
 import { randomClassCode, randomId, randomShortCode } from '../lib/ids.ts';
+import { ViewPacer } from './pacer.ts';
 import { Room, type RoomDeps } from './room.ts';
 import type { SessionStarted } from '../engine/events.ts';
 import type { SessionState } from '../engine/state.ts';
@@ -29,11 +30,12 @@ export class Rooms {
 
   readonly #ownership: Ownership | undefined;
 
-  constructor(deps: Omit<RoomDeps, 'onStoreFailure' | 'onEnded'>, ownership?: Ownership) {
+  constructor(deps: Omit<RoomDeps, 'onStoreFailure' | 'onEnded' | 'pacer'>, ownership?: Ownership) {
     this.#log = deps.log;
     this.#ownership = ownership;
     this.#deps = {
       ...deps,
+      pacer: new ViewPacer(),
       onStoreFailure: (room, err) => {
         if (ownership) return ownership.onStoreFailure(room, err);
         deps.log.error({ err, sessionId: room.id }, 'event append failed; rebuilding the session from storage');

@@ -11,6 +11,7 @@ import type { Actor, SessionState } from '../engine/state.ts';
 import { classView, displayView, helperView, meView, staffView, type Presence } from '../engine/views.ts';
 import type { Store } from '../store/store.ts';
 import { lessonImages, renderSteps } from './markdown.ts';
+import type { ViewPacer } from './pacer.ts';
 import { sessionResults } from '../engine/results.ts';
 
 /**
@@ -46,6 +47,8 @@ export interface RoomDeps {
   joinUrl: (code: string) => string;
   /** Staff and projector updates are coalesced over this window. */
   coalesceMs: number;
+  /** The share of the process every room's staff views take together (one per registry). */
+  pacer: ViewPacer;
   /** How often the staff view is refreshed when nothing happens (stuck flags age with time). */
   refreshMs: number;
   /** A write failed: memory is ahead of storage, and must be rebuilt from it. */
@@ -286,11 +289,16 @@ export class Room {
 
   /**
    * Staff views are coalesced over `coalesceMs`, or over 20 times what the last one cost to build
-   * and send if that is longer (at most a second): a hall of 500 keeps its console's views to a
-   * twentieth of the process, and its tablets' pushes do not queue behind them.
+   * and send if that is longer, stretched further while all rooms' views together take more than
+   * their share of the process (at most a second): a hall of 500, or 150 classes answering at once,
+   * keep their consoles' views from starving the tablets' commands.
    */
   #scheduleStaff(): void {
-    const wait = Math.max(this.#deps.coalesceMs, Math.min(STAFF_WAIT_MAX_MS, this.#staffCostMs * STAFF_COST_FACTOR));
+    const { coalesceMs, pacer } = this.#deps;
+    const wait = Math.max(
+      coalesceMs,
+      Math.min(STAFF_WAIT_MAX_MS, Math.max(coalesceMs, this.#staffCostMs * STAFF_COST_FACTOR) * pacer.stretch()),
+    );
     this.#coalesce('staff', wait, () => this.#sendStaff());
   }
 
@@ -304,6 +312,7 @@ export class Room {
     if (staff) b.toStaff(this.id, view);
     if (helpers) b.toHelpers(this.id, helperView(view));
     this.#staffCostMs = performance.now() - started;
+    this.#deps.pacer.spent(this.#staffCostMs);
   }
 
   #sendDisplay(): void {
