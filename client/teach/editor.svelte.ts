@@ -26,6 +26,13 @@ interface ZodLikeIssue {
 export const fieldId = (key: string): string => `f-${key.replaceAll('.', '-')}`;
 export const errorId = (key: string): string => `e-${key.replaceAll('.', '-')}`;
 
+/** What ties a field's control to its label (the id) and, for screen readers, to its problem and hint. */
+export interface FieldAttrs {
+  id: string;
+  'aria-invalid': boolean;
+  'aria-describedby': string | undefined;
+}
+
 /** Our words for a schema issue; server issues carry only a path and a message, shown as they come. */
 function describe(issue: ZodLikeIssue): FieldIssue['text'] {
   switch (issue.code) {
@@ -157,7 +164,7 @@ export class LessonEditor {
   }
 
   /** Attributes for a field's control: its id, and its problem (if shown) tied to it for screen readers. */
-  field(key: string, hint?: string): { id: string; 'aria-invalid': boolean; 'aria-describedby': string | undefined } {
+  field(key: string, hint?: string): FieldAttrs {
     const issue = this.issueFor(key);
     const describedby = [issue ? errorId(key) : '', hint ?? ''].filter(Boolean).join(' ') || undefined;
     return { id: fieldId(key), 'aria-invalid': issue !== null, 'aria-describedby': describedby };
