@@ -67,7 +67,7 @@ export default defineConfig(({ mode }) => ({
     svelte({ configFile: here('./svelte.config.js') }),
     privateNamesAsProperties(),
     ...(mode === 'learner' ? [unwrapBarePreload(), withoutWebTransport(), learnerServiceWorker()] : []),
-    precompress(['sw.js']),
+    precompress(['sw.js'], { zopfli: mode === 'learner' }),
   ],
   build: {
     // Old tablets: Android Chrome 90 and iPad Safari 14 (docs/accessibility.md). 'chrome91', not 90: for

@@ -116,10 +116,12 @@ export function withoutWebTransport(): Plugin {
 const COMPRESSIBLE = /\.(m?js|css|html|svg|json|webmanifest|txt|map)$/;
 
 /**
- * Every text file of the build gets a `.br` (brotli, best) and a `.gz` (gzip -9) beside it, written
- * once here so that the server sends the encoding a tablet asks for without compressing per request.
+ * Every text file of the build gets a `.br` (brotli, best) and a `.gz` beside it, written once here
+ * so that the server sends the encoding a tablet asks for without compressing per request. The gzip
+ * is zlib's -9, or with `zopfli` (the learner page: tablets on http:// get gzip, and its budget is
+ * judged on it) Zopfli's: the same format every browser reads, about 4% smaller, for a second of build.
  */
-export function precompress(later: string[] = []): Plugin {
+export function precompress(later: string[] = [], opts: { zopfli?: boolean } = {}): Plugin {
   let dir = '';
   let names: string[] = [];
   const compress = async (name: string): Promise<void> => {
@@ -133,7 +135,8 @@ export function precompress(later: string[] = []): Plugin {
       params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
     });
     await writeFile(path.join(dir, `${name}.br`), br);
-    await writeFile(path.join(dir, `${name}.gz`), zlib.gzipSync(raw, { level: 9 }));
+    const gz = opts.zopfli ? await (await import('@gfx/zopfli')).gzipAsync(raw, { numiterations: 15 }) : zlib.gzipSync(raw, { level: 9 });
+    await writeFile(path.join(dir, `${name}.gz`), gz);
   };
   return {
     name: 'cunghoc:precompress',
