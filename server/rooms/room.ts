@@ -76,6 +76,8 @@ export class Room {
   #staffCostMs = 0;
   /** The coalescing timers of the staff and projector views, while one is pending. */
   readonly #pending: Record<'staff' | 'display', NodeJS.Timeout | null> = { staff: null, display: null };
+  /** When each pending timer fires (performance.now() ms). */
+  readonly #due: Record<'staff' | 'display', number> = { staff: 0, display: 0 };
   #deadlineTimer: NodeJS.Timeout | null = null;
   /** Stuck flags and waiting times change with the clock alone: refresh the staff view now and then. */
   #tick: NodeJS.Timeout | null = null;
@@ -140,7 +142,7 @@ export class Room {
     const write = this.#deps.store.appendEvents(this.#state.id, afterSeq, events);
     return write.then(
       (): DispatchResult => {
-        if (events.length > 0) this.#publish(events, actor.role === 'learner' ? actor.learnerId : null);
+        if (events.length > 0) this.#publish(events, actor);
         return { ok: true, events };
       },
       (err: unknown): DispatchResult => {
@@ -252,10 +254,10 @@ export class Room {
     );
   }
 
-  /** Send what the engine says the events changed (affectedBy); `acting`: the learner whose own command this was. */
-  #publish(events: readonly SessionEvent[], acting: string | null): void {
+  /** Send what the engine says the events changed (affectedBy), after a command of `actor`. */
+  #publish(events: readonly SessionEvent[], actor: Actor): void {
     const b = this.#deps.broadcaster;
-    const affected = affectedBy(this.#state, events, acting);
+    const affected = affectedBy(this.#state, events, actor.role === 'learner' ? actor.learnerId : null);
     for (const { learnerId, reason } of affected.ended) b.endLearner(learnerId, reason);
     if (affected.quizChanged) this.#armDeadline();
     if (affected.classView) {
@@ -271,13 +273,25 @@ export class Room {
       this.#deps.onEnded(this);
       return;
     }
-    this.#scheduleStaff();
+    // The staff's own command: its console acts on the view it shows (the next step is the shown one
+    // plus one), so that view comes after the usual short wait, not after a paced one.
+    this.#scheduleStaff(actor.role === 'instructor' || actor.role === 'helper');
     this.#scheduleDisplay();
   }
 
-  /** One view sent once `delayMs` after the first change, however many follow meanwhile. */
+  /**
+   * One view sent once `delayMs` after the first change, however many follow meanwhile; a change
+   * that wants it sooner than the pending timer brings it forward.
+   */
   #coalesce(kind: 'staff' | 'display', delayMs: number, send: () => void): void {
-    if (!this.isOpen || this.#pending[kind]) return;
+    if (!this.isOpen) return;
+    const due = performance.now() + delayMs;
+    const pending = this.#pending[kind];
+    if (pending) {
+      if (due >= this.#due[kind]) return;
+      clearTimeout(pending);
+    }
+    this.#due[kind] = due;
     this.#pending[kind] = setTimeout(
       this.#guard(`${kind} view`, () => {
         this.#pending[kind] = null;
@@ -293,12 +307,10 @@ export class Room {
    * their share of the process (at most a second): a hall of 500, or 150 classes answering at once,
    * keep their consoles' views from starving the tablets' commands.
    */
-  #scheduleStaff(): void {
+  #scheduleStaff(staffAction = false): void {
     const { coalesceMs, pacer } = this.#deps;
-    const wait = Math.max(
-      coalesceMs,
-      Math.min(STAFF_WAIT_MAX_MS, Math.max(coalesceMs, this.#staffCostMs * STAFF_COST_FACTOR) * pacer.stretch()),
-    );
+    const paced = Math.min(STAFF_WAIT_MAX_MS, Math.max(coalesceMs, this.#staffCostMs * STAFF_COST_FACTOR) * pacer.stretch());
+    const wait = staffAction ? coalesceMs : Math.max(coalesceMs, paced);
     this.#coalesce('staff', wait, () => this.#sendStaff());
   }
 
