@@ -131,6 +131,20 @@ describe('what a tablet gets over https and over http', () => {
     const probe = learnerSocket(server.url);
     const { images } = unwrap(await call<LearnerSnapshot>(probe, 'learner:join', { code: session.code, name: 'Lan', token: token(77) }));
     expect(images.length).toBeGreaterThan(0);
+    // The first load's own fetch of every picture has finished (it is in the HTTP cache): a reload
+    // while one is still on its way would rightly fetch it again.
+    const paths = images.map((src) => new URL(src, server.url).pathname);
+    await until(() =>
+      page.evaluate(
+        (wanted) =>
+          wanted.every((path) =>
+            performance
+              .getEntriesByType('resource')
+              .some((e) => new URL(e.name).pathname === path && (e as PerformanceResourceTiming).responseEnd > 0),
+          ),
+        paths,
+      ),
+    ).toBe(true);
     reloaded = true;
     await page.reload();
     await tid(page, 'step-title').or(tid(page, 'waiting')).first().waitFor();
