@@ -74,10 +74,8 @@ export class Room {
   readonly #meStream = new Map<string, number>();
   /** What the last staff view cost to build and send (ms of this process). */
   #staffCostMs = 0;
-  /** The coalescing timers of the staff and projector views, while one is pending. */
-  readonly #pending: Record<'staff' | 'display', NodeJS.Timeout | null> = { staff: null, display: null };
-  /** When each pending timer fires (performance.now() ms). */
-  readonly #due: Record<'staff' | 'display', number> = { staff: 0, display: 0 };
+  /** The coalescing timer of the staff and of the projector view while one is pending, and when it fires (performance.now() ms). */
+  readonly #pending: Record<'staff' | 'display', { timer: NodeJS.Timeout; due: number } | null> = { staff: null, display: null };
   #deadlineTimer: NodeJS.Timeout | null = null;
   /** Stuck flags and waiting times change with the clock alone: refresh the staff view now and then. */
   #tick: NodeJS.Timeout | null = null;
@@ -233,9 +231,10 @@ export class Room {
 
   /** Stop timers. The room is gone from memory after this; its events stay in the store. */
   close(): void {
-    for (const timer of [this.#pending.staff, this.#pending.display, this.#deadlineTimer]) if (timer) clearTimeout(timer);
+    for (const timer of [this.#pending.staff?.timer, this.#pending.display?.timer, this.#deadlineTimer]) if (timer) clearTimeout(timer);
     if (this.#tick) clearInterval(this.#tick);
-    this.#pending.staff = this.#pending.display = this.#deadlineTimer = this.#tick = null;
+    this.#pending.staff = this.#pending.display = null;
+    this.#deadlineTimer = this.#tick = null;
   }
 
   /** The server enforces a question's time limit: at the deadline the room closes it itself. */
@@ -283,22 +282,23 @@ export class Room {
    * One view sent once `delayMs` after the first change, however many follow meanwhile; a change
    * that wants it sooner than the pending timer brings it forward.
    */
-  #coalesce(kind: 'staff' | 'display', delayMs: number, send: () => void): void {
+  #coalesce(kind: 'staff' | 'display', delayMs: number): void {
     if (!this.isOpen) return;
     const due = performance.now() + delayMs;
     const pending = this.#pending[kind];
     if (pending) {
-      if (due >= this.#due[kind]) return;
-      clearTimeout(pending);
+      if (due >= pending.due) return;
+      clearTimeout(pending.timer);
     }
-    this.#due[kind] = due;
-    this.#pending[kind] = setTimeout(
+    const timer = setTimeout(
       this.#guard(`${kind} view`, () => {
         this.#pending[kind] = null;
-        send();
+        if (kind === 'staff') this.#sendStaff();
+        else this.#sendDisplay();
       }),
       delayMs,
     );
+    this.#pending[kind] = { timer, due };
   }
 
   /**
@@ -310,8 +310,8 @@ export class Room {
   #scheduleStaff(staffAction = false): void {
     const { coalesceMs, pacer } = this.#deps;
     const paced = Math.min(STAFF_WAIT_MAX_MS, Math.max(coalesceMs, this.#staffCostMs * STAFF_COST_FACTOR) * pacer.stretch());
-    const wait = staffAction ? coalesceMs : Math.max(coalesceMs, paced);
-    this.#coalesce('staff', wait, () => this.#sendStaff());
+    // COALESCE_MS is the floor even when it is set above STAFF_WAIT_MAX_MS.
+    this.#coalesce('staff', staffAction ? coalesceMs : Math.max(coalesceMs, paced));
   }
 
   #sendStaff(): void {
@@ -333,7 +333,7 @@ export class Room {
   }
 
   #scheduleDisplay(): void {
-    this.#coalesce('display', this.#deps.coalesceMs, () => this.#sendDisplay());
+    this.#coalesce('display', this.#deps.coalesceMs);
   }
 
   /** A timer callback that logs a throw instead of ending the process: the class goes on. */

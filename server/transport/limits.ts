@@ -154,7 +154,7 @@ export class FixedWindow {
     if (entry.used <= 0) this.#keys.delete(key);
   }
 
-  /** Keys held now (for tests and the benchmark). */
+  /** Keys held now (what a key costs is what this counts: the tests check that a right guess leaves none). */
   get size(): number {
     return this.#keys.size;
   }
