@@ -86,7 +86,13 @@ describe.skipIf(!ready)('a session survives its process', () => {
     expect(takenAt - killedAt).toBeLessThanOrEqual(leaseMs * 2 + 1000);
 
     // Every tablet is back (those of the dead process through nginx to the survivor), nobody touched them.
-    await until('every tablet to be bound again', () => tablets.every((t) => t.socket.connected && t.state.bound), 30_000);
+    // A tablet of the dead process may not have seen its link drop yet (still "connected" and bound
+    // from before): wait for its second binding, not only for "connected and bound".
+    await until(
+      'every tablet to be bound again',
+      () => tablets.every((t) => t.socket.connected && t.state.bound && (!t.onDying || t.state.resumes >= 2)),
+      30_000,
+    );
     for (const t of tablets.filter((x) => x.onDying)) expect(t.state.resumes).toBeGreaterThanOrEqual(2);
     await waitOn<StaffView>(
       staff,
